@@ -1,13 +1,39 @@
+import { homedir } from 'node:os';
+import { formatError, exitCodeFor } from './error-report.js';
 import { createProgram } from './program.js';
+import type { Runtime } from './runtime.js';
 
-// Placeholder entry; replaced by the full error/exit mapping in the foundation work.
+// The bin entry and the only place that touches process.exit / exitCode and signals.
 async function main(): Promise<void> {
-  const program = createProgram();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts += 1;
+    // A second Ctrl-C while cleanup runs means "now": exit at once with 130.
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write(`\nReceived ${sig}; stopping and cleaning up (press Ctrl-C again to exit at once)...\n`);
+    controller.abort(new Error(`received ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const runtime: Runtime = {
+    env: process.env,
+    cwd: process.cwd(),
+    home: homedir(),
+    platform: process.platform,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    signal: controller.signal,
+  };
+  const json = process.argv.includes('--json');
   try {
-    await program.parseAsync(process.argv);
+    await createProgram(runtime).parseAsync(process.argv);
   } catch (err) {
-    const code = (err as { exitCode?: number }).exitCode ?? 1;
-    process.exitCode = code;
+    const code = exitCodeFor(err);
+    if (code !== 0) process.stderr.write(formatError(err, json));
+    process.exitCode = controller.signal.aborted && code !== 0 ? 130 : code;
   }
 }
 

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { loadConfig, type OpsConfig } from './core/config/load.js';
+import { readConfigFiles } from './core/config/read-files.js';
+import type { FlagValue } from './core/config/resolve.js';
+import { discoverRoot } from './core/config/root.js';
+import { VARIABLES, VAR_NAMES, type VarName } from './core/config/variables.js';
+import { registerSecret } from './core/redact/redact.js';
+import { createLogger, type Logger } from './output/logger.js';
+import { createPrinter, type Printer } from './output/printer.js';
+import type { Runtime } from './runtime.js';
+
+/** The global options of CONTRACT "Invocation", as commander hands them to every command. */
+export interface GlobalOptions {
+  root?: string;
+  json?: boolean;
+  logLevel?: string;
+  color?: boolean;
+  quiet?: boolean;
+}
+
+/** CommandContext is what a command action gets: logger, printer, signal and a config loader. */
+export interface CommandContext {
+  runtime: Runtime;
+  log: Logger;
+  printer: Printer;
+  signal: AbortSignal;
+  /** Reads the .env files under the root and loads the validated config; warnings are logged. */
+  config(flags?: Partial<Record<VarName, FlagValue>>): Promise<OpsConfig>;
+}
+
+/** createContext wires the global options to a logger and printer for one command (`cmd` prefixes log lines). */
+export function createContext(globals: GlobalOptions, runtime: Runtime, cmd: string): CommandContext {
+  const json = Boolean(globals.json);
+  const level = globals.quiet ? 'warn' : (globals.logLevel ?? runtime.env.AUTOCODEX_OPS_LOG_LEVEL ?? 'info');
+  const color = globals.color !== false && !runtime.env.NO_COLOR && Boolean(runtime.stdout.isTTY) && runtime.env.TERM !== 'dumb';
+  const log = createLogger({ level, json, write: (line) => runtime.stderr.write(line) }).child({ cmd });
+  const printer = createPrinter(runtime.stdout, { json, color });
+  return {
+    runtime,
+    log,
+    printer,
+    signal: runtime.signal,
+    async config(flags) {
+      const { root, origin } = discoverRoot({ flag: globals.root, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
+      const files = await readConfigFiles(root);
+      const { config, warnings } = loadConfig({ env: runtime.env, files, flags, root, rootOrigin: origin, home: runtime.home, platform: runtime.platform });
+      // Every secret value is scrubbed from all later output, wherever it turns up.
+      for (const name of VAR_NAMES) if (VARIABLES[name].secret === true) registerSecret(config.values[name].value);
+      registerSecret(config.falkordb.password);
+      for (const w of warnings) log.warn(w);
+      return config;
+    },
+  };
+}

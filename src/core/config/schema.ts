@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+const wholeNumber = z.string().trim().regex(/^\d+$/, 'must be a whole number (0 or more)').transform(Number);
+
+const port = wholeNumber.refine((n) => n >= 1 && n <= 65535, 'must be a port number from 1 to 65535');
+
+/**
+ * rawConfigSchema validates the resolved string values that have rules; every failure is
+ * reported at once, keyed by the variable's name.
+ */
+export const rawConfigSchema = z.object({
+  AUTOCODEX_OPS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  GRAPHITI_FALKORDB_PORT: port.optional(),
+  GRAPHITI_MCP_PORT: port.optional(),
+  FALKORDB_BACKUP_MODE: z.enum(['save', 'stop', 'live']).optional(),
+  BACKUP_RETENTION_DAYS: wholeNumber.optional(),
+  RESTORE_HEALTH_TIMEOUT_SECS: wholeNumber.refine((n) => n > 0, 'must be more than 0').optional(),
+  AUTO_CODEX_AUDIT_LOG_MAX_BYTES: wholeNumber.optional(),
+  AUTO_CODEX_AUDIT_LOG_BACKUPS: wholeNumber.optional(),
+  GRAPHITI_LLM_PROVIDER: z.string().trim().toLowerCase().optional(),
+  GRAPHITI_EMBEDDER_PROVIDER: z.string().trim().toLowerCase().optional(),
+});
+
+export type RawConfig = z.infer<typeof rawConfigSchema>;

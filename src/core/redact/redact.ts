@@ -1,0 +1,77 @@
+/**
+ * One redaction module for the logger, the printer, error messages and the audit trail:
+ * the app's 15 secret patterns (original-scripts.md §9), server args that carry a password,
+ * exact known secret values, and any object field whose name looks like a secret.
+ */
+
+export const REDACTED = '***';
+
+// The app's rules 1–13: whole-token secrets.
+const TOKEN_PATTERNS: RegExp[] = [
+  /sk-ant-[A-Za-z0-9_-]{10,}/g,
+  /sk-[A-Za-z0-9_-]{10,}/g,
+  /sess-[A-Za-z0-9_-]{10,}/g,
+  /codex_oauth_[A-Za-z0-9._-]{10,}/g,
+  /ghp_[A-Za-z0-9]{10,}/g,
+  /gho_[A-Za-z0-9]{10,}/g,
+  /ghs_[A-Za-z0-9]{10,}/g,
+  /ghr_[A-Za-z0-9]{10,}/g,
+  /ghu_[A-Za-z0-9]{10,}/g,
+  /github_pat_[A-Za-z0-9_]{10,}/g,
+  /lin_api_[A-Za-z0-9]{10,}/g,
+  /AIza[0-9A-Za-z_-]{35}/g,
+  /ya29\.[A-Za-z0-9._-]{10,}/g,
+];
+
+// Rules 14–15 keep their prefix; plus redis' password options (`--requirepass x`, `requirepass x`).
+const PREFIX_PATTERNS: RegExp[] = [
+  /(Bearer\s+)(\S+)/gi,
+  /((?:api[_-]?key|token|secret|password|passwd|pwd)\s*[:=]\s*)([^\s,;"'}]+)/gi,
+  /((?:--)?(?:requirepass|masterauth)(?:\s+|=))(\S+)/gi,
+  /(REDISCLI_AUTH=)(\S+)/g,
+  /(redis(?:s)?:\/\/[^:@/\s]*:)([^@\s]+)(@)/gi,
+];
+
+/** Field names whose whole value is a secret (`password`, `apiKey`, `GRAPHITI_FALKORDB_PASSWORD`, …). */
+export const SECRET_KEY = /password|passwd|^pass$|secret|token|api[-_]?key|(^|_)auth$|oauth|credential|private[-_]?key/i;
+
+/** Known secret values to scrub wherever they appear, registered once the config is loaded. */
+const knownSecrets = new Set<string>();
+
+/** registerSecret makes every later redaction scrub this exact value (ignored when shorter than 4 chars, to avoid mangling text). */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= 4) knownSecrets.add(value);
+}
+
+/** redactText replaces every secret the patterns or the registered values find in a string with `***`. */
+export function redactText(text: string): string {
+  let out = text;
+  for (const secret of knownSecrets) out = out.split(secret).join(REDACTED);
+  for (const re of TOKEN_PATTERNS) out = out.replace(re, REDACTED);
+  for (const re of PREFIX_PATTERNS) {
+    // A third capture group (the URL's `@`) is kept; with two groups that argument is the match offset.
+    out = out.replace(re, (_m, prefix: string, _secret: string, suffix: unknown) => `${prefix}${REDACTED}${typeof suffix === 'string' ? suffix : ''}`);
+  }
+  return out;
+}
+
+/**
+ * redactValue returns a deep copy with every string redacted and every field whose name looks
+ * like a secret replaced by `***`; cycles are cut, so it never throws on odd input.
+ */
+export function redactValue<T>(value: T, seen = new WeakSet<object>()): T {
+  if (typeof value === 'string') return redactText(value) as T;
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[Circular]' as T;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, seen)) as T;
+  if (value instanceof Error) {
+    return { name: value.name, message: redactText(value.message), stack: value.stack && redactText(value.stack) } as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    // Only string values are secrets; a boolean such as `secret: true` stays readable.
+    out[key] = SECRET_KEY.test(key) && typeof v === 'string' && v !== '' ? REDACTED : redactValue(v, seen);
+  }
+  return out as T;
+}

@@ -1,0 +1,17 @@
+import type { OutputStream } from './output/printer.js';
+
+/**
+ * Runtime is everything the program takes from the process: argv, env, cwd, streams and the
+ * one abort signal. cli.ts builds it from `process`; tests build it from plain values.
+ */
+export interface Runtime {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  home: string;
+  platform: NodeJS.Platform;
+  stdout: OutputStream;
+  stderr: OutputStream;
+  stdinIsTTY: boolean;
+  /** Aborted on SIGINT/SIGTERM; every long operation honours it. */
+  signal: AbortSignal;
+}
