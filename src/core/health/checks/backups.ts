@@ -1,0 +1,93 @@
+import { checkSidecar } from '../../archive/checksum.js';
+import { looksLikeFalkorData, readArchive } from '../../archive/read-archive.js';
+import { listBackups, type BackupRecord } from '../../backups/catalog.js';
+import { escalate, ok, skip, warn, SkipCheck, type Check, type CheckContext } from '../types.js';
+import { formatBytes } from '../../format-bytes.js';
+
+const HOUR = 3600_000;
+
+async function newest(ctx: CheckContext): Promise<BackupRecord> {
+  const [latest] = await listBackups(ctx.config.backupDir, 'falkordb');
+  if (!latest) throw new SkipCheck(`no FalkorDB backups in ${ctx.config.backupDir} (see backup-freshness)`);
+  return latest;
+}
+
+/** backup-freshness: the newest falkordb_data_* archive's age in hours against AUTO_CODEX_BACKUP_MAX_AGE_DAYS (never floored). */
+export const backupFreshnessCheck: Check = {
+  id: 'backup-freshness',
+  group: 'backups',
+  title: 'backup freshness',
+  requiresGraphiti: true,
+  async run(ctx) {
+    const { backupMaxAgeDays: maxDays, backupDir, enforce } = ctx.config;
+    if (maxDays === 0) return ok('Backup age check disabled (AUTO_CODEX_BACKUP_MAX_AGE_DAYS=0)');
+    const hint = 'Run `autocodex-ops backup falkordb` now and schedule it (cron) at least daily.';
+    const [latest] = await listBackups(backupDir, 'falkordb');
+    if (!latest) return escalate(enforce.backups, `No FalkorDB backups found in ${backupDir}`, hint);
+    const hours = (ctx.now().getTime() - latest.createdAt.getTime()) / HOUR;
+    const age = `${(hours / 24).toFixed(1)} days (${hours.toFixed(1)} h, from the ${latest.createdAtSource === 'manifest' ? 'manifest' : 'file time'})`;
+    if (hours > maxDays * 24) {
+      return escalate(enforce.backups, `Latest FalkorDB backup is ${age} old (max allowed: ${maxDays} days): ${latest.archive}`, hint);
+    }
+    return ok(`Latest FalkorDB backup age: ${age} (${latest.archive})`);
+  },
+};
+
+/** backup-integrity: the newest archive's sidecar matches and every entry of the archive reads. */
+export const backupIntegrityCheck: Check = {
+  id: 'backup-integrity',
+  group: 'backups',
+  title: 'backup integrity',
+  requiresGraphiti: true,
+  minTimeoutMs: 120_000,
+  async run(ctx) {
+    const latest = await newest(ctx);
+    const enforced = ctx.config.enforce.backups;
+    const sidecar = await checkSidecar(latest.archive, ctx.signal);
+    const verifyHint = `Run \`autocodex-ops backup verify ${latest.archive}\` and take a fresh backup.`;
+    if (sidecar.state === 'mismatch') return escalate(enforced, `Latest FalkorDB backup checksum mismatch: ${latest.archive}`, verifyHint);
+    if (sidecar.state === 'invalid') return escalate(enforced, `Latest FalkorDB backup checksum file invalid (${sidecar.reason}): ${latest.archive}.sha256`, verifyHint);
+    let listing;
+    try {
+      listing = await readArchive(latest.archive, ctx.signal);
+    } catch (err) {
+      return escalate(enforced, `Latest FalkorDB backup archive is invalid (${(err as Error).message}): ${latest.archive}`, verifyHint);
+    }
+    if (!looksLikeFalkorData(listing.entries)) {
+      return escalate(
+        enforced,
+        `Latest FalkorDB backup holds no dump.rdb or appendonlydir: ${latest.archive}`,
+        'The volume was probably mounted at /data while FalkorDB writes to /var/lib/falkordb/data, so it backs up nothing; see falkordb-data-mount.',
+      );
+    }
+    if (sidecar.state === 'missing') {
+      return escalate(enforced, `Latest FalkorDB backup checksum missing: ${latest.archive}.sha256 (archive reads, ${listing.entries.length} entries)`, 'Backups made by autocodex-ops always have one; take a fresh backup.');
+    }
+    return ok(`Latest FalkorDB backup verified: checksum matches, ${listing.entries.length} entries read (${formatBytes(listing.contentBytes)})`);
+  },
+};
+
+/** backup-disk: free space where backups go is at least twice the newest backup; sizes in the message. */
+export const backupDiskCheck: Check = {
+  id: 'backup-disk',
+  group: 'backups',
+  title: 'backup disk space',
+  requiresGraphiti: true,
+  async run(ctx) {
+    const dir = ctx.config.backupDir;
+    const all = await listBackups(dir);
+    const free = await ctx.freeBytes(dir);
+    const folderBytes = all.reduce((sum, b) => sum + b.bytes, 0);
+    const volumeBytes = await ctx
+      .docker()
+      .then((d) => d.volumeSize(ctx.config.falkordb.volume))
+      .catch(() => undefined);
+    const sizes = `free ${formatBytes(free)}; ${dir} holds ${all.length} archive(s), ${formatBytes(folderBytes)}${volumeBytes === undefined ? '' : `; volume ${ctx.config.falkordb.volume} ${formatBytes(volumeBytes)}`}`;
+    const latest = all.find((b) => b.kind === 'falkordb');
+    if (!latest) return skip(`no FalkorDB backup to size against (${sizes})`);
+    if (free < 2 * latest.bytes) {
+      return warn(`Low disk space for backups: ${sizes}; the newest backup is ${formatBytes(latest.bytes)}`, `Free space or prune old backups (\`autocodex-ops backup prune --dry-run\`); keep at least twice the newest backup free.`);
+    }
+    return ok(sizes);
+  },
+};

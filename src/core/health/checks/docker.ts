@@ -1,0 +1,103 @@
+import { escalate, fail, ok, SkipCheck, type Check, type CheckContext, type ServiceInfo } from '../types.js';
+
+export const dockerCheck: Check = {
+  id: 'docker',
+  group: 'docker',
+  title: 'Docker engine',
+  requiresGraphiti: true,
+  async run(ctx) {
+    const docker = await ctx.docker();
+    const v = await docker.version();
+    return ok(`Docker engine ${v.version} (API ${v.apiVersion}) at ${docker.endpoint}`);
+  },
+};
+
+/** composeVersion finds `docker compose` (v2) or else `docker-compose` (v1) and its version. */
+export async function composeVersion(ctx: Pick<CheckContext, 'exec' | 'signal'>): Promise<{ command: string; version: string } | undefined> {
+  const candidates: [string, string[], string][] = [
+    ['docker', ['compose', 'version', '--short'], 'docker compose'],
+    ['docker-compose', ['version', '--short'], 'docker-compose'],
+  ];
+  for (const [file, args, command] of candidates) {
+    const res = await ctx.exec.run(file, args, { signal: ctx.signal, timeoutMs: 4000 });
+    if (!res.notFound && res.exitCode === 0) return { command, version: res.stdout.trim().split('\n')[0] ?? 'unknown' };
+  }
+  return undefined;
+}
+
+export const composeCheck: Check = {
+  id: 'compose',
+  group: 'docker',
+  title: 'Docker Compose',
+  requiresGraphiti: true,
+  async run(ctx) {
+    const found = await composeVersion(ctx);
+    if (!found) return fail('docker compose/docker-compose not found', 'Install the Docker Compose v2 plugin (or docker-compose v1).');
+    return ok(`compose command: ${found.command} ${found.version}`);
+  },
+};
+
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** imageTag returns the tag of an image reference (`repo/name:tag` → `tag`), or undefined for digests and untagged refs. */
+export function imageTag(ref: string): string | undefined {
+  if (ref.includes('@') || ref.startsWith('sha256:')) return undefined;
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  return colon > slash ? ref.slice(colon + 1) : 'latest';
+}
+
+async function runningService(ctx: CheckContext, service: 'falkordb' | 'graphiti-mcp'): Promise<ServiceInfo | undefined> {
+  try {
+    const found = await (await ctx.docker()).findService(service);
+    return found?.running ? found : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** image-tags: both tags set, valid and not `latest`; running containers use the configured tags. */
+export const imageTagsCheck: Check = {
+  id: 'image-tags',
+  group: 'docker',
+  title: 'image tags',
+  requiresGraphiti: true,
+  async run(ctx) {
+    const problems: string[] = [];
+    const facts: string[] = [];
+    const pairs = [
+      ['FALKORDB_IMAGE_TAG', ctx.config.falkordb.imageTag, 'falkordb'],
+      ['GRAPHITI_MCP_IMAGE_TAG', ctx.config.graphitiMcp.imageTag, 'graphiti-mcp'],
+    ] as const;
+    const drift: string[] = [];
+    for (const [name, tag, service] of pairs) {
+      if (!tag) problems.push(`${name} not set (required for production)`);
+      else if (tag === 'latest') problems.push(`${name}=latest is not a pinned tag`);
+      else if (!TAG.test(tag)) problems.push(`${name}=${tag} is not a valid image tag`);
+      const running = await runningService(ctx, service);
+      if (running && tag) {
+        const actual = imageTag(running.image);
+        if (actual !== undefined && actual !== tag) drift.push(`${running.name} runs ${running.image}, configured ${name}=${tag}`);
+        else facts.push(`${running.name} runs ${running.image}`);
+      }
+    }
+    const hint = 'Pin both tags in the root .env (e.g. FALKORDB_IMAGE_TAG=v4.2.1), never latest, then `docker compose up -d`.';
+    if (problems.length) return fail(problems.concat(drift).join('; '), hint);
+    if (drift.length) return escalate(ctx.config.production, `running image differs from the configured tag: ${drift.join('; ')}`, 'Recreate the services (`docker compose up -d`) or fix the tag in the root .env.');
+    return ok(`FALKORDB_IMAGE_TAG=${ctx.config.falkordb.imageTag}, GRAPHITI_MCP_IMAGE_TAG=${ctx.config.graphitiMcp.imageTag}${facts.length ? `; ${facts.join(', ')}` : ''}`);
+  },
+};
+
+/** requireService returns the running service container or ends the check as skipped, saying why. */
+export async function requireService(ctx: CheckContext, service: 'falkordb' | 'graphiti-mcp'): Promise<ServiceInfo> {
+  let docker;
+  try {
+    docker = await ctx.docker();
+  } catch {
+    throw new SkipCheck('Docker engine unavailable (see docker)');
+  }
+  const found = await docker.findService(service);
+  const name = service === 'falkordb' ? ctx.config.falkordb.containerName : ctx.config.graphitiMcp.containerName;
+  if (!found) throw new SkipCheck(`no ${service} container (compose project ${ctx.config.composeProject} or name ${name})`);
+  return found;
+}

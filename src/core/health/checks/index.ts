@@ -1,0 +1,39 @@
+import type { Check } from '../types.js';
+import { backupDiskCheck, backupFreshnessCheck, backupIntegrityCheck } from './backups.js';
+import { codexAuthCheck, codexCliCheck, sandboxCheck } from './codex.js';
+import { composeCheck, dockerCheck, imageTagsCheck } from './docker.js';
+import { falkordbAppendonlyCheck, falkordbAuthCheck, falkordbDataMountCheck, falkordbExposureCheck, falkordbLiveCheck } from './falkordb.js';
+import { graphitiConfigCheck } from './graphiti-config.js';
+import { graphitiMcpLiveCheck } from './graphiti-mcp.js';
+import { lockfilesCheck } from './repository.js';
+import { insecureTokenStorageCheck, riskPolicyCheck, unsignedUpdatesCheck } from './security.js';
+import { gitCheck, gitCleanCheck, gitRepoCheck, nodeCheck, pythonCheck } from './toolchain.js';
+
+/** ALL_CHECKS in report order (CONTRACT "Healthcheck check ids"); ids never change meaning. */
+export const ALL_CHECKS: readonly Check[] = [
+  pythonCheck,
+  nodeCheck,
+  gitCheck,
+  gitRepoCheck,
+  gitCleanCheck,
+  codexAuthCheck,
+  codexCliCheck,
+  sandboxCheck,
+  unsignedUpdatesCheck,
+  insecureTokenStorageCheck,
+  riskPolicyCheck,
+  graphitiConfigCheck,
+  dockerCheck,
+  composeCheck,
+  imageTagsCheck,
+  falkordbAuthCheck,
+  falkordbAppendonlyCheck,
+  falkordbLiveCheck,
+  falkordbDataMountCheck,
+  falkordbExposureCheck,
+  graphitiMcpLiveCheck,
+  backupFreshnessCheck,
+  backupIntegrityCheck,
+  backupDiskCheck,
+  lockfilesCheck,
+];
