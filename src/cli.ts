@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { ReportedFailure } from './core/errors.js';
 import { formatError, exitCodeFor } from './error-report.js';
 import { createProgram } from './program.js';
 import type { Runtime } from './runtime.js';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     await createProgram(runtime).parseAsync(process.argv);
   } catch (err) {
     const code = exitCodeFor(err);
-    if (code !== 0) process.stderr.write(formatError(err, json));
+    if (code !== 0 && !(err instanceof ReportedFailure)) process.stderr.write(formatError(err, json));
     process.exitCode = controller.signal.aborted && code !== 0 ? 130 : code;
   }
 }

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { configCommand } from './commands/config.js';
+import { healthcheckCommand } from './commands/healthcheck.js';
 import { exitStatusHelp } from './core/exit-codes.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
@@ -20,6 +21,7 @@ export function createProgram(runtime: Runtime): Command {
     .showSuggestionAfterError(true)
     .addHelpText('after', exitStatusHelp());
 
+  program.addCommand(healthcheckCommand(runtime));
   program.addCommand(configCommand(runtime));
 
   // Every command exits through cli.ts, never through commander's process.exit, and writes

@@ -59,6 +59,16 @@ export class InterruptedError extends OpsError {
   }
 }
 
+/**
+ * ReportedFailure sets a failing exit code after the command has already printed its verdict
+ * (healthcheck found a failing check): the CLI prints nothing more.
+ */
+export class ReportedFailure extends OpsError {
+  constructor(message: string) {
+    super(message, { exitCode: ExitCode.Failed });
+  }
+}
+
 /** Throws InterruptedError when the signal has been aborted; call between steps of long operations. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new InterruptedError();

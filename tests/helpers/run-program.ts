@@ -1,6 +1,7 @@
 import { createProgram } from '../../src/program.js';
 import { exitCodeFor, formatError } from '../../src/error-report.js';
 import type { Runtime } from '../../src/runtime.js';
+import { ReportedFailure } from '../../src/core/errors.js';
 
 export interface ProgramRun {
   code: number;
@@ -28,7 +29,7 @@ export async function runProgram(args: string[], over: Partial<Runtime> = {}): P
     await createProgram(runtime).parseAsync(['node', 'autocodex-ops', ...args]);
   } catch (err) {
     code = exitCodeFor(err);
-    if (code !== 0) stderr += formatError(err, args.includes('--json'));
+    if (code !== 0 && !(err instanceof ReportedFailure)) stderr += formatError(err, args.includes('--json'));
   }
   return { code, stdout, stderr };
 }

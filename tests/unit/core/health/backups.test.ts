@@ -53,7 +53,7 @@ describe('backup-integrity', () => {
   it('fails a checksum mismatch, a corrupt archive, an invalid sidecar', async () => {
     const { dir, archive } = await dirWith(1);
     const bytes = readFileSync(archive);
-    bytes[bytes.length - 12] ^= 0xff;
+    bytes[bytes.length - 12]! ^= 0xff;
     writeFileSync(archive, bytes);
     expect(await backupIntegrityCheck.run(ctx(dir, { AUTO_CODEX_PRODUCTION: 'true' }))).toMatchObject({ status: 'fail', message: expect.stringMatching(/checksum mismatch/) });
     writeFileSync(`${archive}.sha256`, '');

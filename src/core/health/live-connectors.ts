@@ -1,0 +1,89 @@
+import { statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { OpsConfig } from '../config/load.js';
+import type { HealthConnectors } from './run-healthcheck.js';
+import type { HealthDocker, HealthFalkor, ServiceInfo } from './types.js';
+
+/** memo runs a factory once and shares its promise (a failure is shared too, so every check sees one cause). */
+function memo<T>(factory: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= factory());
+}
+
+async function nearestStatfs(path: string): Promise<number> {
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      const st = await statfs(p);
+      return st.bavail * st.bsize;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(p) === p) throw err;
+    }
+  }
+}
+
+/**
+ * createLiveConnectors returns the healthcheck's real connections: the Docker engine (DOCKER_HOST or
+ * the current context) and FalkorDB (AUTH over the protocol), each opened once on first use, with
+ * dockerode and ioredis loaded only then.
+ */
+export function createLiveConnectors(config: OpsConfig, signal: AbortSignal, env: Record<string, string | undefined>, commandTimeoutMs = 5000): HealthConnectors {
+  const docker = memo(async (): Promise<HealthDocker> => {
+    const d = await import('../docker/index.js');
+    const api = await d.createDockerApi({ inputs: { env } });
+    await d.pingEngine(api, { signal });
+    const toService = (found: Awaited<ReturnType<typeof d.findFalkorDbContainer>>): ServiceInfo | undefined =>
+      found && {
+        id: found.container.id,
+        name: found.container.name,
+        image: found.container.image,
+        running: found.container.running,
+        health: found.container.health,
+        mounts: found.container.mounts.map((m) => ({ type: m.type, name: m.name, destination: m.destination })),
+        ports: found.container.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort!, containerPort: p.containerPort })),
+      };
+    const services = {
+      falkordb: memo(async () => toService(await d.findFalkorDbContainer(api, { project: config.composeProject, containerName: config.falkordb.containerName, signal }))),
+      'graphiti-mcp': memo(async () => toService(await d.findGraphitiMcpContainer(api, { project: config.composeProject, containerName: config.graphitiMcp.containerName, signal }))),
+    };
+    return {
+      endpoint: api.endpoint,
+      version: () => d.engineVersion(api, { signal }),
+      findService: (service) => services[service](),
+      volumeSize: async () => undefined,
+    };
+  });
+
+  const connectOptions = () => ({
+    host: config.falkordb.host,
+    port: config.falkordb.port,
+    password: config.falkordb.password,
+    connectTimeoutMs: Math.min(2000, commandTimeoutMs),
+    commandTimeoutMs,
+    signal,
+  });
+  let client: { close(): Promise<void> } | undefined;
+  const falkor = memo(async (): Promise<HealthFalkor> => {
+    const f = await import('../falkordb/falkordb.js');
+    const c = await f.connectFalkor(connectOptions());
+    client = c;
+    return {
+      ping: () => c.ping(),
+      configGet: (name) => c.configGet(name),
+      info: async (section) => f.flattenInfo(await c.info(section)),
+    };
+  });
+  const falkorAuthRequired = memo(async () => {
+    const f = await import('../falkordb/falkordb.js');
+    return f.probeAuthRequired({ ...connectOptions(), password: undefined });
+  });
+
+  return {
+    docker,
+    falkor,
+    falkorAuthRequired,
+    freeBytes: nearestStatfs,
+    async close() {
+      await client?.close();
+    },
+  };
+}
