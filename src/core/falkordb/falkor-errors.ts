@@ -1,6 +1,6 @@
 import { InterruptedError, OpsError, PrerequisiteError } from '../errors.js';
 
-/** FalkorDB cannot be reached or does not answer (exit 10); `reason` is the short cause. */
+/** FalkorDB cannot be reached or does not answer in time (exit 10): refused, timeout, DNS, silent server. */
 export class FalkorUnreachableError extends PrerequisiteError {}
 
 /** FalkorDB refused our credentials or wants some we do not have (exit 10, a config problem). */
@@ -16,8 +16,8 @@ export class FalkorLoadingError extends PrerequisiteError {}
 export class FalkorCommandError extends OpsError {
   readonly command: string;
   readonly reply: string;
-  constructor(message: string, command: string, reply: string, hint?: string) {
-    super(message, { hint });
+  constructor(message: string, command: string, reply: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options);
     this.command = command;
     this.reply = reply;
   }
@@ -101,7 +101,7 @@ function mapReply(reply: string, ctx: ErrorContext, cause: Error): OpsError {
       hint: 'Check that GRAPHITI_FALKORDB_PASSWORD matches --requirepass in FALKORDB_ARGS / REDIS_ARGS of the FalkorDB container.',
     });
   }
-  return new FalkorCommandError(`FalkorDB at ${ctx.where} rejected ${ctx.command}: ${reply}`, ctx.command, reply);
+  return new FalkorCommandError(`FalkorDB at ${ctx.where} rejected ${ctx.command}: ${reply}`, ctx.command, reply, { cause });
 }
 
 function describeSocketError(err: Error, ctx: ErrorContext): string {
@@ -121,6 +121,11 @@ function describeSocketError(err: Error, ctx: ErrorContext): string {
     case 'EPIPE':
       return 'the server closed the connection';
     default:
+      // ioredis' parser says "Protocol error … Please report this" when e.g. an HTTP proxy answers.
+      if (/protocol error/i.test(err.message)) {
+        const detail = err.message.replace(/\. Please report this\.?$/, '');
+        return `something answered that does not speak the Redis protocol (${detail})`;
+      }
       return err.message.replace(/\.$/, '');
   }
 }

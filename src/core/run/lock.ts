@@ -1,0 +1,250 @@
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { z } from 'zod';
+import { InterruptedError, LockHeldError, OpsError, throwIfAborted } from '../errors.js';
+
+/** Narrow logger: a pino logger fits, so does `{ warn: (m) => console.error(m) }`. */
+export interface LockLog {
+  warn(msg: string): void;
+  info?(msg: string): void;
+}
+
+/** acquireLock options; `now`, `sleep`, `isProcessAlive`, `hostname`, `pid` are test seams. */
+export interface AcquireLockOptions {
+  /** Folder of the lock files; created (mode 0700) when missing. */
+  dir: string;
+  /** What is locked, e.g. `falkordb` or `userdata`: the file is `<dir>/<target>.lock`. */
+  target: string;
+  /** The command line shown to a second run, e.g. `backup falkordb`. */
+  command: string;
+  /** Poll this long for a held lock before giving up (default 0: fail at once). */
+  waitSeconds?: number;
+  pollMs?: number;
+  /** A corrupt or empty lock file younger than this may be mid-write; older is stale (default 5000). */
+  staleGraceMs?: number;
+  signal?: AbortSignal;
+  log?: LockLog;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  isProcessAlive?: (pid: number) => boolean;
+  hostname?: string;
+  pid?: number;
+}
+
+/** A held lock; `release()` removes the file only while it is still ours, and never throws twice. */
+export interface Lock {
+  readonly path: string;
+  readonly owner: LockOwner;
+  release(): Promise<void>;
+}
+
+const ownerSchema = z.object({
+  pid: z.number().int().positive(),
+  host: z.string().min(1),
+  startedAt: z.string(),
+  command: z.string(),
+});
+
+/** The JSON a lock file holds: who took the lock (pid, host), when (ISO time) and for what command. */
+export type LockOwner = z.infer<typeof ownerSchema>;
+
+type Seen =
+  | { kind: 'missing' }
+  | { kind: 'owned'; owner: LockOwner; raw: string; ino: number; mtimeMs: number }
+  | { kind: 'corrupt'; raw: string; ino: number; mtimeMs: number };
+
+/** isProcessAlive asks the kernel with signal 0; EPERM means the process exists under another user. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
+const ignoreMissing = (err: unknown) => {
+  if (code(err) !== 'ENOENT') throw err;
+};
+const parseJson = (raw: string): unknown => {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+};
+
+// Content and inode come from one descriptor, so they describe the same file even if it is swapped.
+async function inspect(path: string): Promise<Seen> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    if (code(err) === 'ENOENT') return { kind: 'missing' };
+    throw err;
+  }
+  try {
+    const [st, raw] = [await fh.stat(), await fh.readFile('utf8')];
+    const result = ownerSchema.safeParse(parseJson(raw));
+    return result.success
+      ? { kind: 'owned', owner: result.data, raw, ino: st.ino, mtimeMs: st.mtimeMs }
+      : { kind: 'corrupt', raw, ino: st.ino, mtimeMs: st.mtimeMs };
+  } finally {
+    await fh.close();
+  }
+}
+
+async function tryCreate(path: string, owner: LockOwner): Promise<{ raw: string; ino: number } | undefined> {
+  let fh;
+  try {
+    fh = await open(path, 'wx', 0o600);
+  } catch (err) {
+    if (code(err) === 'EEXIST') return undefined;
+    throw new OpsError(`Cannot create the lock file ${path}: ${(err as Error).message}`, {
+      cause: err,
+      hint: 'Check that the lock folder exists and is writable by this user.',
+    });
+  }
+  const raw = `${JSON.stringify(owner)}\n`;
+  try {
+    await fh.writeFile(raw);
+    await fh.sync();
+    return { raw, ino: (await fh.stat()).ino };
+  } catch (err) {
+    await unlink(path).catch(() => {});
+    throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Moves a stale lock aside and deletes it only if the moved file is the one judged stale (same
+ * inode and bytes). If a fresh lock slipped in between the check and the rename, it is linked
+ * back (link never overwrites) and false is returned, so two runs never both take over.
+ */
+async function takeOver(path: string, seen: Exclude<Seen, { kind: 'missing' }>, log?: LockLog): Promise<boolean> {
+  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // ENOENT: another run removed or took over the stale lock first.
+  if ((await rename(path, aside).then(() => true, ignoreMissing)) !== true) return false;
+  const moved = await inspect(aside);
+  if (moved.kind !== 'missing' && moved.ino === seen.ino && moved.raw === seen.raw) {
+    await unlink(aside);
+    return true;
+  }
+  try {
+    await link(aside, path);
+  } catch (err) {
+    if (code(err) !== 'EEXIST') throw err;
+    log?.warn(`A lock file replaced ${path} while a stale lock was being removed; the newer one is kept.`);
+  } finally {
+    await unlink(aside).catch(() => {});
+  }
+  return false;
+}
+
+function describe(seen: Exclude<Seen, { kind: 'missing' }>, now: number): string {
+  if (seen.kind === 'corrupt') return 'a run that is still writing the lock file (or left it damaged)';
+  const { pid, host, command, startedAt } = seen.owner;
+  const ageS = Math.max(0, Math.round((now - Date.parse(startedAt)) / 1000));
+  const age = Number.isFinite(ageS) ? `, ${ageS} s ago` : '';
+  return `pid ${pid} on host ${host} running "${command}" since ${startedAt}${age}`;
+}
+
+const FOREIGN = ' It was taken on another host, so it is never treated as stale automatically.';
+
+const defaultSleep = async (ms: number, signal?: AbortSignal) => {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (err) {
+    if (signal?.aborted) throw new InterruptedError();
+    throw err;
+  }
+};
+
+/**
+ * acquireLock takes the single-instance lock `<dir>/<target>.lock` (created with O_EXCL,
+ * written, fsynced). If another live run holds it, it throws LockHeldError (exit 11) naming the
+ * holder at once, or after polling `waitSeconds`. A lock left by a dead process on this host,
+ * or a corrupt file older than `staleGraceMs`, is taken over with a warning; a lock from
+ * another host is never treated as stale. An abort throws InterruptedError.
+ */
+export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
+  if (!/^[a-z0-9][a-z0-9_.-]*$/i.test(options.target)) throw new TypeError(`Invalid lock target: ${options.target}`);
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  const alive = options.isProcessAlive ?? isProcessAlive;
+  const host = options.hostname ?? osHostname();
+  const path = join(options.dir, `${options.target}.lock`);
+  const waitMs = (options.waitSeconds ?? 0) * 1000;
+  const deadline = now() + waitMs;
+  let announced = false;
+  await mkdir(options.dir, { recursive: true, mode: 0o700 });
+
+  for (;;) {
+    throwIfAborted(options.signal);
+    const owner: LockOwner = {
+      pid: options.pid ?? process.pid,
+      host,
+      startedAt: new Date(now()).toISOString(),
+      command: options.command,
+    };
+    const created = await tryCreate(path, owner);
+    if (created) return makeLock(path, owner, created, options.log);
+
+    const seen = await inspect(path);
+    if (seen.kind === 'missing') continue;
+    const stale =
+      seen.kind === 'corrupt'
+        ? now() - seen.mtimeMs > (options.staleGraceMs ?? 5000)
+        : seen.owner.host === host && !alive(seen.owner.pid);
+    if (stale) {
+      if (await takeOver(path, seen, options.log)) {
+        options.log?.warn(
+          seen.kind === 'corrupt'
+            ? `Removed a corrupt ${options.target} lock file (${path}) left by an earlier run.`
+            : `Took over the ${options.target} lock from ${describe(seen, now())}: that process no longer exists.`,
+        );
+      }
+      continue;
+    }
+
+    const holder = describe(seen, now());
+    if (now() >= deadline) {
+      const foreign = seen.kind === 'owned' && seen.owner.host !== host ? FOREIGN : '';
+      const waited = waitMs > 0 ? ` after waiting ${options.waitSeconds} s` : '';
+      throw new LockHeldError(`Another autocodex-ops run holds the ${options.target} lock${waited}: ${holder}.${foreign}`, {
+        hint: `Wait for it to finish or rerun with --wait <seconds>; if you are sure that run is gone, remove ${path}.`,
+      });
+    }
+    if (!announced) {
+      announced = true;
+      options.log?.info?.(`Waiting up to ${options.waitSeconds} s for the ${options.target} lock held by ${holder}.`);
+    }
+    await sleep(Math.min(options.pollMs ?? 500, deadline - now()), options.signal);
+  }
+}
+
+function makeLock(path: string, owner: LockOwner, mine: { raw: string; ino: number }, log?: LockLog): Lock {
+  let released = false;
+  return {
+    path,
+    owner,
+    async release() {
+      if (released) return;
+      released = true;
+      const current = await inspect(path);
+      if (current.kind === 'missing') {
+        log?.warn(`The lock file ${path} was already gone when this run released it.`);
+      } else if (current.ino === mine.ino && current.raw === mine.raw) {
+        await unlink(path).catch(ignoreMissing);
+      } else {
+        log?.warn(`The lock file ${path} now belongs to another run; it was left in place.`);
+      }
+    },
+  };
+}
