@@ -127,8 +127,11 @@ export interface DockerApi {
   inspectImage(ref: string, options?: CallOptions): Promise<ImageInfo | undefined>;
   /** Creates (does not start) a container and returns its id; never pulls the image. */
   createContainer(spec: HelperContainerSpec, options?: CallOptions): Promise<string>;
-  /** Removes a container; a container that is already gone is not an error. */
-  removeContainer(id: string, options?: CallOptions & { force?: boolean }): Promise<void>;
+  /**
+   * Removes a container; one that is already gone is not an error. `anonymousVolumes` also removes
+   * the anonymous volumes it created (an image's `VOLUME`); named volumes are never removed.
+   */
+  removeContainer(id: string, options?: CallOptions & { force?: boolean; anonymousVolumes?: boolean }): Promise<void>;
   /** Waits until the container stops and returns its exit code. */
   waitContainer(id: string, options?: CallOptions): Promise<{ statusCode: number }>;
   /** Streams `path` out of the container as an uncompressed tar (works on created or stopped containers). */

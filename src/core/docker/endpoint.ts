@@ -55,7 +55,8 @@ export async function resolveDockerEndpoint(inputs: EndpointInputs): Promise<Doc
   const configDir = env.DOCKER_CONFIG || join(inputs.homedir, '.docker');
   if (env.DOCKER_HOST) {
     const parsed = parseDockerHost(env.DOCKER_HOST, 'DOCKER_HOST');
-    if (parsed.transport === 'tcp') parsed.tls = envTls(env, configDir, parsed.port);
+    const tls = parsed.transport === 'tcp' ? envTls(env, configDir, parsed.port) : undefined;
+    if (tls) parsed.tls = tls;
     return { ...parsed, source: 'DOCKER_HOST' };
   }
 

@@ -1,0 +1,237 @@
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { UsageError } from '../errors.js';
+import type {
+  CallOptions,
+  ContainerFilter,
+  ContainerInfo,
+  DockerApi,
+  EngineVersion,
+  HelperContainerSpec,
+  ImageInfo,
+  VolumeInfo,
+} from './docker.js';
+import { isNotFound, statusOf, toDockerError } from './docker-errors.js';
+import { describeEndpoint, type DockerEndpoint } from './endpoint.js';
+import {
+  demuxDockerLogs,
+  mapContainerInspect,
+  mapImageInspect,
+  mapVolumeInspect,
+  type RawContainerInspect,
+} from './inspect-mapping.js';
+
+// The only module that imports dockerode; docker.ts loads it lazily. Every method maps transport
+// and engine errors through toDockerError so callers only ever see OpsErrors.
+
+/**
+ * DockerodeAdapter implements DockerApi over dockerode for one resolved endpoint. It never pulls
+ * images; connection failures reject with PrerequisiteError (exit 10), aborts with InterruptedError.
+ */
+export class DockerodeAdapter implements DockerApi {
+  readonly endpoint: string;
+  readonly #docker: Docker;
+
+  constructor(endpoint: DockerEndpoint) {
+    this.endpoint = describeEndpoint(endpoint);
+    try {
+      this.#docker = new Docker(modemOptions(endpoint));
+    } catch (error) {
+      // docker-modem parses process.env.DOCKER_HOST itself before applying our options.
+      throw new UsageError(`Cannot use Docker endpoint ${this.endpoint}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  // @types/dockerode omits the options argument (and so abortSignal) that these calls accept at runtime.
+  get #loose(): { ping(o: object): Promise<unknown>; version(o: object): Promise<Docker.DockerVersion> } {
+    return this.#docker as unknown as { ping(o: object): Promise<unknown>; version(o: object): Promise<Docker.DockerVersion> };
+  }
+
+  async ping(options: CallOptions = {}): Promise<void> {
+    await this.#call('Docker ping failed', () => this.#loose.ping({ abortSignal: options.signal }));
+  }
+
+  async version(options: CallOptions = {}): Promise<EngineVersion> {
+    const v = await this.#call('Reading the Docker engine version failed', () =>
+      this.#loose.version({ abortSignal: options.signal }),
+    );
+    return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch };
+  }
+
+  async listContainers(filter: ContainerFilter, options: CallOptions = {}): Promise<ContainerInfo[]> {
+    const filters: Record<string, string[]> = {};
+    if (filter.labels?.length) filters.label = [...filter.labels];
+    // The engine's name filter is an unanchored regex over "/name"; anchor and escape it for an exact match.
+    if (filter.name !== undefined) filters.name = [`^/${escapeRegExp(filter.name)}$`];
+    const summaries = await this.#call('Listing containers failed', () =>
+      this.#docker.listContainers({ all: true, filters, abortSignal: options.signal }),
+    );
+    const found = await Promise.all(summaries.map((s) => this.inspectContainer(s.Id, options)));
+    return found.filter((c): c is ContainerInfo => c !== undefined);
+  }
+
+  async inspectContainer(idOrName: string, options: CallOptions = {}): Promise<ContainerInfo | undefined> {
+    const raw = await this.#lookup(`Inspecting container ${idOrName} failed`, () =>
+      this.#docker.getContainer(idOrName).inspect({ abortSignal: options.signal }),
+    );
+    return raw && mapContainerInspect(raw as unknown as RawContainerInspect);
+  }
+
+  async startContainer(id: string, options: CallOptions = {}): Promise<void> {
+    await this.#call(`Starting container ${id} failed`, () => this.#docker.getContainer(id).start({ abortSignal: options.signal }), 304);
+  }
+
+  async stopContainer(id: string, options: CallOptions & { timeoutSeconds?: number } = {}): Promise<void> {
+    const opts = { abortSignal: options.signal, ...(options.timeoutSeconds === undefined ? {} : { t: options.timeoutSeconds }) };
+    await this.#call(`Stopping container ${id} failed`, () => this.#docker.getContainer(id).stop(opts), 304);
+  }
+
+  async containerLogs(id: string, options: CallOptions & { tail: number }): Promise<string> {
+    const data: unknown = await this.#call(`Reading logs of container ${id} failed`, () =>
+      this.#docker.getContainer(id).logs({ stdout: true, stderr: true, tail: options.tail, follow: false, abortSignal: options.signal }),
+    );
+    // docker-modem hands back parsed JSON when the whole log happens to be valid JSON.
+    const buffer = Buffer.isBuffer(data) ? data : Buffer.from(typeof data === 'string' ? data : JSON.stringify(data));
+    return demuxDockerLogs(buffer);
+  }
+
+  async inspectVolume(name: string, options: CallOptions = {}): Promise<VolumeInfo | undefined> {
+    const raw = await this.#lookup(`Inspecting volume ${name} failed`, () =>
+      this.#docker.getVolume(name).inspect({ abortSignal: options.signal }),
+    );
+    return raw && mapVolumeInspect(raw);
+  }
+
+  async inspectImage(ref: string, options: CallOptions = {}): Promise<ImageInfo | undefined> {
+    const raw = await this.#lookup(`Inspecting image ${ref} failed`, () =>
+      this.#docker.getImage(ref).inspect({ abortSignal: options.signal } as Docker.ImageInspectOptions),
+    );
+    return raw && mapImageInspect(raw);
+  }
+
+  async createContainer(spec: HelperContainerSpec, options: CallOptions = {}): Promise<string> {
+    const container = await this.#call(`Creating helper container ${spec.name} failed`, () =>
+      this.#docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Entrypoint: spec.entrypoint,
+        Cmd: spec.cmd,
+        Labels: spec.labels,
+        ...(spec.user === undefined ? {} : { User: spec.user }),
+        Tty: false,
+        AttachStdin: false,
+        NetworkDisabled: true,
+        HostConfig: {
+          NetworkMode: 'none',
+          AutoRemove: false,
+          // NoCopy: never seed the volume with the image's content at the mount point.
+          Mounts: spec.mounts.map((m) => ({
+            Type: 'volume' as const,
+            Source: m.volume,
+            Target: m.target,
+            ReadOnly: m.readOnly ?? false,
+            VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'],
+          })),
+        },
+        abortSignal: options.signal,
+      }),
+    );
+    return container.id;
+  }
+
+  async removeContainer(id: string, options: CallOptions & { force?: boolean; anonymousVolumes?: boolean } = {}): Promise<void> {
+    try {
+      const opts = { force: options.force ?? false, v: options.anonymousVolumes ?? false, abortSignal: options.signal };
+      await this.#docker.getContainer(id).remove(opts);
+    } catch (error) {
+      // Gone already, or the engine is removing it (AutoRemove): both mean "it will not linger".
+      if (isNotFound(error) || (statusOf(error) === 409 && /in progress/i.test(String(error)))) return;
+      throw toDockerError(error, `Removing container ${id} failed`, this.endpoint);
+    }
+  }
+
+  async waitContainer(id: string, options: CallOptions = {}): Promise<{ statusCode: number }> {
+    const result = await this.#call(`Waiting for container ${id} failed`, () =>
+      this.#docker.getContainer(id).wait({ abortSignal: options.signal }),
+    );
+    return { statusCode: Number((result as { StatusCode?: number }).StatusCode ?? -1) };
+  }
+
+  async getArchive(id: string, path: string, options: CallOptions = {}): Promise<Readable> {
+    return (await this.#call(`Reading ${path} from container ${id} failed`, () =>
+      this.#docker.getContainer(id).getArchive({ path, abortSignal: options.signal }),
+    )) as unknown as Readable;
+  }
+
+  async putArchive(id: string, path: string, tar: Readable, options: CallOptions = {}): Promise<void> {
+    await this.#call(`Writing to ${path} in container ${id} failed`, () =>
+      this.#docker.getContainer(id).putArchive(tar, { path, abortSignal: options.signal }),
+    );
+  }
+
+  async #call<T>(what: string, fn: () => Promise<T>, okStatus?: number): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (okStatus !== undefined && statusOf(error) === okStatus) return undefined as T;
+      throw toDockerError(error, what, this.endpoint);
+    }
+  }
+
+  async #lookup<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw toDockerError(error, what, this.endpoint);
+    }
+  }
+}
+
+// Every modem key is set, even to undefined: docker-modem merges our options over defaults it
+// derives from process.env.DOCKER_HOST, which must not leak into an endpoint chosen otherwise.
+function modemOptions(endpoint: DockerEndpoint): Docker.DockerOptions & { pathPrefix?: string } {
+  const base = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined };
+  if (endpoint.transport === 'unix' || endpoint.transport === 'npipe') return { ...base, socketPath: endpoint.socketPath };
+  if (endpoint.transport === 'ssh') {
+    return {
+      ...base,
+      protocol: 'ssh',
+      host: endpoint.host,
+      port: endpoint.port,
+      username: endpoint.username,
+      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+    };
+  }
+  if (!endpoint.tls) return { ...base, protocol: 'http', host: endpoint.host, port: endpoint.port, pathPrefix: '/' };
+  const certs = readCerts(endpoint.tls.certPath);
+  return {
+    ...base,
+    ...certs,
+    protocol: 'https',
+    host: endpoint.host,
+    port: endpoint.port,
+    pathPrefix: '/',
+    ...(endpoint.tls.verify ? {} : { agent: new Agent({ rejectUnauthorized: false, ...certs }) }),
+  } as Docker.DockerOptions;
+}
+
+function readCerts(certPath: string | undefined): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  if (!certPath) return {};
+  const read = (file: string) => {
+    try {
+      return readFileSync(join(certPath, file));
+    } catch {
+      return undefined; // absent certificates: fall back to the system trust store, like the docker CLI
+    }
+  };
+  const [ca, cert, key] = [read('ca.pem'), read('cert.pem'), read('key.pem')];
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,151 @@
+import { PassThrough, type Readable } from 'node:stream';
+import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
+import { requireVolume } from './data-volume.js';
+import type { DockerApi } from './docker.js';
+import { createHelper, HELPER_MOUNT, resolveHelperImage, type HelperContainer } from './helper-container.js';
+
+// Volume content moves through the archive endpoint (what `docker cp` uses) of a helper that is
+// created but never started: the endpoint reads and writes the mounted volume of a stopped
+// container (measured-facts.md), so no process runs and nothing is pulled. Only wiping needs a
+// process, because the archive endpoint cannot delete.
+
+/** The Docker calls the volume streams need. */
+export type VolumeStreamDocker = Pick<
+  DockerApi,
+  'inspectVolume' | 'inspectImage' | 'createContainer' | 'removeContainer' | 'startContainer' | 'waitContainer' | 'containerLogs' | 'getArchive' | 'putArchive'
+>;
+
+/** The volume to work on and the local images a helper may be made from, best first. */
+export interface VolumeStreamOptions {
+  volume: string;
+  /** Candidate helper images, best first: the FalkorDB container's image id, then BACKUP_IMAGE. */
+  helperImages: ReadonlyArray<string | undefined>;
+  signal?: AbortSignal;
+  /** Extra labels for the helper container (tests tag theirs). */
+  labels?: Record<string, string>;
+  /** Called when removing the helper fails after the caller stopped reading the export early. */
+  onCleanupError?: (error: unknown) => void;
+}
+
+// Constant script, no interpolation: the three globs cover plain names, dotfiles and `..x` names
+// (the original restore's `rm -rf /data/*` left dotfiles behind), then prove the folder is empty.
+const WIPE_SCRIPT = `rm -rf ${HELPER_MOUNT}/* ${HELPER_MOUNT}/.[!.]* ${HELPER_MOUNT}/..?* && [ -z "$(ls -A ${HELPER_MOUNT})" ]`;
+
+/**
+ * exportVolume streams the volume's content as an uncompressed tar with `./`-relative entries,
+ * dotfiles included. It rejects with PrerequisiteError when the volume or every helper image is
+ * missing (creating neither). The stream ends only after the helper container is removed; an engine
+ * failure destroys it with an OpsError, an abort with InterruptedError (the helper is removed then too).
+ */
+export async function exportVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions): Promise<Readable> {
+  const helper = await prepare(docker, options, 'export');
+  let source: Readable;
+  try {
+    source = await docker.getArchive(helper.id, `${HELPER_MOUNT}/.`, { signal: options.signal });
+  } catch (error) {
+    await helper.remove().catch(() => undefined);
+    throw options.signal?.aborted ? new InterruptedError(undefined, { cause: error }) : error;
+  }
+  const out = new PassThrough();
+  let complete = false;
+  const onAbort = () => out.destroy(new InterruptedError());
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  source.on('error', (error) =>
+    out.destroy(options.signal?.aborted ? new InterruptedError() : new OpsError(`Reading volume ${options.volume} failed: ${error.message}`, { cause: error })),
+  );
+  source.on('end', () => {
+    helper.remove().then(
+      () => {
+        complete = true;
+        out.end();
+      },
+      (error: unknown) => out.destroy(error as Error),
+    );
+  });
+  out.on('close', () => {
+    options.signal?.removeEventListener('abort', onAbort);
+    if (complete) return;
+    source.destroy();
+    helper.remove().catch((error: unknown) => options.onCleanupError?.(error));
+  });
+  source.pipe(out, { end: false });
+  return out;
+}
+
+/**
+ * importVolume extracts an uncompressed (or gzip) tar stream into the volume, overwriting files of
+ * the same name and keeping others (wipe first for an exact copy). It rejects with PrerequisiteError
+ * when the volume or helper image is missing, with the tar stream's own error when that stream
+ * fails, with InterruptedError on abort; the helper container is removed in every case.
+ */
+export async function importVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions & { tar: Readable }): Promise<void> {
+  const helper = await prepare(docker, options, 'import');
+  let tarError: unknown;
+  const onTarError = (error: unknown) => (tarError ??= error);
+  options.tar.once('error', onTarError);
+  const onAbort = () => options.tar.destroy();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await docker.putArchive(helper.id, HELPER_MOUNT, options.tar, { signal: options.signal });
+  } catch (error) {
+    if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
+    throw tarError ?? error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    options.tar.off('error', onTarError);
+    await helper.remove();
+  }
+}
+
+/**
+ * wipeVolume deletes everything in the volume, dotfiles included, by running `sh -c 'rm -rf …'` in
+ * a helper (the image needs sh, rm and ls). It rejects with PrerequisiteError when the volume or
+ * helper image is missing, with OpsError when the helper exits non-zero (the volume may then be
+ * partly wiped), with InterruptedError on abort; the helper container is removed in every case.
+ */
+export async function wipeVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions): Promise<void> {
+  const helper = await prepare(docker, options, 'wipe', ['sh', '-c'], [WIPE_SCRIPT]);
+  try {
+    await docker.startContainer(helper.id, { signal: options.signal });
+    const { statusCode } = await docker.waitContainer(helper.id, { signal: options.signal });
+    if (statusCode !== 0) {
+      const logs = await docker.containerLogs(helper.id, { tail: 20 }).catch(() => '');
+      throw new OpsError(`Wiping volume ${options.volume} failed (helper exited with ${statusCode})${logs.trim() ? `: ${logs.trim()}` : ''}`, {
+        hint: `The volume may be partly wiped; inspect it with a container that mounts ${options.volume}.`,
+      });
+    }
+  } catch (error) {
+    if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
+    throw error;
+  } finally {
+    await helper.remove();
+  }
+}
+
+async function prepare(
+  docker: VolumeStreamDocker,
+  options: VolumeStreamOptions,
+  purpose: 'export' | 'import' | 'wipe',
+  entrypoint: string[] = ['sh', '-c'],
+  cmd: string[] = ['exit 0'],
+): Promise<HelperContainer> {
+  throwIfAborted(options.signal);
+  // Checked first because creating a container with a missing volume would create it, empty.
+  await requireVolume(docker, options.volume, { signal: options.signal });
+  const image = await resolveHelperImage(docker, options.helperImages, { signal: options.signal });
+  throwIfAborted(options.signal);
+  const helper = await createHelper(docker, {
+    image,
+    volume: options.volume,
+    purpose,
+    readOnly: purpose === 'export',
+    entrypoint,
+    cmd,
+    labels: options.labels,
+  });
+  if (options.signal?.aborted) {
+    await helper.remove();
+    throw new InterruptedError();
+  }
+  return helper;
+}

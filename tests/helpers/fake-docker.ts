@@ -1,0 +1,276 @@
+import { Readable } from 'node:stream';
+import { ContainerEnv } from '../../src/core/docker/container-env.js';
+import type {
+  CallOptions,
+  ContainerFilter,
+  ContainerInfo,
+  DockerApi,
+  EngineVersion,
+  HealthStatus,
+  HelperContainerSpec,
+  ImageInfo,
+  VolumeInfo,
+} from '../../src/core/docker/docker.js';
+import { DockerEngineError } from '../../src/core/docker/docker-errors.js';
+
+// A hand-written, in-memory DockerApi for unit tests (style guide §8: fakes, never vi.mock).
+// It behaves like the engine where it matters to callers: start/stop change state, unknown ids
+// are undefined, creating a container with a missing volume creates that volume (so tests can
+// prove callers check first), images are never pulled. Every call is recorded in `calls`.
+
+/** A container to seed the fake with; everything but `name` has a default. */
+export type FakeContainerInit = Partial<Omit<ContainerInfo, 'env'>> & {
+  name: string;
+  env?: Record<string, string>;
+  /** Text returned by containerLogs (last `tail` lines). */
+  logs?: string;
+  /** Health reported by successive inspects; the last value sticks. */
+  healthSequence?: HealthStatus[];
+};
+
+/** A volume to seed the fake with; `content` is what getArchive streams (any bytes). */
+export type FakeVolumeInit = string | { name: string; content?: Buffer; labels?: Record<string, string> };
+
+/** Seed data for FakeDocker. */
+export interface FakeDockerInit {
+  containers?: FakeContainerInit[];
+  volumes?: FakeVolumeInit[];
+  images?: Array<string | ImageInfo>;
+  endpoint?: string;
+  version?: EngineVersion;
+  /** ping rejects with this error; `'hang'` never settles unless the signal aborts. */
+  ping?: Error | 'hang';
+  /** Exit code of started helper containers (wipe); default 0. */
+  helperExitCode?: number;
+}
+
+/** One recorded call: method name and arguments (options included). */
+export interface FakeCall {
+  method: keyof DockerApi;
+  args: unknown[];
+}
+
+interface FakeContainer {
+  info: ContainerInfo;
+  logs: string;
+  healthSequence: HealthStatus[];
+  spec?: HelperContainerSpec;
+}
+
+interface FakeVolume {
+  info: VolumeInfo;
+  content: Buffer;
+  /** Every tar body written by putArchive, in order. */
+  imported: Buffer[];
+}
+
+let seq = 0;
+
+/** fakeContainer builds a ContainerInfo with sensible defaults (running, no healthcheck, no mounts). */
+export function fakeContainer(init: FakeContainerInit): ContainerInfo {
+  const { env, logs: _logs, healthSequence: _h, ...rest } = init;
+  const running = rest.running ?? (rest.state ? rest.state === 'running' : true);
+  seq += 1;
+  return {
+    id: rest.id ?? `${init.name}-id-${String(seq).padStart(4, '0')}`,
+    image: 'falkordb/falkordb:test',
+    imageId: 'sha256:falkordb-test',
+    state: running ? 'running' : 'exited',
+    health: 'none',
+    labels: {},
+    mounts: [],
+    ports: [],
+    created: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString(),
+    ...rest,
+    running,
+    env: new ContainerEnv(Object.entries(env ?? {})),
+  };
+}
+
+/** composeLabels returns the labels docker compose puts on a service container. */
+export function composeLabels(service: string, project = 'auto-codex'): Record<string, string> {
+  return { 'com.docker.compose.project': project, 'com.docker.compose.service': service, 'com.docker.compose.oneoff': 'False' };
+}
+
+/**
+ * FakeDocker is an in-memory DockerApi seeded from a list of containers, volumes and images; it
+ * records every call in `calls` and can be told to fail a method with `failNext`.
+ */
+export class FakeDocker implements DockerApi {
+  readonly endpoint: string;
+  readonly calls: FakeCall[] = [];
+  readonly containers = new Map<string, FakeContainer>();
+  readonly volumes = new Map<string, FakeVolume>();
+  readonly images = new Map<string, ImageInfo>();
+  readonly #init: FakeDockerInit;
+  readonly #failures: Array<{ method: keyof DockerApi; error: Error; when?: (args: unknown[]) => boolean }> = [];
+
+  constructor(init: FakeDockerInit = {}) {
+    this.#init = init;
+    this.endpoint = init.endpoint ?? 'unix:///var/run/docker.sock';
+    for (const c of init.containers ?? []) {
+      const info = fakeContainer(c);
+      this.containers.set(info.id, { info, logs: c.logs ?? '', healthSequence: [...(c.healthSequence ?? [])] });
+    }
+    for (const v of init.volumes ?? []) this.addVolume(typeof v === 'string' ? { name: v } : v);
+    for (const i of init.images ?? []) {
+      const info = typeof i === 'string' ? { id: `sha256:${i}`, repoTags: [i], repoDigests: [] } : i;
+      for (const key of [info.id, ...info.repoTags]) this.images.set(key, info);
+    }
+  }
+
+  /** addVolume adds (or replaces) a volume with optional content. */
+  addVolume(v: { name: string; content?: Buffer; labels?: Record<string, string> }): void {
+    const info = { name: v.name, driver: 'local', mountpoint: `/var/lib/docker/volumes/${v.name}/_data`, labels: v.labels ?? {} };
+    this.volumes.set(v.name, { info, content: v.content ?? Buffer.alloc(0), imported: [] });
+  }
+
+  /** failNext makes the next call of `method` (matching `when`, if given) reject with `error`. */
+  failNext(method: keyof DockerApi, error: Error, when?: (args: unknown[]) => boolean): this {
+    this.#failures.push({ method, error, ...(when ? { when } : {}) });
+    return this;
+  }
+
+  /** callsTo lists the argument lists of every call to `method`. */
+  callsTo(method: keyof DockerApi): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  /** container returns the current record of a container by id or name (throws if unknown). */
+  container(idOrName: string): ContainerInfo {
+    const found = this.#find(idOrName);
+    if (!found) throw new Error(`FakeDocker: no container ${idOrName}`);
+    return found.info;
+  }
+
+  async ping(options: CallOptions = {}): Promise<void> {
+    this.#record('ping', [options]);
+    if (this.#init.ping === 'hang') {
+      return new Promise((_, reject) => options.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+    }
+    if (this.#init.ping) throw this.#init.ping;
+  }
+
+  async version(options: CallOptions = {}): Promise<EngineVersion> {
+    this.#record('version', [options]);
+    return this.#init.version ?? { version: '20.10.24', apiVersion: '1.41', os: 'linux', arch: 'amd64' };
+  }
+
+  async listContainers(filter: ContainerFilter, options: CallOptions = {}): Promise<ContainerInfo[]> {
+    this.#record('listContainers', [filter, options]);
+    return [...this.containers.values()]
+      .map((c) => c.info)
+      .filter((c) => filter.name === undefined || c.name === filter.name)
+      .filter((c) => (filter.labels ?? []).every((l) => matchesLabel(c.labels, l)));
+  }
+
+  async inspectContainer(idOrName: string, options: CallOptions = {}): Promise<ContainerInfo | undefined> {
+    this.#record('inspectContainer', [idOrName, options]);
+    const found = this.#find(idOrName);
+    if (!found) return undefined;
+    const next = found.healthSequence.length > 1 ? found.healthSequence.shift() : found.healthSequence[0];
+    if (next) found.info = { ...found.info, health: next };
+    return found.info;
+  }
+
+  async startContainer(id: string, options: CallOptions = {}): Promise<void> {
+    this.#record('startContainer', [id, options]);
+    const c = this.#must(id);
+    c.info = { ...c.info, running: true, state: 'running' };
+    delete c.info.exitCode;
+    if (c.spec?.cmd.join(' ').includes('rm -rf')) {
+      const volume = this.volumes.get(c.spec.mounts[0]?.volume ?? '');
+      if (volume && (this.#init.helperExitCode ?? 0) === 0) volume.content = Buffer.alloc(0);
+    }
+  }
+
+  async stopContainer(id: string, options: CallOptions & { timeoutSeconds?: number } = {}): Promise<void> {
+    this.#record('stopContainer', [id, options]);
+    const c = this.#must(id);
+    c.info = { ...c.info, running: false, state: 'exited', exitCode: 0 };
+  }
+
+  async containerLogs(id: string, options: CallOptions & { tail: number }): Promise<string> {
+    this.#record('containerLogs', [id, options]);
+    return this.#must(id).logs.split('\n').slice(-options.tail).join('\n');
+  }
+
+  async inspectVolume(name: string, options: CallOptions = {}): Promise<VolumeInfo | undefined> {
+    this.#record('inspectVolume', [name, options]);
+    return this.volumes.get(name)?.info;
+  }
+
+  async inspectImage(ref: string, options: CallOptions = {}): Promise<ImageInfo | undefined> {
+    this.#record('inspectImage', [ref, options]);
+    return this.images.get(ref);
+  }
+
+  async createContainer(spec: HelperContainerSpec, options: CallOptions = {}): Promise<string> {
+    this.#record('createContainer', [spec, options]);
+    if (!this.images.has(spec.image)) throw new DockerEngineError(`No such image: ${spec.image}`, { statusCode: 404 });
+    // Like the engine: a missing volume is created on the fly. Callers must check before.
+    for (const m of spec.mounts) if (!this.volumes.has(m.volume)) this.addVolume({ name: m.volume });
+    const info = fakeContainer({ name: spec.name, image: spec.image, labels: spec.labels, running: false, state: 'created' });
+    this.containers.set(info.id, { info, logs: '', healthSequence: [], spec });
+    return info.id;
+  }
+
+  async removeContainer(id: string, options: CallOptions & { force?: boolean; anonymousVolumes?: boolean } = {}): Promise<void> {
+    this.#record('removeContainer', [id, options]);
+    const found = this.#find(id);
+    if (found) this.containers.delete(found.info.id);
+  }
+
+  async waitContainer(id: string, options: CallOptions = {}): Promise<{ statusCode: number }> {
+    this.#record('waitContainer', [id, options]);
+    const c = this.#must(id);
+    const statusCode = c.spec ? (this.#init.helperExitCode ?? 0) : 0;
+    c.info = { ...c.info, running: false, state: 'exited', exitCode: statusCode };
+    return { statusCode };
+  }
+
+  async getArchive(id: string, path: string, options: CallOptions = {}): Promise<Readable> {
+    this.#record('getArchive', [id, path, options]);
+    return Readable.from([this.#helperVolume(id).content]);
+  }
+
+  async putArchive(id: string, path: string, tar: Readable, options: CallOptions = {}): Promise<void> {
+    this.#record('putArchive', [id, path, options]);
+    const volume = this.#helperVolume(id);
+    const chunks: Buffer[] = [];
+    for await (const chunk of tar) chunks.push(Buffer.from(chunk as Buffer));
+    volume.content = Buffer.concat(chunks);
+    volume.imported.push(volume.content);
+  }
+
+  #record(method: keyof DockerApi, args: unknown[]): void {
+    this.calls.push({ method, args });
+    const index = this.#failures.findIndex((f) => f.method === method && (!f.when || f.when(args)));
+    if (index >= 0) {
+      const [failure] = this.#failures.splice(index, 1);
+      throw failure!.error;
+    }
+  }
+
+  #find(idOrName: string): FakeContainer | undefined {
+    return this.containers.get(idOrName) ?? [...this.containers.values()].find((c) => c.info.name === idOrName);
+  }
+
+  #must(idOrName: string): FakeContainer {
+    const found = this.#find(idOrName);
+    if (!found) throw new DockerEngineError(`No such container: ${idOrName}`, { statusCode: 404 });
+    return found;
+  }
+
+  #helperVolume(id: string): FakeVolume {
+    const name = this.#must(id).spec?.mounts[0]?.volume;
+    const volume = name === undefined ? undefined : this.volumes.get(name);
+    if (!volume) throw new DockerEngineError(`FakeDocker: container ${id} mounts no volume`, { statusCode: 404 });
+    return volume;
+  }
+}
+
+function matchesLabel(labels: Readonly<Record<string, string>>, filter: string): boolean {
+  const eq = filter.indexOf('=');
+  return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
+}
