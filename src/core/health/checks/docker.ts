@@ -1,3 +1,4 @@
+import { detectCompose } from '../../docker/compose.js';
 import { escalate, fail, ok, SkipCheck, type Check, type CheckContext, type ServiceInfo } from '../types.js';
 
 export const dockerCheck: Check = {
@@ -12,28 +13,15 @@ export const dockerCheck: Check = {
   },
 };
 
-/** composeVersion finds `docker compose` (v2) or else `docker-compose` (v1) and its version. */
-export async function composeVersion(ctx: Pick<CheckContext, 'exec' | 'signal'>): Promise<{ command: string; version: string } | undefined> {
-  const candidates: [string, string[], string][] = [
-    ['docker', ['compose', 'version', '--short'], 'docker compose'],
-    ['docker-compose', ['version', '--short'], 'docker-compose'],
-  ];
-  for (const [file, args, command] of candidates) {
-    const res = await ctx.exec.run(file, args, { signal: ctx.signal, timeoutMs: 4000 });
-    if (!res.notFound && res.exitCode === 0) return { command, version: res.stdout.trim().split('\n')[0] ?? 'unknown' };
-  }
-  return undefined;
-}
-
 export const composeCheck: Check = {
   id: 'compose',
   group: 'docker',
   title: 'Docker Compose',
   requiresGraphiti: true,
   async run(ctx) {
-    const found = await composeVersion(ctx);
+    const found = await detectCompose({ exec: ctx.exec, signal: ctx.signal, timeoutMs: 4000 });
     if (!found) return fail('docker compose/docker-compose not found', 'Install the Docker Compose v2 plugin (or docker-compose v1).');
-    return ok(`compose command: ${found.command} ${found.version}`);
+    return ok(`compose command: ${found.command.join(' ')} ${found.version}`);
   },
 };
 

@@ -19,9 +19,9 @@ describe('docker and compose', () => {
     await expect(dockerCheck.run(ctx({ dockerDown: true }))).rejects.toThrow(/not reachable/);
   });
   it('prefers docker compose v2, falls back to docker-compose v1', async () => {
-    const v2 = new FakeExec({ 'docker compose version --short': { stdout: '2.29.1\n' }, 'docker-compose version --short': { stdout: '1.29.2' } });
+    const v2 = new FakeExec({ 'docker compose version': { stdout: 'Docker Compose version v2.29.1\n' }, 'docker-compose version': { stdout: 'docker-compose version 1.29.2, build unknown' } });
     expect(await composeCheck.run(ctx({ exec: v2 }))).toMatchObject({ status: 'ok', message: 'compose command: docker compose 2.29.1' });
-    const v1 = new FakeExec({ 'docker compose version --short': { exitCode: 1 }, 'docker-compose version --short': { stdout: '1.29.2' } });
+    const v1 = new FakeExec({ 'docker compose version': { exitCode: 1 }, 'docker-compose version': { stdout: 'docker-compose version 1.29.2, build unknown' } });
     expect(await composeCheck.run(ctx({ exec: v1 }))).toMatchObject({ status: 'ok', message: 'compose command: docker-compose 1.29.2' });
     expect((await composeCheck.run(ctx())).status).toBe('fail');
   });
