@@ -142,7 +142,9 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('Docker port on 
     expect(unhealthy.logs).toMatch(/Ready to accept connections/);
     expect(unhealthy.logs).not.toMatch(/[\x00-\x08]/);
 
-    const crashed = await env.createFalkorContainer({ cmd: ['bogus'] });
+    // With a healthcheck the container reads as `starting` until it exits, so the outcome does not
+    // depend on how fast it crashes (without one, a still-running container counts as ready).
+    const crashed = await env.createFalkorContainer({ cmd: ['bogus'], healthcheck: 'redis' });
     const exited = (await waitHealthy(api, crashed.id, { timeoutMs: 30_000, pollMs: 250 }).catch((e: unknown) => e)) as ContainerNotReadyError;
     expect(exited).toMatchObject({ reason: 'exited', message: expect.stringContaining('exited with code 64') });
     expect(exited.logs).toContain('set the entrypoint');

