@@ -84,11 +84,12 @@ export async function waitHealthy(
     if (info.running && info.state !== 'restarting' && info.health === 'none') {
       return { status: 'running-no-healthcheck', container: info, waitedMs };
     }
-    if (info.health === 'unhealthy') return fail('unhealthy', `Container ${info.name} is unhealthy`, info.name);
     if (info.state === 'exited' || info.state === 'dead') {
       const code = info.exitCode === undefined ? '' : ` with code ${info.exitCode}`;
       return fail('exited', `Container ${info.name} ${info.state === 'dead' ? 'is dead' : `exited${code}`}`, info.name);
     }
+    // After exit-state: Docker may leave a stopped container marked unhealthy, but `exited` is the cause.
+    if (info.health === 'unhealthy') return fail('unhealthy', `Container ${info.name} is unhealthy`, info.name);
     if (waitedMs >= timeoutMs) {
       const status = info.running ? `health: ${info.health}` : `state: ${info.state}`;
       return fail('timeout', `Timed out after ${formatMs(timeoutMs)} waiting for container ${info.name} to become healthy (${status})`, info.name);
