@@ -36,6 +36,9 @@ async function main(): Promise<void> {
     if (code !== 0 && !(err instanceof ReportedFailure)) process.stderr.write(formatError(err, json));
     process.exitCode = controller.signal.aborted && code !== 0 ? 130 : code;
   }
+  // The verdict is out: a socket still draining (a hung server's connect) must not keep the
+  // process alive past it. Unref'd, this fires only if something else still holds the loop.
+  setTimeout(() => process.exit(), 200).unref();
 }
 
 void main();

@@ -26,7 +26,10 @@ async function nearestStatfs(path: string): Promise<number> {
  * the current context) and FalkorDB (AUTH over the protocol), each opened once on first use, with
  * dockerode and ioredis loaded only then.
  */
-export function createLiveConnectors(config: OpsConfig, signal: AbortSignal, env: Record<string, string | undefined>, commandTimeoutMs = 5000): HealthConnectors {
+export function createLiveConnectors(config: OpsConfig, outer: AbortSignal, env: Record<string, string | undefined>, commandTimeoutMs = 5000): HealthConnectors {
+  // close() aborts whatever is still connecting (a hung FalkorDB), so no socket outlives the report.
+  const closing = new AbortController();
+  const signal = AbortSignal.any([outer, closing.signal]);
   const docker = memo(async (): Promise<HealthDocker> => {
     const d = await import('../docker/index.js');
     const api = await d.createDockerApi({ inputs: { env } });
@@ -83,6 +86,7 @@ export function createLiveConnectors(config: OpsConfig, signal: AbortSignal, env
     falkorAuthRequired,
     freeBytes: nearestStatfs,
     async close() {
+      closing.abort();
       await client?.close();
     },
   };

@@ -1,0 +1,82 @@
+// Healthcheck wall time: all services up (target < 1 s), and FalkorDB hung (bounded by --timeout).
+import { createServer } from 'node:net';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { alternate, median, run, spread } from './lib.mjs';
+
+const FALKOR_IMAGE = 'falkordb/falkordb:autocodex-ops-standin';
+const MCP_IMAGE = 'falkordb/graphiti-knowledge-graph-mcp:autocodex-ops-standin';
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function docker(...args) {
+  const res = await run('docker', args);
+  if (res.code !== 0) throw new Error(`docker ${args.join(' ')}: ${res.stderr}`);
+  return res.stdout.trim();
+}
+
+/** benchHealthcheck starts a stand-in stack, times the binary's healthcheck, then against a hung server. */
+export async function benchHealthcheck({ binary, runs, timeoutMs = 2000 }) {
+  const id = `aco-bench-${process.pid}`;
+  const [fport, mport] = [await freePort(), await freePort()];
+  const password = `bench-${process.pid}-pw`;
+  const root = mkdtempSync(join(tmpdir(), 'aco-bench-root-'));
+  mkdirSync(join(root, 'auto-codex'));
+  writeFileSync(join(root, 'auto-codex', '.env'), 'OPENAI_API_KEY=sk-bench-not-a-real-key\n');
+  const labels = (service) => ['--label', `com.docker.compose.project=${id}`, '--label', `com.docker.compose.service=${service}`, '--label', 'autocodex-ops.bench=1'];
+  const hung = createServer((socket) => socket.on('error', () => undefined));
+  try {
+    await docker('volume', 'create', '--label', 'autocodex-ops.bench=1', `${id}-data`);
+    await docker('run', '-d', '--name', `${id}-falkordb`, ...labels('falkordb'), '-e', `REDIS_ARGS=--appendonly yes --requirepass ${password}`,
+      '-v', `${id}-data:/var/lib/falkordb/data`, '-p', `127.0.0.1:${fport}:6379`, FALKOR_IMAGE);
+    await docker('run', '-d', '--name', `${id}-mcp`, ...labels('graphiti-mcp'), '-p', `127.0.0.1:${mport}:8000`, MCP_IMAGE);
+    const env = {
+      ...process.env,
+      AUTO_CODEX_ROOT: root,
+      GRAPHITI_ENABLED: 'true',
+      COMPOSE_PROJECT_NAME: id,
+      FALKORDB_CONTAINER_NAME: `${id}-falkordb`,
+      GRAPHITI_MCP_CONTAINER_NAME: `${id}-mcp`,
+      GRAPHITI_FALKORDB_HOST: '127.0.0.1',
+      GRAPHITI_FALKORDB_PORT: String(fport),
+      GRAPHITI_MCP_PORT: String(mport),
+      GRAPHITI_FALKORDB_PASSWORD: password,
+      REDIS_ARGS: `--appendonly yes --requirepass ${password}`,
+      FALKORDB_IMAGE_TAG: 'autocodex-ops-standin',
+      GRAPHITI_MCP_IMAGE_TAG: 'autocodex-ops-standin',
+    };
+    for (let i = 0; i < 50; i++) {
+      const probe = await run(binary, ['healthcheck', '--json', '--only', 'falkordb-live,graphiti-mcp-live'], { env });
+      if (probe.code === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => hung.listen(0, '127.0.0.1', r));
+    const hungEnv = { ...env, GRAPHITI_FALKORDB_PORT: String(hung.address().port) };
+    const args = ['healthcheck', '--json', '--timeout', String(timeoutMs)];
+    let lastUp;
+    const samples = await alternate(
+      [
+        { name: 'up', once: async () => { const r = await run(binary, args, { env }); lastUp = r; return r.ms; } },
+        { name: 'hung', once: async () => (await run(binary, args, { env: hungEnv })).ms },
+      ],
+      runs,
+    );
+    const upChecks = JSON.parse(lastUp.stdout).checks;
+    const slowest = [...upChecks].sort((a, b) => b.durationMs - a.durationMs).slice(0, 3).map((c) => `${c.id} ${c.durationMs} ms`);
+    return {
+      up: { medianMs: median(samples.up), spreadPct: spread(samples.up), runs: samples.up, slowest },
+      hung: { medianMs: median(samples.hung), spreadPct: spread(samples.hung), runs: samples.hung, timeoutMs },
+    };
+  } finally {
+    hung.close();
+    await run('docker', ['rm', '-f', '-v', `${id}-falkordb`, `${id}-mcp`]);
+    await run('docker', ['volume', 'rm', '-f', `${id}-data`]);
+  }
+}
