@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, stat, unlink } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -123,29 +122,35 @@ async function tryCreate(path: string, owner: LockOwner): Promise<{ raw: string;
 }
 
 /**
- * Moves a stale lock aside and deletes it only if the moved file is the one judged stale (same
- * inode and bytes). If a fresh lock slipped in between the check and the rename, it is linked
- * back (link never overwrites) and false is returned, so two runs never both take over.
+ * Removes a stale lock while holding `<lock>.takeover` (created with O_EXCL), and only if the file
+ * is still the one judged stale (same inode and bytes). Only takeover holders ever delete a lock
+ * file they do not own, one at a time, so a live run's lock is never removed and two runs never
+ * both take over. Returns 'taken', 'gone' (someone else changed it first) or 'busy'.
  */
-async function takeOver(path: string, seen: Exclude<Seen, { kind: 'missing' }>, log?: LockLog): Promise<boolean> {
-  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
-  // ENOENT: another run removed or took over the stale lock first.
-  if ((await rename(path, aside).then(() => true, ignoreMissing)) !== true) return false;
-  const moved = await inspect(aside);
-  if (moved.kind !== 'missing' && moved.ino === seen.ino && moved.raw === seen.raw) {
-    await unlink(aside);
-    return true;
-  }
+async function takeOver(path: string, seen: Exclude<Seen, { kind: 'missing' }>, now: number): Promise<'taken' | 'gone' | 'busy'> {
+  const mutex = `${path}.takeover`;
+  let fh;
   try {
-    await link(aside, path);
+    fh = await open(mutex, 'wx', 0o600);
   } catch (err) {
     if (code(err) !== 'EEXIST') throw err;
-    log?.warn(`A lock file replaced ${path} while a stale lock was being removed; the newer one is kept.`);
-  } finally {
-    await unlink(aside).catch(() => {});
+    // A takeover takes milliseconds; a mutex this old was left by a run that died inside one.
+    const st = await stat(mutex).catch(() => undefined);
+    if (st && now - st.mtimeMs > TAKEOVER_STALE_MS) await unlink(mutex).catch(ignoreMissing);
+    return 'busy';
   }
-  return false;
+  try {
+    await fh.close();
+    const current = await inspect(path);
+    if (current.kind === 'missing' || current.ino !== seen.ino || current.raw !== seen.raw) return 'gone';
+    await unlink(path).catch(ignoreMissing);
+    return 'taken';
+  } finally {
+    await unlink(mutex).catch(ignoreMissing);
+  }
 }
+
+const TAKEOVER_STALE_MS = 10_000;
 
 function describe(seen: Exclude<Seen, { kind: 'missing' }>, now: number): string {
   if (seen.kind === 'corrupt') return 'a run that is still writing the lock file (or left it damaged)';
@@ -203,7 +208,9 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
         ? now() - seen.mtimeMs > (options.staleGraceMs ?? 5000)
         : seen.owner.host === host && !alive(seen.owner.pid);
     if (stale) {
-      if (await takeOver(path, seen, options.log)) {
+      const outcome = await takeOver(path, seen, now());
+      if (outcome === 'busy') await sleep(10, options.signal);
+      if (outcome === 'taken') {
         options.log?.warn(
           seen.kind === 'corrupt'
             ? `Removed a corrupt ${options.target} lock file (${path}) left by an earlier run.`

@@ -94,6 +94,24 @@ describe('acquireLock', () => {
     expect((await readdir(dir)).sort()).toEqual(['falkordb.lock']);
   });
 
+  it('clears a takeover mutex left by a run that died during a takeover, then takes over', async () => {
+    const w = world();
+    await writeLock({ pid: 2000, host: 'here', startedAt: '2025-06-01T10:00:00.000Z', command: 'backup falkordb' });
+    await writeFile(`${lockPath()}.takeover`, '');
+    const old = new Date('2025-06-01T11:00:00Z');
+    await utimes(`${lockPath()}.takeover`, old, old);
+    const lock = await acquireLock(w.base());
+    expect(JSON.parse(await readFile(lockPath(), 'utf8')).pid).toBe(1000);
+    expect((await readdir(dir)).sort()).toEqual(['falkordb.lock']);
+    await lock.release();
+  });
+
+  it('leaves a fresh takeover mutex alone (another run is mid-takeover) and reports the lock held', async () => {
+    const w = world([2000]);
+    await writeLock({ pid: 2000, host: 'here', startedAt: '2025-06-01T10:00:00.000Z', command: 'backup falkordb' });
+    await expect(acquireLock(w.base())).rejects.toBeInstanceOf(LockHeldError);
+  });
+
   it('never treats a lock from another host as stale, and says so', async () => {
     const w = world();
     await writeLock({ pid: 2000, host: 'elsewhere', startedAt: '2025-06-01T10:00:00.000Z', command: 'backup falkordb' });
