@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { configCommand } from './commands/config.js';
+import { backupCommand } from './commands/backup.js';
 import { lockDepsCommand } from './commands/lock-deps.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
 import { exitStatusHelp } from './core/exit-codes.js';
@@ -24,6 +25,7 @@ export function createProgram(runtime: Runtime): Command {
 
   program.addCommand(healthcheckCommand(runtime));
   program.addCommand(configCommand(runtime));
+  program.addCommand(backupCommand(runtime));
   program.addCommand(lockDepsCommand(runtime));
 
   // Every command exits through cli.ts, never through commander's process.exit, and writes

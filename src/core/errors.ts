@@ -60,12 +60,12 @@ export class InterruptedError extends OpsError {
 }
 
 /**
- * ReportedFailure sets a failing exit code after the command has already printed its verdict
- * (healthcheck found a failing check): the CLI prints nothing more.
+ * ReportedFailure sets a failing exit code (1 unless given, e.g. 2 for a `backup verify` that
+ * found problems) after the command has already printed its verdict: the CLI prints nothing more.
  */
 export class ReportedFailure extends OpsError {
-  constructor(message: string) {
-    super(message, { exitCode: ExitCode.Failed });
+  constructor(message: string, exitCode: ExitCodeValue = ExitCode.Failed) {
+    super(message, { exitCode });
   }
 }
 

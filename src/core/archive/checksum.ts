@@ -21,11 +21,11 @@ export type SidecarState =
   | { state: 'mismatch'; expected: string; actual: string }
   | { state: 'match'; sha256: string };
 
-/**
- * checkSidecar compares `<archive>.sha256` with the archive's digest: missing, invalid (empty or
- * not 64 hex digits), mismatch, or match. It reads the first token as the scripts did.
- */
-export async function checkSidecar(archivePath: string, signal?: AbortSignal): Promise<SidecarState> {
+/** What `<archive>.sha256` says, before any hashing: missing, invalid, or a digest and the file name it names. */
+export type SidecarContent = { state: 'missing' } | { state: 'invalid'; reason: string } | { state: 'ok'; sha256: string; name?: string };
+
+/** readSidecar reads `<archive>.sha256` and takes its first token as the digest, as the scripts did; never throws. */
+export async function readSidecar(archivePath: string): Promise<SidecarContent> {
   let text: string;
   try {
     text = await readFile(`${archivePath}.sha256`, 'utf8');
@@ -33,8 +33,20 @@ export async function checkSidecar(archivePath: string, signal?: AbortSignal): P
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
     return { state: 'invalid', reason: `cannot read it: ${(err as Error).message}` };
   }
-  const expected = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  const [first = '', ...rest] = text.trim().split(/\s+/);
+  const expected = first.toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(expected)) return { state: 'invalid', reason: expected ? 'not a SHA-256 digest' : 'empty' };
+  const name = rest.join(' ').replace(/^\*/, '') || undefined;
+  return { state: 'ok', sha256: expected, ...(name ? { name } : {}) };
+}
+
+/**
+ * checkSidecar compares `<archive>.sha256` with the archive's digest: missing, invalid (empty or
+ * not 64 hex digits), mismatch, or match. It reads the first token as the scripts did.
+ */
+export async function checkSidecar(archivePath: string, signal?: AbortSignal): Promise<SidecarState> {
+  const content = await readSidecar(archivePath);
+  if (content.state !== 'ok') return content;
   const actual = await sha256File(archivePath, signal);
-  return actual === expected ? { state: 'match', sha256: actual } : { state: 'mismatch', expected, actual };
+  return actual === content.sha256 ? { state: 'match', sha256: actual } : { state: 'mismatch', expected: content.sha256, actual };
 }

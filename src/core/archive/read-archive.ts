@@ -12,6 +12,7 @@ export interface ArchiveEntry {
   linkpath?: string;
 }
 
+/** What a full read of an archive found: its entries, sizes and the digest of the stored bytes. */
 export interface ArchiveListing {
   entries: ArchiveEntry[];
   /** Bytes of file content (uncompressed). */

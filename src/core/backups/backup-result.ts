@@ -1,0 +1,60 @@
+import type { BackupKind } from './naming.js';
+import type { BackupLog, StoredBackup } from './store-backup.js';
+
+/** CONTRACT `--json` for `backup falkordb|userdata`: kind, archive, sha256, bytes, mode?, durationMs, pruned, and more. */
+export interface BackupResult {
+  kind: BackupKind;
+  archive: string;
+  sha256: string;
+  /** Bytes of the archive on disk. */
+  bytes: number;
+  mode?: 'save' | 'stop' | 'live';
+  durationMs: number;
+  /** Every file retention deleted after this backup (archives and their sidecars). */
+  pruned: string[];
+  uncompressedBytes: number;
+  entries: number;
+  sidecars: string[];
+  warnings: string[];
+  /** Retention failures: the backup is good, but these files could not be removed. */
+  pruneFailures?: Array<{ path: string; message: string }>;
+}
+
+/** Progress of a long copy: told the expected total when known, then the bytes done so far. */
+export interface ProgressSink {
+  start(totalBytes?: number): void;
+  update(bytesDone: number): void;
+  stop(): void;
+}
+
+/** Dependencies every backup use-case shares. */
+export interface BackupDeps {
+  log: BackupLog;
+  signal?: AbortSignal;
+  now: () => Date;
+  hostname: string;
+  toolVersion: string;
+  /** Folder of the per-target lock files. */
+  lockDir: string;
+  progress?: ProgressSink;
+}
+
+/** toBackupResult shapes a stored backup as the command's result; pure. */
+export function toBackupResult(stored: StoredBackup, extra: { startedAt: Date; finishedAt: Date; mode?: BackupResult['mode']; warnings: string[] }): BackupResult {
+  const { written } = stored;
+  const failures = stored.retention?.failures ?? [];
+  return {
+    kind: stored.manifest.kind,
+    archive: written.path,
+    sha256: written.sha256,
+    bytes: written.bytes,
+    ...(extra.mode ? { mode: extra.mode } : {}),
+    durationMs: extra.finishedAt.getTime() - extra.startedAt.getTime(),
+    pruned: stored.retention?.removed ?? [],
+    uncompressedBytes: written.tarBytes,
+    entries: written.listing.entries.length,
+    sidecars: written.sidecars,
+    warnings: extra.warnings,
+    ...(failures.length > 0 ? { pruneFailures: failures } : {}),
+  };
+}

@@ -1,0 +1,79 @@
+import { readSidecar, sha256File } from '../archive/checksum.js';
+import { throwIfAborted } from '../errors.js';
+import { listBackups } from './catalog.js';
+import { readManifest } from './manifest.js';
+import type { BackupKind } from './naming.js';
+
+/** The kinds `backup list --kind` accepts, and the archive kinds each one covers. */
+export const LIST_KINDS = {
+  falkordb: ['falkordb'],
+  userdata: ['userdata'],
+  'pre-restore': ['falkordb-pre-restore', 'userdata-pre-restore'],
+} as const satisfies Record<string, readonly BackupKind[]>;
+
+/** One row of `backup list` (CONTRACT `--json` shapes: kind, archive, createdAt, bytes, sha256?, verified?). */
+export interface BackupListing {
+  kind: BackupKind;
+  archive: string;
+  createdAt: string;
+  ageSeconds: number;
+  bytes: number;
+  sha256?: string;
+  /**
+   * Without `check`: true when the manifest records a successful read-back after writing.
+   * With `check`: whether the file's SHA-256 matches its sidecar now (false without a sidecar).
+   */
+  verified?: boolean;
+  verifiedAt?: string;
+  hasManifest: boolean;
+}
+
+/** What to list: the folders to look in (duplicates are read once), which kinds, and whether to re-hash. */
+export interface ListOptions {
+  dirs: readonly string[];
+  kinds?: readonly BackupKind[];
+  check?: boolean;
+  now: Date;
+  signal?: AbortSignal;
+}
+
+/**
+ * listAllBackups lists the archives directly in each folder, newest first, with created-at
+ * (manifest, else file time), age, size, the sidecar's digest and whether the archive was
+ * verified (see BackupListing.verified). A missing folder lists nothing; an abort rejects with
+ * InterruptedError.
+ */
+export async function listAllBackups(options: ListOptions): Promise<BackupListing[]> {
+  const kinds = options.kinds ? new Set(options.kinds) : undefined;
+  const rows: BackupListing[] = [];
+  for (const dir of new Set(options.dirs)) {
+    for (const record of await listBackups(dir)) {
+      if (kinds && !kinds.has(record.kind)) continue;
+      throwIfAborted(options.signal);
+      const [sidecar, manifest] = await Promise.all([readSidecar(record.archive), readManifest(record.archive)]);
+      const sha256 = sidecar.state === 'ok' ? sidecar.sha256 : undefined;
+      const verifiedAt = manifest.state === 'ok' ? manifest.manifest.verification?.verifiedAt : undefined;
+      let verified: boolean | undefined = verifiedAt ? true : undefined;
+      if (options.check && sha256 === undefined) verified = false;
+      else if (options.check) {
+        const actual = await sha256File(record.archive, options.signal).catch((err: unknown) => {
+          throwIfAborted(options.signal);
+          throw err;
+        });
+        verified = actual === sha256;
+      }
+      rows.push({
+        kind: record.kind,
+        archive: record.archive,
+        createdAt: record.createdAt.toISOString(),
+        ageSeconds: Math.round((options.now.getTime() - record.createdAt.getTime()) / 1000),
+        bytes: record.bytes,
+        ...(sha256 ? { sha256 } : {}),
+        ...(verified !== undefined ? { verified } : {}),
+        ...(verifiedAt ? { verifiedAt } : {}),
+        hasManifest: record.hasManifest,
+      });
+    }
+  }
+  return rows.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+}
