@@ -1,8 +1,10 @@
 import { homedir } from 'node:os';
+import { startAuditSession } from './core/audit/session.js';
 import { ReportedFailure } from './core/errors.js';
 import { formatError, exitCodeFor } from './error-report.js';
 import { createProgram } from './program.js';
 import type { Runtime } from './runtime.js';
+import { VERSION } from './version.js';
 
 // The bin entry and the only place that touches process.exit / exitCode and signals.
 async function main(): Promise<void> {
@@ -17,6 +19,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // `autocodex-ops … | head` closes the pipe early: that is the reader's choice, not a crash.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
 
   const runtime: Runtime = {
     env: process.env,
@@ -29,13 +38,19 @@ async function main(): Promise<void> {
     signal: controller.signal,
   };
   const json = process.argv.includes('--json');
+  // One audit record per audited run, written here because only here is the final exit code known.
+  const audit = startAuditSession(runtime, process.argv.slice(2), { version: VERSION });
+  let code = 0;
+  let failure: unknown;
   try {
-    await createProgram(runtime).parseAsync(process.argv);
+    await audit.attach(createProgram(runtime)).parseAsync(process.argv);
   } catch (err) {
-    const code = exitCodeFor(err);
+    failure = err;
+    code = exitCodeFor(err);
     if (code !== 0 && !(err instanceof ReportedFailure)) process.stderr.write(formatError(err, json));
-    process.exitCode = controller.signal.aborted && code !== 0 ? 130 : code;
+    code = controller.signal.aborted && code !== 0 ? 130 : code;
   }
+  process.exitCode = await audit.finish(code, failure);
   // The verdict is out: a socket still draining (a hung server's connect) must not keep the
   // process alive past it. Unref'd, this fires only if something else still holds the loop.
   setTimeout(() => process.exit(), 200).unref();

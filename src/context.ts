@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { auditSessionOf, NOOP_RECORDER, type AuditRecorder } from './core/audit/session.js';
 import { loadConfig, type OpsConfig } from './core/config/load.js';
 import { readConfigFiles } from './core/config/read-files.js';
 import type { FlagValue } from './core/config/resolve.js';
@@ -26,6 +27,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Reads the .env files under the root and loads the validated config; warnings are logged. */
   config(flags?: Partial<Record<VarName, FlagValue>>): Promise<OpsConfig>;
+  /** Adds details (archive, sha256, …) to the run's audit record, which cli.ts writes when the run ends. */
+  audit: AuditRecorder;
 }
 
 /** createContext wires the global options to a logger and printer for one command (`cmd` prefixes log lines). */
@@ -40,6 +43,7 @@ export function createContext(globals: GlobalOptions, runtime: Runtime, cmd: str
     log,
     printer,
     signal: runtime.signal,
+    audit: auditSessionOf(runtime)?.recorder ?? NOOP_RECORDER,
     async config(flags) {
       const { root, origin } = discoverRoot({ flag: globals.root, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
       const files = await readConfigFiles(root);
@@ -48,6 +52,8 @@ export function createContext(globals: GlobalOptions, runtime: Runtime, cmd: str
       for (const name of VAR_NAMES) if (VARIABLES[name].secret === true) registerSecret(config.values[name].value);
       registerSecret(config.falkordb.password);
       for (const w of warnings) log.warn(w);
+      // The audit record of this run goes where this config says, with its production profile.
+      auditSessionOf(runtime)?.useConfig(config);
       return config;
     },
   };

@@ -75,3 +75,15 @@ export function redactValue<T>(value: T, seen = new WeakSet<object>()): T {
   }
   return out as T;
 }
+
+// A flag whose next argument is a secret: `--password x`, `--api-key x`, `--requirepass x`.
+const SECRET_FLAG = /^--?(?:[\w-]*(?:password|passwd|secret|token|api[-_]?key|credential|requirepass|masterauth)[\w-]*|auth|pass)$/i;
+
+/**
+ * redactArgv redacts an argument vector for the audit trail: every argument as text (so
+ * `--password=x` becomes `--password=***`), and the whole argument after a flag named like a
+ * secret (`--password x`, `--token x`), even when it starts with `-`. It never throws.
+ */
+export function redactArgv(args: readonly string[]): string[] {
+  return args.map((arg, i) => (i > 0 && SECRET_FLAG.test(args[i - 1]!) ? REDACTED : redactText(arg)));
+}
