@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { configCommand } from './commands/config.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { auditCommand } from './commands/audit.js';
 import { backupCommand } from './commands/backup.js';
 import { lockDepsCommand } from './commands/lock-deps.js';
@@ -26,6 +27,7 @@ export function createProgram(runtime: Runtime): Command {
 
   program.addCommand(healthcheckCommand(runtime));
   program.addCommand(configCommand(runtime));
+  program.addCommand(rollbackCommand(runtime));
   program.addCommand(auditCommand(runtime));
   program.addCommand(backupCommand(runtime));
   program.addCommand(lockDepsCommand(runtime));

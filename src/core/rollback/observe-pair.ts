@@ -1,0 +1,52 @@
+import type { OpsConfig } from '../config/load.js';
+import { findFalkorDbContainer, findGraphitiMcpContainer, type ContainerInfo, type DockerApi } from '../docker/index.js';
+import { imageTag } from '../health/checks/docker.js';
+import { fileImageHistory, imageHistoryPath, recordPair, type HistorySource, type ImageHistoryStore, type PairRecord } from './image-history.js';
+
+/** The stack's containers as found (either may be missing or stopped). */
+export interface StackContainers {
+  falkordb?: ContainerInfo;
+  graphiti?: ContainerInfo;
+}
+
+/** The config fields that locate the stack's containers. */
+export type StackLocator = Pick<OpsConfig, 'composeProject'> & { falkordb: Pick<OpsConfig['falkordb'], 'containerName'>; graphitiMcp: Pick<OpsConfig['graphitiMcp'], 'containerName'> };
+
+/**
+ * findStackContainers finds the FalkorDB and Graphiti MCP containers (compose labels, then name,
+ * stopped ones included); engine errors reject as findServiceContainer does.
+ */
+export async function findStackContainers(docker: Pick<DockerApi, 'listContainers'>, config: StackLocator, signal?: AbortSignal): Promise<StackContainers> {
+  const project = config.composeProject;
+  const [f, g] = await Promise.all([
+    findFalkorDbContainer(docker, { project, containerName: config.falkordb.containerName, signal }),
+    findGraphitiMcpContainer(docker, { project, containerName: config.graphitiMcp.containerName, signal }),
+  ]);
+  return { ...(f ? { falkordb: f.container } : {}), ...(g ? { graphiti: g.container } : {}) };
+}
+
+/** runningPair is the tag pair both containers run, with their image ids; undefined unless both run with tagged images. */
+export function runningPair(stack: StackContainers): PairRecord | undefined {
+  const { falkordb, graphiti } = stack;
+  if (!falkordb?.running || !graphiti?.running) return undefined;
+  const [ft, gt] = [imageTag(falkordb.image), imageTag(graphiti.image)];
+  if (!ft || !gt) return undefined;
+  return { falkordb: ft, graphiti: gt, falkordbImageId: falkordb.imageId, graphitiImageId: graphiti.imageId };
+}
+
+/**
+ * observeRunningPair records the pair the stack runs in the root's image history when it is not
+ * the newest entry there (issue 6: healthcheck and backup call this whenever they see the
+ * services). Resolves with the pair seen, or undefined when the stack is not running on two
+ * tagged images; engine and write errors reject, so callers that only observe should catch.
+ */
+export async function observeRunningPair(
+  docker: Pick<DockerApi, 'listContainers'>,
+  config: StackLocator & Pick<OpsConfig, 'root'>,
+  options: { source: HistorySource; now?: Date; signal?: AbortSignal; store?: ImageHistoryStore },
+): Promise<{ pair: PairRecord; recorded: boolean } | undefined> {
+  const pair = runningPair(await findStackContainers(docker, config, options.signal));
+  if (!pair) return undefined;
+  const store = options.store ?? fileImageHistory(imageHistoryPath(config.root));
+  return { pair, recorded: await recordPair(store, pair, options.source, options.now ?? new Date()) };
+}
