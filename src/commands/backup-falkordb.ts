@@ -5,6 +5,7 @@ import { runFalkorBackup } from '../core/backups/falkordb-backup.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { createDockerApi } from '../core/docker/docker.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
+import { observePairQuietly } from '../core/rollback/observe-pair.js';
 import type { Runtime } from '../runtime.js';
 import { addRetentionOptions, backupDeps, policyFrom, printBackup, retentionFields } from './backup-shared.js';
 
@@ -58,5 +59,7 @@ export function backupFalkordbCommand(runtime: Runtime): Command {
         },
       );
       printBackup(ctx, globals, result);
+      // Issue 6: every run that sees the stack records the image pair it runs, for `rollback images`.
+      await observePairQuietly(() => createDockerApi({ inputs: { env: runtime.env } }), config, 'backup', ctx.log, ctx.signal);
     });
 }

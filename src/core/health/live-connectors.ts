@@ -30,10 +30,12 @@ export function createLiveConnectors(config: OpsConfig, outer: AbortSignal, env:
   // close() aborts whatever is still connecting (a hung FalkorDB), so no socket outlives the report.
   const closing = new AbortController();
   const signal = AbortSignal.any([outer, closing.signal]);
+  let engine: import('../docker/docker.js').DockerApi | undefined;
   const docker = memo(async (): Promise<HealthDocker> => {
     const d = await import('../docker/index.js');
     const api = await d.createDockerApi({ inputs: { env } });
     await d.pingEngine(api, { signal });
+    engine = api;
     const toService = (found: Awaited<ReturnType<typeof d.findFalkorDbContainer>>): ServiceInfo | undefined =>
       found && {
         id: found.container.id,
@@ -85,6 +87,12 @@ export function createLiveConnectors(config: OpsConfig, outer: AbortSignal, env:
     falkor,
     falkorAuthRequired,
     freeBytes: nearestStatfs,
+    async recordImagePair() {
+      // Only when a check already reached the engine: recording must not add a connection of its own.
+      if (!engine) return;
+      const { observePairQuietly } = await import('../rollback/observe-pair.js');
+      await observePairQuietly(async () => engine!, config, 'healthcheck', { debug: () => undefined }, signal);
+    },
     async close() {
       closing.abort();
       await client?.close();

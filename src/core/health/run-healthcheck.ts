@@ -14,6 +14,8 @@ export interface HealthcheckOptions {
 
 /** The live connections a healthcheck may open: Docker, FalkorDB, disk; created lazily, closed at the end. */
 export interface HealthConnectors extends Pick<CheckContext, 'docker' | 'falkor' | 'falkorAuthRequired' | 'freeBytes'> {
+  /** Records the image pair the stack runs (for `rollback images`); never throws. */
+  recordImagePair?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,9 @@ export async function runHealthcheck(options: HealthcheckOptions, deps: Healthch
   const { checks, skip } = selectChecks(ALL_CHECKS, parseIds(options.only), parseIds(options.skip));
   try {
     const ctx: CheckContext = { config: deps.config, exec: deps.exec, home: deps.home, now: deps.now, signal: deps.signal, ...deps.connectors };
-    return await runChecks(checks, ctx, { timeoutMs: options.timeoutMs, strict: options.strict, skip });
+    const report = await runChecks(checks, ctx, { timeoutMs: options.timeoutMs, strict: options.strict, skip });
+    if (deps.config.graphitiEnabled) await deps.connectors.recordImagePair?.();
+    return report;
   } finally {
     await deps.connectors.close();
   }

@@ -50,3 +50,22 @@ export async function observeRunningPair(
   const store = options.store ?? fileImageHistory(imageHistoryPath(config.root));
   return { pair, recorded: await recordPair(store, pair, options.source, options.now ?? new Date()) };
 }
+
+/**
+ * observePairQuietly is observeRunningPair for commands that only look (healthcheck, backup): it
+ * never throws, and logs at debug level when the pair could not be read or recorded.
+ */
+export async function observePairQuietly(
+  docker: () => Promise<Pick<DockerApi, 'listContainers'>>,
+  config: StackLocator & Pick<OpsConfig, 'root'>,
+  source: HistorySource,
+  log: { debug(msg: string): void },
+  signal?: AbortSignal,
+): Promise<void> {
+  try {
+    const seen = await observeRunningPair(await docker(), config, { source, signal });
+    if (seen?.recorded) log.debug(`Recorded the running image pair falkordb ${seen.pair.falkordb}, graphiti-mcp ${seen.pair.graphiti}.`);
+  } catch (err) {
+    log.debug(`Could not record the running image pair: ${(err as Error).message}`);
+  }
+}
