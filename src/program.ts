@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { configCommand } from './commands/config.js';
+import { restoreCommand } from './commands/restore.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { auditCommand } from './commands/audit.js';
 import { backupCommand } from './commands/backup.js';
@@ -27,6 +28,7 @@ export function createProgram(runtime: Runtime): Command {
 
   program.addCommand(healthcheckCommand(runtime));
   program.addCommand(configCommand(runtime));
+  program.addCommand(restoreCommand(runtime));
   program.addCommand(rollbackCommand(runtime));
   program.addCommand(auditCommand(runtime));
   program.addCommand(backupCommand(runtime));

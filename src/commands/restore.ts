@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { exitStatusHelp } from '../core/exit-codes.js';
+import type { Runtime } from '../runtime.js';
+import { restoreFalkordbCommand } from './restore-falkordb.js';
+import type { RestoreCommandDeps } from './restore-shared.js';
+import { restoreUserdataCommand } from './restore-userdata.js';
+
+/**
+ * restoreCommand groups `restore falkordb` and `restore userdata` (CONTRACT "Commands"). Both are
+ * destructive: they ask on a TTY, need --yes otherwise (exit 2, nothing touched), honour --dry-run,
+ * and check the archive completely before touching anything.
+ */
+export function restoreCommand(runtime: Runtime, deps: RestoreCommandDeps = {}): Command {
+  return new Command('restore')
+    .description('restore FalkorDB or userData from a backup, with checks first, a verified safety copy and automatic rollback')
+    .addCommand(restoreFalkordbCommand(runtime, deps))
+    .addCommand(restoreUserdataCommand(runtime, deps))
+    .addHelpText('after', exitStatusHelp());
+}

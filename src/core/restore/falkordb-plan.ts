@@ -1,0 +1,75 @@
+import { archivePath } from '../backups/naming.js';
+import type { ManifestView } from '../backups/manifest.js';
+import type { CheckedArchive } from './check-archive.js';
+import type { FalkorTarget } from './falkordb-target.js';
+import type { ExpectedData } from './falkordb-verify.js';
+import { planBase, type RestorePlan } from './restore-result.js';
+
+/** The choices of `restore falkordb` that shape its plan. */
+export interface FalkorPlanOptions {
+  start: boolean;
+  preRestoreDir: string;
+  healthTimeoutSecs: number;
+  skipHealthWait: boolean;
+}
+
+const field = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), value);
+
+/**
+ * expectedData reads what the restored server must hold from the archive's manifest: `server.keys`
+ * and `server.graphs`, lenient for a live-mode backup (writes may have been in flight). An archive
+ * without a manifest expects nothing beyond an answered PING. Pure.
+ */
+export function expectedData(manifest: ManifestView | undefined): ExpectedData {
+  if (!manifest) return {};
+  const keys = field(manifest, 'server', 'keys');
+  const graphs = field(manifest, 'server', 'graphs');
+  return {
+    ...(typeof keys === 'number' ? { keys } : {}),
+    ...(Array.isArray(graphs) ? { graphs: graphs.map(String) } : {}),
+    ...(field(manifest, 'mode') === 'live' ? { lenient: true } : {}),
+  };
+}
+
+/**
+ * falkorPlan describes the restore before anything happens: containers to stop (those running)
+ * and to start (the same, or every one found with `start`), the volume to wipe, the planned safety
+ * copy `falkordb_pre_restore_<UTC stamp>.tar.gz` and what is checked afterwards. Pure.
+ */
+export function falkorPlan(options: FalkorPlanOptions, checked: CheckedArchive, target: FalkorTarget, warnings: string[], now: Date): RestorePlan {
+  const found = [target.data.falkordb, target.data.graphiti].filter((c) => c !== undefined);
+  const running = found.filter((c) => c.running);
+  const start = options.start ? found : running;
+  const expected = expectedData(checked.manifest);
+  const checks = [
+    expected.keys !== undefined ? `key count ${expected.keys}` : undefined,
+    expected.graphs !== undefined ? `${expected.graphs.length} graph name(s)` : undefined,
+  ].filter(Boolean);
+  const verify =
+    start.length === 0
+      ? 'nothing is started, so the server does not check the data'
+      : options.skipHealthWait
+        ? 'start the services without waiting for them (SKIP_RESTORE_HEALTH_WAIT)'
+        : `wait up to ${options.healthTimeoutSecs} s for the services to be healthy, then an authenticated PING${checks.length ? ` and ${checks.join(' and ')} as in the manifest` : ''}`;
+  const safetyBackup = archivePath(options.preRestoreDir, 'falkordb-pre-restore', now);
+  return {
+    kind: 'falkordb',
+    ...planBase(checked),
+    target: target.volume,
+    stop: [...running].reverse().map((c) => c.name),
+    start: start.map((c) => c.name),
+    safetyBackup,
+    verify,
+    steps: [
+      'take the falkordb lock',
+      running.length ? `stop ${[...running].reverse().map((c) => c.name).join(', ')}` : 'nothing to stop',
+      `archive volume ${target.volume} to ${safetyBackup} (verified, with .sha256 and .manifest.json)`,
+      `wipe volume ${target.volume}, dotfiles included`,
+      `extract ${checked.path} into it`,
+      start.length ? `start ${start.map((c) => c.name).join(', ')}` : 'start nothing',
+      verify,
+    ],
+    warnings,
+  };
+}

@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
+import { Transform, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { ProgressSink } from '../backups/backup-result.js';
+import type { ManifestFacts } from '../backups/manifest.js';
+import { storeBackup, type BackupLog, type StoredBackup } from '../backups/store-backup.js';
+import { exportVolume, importVolume, wipeVolume, type VolumeStreamDocker } from '../docker/volume-stream.js';
+import { OpsError, throwIfAborted } from '../errors.js';
+
+// The one way this tool puts content into FalkorDB's volume, used for the archive being restored
+// and, on failure, for the safety copy: wipe (dotfiles included), then stream the archive in.
+// Gunzip runs here on the libuv pool while the engine untars (two cores busy, not one), and the
+// bytes read are hashed on the way: what reaches the volume is what the checks approved, even if
+// the file changed on disk after them.
+
+const CHUNK = 1024 * 1024;
+
+/** Where the volume is and which local images a helper may be made from (never pulled). */
+export interface VolumeTarget {
+  volume: string;
+  helperImages: ReadonlyArray<string | undefined>;
+}
+
+/** An archive to put into the volume and the SHA-256 its bytes must have. */
+export interface ArchiveSource {
+  path: string;
+  sha256: string;
+}
+
+/** Undoes a replaced volume: puts its safety copy back (wipe + extract), ignoring any AbortSignal. */
+export type PutBack = () => Promise<void>;
+
+/**
+ * replaceVolumeContent wipes the volume completely and extracts the archive into it through
+ * helper containers made from a local image. It rejects with OpsError when the helper fails,
+ * the archive cannot be read or decompressed, or the bytes sent do not hash to `sha256` (the file
+ * changed after it was checked); with InterruptedError on abort. After the wipe has started, a
+ * rejection leaves the volume partly written: the caller must put the safety copy back.
+ */
+export async function replaceVolumeContent(
+  docker: VolumeStreamDocker,
+  target: VolumeTarget,
+  source: ArchiveSource,
+  options: { signal?: AbortSignal; onProgress?: (bytesRead: number) => void } = {},
+): Promise<void> {
+  const { signal } = options;
+  await wipeVolume(docker, { ...target, signal });
+  throwIfAborted(signal);
+  const hash = createHash('sha256');
+  let read = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      read += chunk.length;
+      options.onProgress?.(read);
+      callback(null, chunk);
+    },
+  });
+  const gunzip = createGunzip({ chunkSize: CHUNK });
+  let ended = false;
+  gunzip.once('end', () => (ended = true));
+  // The callback form destroys every stage with the first error, so importVolume sees it on `gunzip`.
+  pipeline(createReadStream(source.path, { highWaterMark: CHUNK }), tap, gunzip, () => undefined);
+  try {
+    await importVolume(docker, { ...target, tar: gunzip, signal });
+    // The engine stops reading at the tar end marker; read the padding after it so the digest covers the whole file.
+    if (!ended) {
+      gunzip.resume();
+      await once(gunzip, 'end');
+    }
+  } catch (error) {
+    gunzip.destroy();
+    if (error instanceof OpsError) throw error;
+    throw new OpsError(`Extracting ${source.path} into volume ${target.volume} failed: ${(error as Error).message}`, { cause: error });
+  }
+  const actual = hash.digest('hex');
+  if (actual !== source.sha256) {
+    throw new OpsError(`The archive ${source.path} changed after it was checked (sha256 ${actual}, checked ${source.sha256}).`, {
+      hint: 'Something is writing to the backup file; make sure nothing touches it and run the restore again.',
+    });
+  }
+}
+
+/** What takeSafetyCopy needs to write the pre-restore archive with the backup writer. */
+export interface SafetyCopyOptions {
+  dir: string;
+  facts: Omit<ManifestFacts, 'kind'>;
+  log: BackupLog;
+  now: () => Date;
+  signal?: AbortSignal;
+  progress?: ProgressSink;
+}
+
+/**
+ * takeSafetyCopy archives the volume's current content as `falkordb_pre_restore_<UTC stamp>.tar.gz`
+ * with `.sha256` and `.manifest.json` through the backup writer (atomic, read back and verified
+ * before it is published, so `backup list --kind pre-restore` shows it and it survives a crash of
+ * this tool), and returns it with the undo that puts it back into the volume. Rejects as
+ * storeBackup and exportVolume do, leaving no partial file; the volume is only read.
+ */
+export async function takeSafetyCopy(docker: VolumeStreamDocker, target: VolumeTarget, options: SafetyCopyOptions): Promise<{ stored: StoredBackup; putBack: PutBack }> {
+  const source = await exportVolume(docker, { ...target, signal: options.signal });
+  // exportVolume destroys the stream on Ctrl-C; until the writer's pipeline listens, that error
+  // would be uncaught and kill the process before the cleanup restarts the services.
+  source.on('error', () => undefined);
+  options.progress?.start();
+  try {
+    const stored = await storeBackup({
+      dir: options.dir,
+      facts: { ...options.facts, kind: 'falkordb-pre-restore' },
+      source,
+      // Never prune here: the safety copies are what an operator falls back on after an incident.
+      policy: { keepMin: 1 },
+      now: options.now,
+      log: options.log,
+      signal: options.signal,
+      // Level 1: this copy exists to be put back within minutes; CPU time is restore time.
+      gzip: { level: 1 },
+      onProgress: (n) => options.progress?.update(n),
+    });
+    const written = { path: stored.written.path, sha256: stored.written.sha256 };
+    return { stored, putBack: () => replaceVolumeContent(docker, target, written) };
+  } finally {
+    options.progress?.stop();
+    source.destroy();
+  }
+}

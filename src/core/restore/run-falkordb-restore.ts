@@ -1,0 +1,161 @@
+import { stat } from 'node:fs/promises';
+import type { LocateOptions } from '../backups/falkordb-source.js';
+import { describeStorage } from '../backups/falkordb-source.js';
+import { systemClock, type Clock } from '../docker/wait-healthy.js';
+import { OpsError } from '../errors.js';
+import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
+import { withCleanup } from '../run/cleanup.js';
+import { acquireLock } from '../run/lock.js';
+import { checkRestoreArchive } from './check-archive.js';
+import { expectedData, falkorPlan } from './falkordb-plan.js';
+import { rollBackToSafetyCopy, rollbackError, type RollbackContext } from './falkordb-rollback.js';
+import { bringUp, inStartOrder, stopServices, type BringUpOptions, type StoppedServices } from './falkordb-services.js';
+import { askServer, buildWarnings, locateRestoreTarget, type ConnectFalkor, type FalkorTarget, type RestoreDocker } from './falkordb-target.js';
+import { replaceVolumeContent, takeSafetyCopy } from './falkordb-volume.js';
+import { Phases } from './phases.js';
+import { dryRunResult, type RestoreDeps, type RestoreResult } from './restore-result.js';
+
+/** How `restore falkordb` runs (CONTRACT "Commands"; names from the configuration). */
+export interface FalkorRestoreOptions extends Omit<LocateOptions, 'signal'> {
+  archive: string;
+  dryRun: boolean;
+  /** Accept an archive without dump.rdb / appendonlydir (or of another kind). */
+  force: boolean;
+  /** Start FalkorDB and Graphiti MCP afterwards even if they were not running. */
+  start: boolean;
+  preRestoreDir: string;
+  healthTimeoutSecs: number;
+  skipHealthWait: boolean;
+  stopGraceSeconds: number;
+  server: Omit<FalkorConnectOptions, 'signal' | 'log'>;
+}
+
+/** The engine, the server and a clock, on top of what every restore needs. */
+export interface FalkorRestoreDeps extends RestoreDeps {
+  docker: () => Promise<RestoreDocker>;
+  connect: ConnectFalkor;
+  clock?: Clock;
+}
+
+function healthOptions(options: FalkorRestoreOptions, deps: FalkorRestoreDeps, target: FalkorTarget, stopped: StoppedServices, clock: Clock, warnings: string[], warned: boolean): Omit<BringUpOptions, 'start' | 'signal'> {
+  const { falkordb, graphiti } = target.data;
+  const before = stopped.before;
+  // Data checks need the server reachable from here; if it was not before the restore (port not
+  // published, wrong password), failing the restore for it would only undo a good restore.
+  const checkData = before ? before.reachable : options.start;
+  if (before && !before.reachable && !warned) warnings.push(`The restored data was checked through the containers' health only: FalkorDB was not reachable before the restore either (${before.problem}).`);
+  const notHealthyBefore = graphiti && (graphiti.health === 'unhealthy' || graphiti.state === 'restarting');
+  return {
+    skipHealthWait: options.skipHealthWait,
+    timeoutMs: options.healthTimeoutSecs * 1000,
+    clock,
+    tolerate: new Set(notHealthyBefore ? [graphiti.id] : []),
+    ...(falkordb ? { falkordbId: falkordb.id } : {}),
+    ...(checkData ? { server: { connect: deps.connect, options: options.server, expected: {} } } : {}),
+  };
+}
+
+/**
+ * runFalkorRestore restores FalkorDB's data volume from an archive. Every check runs first (exit 2,
+ * nothing touched: see checkRestoreArchive; exit 10 when Docker, the volume or a local helper image
+ * is missing); then the plan is confirmed (false: OpsError, nothing changed) or returned for
+ * --dry-run. Under the `falkordb` lock (exit 11) it stops what runs, writes a verified safety copy,
+ * wipes the volume, extracts the archive, starts what ran (everything with `start`), waits for
+ * health and checks PING, key count and graphs against the manifest. Any failure or Ctrl-C after
+ * the wipe puts the safety copy back and restarts what ran; the error (exit 1, or 130) says what
+ * failed and what was rolled back, and if the rollback failed too, the command to do it by hand.
+ */
+export async function runFalkorRestore(options: FalkorRestoreOptions, deps: FalkorRestoreDeps): Promise<RestoreResult> {
+  const { log, signal } = deps;
+  const clock = deps.clock ?? systemClock;
+  const started = clock.now();
+  const phases = new Phases(log, () => clock.now());
+  const checked = await phases.run('checking the archive', () => checkRestoreArchive(options.archive, { family: 'falkordb', force: options.force, signal }));
+  const docker = await deps.docker();
+  const located = { ...options, signal };
+  const target = await phases.run('finding FalkorDB, Graphiti MCP and the data volume', () => locateRestoreTarget(docker, located));
+  const falkordb = target.data.falkordb;
+  const server = falkordb?.running ? await askServer(deps.connect, options.server, signal) : undefined;
+  const warnings = [...checked.warnings, ...target.warnings, ...buildWarnings(checked.manifest, falkordb, server?.module)];
+  if (server && !server.reachable) warnings.push(`FalkorDB runs but could not be asked (${server.problem}): its module version was not compared, and the restored data will be checked through the containers' health only.`);
+  for (const w of warnings) log.warn(w);
+  const plan = falkorPlan(options, checked, target, warnings, deps.now());
+  if (options.dryRun) return dryRunResult(plan, phases.timings, clock.now() - started);
+  if (!(await deps.confirm(plan))) throw new OpsError('Restore cancelled; nothing was changed.');
+
+  const lock = await acquireLock({ dir: deps.lockDir, target: 'falkordb', command: 'restore falkordb', signal, log });
+  return withCleanup(async (stack) => {
+    stack.defer('release the falkordb lock', () => lock.release());
+    // Look again under the lock: a backup in stop mode may have changed what runs since the plan.
+    const live = await locateRestoreTarget(docker, located);
+    if (live.volume !== target.volume) throw new OpsError(`The data volume changed since the plan (${target.volume} → ${live.volume}); nothing was changed. Run the restore again.`);
+    const services = { falkordb: live.data.falkordb, graphiti: live.data.graphiti };
+    const stopped = await phases.run('stopping the services', () =>
+      stopServices(docker, services, { connect: deps.connect, server: options.server, graceSeconds: options.stopGraceSeconds, signal, log }),
+    );
+    let volume: 'original' | 'unknown' | 'replaced' = 'original';
+    stack.defer('restart the services that were running', async () => {
+      if (volume === 'original') await stopped.undo();
+      else if (volume === 'unknown' && stopped.stopped.length > 0) log.error(`Left ${stopped.stopped.map((c) => c.name).join(', ')} stopped: the volume's content is not known to be good.`);
+    });
+    const vt = { volume: live.volume, helperImages: [live.helperImage] };
+    const before = stopped.before;
+    const c = live.data.falkordb;
+    const safety = await phases.run('taking the safety copy of the current data', () =>
+      takeSafetyCopy(docker, vt, {
+        dir: options.preRestoreDir,
+        facts: {
+          createdAt: deps.now(),
+          host: deps.hostname,
+          toolVersion: deps.toolVersion,
+          mode: 'stop',
+          source: { ...describeStorage(live.data.storage), engine: docker.endpoint, restoring: checked.path, container: c ? { id: c.id, name: c.name, image: c.image, imageId: c.imageId, imageDigests: live.data.imageDigests } : null },
+          ...(before?.reachable ? { server: { keys: before.keys, ...(before.graphs ? { graphs: before.graphs } : {}), ...(before.module ? { modules: [{ name: 'graph', version: before.module }] } : {}) } } : {}),
+          warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`],
+        },
+        log,
+        now: deps.now,
+        signal,
+        progress: deps.progress,
+      }),
+    );
+    log.info(`Safety copy written and verified: ${safety.stored.written.path}`);
+    const health = healthOptions(options, deps, live, stopped, clock, warnings, server?.reachable === false);
+    const toStart = inStartOrder(services, (s) => options.start || stopped.stopped.some((x) => x.id === s.id));
+    try {
+      volume = 'unknown';
+      const total = (await stat(checked.path)).size;
+      deps.progress?.start(total);
+      await phases.run('wiping the volume and extracting the archive', () =>
+        replaceVolumeContent(docker, vt, checked, { signal, onProgress: (n) => deps.progress?.update(n) }).finally(() => deps.progress?.stop()),
+      );
+      // The restore checks the manifest's key count and graphs; the rollback (below) only a PING.
+      const dataCheck = health.server && { ...health.server, expected: expectedData(checked.manifest) };
+      const report = await phases.run('starting the services and checking the data', () => bringUp(docker, { ...health, ...(dataCheck ? { server: dataCheck } : {}), start: toStart, signal }));
+      volume = 'replaced';
+      return {
+        kind: 'falkordb',
+        archive: checked.path,
+        safetyBackup: safety.stored.written.path,
+        durationMs: Math.round(clock.now() - started),
+        health: report,
+        dryRun: false,
+        sha256: checked.sha256,
+        checksum: checked.sidecar === 'match' ? 'verified' : 'missing',
+        target: live.volume,
+        stopped: stopped.stopped.map((s) => s.name),
+        started: toStart.map((s) => s.name),
+        phases: phases.timings,
+        warnings: [...warnings, ...report.warnings],
+      };
+    } catch (error) {
+      const phase = phases.current;
+      const interrupted = Boolean(signal?.aborted);
+      log.error(`Restore ${interrupted ? 'interrupted' : 'failed'} while ${phase ?? 'restoring'}: ${(error as Error).message}`);
+      const ctx: RollbackContext = { docker, services, volume: live.volume, helperImage: live.helperImage, safetyPath: safety.stored.written.path, putBack: safety.putBack, wereRunning: stopped.stopped, health, log };
+      const outcome = await phases.run('rolling back to the safety copy', () => rollBackToSafetyCopy(ctx));
+      volume = outcome.volume === 'restored' ? 'original' : 'unknown';
+      throw rollbackError(error, phase, outcome, ctx, interrupted);
+    }
+  });
+}

@@ -1,0 +1,107 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, lstat, mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { fsyncDir } from '../archive/atomic-file.js';
+import { InterruptedError, OpsError, UsageError } from '../errors.js';
+import type { ArchiveSource } from './falkordb-volume.js';
+
+// The userData folder is replaced by renames in its parent folder, so at every moment one complete
+// folder exists under a known name: the new content is extracted beside the target, then the
+// current folder is renamed aside and the new one renamed into place (both on one file system).
+
+const CHUNK = 1024 * 1024;
+const DIR_MODE = 0o700;
+
+/** What is at the userData path now: nothing yet (a new machine) or a real folder. */
+export type FolderState = { state: 'missing' } | { state: 'folder' };
+
+/**
+ * inspectTarget tells whether the userData path is missing or a folder. It rejects with UsageError
+ * (exit 2) when it is a symlink (renaming would replace the link, not the folder it points to) or
+ * not a folder; other file-system errors reject as they are.
+ */
+export async function inspectTarget(path: string): Promise<FolderState> {
+  const st = await lstat(path).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+  if (!st) return { state: 'missing' };
+  if (st.isSymbolicLink()) throw new UsageError(`The userData path ${path} is a symlink; nothing was changed.`, { hint: 'Pass the folder it points to with --userdata-dir (see `readlink -f`).' });
+  if (!st.isDirectory()) throw new UsageError(`The userData path ${path} is not a folder; nothing was changed.`, { hint: 'Check --userdata-dir / USERDATA_DIR.' });
+  return { state: 'folder' };
+}
+
+/** siblingPath names a hidden folder beside `target` for one purpose (`restore`, `replaced`), unique per run. */
+export function siblingPath(target: string, purpose: string): string {
+  return join(dirname(target), `.${basename(target)}.${purpose}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * extractToStaging creates `staging` (mode 0700; it must not exist) and extracts the archive into
+ * it with node-tar (strict, no absolute paths, links kept inside), leaving out the `skip` entries,
+ * hashing the bytes it reads: they must hash to `source.sha256`. It rejects with OpsError on any
+ * extraction or digest problem and InterruptedError on abort; the caller removes `staging`.
+ */
+export async function extractToStaging(source: ArchiveSource, staging: string, options: { skip: ReadonlySet<string>; signal?: AbortSignal }): Promise<void> {
+  await mkdir(dirname(staging), { recursive: true, mode: DIR_MODE });
+  await mkdir(staging, { mode: DIR_MODE });
+  const tar = await import('tar');
+  const hash = createHash('sha256');
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  const unpack = tar.x({ cwd: staging, strict: true, preservePaths: false, filter: (path: string) => !options.skip.has(path) });
+  try {
+    await pipeline(createReadStream(source.path, { highWaterMark: CHUNK }), tap, createGunzip({ chunkSize: CHUNK }), unpack as unknown as Writable, { signal: options.signal });
+  } catch (error) {
+    if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
+    throw new OpsError(`Extracting ${source.path} failed: ${(error as Error).message}`, { cause: error });
+  }
+  const actual = hash.digest('hex');
+  if (actual !== source.sha256) {
+    throw new OpsError(`The archive ${source.path} changed after it was checked (sha256 ${actual}, checked ${source.sha256}).`, {
+      hint: 'Something is writing to the backup file; make sure nothing touches it and run the restore again.',
+    });
+  }
+  // The archive's `./` entry may carry a wider mode; userData holds tokens.
+  await chmod(staging, DIR_MODE);
+}
+
+/**
+ * swapIn puts the complete folder `staging` in place of `target`: the current folder (if any) is
+ * renamed to a hidden sibling first, then `staging` is renamed to `target` and the parent fsynced.
+ * If the second rename fails the first is undone before rejecting. Resolves with where the old
+ * folder now is (undefined when there was none); the caller removes it once it is no longer needed.
+ */
+export async function swapIn(target: string, staging: string, exists: boolean): Promise<string | undefined> {
+  const aside = exists ? siblingPath(target, 'replaced') : undefined;
+  if (aside) await rename(target, aside);
+  try {
+    await rename(staging, target);
+  } catch (error) {
+    const why = (error as Error).message;
+    if (aside) {
+      await rename(aside, target).catch((back: unknown) => {
+        throw new OpsError(`Moving the restored folder into place failed (${why}), and so did putting the previous one back (${(back as Error).message}): it is at ${aside}.`, {
+          cause: back,
+          hint: `Move it back by hand: mv '${aside}' '${target}'`,
+        });
+      });
+    }
+    throw new OpsError(`Moving the restored folder into place failed (${why}); the previous folder was put back.`, { cause: error });
+  }
+  await fsyncDir(dirname(target));
+  return aside;
+}
+
+/** removeTree deletes a folder tree; resolves false (never rejects) when it could not, so the caller can say where it is. */
+export async function removeTree(path: string): Promise<boolean> {
+  return rm(path, { recursive: true, force: true }).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDockerApi } from '../../src/core/docker/docker.js';
+import { InterruptedError } from '../../src/core/errors.js';
+import { connectFalkor } from '../../src/core/falkordb/falkordb.js';
+import { runFalkorRestore } from '../../src/core/restore/run-falkordb-restore.js';
+import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN } from '../helpers/docker.js';
+import { runProgram } from '../helpers/run-program.js';
+import { writeRawArchive } from '../fixtures/restore/raw-tar.js';
+
+// `restore falkordb` on the real engine with the stand-in FalkorDB. Each stack is its own compose
+// project with a fixed published port (a restart keeps it), a REDISCLI_AUTH healthcheck and a
+// Graphiti MCP stand-in. Outcomes are checked around the code under test: ioredis for keys and
+// values, busybox digests of the volume, dockerode for container state.
+
+const PASSWORD = 'it-restore-pw-5b2d';
+
+interface Stack {
+  project: string;
+  falkordb: string;
+  graphiti: string;
+  volume: string;
+  port: number;
+  redis: Redis;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkordb on a real engine', () => {
+  const env = new DockerTestEnv();
+  const stacks: Stack[] = [];
+  let root: string;
+
+  async function connected(redis: Redis): Promise<void> {
+    for (let i = 0; ; i += 1) {
+      try {
+        if (redis.status !== 'ready' && redis.status !== 'connecting' && redis.status !== 'connect') await redis.connect().catch(() => undefined);
+        if ((await redis.ping()) === 'PONG') return;
+      } catch {
+        if (i > 150) throw new Error('the stand-in never answered');
+      }
+      await delay(100);
+    }
+  }
+
+  async function stack(appendonly: boolean): Promise<Stack> {
+    const project = env.uniqueName('proj');
+    const volume = await env.createVolume('data');
+    const port = await freePort();
+    const labels = (service: string) => ({ ...env.label, 'com.docker.compose.project': project, 'com.docker.compose.service': service, 'com.docker.compose.oneoff': 'False' });
+    const falkordb = env.uniqueName('falkordb');
+    const second = 1_000_000_000;
+    await (
+      await env.docker.createContainer({
+        name: falkordb,
+        Image: FALKORDB_STANDIN,
+        Labels: labels('falkordb'),
+        Env: [`REDIS_ARGS=--requirepass ${PASSWORD} --appendonly ${appendonly ? 'yes' : 'no'}`, `REDISCLI_AUTH=${PASSWORD}`],
+        ExposedPorts: { '6379/tcp': {} },
+        Healthcheck: { Test: ['CMD-SHELL', 'redis-cli -h 127.0.0.1 ping | grep -q PONG'], Interval: second / 2, Timeout: 3 * second, Retries: 60 },
+        HostConfig: { PortBindings: { '6379/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] }, Mounts: [{ Type: 'volume', Source: volume, Target: '/var/lib/falkordb/data' }] },
+      })
+    ).start();
+    const graphiti = env.uniqueName('graphiti');
+    await (await env.docker.createContainer({ name: graphiti, Image: GRAPHITI_STANDIN, Labels: labels('graphiti-mcp'), HostConfig: { NetworkMode: 'none' } })).start();
+    const redis = new Redis({ host: '127.0.0.1', port, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    await connected(redis);
+    const s = { project, falkordb, graphiti, volume, port, redis };
+    stacks.push(s);
+    return s;
+  }
+
+  const envFor = (s: Stack, over: Record<string, string> = {}) => ({
+    COMPOSE_PROJECT_NAME: s.project,
+    FALKORDB_CONTAINER_NAME: s.falkordb,
+    GRAPHITI_MCP_CONTAINER_NAME: s.graphiti,
+    GRAPHITI_FALKORDB_HOST: '127.0.0.1',
+    GRAPHITI_FALKORDB_PORT: String(s.port),
+    GRAPHITI_FALKORDB_PASSWORD: PASSWORD,
+    BACKUP_DIR: join(root, s.project),
+    ...over,
+  });
+
+  const cli = (s: Stack, args: string[], over: Record<string, string> = {}) => runProgram([...args, '--root', root], { env: envFor(s, over) });
+  const running = async (name: string) => (await env.docker.getContainer(name).inspect()).State.Running;
+  // Scoped to the stack's volume: other test runs on the same engine make helpers of their own.
+  const helpers = async (volume: string) => (await env.docker.listContainers({ all: true, filters: { label: ['autocodex-ops.helper=1'], volume: [volume] } })).length;
+  const preRestore = (s: Stack) => readdirSync(join(root, s.project)).filter((n) => n.startsWith('falkordb_pre_restore_'));
+
+  async function snapshot(s: Stack): Promise<Record<string, string>> {
+    await connected(s.redis);
+    const keys = (await s.redis.keys('*')).sort();
+    const values = await Promise.all(keys.map((k) => s.redis.get(k)));
+    return Object.fromEntries(keys.map((k, i) => [k, values[i]!]));
+  }
+
+  async function fill(s: Stack, prefix: string, n: number): Promise<void> {
+    const pipe = s.redis.pipeline();
+    for (let i = 0; i < n; i += 1) pipe.set(`${prefix}:${i}`, `${prefix}-value-${i}-${randomBytes(8).toString('hex')}`);
+    await pipe.exec();
+  }
+
+  async function backup(s: Stack): Promise<string> {
+    const run = await cli(s, ['backup', 'falkordb', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout).archive as string;
+  }
+
+  beforeAll(async () => {
+    await ensureStandinImages(env.docker);
+    root = mkdtempSync(join(tmpdir(), 'aco-int-restore-'));
+  });
+
+  afterAll(async () => {
+    for (const s of stacks) s.redis.disconnect();
+    await env.cleanup();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  for (const appendonly of [true, false]) {
+    it(`round trip with appendonly ${appendonly ? 'yes (AOF)' : 'no (RDB only)'}: keys and values equal the backup's, safety copy listed`, async () => {
+      const s = await stack(appendonly);
+      await fill(s, 'graph', 200);
+      const archive = await backup(s);
+      const backedUp = await snapshot(s);
+      await s.redis.flushall();
+      await fill(s, 'changed', 50);
+      const run = await cli(s, ['restore', 'falkordb', archive, '--yes', '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout);
+      expect(result).toMatchObject({ kind: 'falkordb', archive, safetyBackup: expect.stringContaining('falkordb_pre_restore_'), durationMs: expect.any(Number), health: { status: 'healthy', data: { ping: 'PONG', keys: 200, expectedKeys: 200 } } });
+      expect(await snapshot(s)).toEqual(backedUp);
+      expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
+      const list = await cli(s, ['backup', 'list', '--kind', 'pre-restore', '--json']);
+      expect(JSON.parse(list.stdout).backups.map((b: { archive: string }) => b.archive)).toEqual([result.safetyBackup]);
+      expect(await helpers(s.volume)).toBe(0);
+      expect(run.stderr).not.toContain(PASSWORD);
+    });
+  }
+
+  it('refuses corrupt, truncated, mismatching, ../, absolute-path and symlink-out archives with exit 2, volume untouched', async () => {
+    const s = await stack(false);
+    await fill(s, 'keep', 20);
+    const archive = await backup(s);
+    const before = await env.digest(s.volume);
+    const data = readFileSync(archive);
+    const flipped = Buffer.from(data);
+    for (let i = 0; i < 32; i += 1) flipped[Math.floor(data.length / 2) + i]! ^= 0x5a;
+    writeFileSync(join(root, 'corrupt.tar.gz'), flipped);
+    writeFileSync(join(root, 'truncated.tar.gz'), data.subarray(0, data.length - 200));
+    writeFileSync(join(root, 'mismatch.tar.gz'), data);
+    writeFileSync(join(root, 'mismatch.tar.gz.sha256'), `${'1'.repeat(64)}  mismatch.tar.gz\n`);
+    const base = [{ path: './', type: 'Directory' }, { path: './dump.rdb', body: 'REDIS0011' }];
+    const evil = {
+      'dotdot.tar.gz': [...base, { path: '../../escape.txt', body: 'x' }],
+      'absolute.tar.gz': [...base, { path: '/etc/evil.conf', body: 'x' }],
+      'symlink.tar.gz': [...base, { path: './link', type: 'SymbolicLink', linkpath: '/etc' }],
+    };
+    for (const [name, entries] of Object.entries(evil)) writeRawArchive(join(root, name), entries);
+    for (const name of ['corrupt.tar.gz', 'truncated.tar.gz', 'mismatch.tar.gz', ...Object.keys(evil)]) {
+      const run = await cli(s, ['restore', 'falkordb', join(root, name), '--yes']);
+      expect(run.code, `${name}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).toContain('cannot be restored');
+    }
+    expect(await env.digest(s.volume)).toEqual(before);
+    expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
+    expect(preRestore(s)).toEqual([]);
+  });
+
+  it('an archive whose data the server will not load is rolled back: safety copy back, services running, exit 1', async () => {
+    const s = await stack(false);
+    await fill(s, 'orig', 30);
+    await s.redis.save();
+    const before = await snapshot(s);
+    const bad = writeRawArchive(join(root, 'unloadable.tar.gz'), [{ path: './', type: 'Directory' }, { path: './dump.rdb', body: 'this is not an RDB file at all' }]);
+    const run = await cli(s, ['restore', 'falkordb', bad, '--yes', '--health-timeout', '30']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/Restore failed while starting the services and checking the data: .*\nRolled back: volume .* holds the safety copy .*falkordb_pre_restore_.* again; restarted /);
+    expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
+    expect(await snapshot(s)).toEqual(before);
+    expect(preRestore(s).length).toBe(3);
+  });
+
+  it('Ctrl-C during the extraction rolls back: safety copy back, services running, exit 130', async () => {
+    const s = await stack(true);
+    await fill(s, 'orig', 30);
+    await s.redis.set('blob', randomBytes(4 * 1024 * 1024));
+    const archive = await backup(s);
+    await s.redis.flushall();
+    await fill(s, 'now', 40);
+    const before = await snapshot(s);
+    const controller = new AbortController();
+    const docker = await createDockerApi();
+    const put = docker.putArchive.bind(docker);
+    let first = true;
+    // The first import is the archive being restored: abort once bytes are flowing into the volume.
+    docker.putArchive = async (id, path, tar, options) => {
+      if (!first) return put(id, path, tar, options);
+      first = false;
+      const spy = new PassThrough();
+      let seen = 0;
+      spy.on('data', (chunk: Buffer) => (seen += chunk.length) > 256 * 1024 && !controller.signal.aborted && controller.abort());
+      tar.on('error', (e) => spy.destroy(e));
+      return put(id, path, tar.pipe(spy), options);
+    };
+    const lines: string[] = [];
+    const error = await runFalkorRestore(
+      {
+        archive,
+        dryRun: false,
+        force: false,
+        start: false,
+        preRestoreDir: join(root, s.project),
+        healthTimeoutSecs: 60,
+        skipHealthWait: false,
+        stopGraceSeconds: 10,
+        server: { host: '127.0.0.1', port: s.port, password: PASSWORD },
+        project: s.project,
+        falkordbContainerName: s.falkordb,
+        graphitiContainerName: s.graphiti,
+        configuredVolume: s.volume,
+        extraHelperImages: [],
+      },
+      {
+        log: { info: (m) => void lines.push(m), warn: (m) => void lines.push(m), error: (m) => void lines.push(m) },
+        signal: controller.signal,
+        now: () => new Date(),
+        hostname: 'it',
+        toolVersion: 'it',
+        lockDir: join(root, 'locks'),
+        confirm: async () => true,
+        docker: async () => docker,
+        connect: connectFalkor,
+      },
+    ).catch((e: unknown) => e);
+    expect(error, lines.join('\n')).toBeInstanceOf(InterruptedError);
+    expect((error as InterruptedError).exitCode).toBe(130);
+    expect((error as Error).message).toMatch(/^Restore interrupted while wiping the volume and extracting the archive: [\s\S]*\nRolled back: /);
+    expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
+    expect(await snapshot(s)).toEqual(before);
+  });
+});

@@ -1,0 +1,266 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { listBackups } from '../../../../src/core/backups/catalog.js';
+import { storeBackup } from '../../../../src/core/backups/store-backup.js';
+import type { Clock } from '../../../../src/core/docker/wait-healthy.js';
+import { InterruptedError, LockHeldError, OpsError, UsageError } from '../../../../src/core/errors.js';
+import { acquireLock } from '../../../../src/core/run/lock.js';
+import { FalkorUnreachableError } from '../../../../src/core/falkordb/falkor-errors.js';
+import type { ConnectFalkor } from '../../../../src/core/restore/falkordb-target.js';
+import type { RestorePlan } from '../../../../src/core/restore/restore-result.js';
+import { runFalkorRestore, type FalkorRestoreOptions } from '../../../../src/core/restore/run-falkordb-restore.js';
+import { composeLabels, FakeDocker } from '../../../helpers/fake-docker.js';
+import { rawTar, type RawEntry } from '../../../fixtures/restore/raw-tar.js';
+
+const VOLUME = 'auto-codex_falkordb_data';
+const IMAGE = { id: 'sha256:falkordb-test', repoTags: ['falkordb/falkordb:test'], repoDigests: [] };
+const CURRENT: RawEntry[] = [{ path: './', type: 'Directory' }, { path: './dump.rdb', body: 'current-data' }, { path: './.hidden', body: 'dot' }];
+const BACKUP: RawEntry[] = [{ path: './', type: 'Directory' }, { path: './dump.rdb', body: 'backup-data' }, { path: './appendonlydir/', type: 'Directory' }, { path: './appendonlydir/a.aof', body: 'SET k v' }];
+
+const fakeClock = (): Clock => {
+  let t = 0;
+  return { now: () => t, sleep: async (ms) => void (t += ms) };
+};
+
+interface World {
+  docker: FakeDocker;
+  server: { keys: number; reachable: boolean; graphs?: string[] };
+  root: string;
+  archive: string;
+  options: FalkorRestoreOptions;
+}
+
+async function world(over: { running?: boolean; graphiti?: boolean; keys?: number } = {}): Promise<World> {
+  const running = over.running ?? true;
+  const docker = new FakeDocker({
+    containers: [
+      { name: 'auto-codex-falkordb', running, labels: composeLabels('falkordb'), imageId: IMAGE.id, mounts: [{ type: 'volume', name: VOLUME, source: '', destination: '/var/lib/falkordb/data', readOnly: false }] },
+      ...(over.graphiti === false ? [] : [{ name: 'auto-codex-graphiti-mcp', running, labels: composeLabels('graphiti-mcp') }]),
+    ],
+    volumes: [{ name: VOLUME, content: rawTar(CURRENT) }],
+    images: [IMAGE],
+  });
+  const root = mkdtempSync(join(tmpdir(), 'aco-fk-restore-'));
+  const stored = await storeBackup({
+    dir: join(root, 'backups'),
+    facts: { kind: 'falkordb', createdAt: new Date('2025-01-01T00:00:00Z'), host: 'h', toolVersion: 't', mode: 'save', source: { container: { imageId: IMAGE.id, image: 'falkordb/falkordb:test' } }, server: { keys: over.keys ?? 3 } },
+    source: Readable.from([rawTar(BACKUP)]),
+    policy: { keepMin: 1 },
+    now: () => new Date(),
+    log: { info: () => undefined, warn: () => undefined },
+  });
+  const options: FalkorRestoreOptions = {
+    archive: stored.written.path,
+    dryRun: false,
+    force: false,
+    start: false,
+    preRestoreDir: join(root, 'backups'),
+    healthTimeoutSecs: 5,
+    skipHealthWait: false,
+    stopGraceSeconds: 1,
+    server: { host: '127.0.0.1', port: 6380 },
+    project: 'auto-codex',
+    falkordbContainerName: 'auto-codex-falkordb',
+    graphitiContainerName: 'auto-codex-graphiti-mcp',
+    configuredVolume: VOLUME,
+    extraHelperImages: [],
+  };
+  return { docker, server: { keys: 3, reachable: true }, root, archive: stored.written.path, options };
+}
+
+function connectTo(server: World['server']): ConnectFalkor {
+  return async () => {
+    if (!server.reachable) throw new FalkorUnreachableError('FalkorDB at 127.0.0.1:6380 is unreachable: connection refused.');
+    return { where: '127.0.0.1:6380', ping: async () => ({ reply: 'PONG', rttMs: 1 }), dbsize: async () => server.keys, graphList: async () => server.graphs, moduleList: async () => [], close: async () => undefined };
+  };
+}
+
+function deps(w: World, over: { confirm?: (plan: RestorePlan) => Promise<boolean>; signal?: AbortSignal } = {}) {
+  const lines: string[] = [];
+  return {
+    lines,
+    deps: {
+      log: { info: (m: string) => void lines.push(m), warn: (m: string) => void lines.push(`WARN ${m}`), error: (m: string) => void lines.push(`ERROR ${m}`) },
+      signal: over.signal,
+      now: () => new Date(),
+      hostname: 'test',
+      toolVersion: '0.0.0-test',
+      lockDir: join(w.root, 'locks'),
+      confirm: over.confirm ?? (async () => true),
+      docker: async () => w.docker,
+      connect: connectTo(w.server),
+      clock: fakeClock(),
+    },
+  };
+}
+
+const content = (w: World) => w.docker.volumes.get(VOLUME)!.content;
+const state = (w: World, name: string) => w.docker.container(name).running;
+const stopOrder = (w: World) => w.docker.callsTo('stopContainer').map(([id]) => w.docker.container(id as string).name).filter((n) => !n.startsWith('autocodex-ops-helper'));
+
+describe('runFalkorRestore', () => {
+  it('stops Graphiti MCP then FalkorDB, keeps a verified safety copy, replaces the volume and checks the key count', async () => {
+    const w = await world();
+    const { deps: d } = deps(w);
+    const result = await runFalkorRestore(w.options, d);
+    expect(content(w).equals(rawTar(BACKUP))).toBe(true);
+    expect(stopOrder(w)).toEqual(['auto-codex-graphiti-mcp', 'auto-codex-falkordb']);
+    expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
+    expect(result).toMatchObject({
+      kind: 'falkordb',
+      archive: w.archive,
+      target: VOLUME,
+      checksum: 'verified',
+      stopped: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'],
+      started: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'],
+      health: { status: 'healthy', data: { ping: 'PONG', keys: 3, expectedKeys: 3 } },
+    });
+    const [safety] = await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore');
+    expect(safety).toMatchObject({ archive: result.safetyBackup, hasSidecar: true, hasManifest: true });
+    expect(result.phases.map((p) => p.name)).toEqual([
+      'checking the archive',
+      'finding FalkorDB, Graphiti MCP and the data volume',
+      'stopping the services',
+      'taking the safety copy of the current data',
+      'wiping the volume and extracting the archive',
+      'starting the services and checking the data',
+    ]);
+    expect(w.docker.containers.size).toBe(2);
+  });
+
+  it('--dry-run runs the checks, returns the plan and touches nothing', async () => {
+    const w = await world();
+    const result = await runFalkorRestore({ ...w.options, dryRun: true }, deps(w).deps);
+    expect(result.plan).toMatchObject({ stop: ['auto-codex-graphiti-mcp', 'auto-codex-falkordb'], start: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'], target: VOLUME, safetyBackup: expect.stringContaining('falkordb_pre_restore_') });
+    expect(w.docker.callsTo('stopContainer')).toEqual([]);
+    expect(w.docker.callsTo('createContainer')).toEqual([]);
+    expect(readdirSync(w.options.preRestoreDir).filter((n) => n.includes('pre_restore'))).toEqual([]);
+  });
+
+  it('a failure after the wipe puts the safety copy back and restarts what ran (exit 1)', async () => {
+    const w = await world();
+    w.docker.failNext('putArchive', new Error('engine fell over'));
+    const error = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(error).toBeInstanceOf(OpsError);
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toMatch(/^Restore failed while wiping the volume and extracting the archive: .*engine fell over\nRolled back: volume auto-codex_falkordb_data holds the safety copy .*falkordb_pre_restore_.* again; restarted auto-codex-falkordb, auto-codex-graphiti-mcp\./);
+    expect(content(w).equals(rawTar(CURRENT))).toBe(true);
+    expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
+  });
+
+  it('data that does not match the manifest is rolled back', async () => {
+    const w = await world({ keys: 7 });
+    const error = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(error.message).toContain('FalkorDB holds 3 keys after the restore, the backup\'s manifest says 7');
+    expect(error.message).toContain('Rolled back');
+    expect(content(w).equals(rawTar(CURRENT))).toBe(true);
+  });
+
+  it('when the rollback fails too, services stay stopped and the hint is the one manual command', async () => {
+    const w = await world();
+    w.docker.failNext('putArchive', new Error('first failure'));
+    w.docker.failNext('putArchive', new Error('second failure'));
+    const error = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(error.message).toMatch(/Rolling back FAILED while putting the safety copy .* back into volume auto-codex_falkordb_data: .*second failure/);
+    expect(error.message).toContain('were left stopped');
+    expect(error.hint).toMatch(/^Put the safety copy back by hand: docker run --rm --network none --entrypoint sh -v 'auto-codex_falkordb_data:\/data' -v '.*:\/backup:ro' 'sha256:falkordb-test' -c 'rm -rf \/data\/\* \/data\/\.\[!\.\]\* \/data\/\.\.\?\* && tar -xzf "\/backup\/\$1" -C \/data' _ 'falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz' && docker start 'auto-codex-falkordb' 'auto-codex-graphiti-mcp'$/);
+    expect(state(w, 'auto-codex-falkordb') || state(w, 'auto-codex-graphiti-mcp')).toBe(false);
+  });
+
+  it('Ctrl-C during the extraction rolls back and ends with InterruptedError (exit 130)', async () => {
+    const w = await world();
+    const controller = new AbortController();
+    const put = w.docker.putArchive.bind(w.docker);
+    let first = true;
+    w.docker.putArchive = async (id, path, tar, options) => {
+      if (first) {
+        first = false;
+        controller.abort();
+        throw new Error('aborted');
+      }
+      return put(id, path, tar, options);
+    };
+    const error = (await runFalkorRestore(w.options, deps(w, { signal: controller.signal }).deps).catch((e: unknown) => e)) as OpsError;
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(error.exitCode).toBe(130);
+    expect(error.message).toMatch(/^Restore interrupted while wiping the volume and extracting the archive/);
+    expect(content(w).equals(rawTar(CURRENT))).toBe(true);
+    expect(state(w, 'auto-codex-falkordb')).toBe(true);
+  });
+
+  it('leaves stopped services stopped unless --start; an unreachable server is checked by health only', async () => {
+    const w = await world({ running: false });
+    const result = await runFalkorRestore(w.options, deps(w).deps);
+    expect(result).toMatchObject({ stopped: [], started: [], health: { status: 'not-started' } });
+    expect(state(w, 'auto-codex-falkordb')).toBe(false);
+
+    const up = await world();
+    up.server.reachable = false;
+    const checked = await runFalkorRestore(up.options, deps(up).deps);
+    expect(checked.health).toMatchObject({ status: 'healthy' });
+    expect(checked.health!.data).toBeUndefined();
+    expect(checked.warnings).toEqual(expect.arrayContaining([expect.stringContaining('checked through the containers\' health only')]));
+  });
+
+  it('refuses, touching nothing, when another running container uses the volume or the confirmation is declined', async () => {
+    const w = await world();
+    w.docker.containers.set('other', { info: { ...w.docker.container('auto-codex-falkordb'), id: 'other', name: 'stray' }, logs: '', healthSequence: [] } as never);
+    await expect(runFalkorRestore(w.options, deps(w).deps)).rejects.toThrow(/also used by running container\(s\) stray/);
+    w.docker.containers.delete('other');
+    await expect(runFalkorRestore(w.options, deps(w, { confirm: async () => false }).deps)).rejects.toThrow('Restore cancelled; nothing was changed.');
+    expect(w.docker.callsTo('stopContainer')).toEqual([]);
+    expect(content(w).equals(rawTar(CURRENT))).toBe(true);
+  });
+
+  it('a bad archive is refused with exit 2 before Docker is even asked', async () => {
+    const w = await world();
+    const error = await runFalkorRestore({ ...w.options, archive: join(w.root, 'missing.tar.gz') }, deps(w).deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect(w.docker.calls).toEqual([]);
+  });
+
+  it('--start starts services that were not running, and checks the data', async () => {
+    const w = await world({ running: false });
+    const result = await runFalkorRestore({ ...w.options, start: true }, deps(w).deps);
+    expect(result).toMatchObject({ stopped: [], started: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'], health: { status: 'healthy', data: { keys: 3 } } });
+    expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
+  });
+
+  it('another run holding the falkordb lock: exit 11 before anything is stopped', async () => {
+    const w = await world();
+    const lock = await acquireLock({ dir: join(w.root, 'locks'), target: 'falkordb', command: 'backup falkordb' });
+    try {
+      await expect(runFalkorRestore(w.options, deps(w).deps)).rejects.toBeInstanceOf(LockHeldError);
+      expect(w.docker.callsTo('stopContainer')).toEqual([]);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('Ctrl-C during the safety copy (before the wipe): services restarted, no partial file, volume untouched', async () => {
+    const w = await world();
+    const controller = new AbortController();
+    const { deps: d } = deps(w, { signal: controller.signal });
+    const info = d.log.info;
+    d.log.info = (m: string) => {
+      info(m);
+      if (m.startsWith('Writing ')) controller.abort();
+    };
+    await expect(runFalkorRestore(w.options, d)).rejects.toBeInstanceOf(InterruptedError);
+    expect(content(w).equals(rawTar(CURRENT))).toBe(true);
+    expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
+    expect(readdirSync(w.options.preRestoreDir).filter((n) => n.includes('pre_restore'))).toEqual([]);
+    expect(w.docker.callsTo('putArchive')).toEqual([]);
+  });
+
+  it('warns when the archive was made by another FalkorDB image', async () => {
+    const w = await world();
+    w.docker.containers.get(w.docker.container('auto-codex-falkordb').id)!.info = { ...w.docker.container('auto-codex-falkordb'), imageId: 'sha256:other', image: 'falkordb/falkordb:v5' };
+    w.docker.images.set('sha256:other', { id: 'sha256:other', repoTags: [], repoDigests: [] });
+    const result = await runFalkorRestore({ ...w.options, dryRun: true }, deps(w).deps);
+    expect(result.warnings).toEqual([expect.stringMatching(/made by FalkorDB image falkordb\/falkordb:test .* runs falkordb\/falkordb:v5 .* may not load/)]);
+  });
+});
