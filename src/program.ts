@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
-import { configCommand } from './commands/config.js';
-import { restoreCommand } from './commands/restore.js';
-import { rollbackCommand } from './commands/rollback.js';
 import { auditCommand } from './commands/audit.js';
 import { backupCommand } from './commands/backup.js';
-import { lockDepsCommand } from './commands/lock-deps.js';
+import { configCommand } from './commands/config.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
+import { lockDepsCommand } from './commands/lock-deps.js';
+import { restoreCommand } from './commands/restore.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { exitStatusHelp } from './core/exit-codes.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
@@ -27,12 +27,12 @@ export function createProgram(runtime: Runtime): Command {
     .addHelpText('after', exitStatusHelp());
 
   program.addCommand(healthcheckCommand(runtime));
-  program.addCommand(configCommand(runtime));
+  program.addCommand(backupCommand(runtime));
   program.addCommand(restoreCommand(runtime));
   program.addCommand(rollbackCommand(runtime));
-  program.addCommand(auditCommand(runtime));
-  program.addCommand(backupCommand(runtime));
   program.addCommand(lockDepsCommand(runtime));
+  program.addCommand(auditCommand(runtime));
+  program.addCommand(configCommand(runtime));
 
   // Every command exits through cli.ts, never through commander's process.exit, and writes
   // usage errors through the same printer as every other error.
