@@ -47,6 +47,10 @@ export async function exportVolume(docker: VolumeStreamDocker, options: VolumeSt
     throw options.signal?.aborted ? new InterruptedError(undefined, { cause: error }) : error;
   }
   const out = new PassThrough();
+  // Ctrl-C can destroy `out` before the caller has piped it anywhere; without a listener that
+  // error would crash the process and skip the caller's cleanup (restarting stopped services).
+  // Consumers still see the error: pipeline() and their own listeners get it, or a destroyed stream.
+  out.on('error', () => undefined);
   let complete = false;
   const onAbort = () => out.destroy(new InterruptedError());
   options.signal?.addEventListener('abort', onAbort, { once: true });

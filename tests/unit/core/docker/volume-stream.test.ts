@@ -1,3 +1,5 @@
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +75,24 @@ describe('exportVolume', () => {
     await expect(text(aborted)).rejects.toBeInstanceOf(InterruptedError);
     await new Promise((resolve) => setImmediate(resolve));
     expect(docker.containers.size).toBe(0);
+  });
+
+  it('survives an abort before anyone listens (no uncaught error), and a later consumer still sees it', async () => {
+    const docker = seeded();
+    const controller = new AbortController();
+    const stream = await exportVolume(docker, { ...base, signal: controller.signal });
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      controller.abort();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(uncaught).toEqual([]);
+      expect(stream.destroyed).toBe(true);
+      await expect(pipeline(stream, new PassThrough().resume())).rejects.toBeTruthy();
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
   });
 
   it('removes the helper when getArchive fails', async () => {
