@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { homedir } from 'node:os';
 import { startAuditSession } from './core/audit/session.js';
 import { ReportedFailure } from './core/errors.js';
@@ -9,6 +10,8 @@ import { VERSION } from './version.js';
 // The bin entry and the only place that touches process.exit / exitCode and signals.
 async function main(): Promise<void> {
   const controller = new AbortController();
+  // Every concurrent operation (healthcheck checks, engine calls) listens on this one signal.
+  setMaxListeners(100, controller.signal);
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts += 1;

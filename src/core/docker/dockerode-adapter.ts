@@ -24,6 +24,8 @@ import {
   type RawContainerInspect,
 } from './inspect-mapping.js';
 
+const INSPECT_BATCH = 5;
+
 // The only module that imports dockerode; docker.ts loads it lazily. Every method maps transport
 // and engine errors through toDockerError so callers only ever see OpsErrors.
 
@@ -69,7 +71,12 @@ export class DockerodeAdapter implements DockerApi {
     const summaries = await this.#call('Listing containers failed', () =>
       this.#docker.listContainers({ all: true, filters, abortSignal: options.signal }),
     );
-    const found = await Promise.all(summaries.map((s) => this.inspectContainer(s.Id, options)));
+    // A few inspects at a time: gentle on the engine, and a host with many containers does not pile
+    // dozens of abort listeners onto one signal (Node warns past 10).
+    const found: (ContainerInfo | undefined)[] = [];
+    for (let i = 0; i < summaries.length; i += INSPECT_BATCH) {
+      found.push(...(await Promise.all(summaries.slice(i, i + INSPECT_BATCH).map((s) => this.inspectContainer(s.Id, options)))));
+    }
     return found.filter((c): c is ContainerInfo => c !== undefined);
   }
 
