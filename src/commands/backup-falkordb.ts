@@ -8,6 +8,7 @@ import { exitStatusHelp } from '../core/exit-codes.js';
 import { observePairQuietly } from '../core/rollback/observe-pair.js';
 import type { Runtime } from '../runtime.js';
 import { addRetentionOptions, backupDeps, policyFrom, printBackup, retentionFields } from './backup-shared.js';
+import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
 
 /** The options of `backup falkordb` as commander hands them over; an invalid value fails with exit 2. */
 export const backupFalkordbOptionsSchema = z
@@ -35,7 +36,6 @@ export function backupFalkordbCommand(runtime: Runtime): Command {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const ctx = createContext(globals, runtime, 'backup');
       const config = await ctx.config(flagOverrides(options));
-      const f = config.falkordb;
       const result = await runFalkorBackup(
         {
           mode: config.backupMode,
@@ -43,13 +43,7 @@ export function backupFalkordbCommand(runtime: Runtime): Command {
           policy: policyFrom(options, config),
           waitSeconds: options.wait,
           saveTimeoutSeconds: options.saveTimeout,
-          stopGraceSeconds: 60,
-          server: { host: f.host, port: f.port, password: f.password },
-          project: config.composeProject,
-          falkordbContainerName: f.containerName,
-          graphitiContainerName: config.graphitiMcp.containerName,
-          configuredVolume: f.volume,
-          extraHelperImages: [config.backupImage, f.imageTag ? `falkordb/falkordb:${f.imageTag}` : undefined],
+          ...falkorTargetFrom(config),
         },
         {
           ...backupDeps(ctx, globals, config),

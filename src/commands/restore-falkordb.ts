@@ -8,6 +8,7 @@ import { exitStatusHelp } from '../core/exit-codes.js';
 import { runFalkorRestore } from '../core/restore/run-falkordb-restore.js';
 import type { Runtime } from '../runtime.js';
 import { printRestore, restoreConsent, restoreDeps, type RestoreCommandDeps } from './restore-shared.js';
+import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
 
 export const restoreFalkordbOptionsSchema = z
   .object({
@@ -52,7 +53,6 @@ export function restoreFalkordbCommand(runtime: Runtime, deps: RestoreCommandDep
       const config = await ctx.config(flagOverrides(options));
       const path = resolve(runtime.cwd, archive);
       ctx.audit.touch({ archive: path });
-      const f = config.falkordb;
       const result = await runFalkorRestore(
         {
           archive: path,
@@ -62,13 +62,7 @@ export function restoreFalkordbCommand(runtime: Runtime, deps: RestoreCommandDep
           preRestoreDir: config.preRestoreBackupDir,
           healthTimeoutSecs: config.restoreHealthTimeoutSecs,
           skipHealthWait: config.skipRestoreHealthWait,
-          stopGraceSeconds: 60,
-          server: { host: f.host, port: f.port, password: f.password },
-          project: config.composeProject,
-          falkordbContainerName: f.containerName,
-          graphitiContainerName: config.graphitiMcp.containerName,
-          configuredVolume: f.volume,
-          extraHelperImages: [config.backupImage, f.imageTag ? `falkordb/falkordb:${f.imageTag}` : undefined],
+          ...falkorTargetFrom(config),
         },
         {
           ...restoreDeps(ctx, globals, config, consent),

@@ -13,6 +13,7 @@ import { opsLockDir } from '../core/run/lock-dir.js';
 import { askOnTerminal } from '../output/confirm.js';
 import type { Runtime } from '../runtime.js';
 import { backupDeps } from './backup-shared.js';
+import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
 
 /** Test seams of the rollback commands; the default asks on the real terminal. */
 export interface RollbackCommandDeps {
@@ -86,13 +87,7 @@ export async function imagesDeps(
           policy: { keepMin: 1 },
           waitSeconds: 0,
           saveTimeoutSeconds: 300,
-          stopGraceSeconds: 60,
-          server: { host: f.host, port: f.port, password: f.password },
-          project: config.composeProject,
-          falkordbContainerName: f.containerName,
-          graphitiContainerName: config.graphitiMcp.containerName,
-          configuredVolume: f.volume,
-          extraHelperImages: [config.backupImage, f.imageTag ? `falkordb/falkordb:${f.imageTag}` : undefined],
+          ...falkorTargetFrom(config),
         },
         { ...backupDeps(ctx, globals, config), docker: async () => docker, connect: async (o) => (await import('../core/falkordb/falkordb.js')).connectFalkor(o) },
       ),
