@@ -1,14 +1,24 @@
 import { setMaxListeners } from 'node:events';
 import { homedir } from 'node:os';
-import { startAuditSession } from './core/audit/session.js';
-import { ReportedFailure } from './core/errors.js';
-import { formatError, exitCodeFor } from './error-report.js';
-import { createProgram } from './program.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
 
 // The bin entry and the only place that touches process.exit / exitCode and signals.
 async function main(): Promise<void> {
+  // `--version` alone is answered before commander, zod, pino and the commands are even loaded:
+  // scripts call it often, and it should cost about what starting node costs.
+  const args = process.argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  // Relative dynamic imports stay inside the bundle (esbuild initialises them lazily).
+  const [{ startAuditSession }, { ReportedFailure }, { formatError, exitCodeFor }, { createProgram }] = await Promise.all([
+    import('./core/audit/session.js'),
+    import('./core/errors.js'),
+    import('./error-report.js'),
+    import('./program.js'),
+  ]);
   const controller = new AbortController();
   // Every concurrent operation (healthcheck checks, engine calls) listens on this one signal.
   setMaxListeners(100, controller.signal);
