@@ -1,11 +1,11 @@
 // Healthcheck wall time: all services up (target < 1 s), and FalkorDB hung (bounded by --timeout).
 import { createServer } from 'node:net';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alternate, median, run, spread } from './lib.mjs';
+import { alternate, docker, median, ms, run, spread } from './lib.mjs';
+import { createVolume, labelArgs, NAME, tempDir } from './resources.mjs';
+import { FALKOR_IMAGE } from './target.mjs';
 
-const FALKOR_IMAGE = 'falkordb/falkordb:autocodex-ops-standin';
 const MCP_IMAGE = 'falkordb/graphiti-knowledge-graph-mcp:autocodex-ops-standin';
 
 async function freePort() {
@@ -16,24 +16,22 @@ async function freePort() {
   return port;
 }
 
-async function docker(...args) {
-  const res = await run('docker', args);
-  if (res.code !== 0) throw new Error(`docker ${args.join(' ')}: ${res.stderr}`);
-  return res.stdout.trim();
-}
-
-/** benchHealthcheck starts a stand-in stack, times the binary's healthcheck, then against a hung server. */
-export async function benchHealthcheck({ binary, runs, timeoutMs = 2000 }) {
-  const id = `aco-bench-${process.pid}`;
+/**
+ * benchHealthcheck starts a stand-in stack (FalkorDB with AOF and a password, Graphiti MCP), times
+ * the binary's healthcheck with everything up, then with FalkorDB hung (a TCP server that accepts
+ * and never answers). Its containers and volume carry the bench's label (resources.mjs).
+ */
+export async function benchHealthcheck({ binary, runs, timeoutMs = 2000, checkInterrupted = () => undefined }) {
+  const id = `${NAME}-hc`;
   const [fport, mport] = [await freePort(), await freePort()];
   const password = `bench-${process.pid}-pw`;
-  const root = mkdtempSync(join(tmpdir(), 'aco-bench-root-'));
+  const root = tempDir('hc-root');
   mkdirSync(join(root, 'auto-codex'));
   writeFileSync(join(root, 'auto-codex', '.env'), 'OPENAI_API_KEY=sk-bench-not-a-real-key\n');
-  const labels = (service) => ['--label', `com.docker.compose.project=${id}`, '--label', `com.docker.compose.service=${service}`, '--label', 'autocodex-ops.bench=1'];
+  const labels = (service) => ['--label', `com.docker.compose.project=${id}`, '--label', `com.docker.compose.service=${service}`, ...labelArgs];
   const hung = createServer((socket) => socket.on('error', () => undefined));
   try {
-    await docker('volume', 'create', '--label', 'autocodex-ops.bench=1', `${id}-data`);
+    await createVolume(`${id}-data`);
     await docker('run', '-d', '--name', `${id}-falkordb`, ...labels('falkordb'), '-e', `REDIS_ARGS=--appendonly yes --requirepass ${password}`,
       '-v', `${id}-data:/var/lib/falkordb/data`, '-p', `127.0.0.1:${fport}:6379`, FALKOR_IMAGE);
     await docker('run', '-d', '--name', `${id}-mcp`, ...labels('graphiti-mcp'), '-p', `127.0.0.1:${mport}:8000`, MCP_IMAGE);
@@ -67,15 +65,17 @@ export async function benchHealthcheck({ binary, runs, timeoutMs = 2000 }) {
         { name: 'hung', once: async () => (await run(binary, args, { env: hungEnv })).ms },
       ],
       runs,
+      { between: async () => checkInterrupted() },
     );
     const upChecks = JSON.parse(lastUp.stdout).checks;
     const slowest = [...upChecks].sort((a, b) => b.durationMs - a.durationMs).slice(0, 3).map((c) => `${c.id} ${c.durationMs} ms`);
     return {
-      up: { medianMs: median(samples.up), spreadPct: spread(samples.up), runs: samples.up, slowest },
-      hung: { medianMs: median(samples.hung), spreadPct: spread(samples.hung), runs: samples.hung, timeoutMs },
+      up: { medianMs: median(ms(samples.up)), spreadPct: spread(ms(samples.up)), runs: ms(samples.up), slowest },
+      hung: { medianMs: median(ms(samples.hung)), spreadPct: spread(ms(samples.hung)), runs: ms(samples.hung), timeoutMs },
     };
   } finally {
     hung.close();
+    // Removed here already so the next sections run on a quiet engine; cleanup() would do it at the end.
     await run('docker', ['rm', '-f', '-v', `${id}-falkordb`, `${id}-mcp`]);
     await run('docker', ['volume', 'rm', '-f', `${id}-data`]);
   }

@@ -1,0 +1,119 @@
+// Restore of the backup section's archive onto a volume of the same size (it holds the reference
+// data, so every run replaces like with like), three contenders alternated run by run:
+//  - the original's whole flow (scripts/restore-falkordb.sh, later version, original-scripts.md §3):
+//    a helper container running busybox `tar czf` for the pre-restore backup, then one running
+//    `rm -rf /data/* /data/.[!.]* /data/..?* && tar -xzf`; its host checks (tar -tzf and sha256 of
+//    the archive and of the pre-restore backup) timed apart;
+//  - `autocodex-ops restore falkordb <archive> --yes` with SKIP_RESTORE_HEALTH_WAIT=true (nothing is
+//    running, so nothing is stopped or started: checks, safety copy, wipe and extract);
+//  - the machine's limit on the host, on the volume's folder: wipe + `pigz -d | tar -x`, and before
+//    it, timed apart, a safety copy with `tar | pigz` (the same work as the tool's).
+import { mkdirSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { originalChecks, originalTar, limitTar, limitCompressor } from './backup.mjs';
+import { alternate, fmtMs, fmtRatio, log, median, ms, must, ratios, run, spread } from './lib.mjs';
+import { runMeasured } from './memory.mjs';
+import { labelArgs } from './resources.mjs';
+import { checkContent, FALKOR_IMAGE } from './target.mjs';
+
+const hasPigz = (await run('sh', ['-c', 'command -v pigz'])).code === 0;
+const decompress = hasPigz ? `pigz -dc -p ${cpus().length}` : 'gzip -dc';
+
+/** restoreAvailable tells whether the binary has the restore command (it landed after backup). */
+export async function restoreAvailable(binary) {
+  return (await run(binary, ['restore', 'falkordb', '--help'])).code === 0;
+}
+
+/** toolRestore runs `restore falkordb <archive> --yes --json` of the binary, health wait skipped, measuring its peak memory. */
+export async function toolRestore(ctx, target, archive, preDir) {
+  const env = { ...target.env, SKIP_RESTORE_HEALTH_WAIT: 'true', PRE_RESTORE_BACKUP_DIR: preDir };
+  const r = await runMeasured(ctx.binary, ['restore', 'falkordb', archive, '--yes', '--json'], { env, tmp: ctx.tmp });
+  if (r.code !== 0) throw new Error(`autocodex-ops restore exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-2000)}`);
+  const res = JSON.parse(r.stdout);
+  const phases = Object.fromEntries((res.phases ?? []).map((p) => [p.name, p.ms]));
+  return { ms: r.ms, peakRssKiB: r.peakRssKiB, descendantsSeen: r.descendantsSeen, descendantsPeakKiB: r.descendantsPeakKiB, reportedMs: res.durationMs, phases };
+}
+
+async function originalFlow(target, archive, preDir) {
+  // Checks before anything (tar -tzf and the sidecar's sha256), as its later version does.
+  const started = performance.now();
+  await must('sh', ['-c', 'tar -tzf "$1" >/dev/null && [ "$(sha256sum "$1" | cut -d" " -f1)" = "$(cut -d" " -f1 "$1.sha256")" ]', '_', archive]);
+  let checksMs = performance.now() - started;
+  const name = 'falkordb_pre_restore_bench.tar.gz';
+  const pre = await originalTar(target.volume, preDir, name);
+  checksMs += await originalChecks(join(preDir, name));
+  const extract = await must('docker', [
+    'run', '--rm', ...labelArgs, '-v', `${target.volume}:/data`, '-v', `${dirname(archive)}:/backup`, '--entrypoint', 'sh', FALKOR_IMAGE,
+    '-c', 'rm -rf /data/* /data/.[!.]* /data/..?* && tar -xzf "/backup/$1" -C /data', '_', basename(archive),
+  ]);
+  return { ms: pre.ms + extract.ms, preMs: pre.ms, extractMs: extract.ms, checksMs };
+}
+
+async function limitFlow(target, archive, preDir) {
+  const copy = await limitTar(target.mountpoint, join(preDir, 'limit_pre_restore.tar.gz'));
+  const extract = await must('bash', ['-c', `set -o pipefail; find "$1" -mindepth 1 -delete && ${decompress} "$2" | tar -xf - -C "$1"`, '_', target.mountpoint, archive]);
+  return { ms: extract.ms, copyMs: copy.ms };
+}
+
+const phaseMedians = (records) => {
+  const names = Object.keys(records[0]?.phases ?? {});
+  return Object.fromEntries(names.map((n) => [n, median(records.map((r) => r.phases[n] ?? 0))]));
+};
+
+/** benchRestore alternates the three contenders `runs` times restoring `archive` onto `target`; resolves with every run and the table rows. */
+export async function benchRestore(ctx, target, archive, { runs }) {
+  const preDir = join(ctx.tmp, 'pre-restore');
+  const fresh = () => {
+    rmSync(preDir, { recursive: true, force: true });
+    mkdirSync(preDir, { recursive: true });
+    return preDir;
+  };
+  const samples = await alternate(
+    [
+      { name: 'original', once: async () => originalFlow(target, archive, fresh()) },
+      { name: 'tool', once: async () => toolRestore(ctx, target, archive, fresh()) },
+      { name: 'limit', once: async () => limitFlow(target, archive, fresh()) },
+    ],
+    runs,
+    {
+      between: async () => {
+        ctx.checkInterrupted();
+        checkContent(target, 'a restore');
+        rmSync(preDir, { recursive: true, force: true });
+        await must('sync', []);
+      },
+      onRun: (name, i, r) => log(`restore run ${i + 1}/${runs}: ${name} ${fmtMs(r.ms)}${r.peakRssKiB ? `, peak ${((r.peakRssKiB * 1024) / 1e6).toFixed(0)} MB` : ''}`),
+    },
+  );
+  const o = ms(samples.original);
+  const oc = samples.original.map((r) => r.ms + r.checksMs);
+  const t = ms(samples.tool);
+  const l = ms(samples.limit);
+  const lc = samples.limit.map((r) => r.ms + r.copyMs);
+  const phases = phaseMedians(samples.tool);
+  const short = { 'checking the archive': 'checks', 'taking the safety copy of the current data': 'safety copy', 'wiping the volume and extracting the archive': 'wipe+extract' };
+  const phaseNote = Object.entries(short).filter(([k]) => k in phases).map(([k, v]) => `${v} ${fmtMs(phases[k])}`).join(', ');
+  const oParts = `pre-restore tar ${fmtMs(median(samples.original.map((r) => r.preMs)))}, wipe+extract ${fmtMs(median(samples.original.map((r) => r.extractMs)))}`;
+  const rows = [
+    ['original: pre-restore tar czf, then rm -rf && tar -xzf (2 helpers)', fmtMs(median(o)), `${spread(o).toFixed(0)}%`, oParts],
+    ['original + its later host checks (tar -tzf, sha256 x2)', fmtMs(median(oc)), `${spread(oc).toFixed(0)}%`, ''],
+    ['autocodex-ops restore falkordb --yes (no health wait)', fmtMs(median(t)), `${spread(t).toFixed(0)}%`, phaseNote],
+    [`limit: wipe + ${decompress.split(' ')[0]} -d | tar -x on the host`, fmtMs(median(l)), `${spread(l).toFixed(0)}%`, 'no safety copy'],
+    [`limit + safety copy (tar | ${limitCompressor}) first`, fmtMs(median(lc)), `${spread(lc).toFixed(0)}%`, 'the same work as the tool'],
+    ['→ tool / original (target ≤ 0.5x)', fmtRatio(ratios(t, o)), '', 'median of run-by-run ratios (range)'],
+    ['→ tool / original + its checks', fmtRatio(ratios(t, oc)), '', ''],
+    ['→ tool / limit + safety copy', fmtRatio(ratios(t, lc)), '', ''],
+    ['→ tool / limit (extract only)', fmtRatio(ratios(t, l)), '', ''],
+  ];
+  return {
+    result: {
+      dataBytes: target.data.totalBytes,
+      archive: basename(archive),
+      runs: samples,
+      medianMs: { original: median(o), originalWithChecks: median(oc), tool: median(t), toolPhases: phases, limit: median(l), limitWithSafetyCopy: median(lc) },
+      ratios: { toolOverOriginal: ratios(t, o), toolOverOriginalWithChecks: ratios(t, oc), toolOverLimitWithSafetyCopy: ratios(t, lc), toolOverLimit: ratios(t, l) },
+    },
+    rows,
+  };
+}
