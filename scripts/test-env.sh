@@ -26,10 +26,12 @@ declare -A pkg_for=(
   [dockerd]=docker.io [docker]=docker.io [containerd]=docker.io
   [redis-server]=redis-server [redis-cli]=redis-server
   [busybox]=busybox-static [docker-compose]=docker-compose [pigz]=pigz
+  [/usr/bin/time]=time
 )
 missing_cmds=()
 missing_pkgs=()
-for cmd in dockerd docker containerd redis-server redis-cli busybox docker-compose pigz; do
+# /usr/bin/time (GNU time; `time` alone is a shell keyword) measures peak memory in the benchmark.
+for cmd in dockerd docker containerd redis-server redis-cli busybox docker-compose pigz /usr/bin/time; do
   if ! command -v "$cmd" >/dev/null 2>&1; then
     missing_cmds+=("$cmd")
     case " ${missing_pkgs[*]} " in *" ${pkg_for[$cmd]} "*) ;; *) missing_pkgs+=("${pkg_for[$cmd]}") ;; esac
