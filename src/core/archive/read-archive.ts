@@ -28,6 +28,10 @@ export interface ArchiveListing {
 // Node's gunzip with its default 16 KiB output chunks read a 465 MB archive in 5.4 s; 1 MiB
 // chunks took 1.4 s (same machine, same file).
 const CHUNK = 1024 * 1024;
+// File reads of 256 KiB, not 1 MiB: as fast on that archive (1.5 s vs 1.7 s), and the read-back,
+// the backup's last and highest-memory phase, holds fewer large buffers at once: the binary's peak
+// RSS on the 465 MB reference volume fell from ~135 000 KiB to ~129 500 KiB (GNU time %M, median of 3).
+const READ_CHUNK = 256 * 1024;
 
 /**
  * readArchive reads a .tar.gz from start to end (every entry's data, the gzip CRC and length),
@@ -61,7 +65,7 @@ export async function readArchive(path: string, signal?: AbortSignal): Promise<A
     compressedBytes += chunk.length;
   });
   const countTar = tap((chunk) => (tarBytes += chunk.length));
-  const file = createReadStream(path, { signal, highWaterMark: CHUNK });
+  const file = createReadStream(path, { signal, highWaterMark: READ_CHUNK });
   await pipeline(file, hashStored, createGunzip({ chunkSize: CHUNK }), countTar, parser as unknown as Writable, { signal });
   if (problem) throw problem;
   return { entries, contentBytes, tarBytes, compressedBytes, sha256: hash.digest('hex') };
