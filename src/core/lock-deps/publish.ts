@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OpsError } from '../errors.js';
+import { fsyncDir } from '../archive/atomic-file.js';
 
 const REASONS: Record<string, string> = {
   ENOSPC: 'no space left on the device',
@@ -43,16 +44,5 @@ export async function replaceFileAtomic(path: string, text: string): Promise<voi
       cause: err,
       hint: `Fix that in ${dirname(path)} and rerun; the lock files not yet written were left as they were.`,
     });
-  }
-}
-
-// A rename survives a power cut only once its folder is flushed; Windows cannot open a folder for that.
-async function fsyncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
