@@ -1,6 +1,7 @@
-import { open, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { open, readFile, rename, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
+import { readdirOrEmpty } from '../fs/read-dir.js';
 
 /**
  * The files of one trail, all beside `<path>`: rotated files `<name>.<YYYYmmdd-HHMMSS>[-N]`
@@ -34,13 +35,7 @@ export function rotatedStamp(at: Date): string {
 export async function listRotated(path: string): Promise<RotatedFile[]> {
   const dir = dirname(path);
   const prefix = `${basename(path)}.`;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const names = await readdirOrEmpty(dir);
   const out: RotatedFile[] = [];
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;

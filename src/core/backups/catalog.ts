@@ -1,6 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArchiveName, type BackupKind } from './naming.js';
+import { readdirOrEmpty } from '../fs/read-dir.js';
 
 /** One archive found in a backup folder, with the best known creation time. */
 export interface BackupRecord {
@@ -29,13 +30,7 @@ async function manifestCreatedAt(archive: string): Promise<Date | undefined> {
  * newest first, optionally of one kind; a missing folder is an empty list, other errors reject.
  */
 export async function listBackups(dir: string, kind?: BackupKind): Promise<BackupRecord[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const names = await readdirOrEmpty(dir);
   const records = await Promise.all(
     names.map(async (name): Promise<BackupRecord | undefined> => {
       const parsed = parseArchiveName(name);

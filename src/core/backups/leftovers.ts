@@ -1,8 +1,9 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isProcessAlive } from '../run/lock.js';
 import { parseArchiveName, type BackupKind } from './naming.js';
 import type { PruneDecision } from './prune.js';
+import { readdirOrEmpty } from '../fs/read-dir.js';
 
 // A run killed with SIGKILL (or a power cut) cannot remove its temporary file; atomic-file.ts
 // names them `.<final name>.tmp-<pid>-<hex>`. A sidecar whose archive is gone (deleted by hand)
@@ -25,13 +26,7 @@ export interface LeftoverOptions {
  */
 export async function findLeftovers(dir: string, kind: BackupKind, options: LeftoverOptions): Promise<PruneDecision[]> {
   const alive = options.isAlive ?? isProcessAlive;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const names = await readdirOrEmpty(dir);
   const present = new Set(names);
   const out: PruneDecision[] = [];
   for (const name of names) {
