@@ -62,13 +62,14 @@ describe('ParallelGzip', () => {
     const sink = new Writable({
       highWaterMark: blockSize,
       write(chunk: Buffer, _e, cb) {
-        consumed += 1;
-        maxAhead = Math.max(maxAhead, produced - consumed * blockSize);
+        // Level 0: the output is the input plus a few header bytes per member.
+        consumed += chunk.length;
+        maxAhead = Math.max(maxAhead, produced - consumed);
         setTimeout(cb, 1);
       },
     });
     await pipeline(source, createParallelGzip({ blockSize, concurrency: 2, level: 0 }), sink);
-    expect(consumed).toBe(total / blockSize);
+    expect(consumed).toBeGreaterThan(total);
     // Whole-stream buffering would put ~40 MiB ahead; the window is a few blocks plus stream buffers.
     expect(maxAhead).toBeLessThan(16 * blockSize);
   });
