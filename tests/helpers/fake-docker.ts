@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { ContainerEnv } from '../../src/core/docker/container-env.js';
 import type {
   CallOptions,
@@ -55,6 +55,8 @@ interface FakeContainer {
   logs: string;
   healthSequence: HealthStatus[];
   spec?: HelperContainerSpec;
+  /** What was written to the stdin of a helper created with openStdin (attachStdin). */
+  stdin?: string[];
 }
 
 interface FakeVolume {
@@ -178,10 +180,8 @@ export class FakeDocker implements DockerApi {
     const c = this.#must(id);
     c.info = { ...c.info, running: true, state: 'running' };
     delete c.info.exitCode;
-    if (c.spec?.cmd.join(' ').includes('rm -rf')) {
-      const volume = this.volumes.get(c.spec.mounts[0]?.volume ?? '');
-      if (volume && (this.#init.helperExitCode ?? 0) === 0) volume.content = Buffer.alloc(0);
-    }
+    // A wipe helper deletes at start, an armed one (stdin open) only when told so on stdin (at wait).
+    if (c.spec?.cmd.join(' ').includes('rm -rf') && !c.spec.openStdin) this.#wipe(c);
   }
 
   async stopContainer(id: string, options: CallOptions & { timeoutSeconds?: number } = {}): Promise<void> {
@@ -224,7 +224,11 @@ export class FakeDocker implements DockerApi {
   async waitContainer(id: string, options: CallOptions = {}): Promise<{ statusCode: number }> {
     this.#record('waitContainer', [id, options]);
     const c = this.#must(id);
-    const statusCode = c.spec ? (this.#init.helperExitCode ?? 0) : 0;
+    let statusCode = c.spec ? (this.#init.helperExitCode ?? 0) : 0;
+    if (c.spec?.openStdin) {
+      if (c.stdin?.join('') === 'wipe\n') this.#wipe(c);
+      else statusCode = 3;
+    }
     c.info = { ...c.info, running: false, state: 'exited', exitCode: statusCode };
     return { statusCode };
   }
@@ -241,6 +245,21 @@ export class FakeDocker implements DockerApi {
     for await (const chunk of tar) chunks.push(Buffer.from(chunk as Buffer));
     volume.content = Buffer.concat(chunks);
     volume.imported.push(volume.content);
+  }
+
+  async attachStdin(id: string, options: CallOptions = {}): Promise<Writable> {
+    this.#record('attachStdin', [id, options]);
+    const c = this.#must(id);
+    if (!c.spec?.openStdin) throw new DockerEngineError(`container ${id} was not created with stdin open`, { statusCode: 409 });
+    const received: string[] = (c.stdin = []);
+    const stdin = new PassThrough();
+    stdin.on('data', (chunk: Buffer) => received.push(chunk.toString()));
+    return stdin;
+  }
+
+  #wipe(c: FakeContainer): void {
+    const volume = this.volumes.get(c.spec?.mounts[0]?.volume ?? '');
+    if (volume && (this.#init.helperExitCode ?? 0) === 0) volume.content = Buffer.alloc(0);
   }
 
   #record(method: keyof DockerApi, args: unknown[]): void {

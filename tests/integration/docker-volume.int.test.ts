@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InterruptedError, PrerequisiteError } from '../../src/core/errors.js';
 import { createDockerApi, type DockerApi } from '../../src/core/docker/docker.js';
 import { HELPER_LABEL } from '../../src/core/docker/helper-container.js';
-import { exportVolume, importVolume, wipeVolume, type VolumeStreamOptions } from '../../src/core/docker/volume-stream.js';
+import { armWipe, exportVolume, importVolume, wipeVolume, type VolumeStreamOptions } from '../../src/core/docker/volume-stream.js';
 import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, sha256Hex, tarEntries, type TreeEntry } from '../helpers/docker.js';
 
 // Volume content in and out through helper containers on the real engine, with the stand-in
@@ -106,6 +106,42 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('volume streams 
     expect(await env.volumeExists(target)).toBe(true);
     const entries = await tarEntries(await exportVolume(api, opts(target)));
     expect([...entries.keys()]).toEqual(['./']);
+  });
+
+  it('an armed wipe helper waits touching nothing, wipes on go, and is gone after cancel', async () => {
+    const target = await env.createVolume('armed');
+    await importVolume(api, { ...opts(target), tar: await exportVolume(api, opts(source)) });
+    const before = await env.digest(target);
+    const cancelled = await armWipe(api, opts(target));
+    await new Promise((r) => setTimeout(r, 300)); // it is running and waiting by now
+    expect(await env.digest(target)).toEqual(before);
+    await cancelled.cancel();
+    expect(await env.digest(target)).toEqual(before);
+    const armed = await armWipe(api, opts(target));
+    await armed.go();
+    expect(await env.runInVolume(target, 'ls -A /v | wc -l')).toMatchObject({ code: 0, output: '0\n' });
+    expect(await env.docker.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=1`] } })).toEqual([]);
+  });
+
+  it('an armed wipe helper whose owner dies (stdin closed, no word) exits 3 and wipes nothing', async () => {
+    const target = await env.createVolume('orphan');
+    await importVolume(api, { ...opts(target), tar: await exportVolume(api, opts(source)) });
+    const before = await env.digest(target);
+    // Keep the attach stream so the test can drop it the way a killed process would.
+    let stdin: import('node:stream').Writable | undefined;
+    const spy = new Proxy(api, {
+      get: (t, prop) =>
+        prop === 'attachStdin'
+          ? async (id: string, o?: object) => (stdin = await t.attachStdin(id, o))
+          : (Reflect.get(t, prop, t) as (...a: unknown[]) => unknown).bind(t),
+    });
+    const armed = await armWipe(spy, opts(target));
+    const [helper] = await env.docker.listContainers({ filters: { label: [`${HELPER_LABEL}.purpose=wipe`], volume: [target] } });
+    stdin!.destroy();
+    const exit = (await env.docker.getContainer(helper!.Id).wait()) as { StatusCode: number };
+    expect(exit.StatusCode).toBe(3);
+    expect(await env.digest(target)).toEqual(before);
+    await armed.cancel();
   });
 
   it('reports a missing volume for export, import and wipe, and never creates it', async () => {

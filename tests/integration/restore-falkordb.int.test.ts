@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerApi } from '../../src/core/docker/docker.js';
+import { createDockerApi, type DockerApi } from '../../src/core/docker/docker.js';
 import { InterruptedError } from '../../src/core/errors.js';
 import { connectFalkor } from '../../src/core/falkordb/falkordb.js';
 import { runFalkorRestore } from '../../src/core/restore/run-falkordb-restore.js';
@@ -120,6 +120,41 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkord
     return JSON.parse(run.stdout).archive as string;
   }
 
+  /** Runs the restore in this process with `docker` (spied on by the test) and `controller`'s signal. */
+  async function restoreInProcess(s: Stack, archive: string, docker: DockerApi, controller: AbortController) {
+    const lines: string[] = [];
+    const error = await runFalkorRestore(
+      {
+        archive,
+        dryRun: false,
+        force: false,
+        start: false,
+        preRestoreDir: join(root, s.project),
+        healthTimeoutSecs: 60,
+        skipHealthWait: false,
+        stopGraceSeconds: 10,
+        server: { host: '127.0.0.1', port: s.port, password: PASSWORD },
+        project: s.project,
+        falkordbContainerName: s.falkordb,
+        graphitiContainerName: s.graphiti,
+        configuredVolume: s.volume,
+        extraHelperImages: [],
+      },
+      {
+        log: { info: (m) => void lines.push(m), warn: (m) => void lines.push(m), error: (m) => void lines.push(m) },
+        signal: controller.signal,
+        now: () => new Date(),
+        hostname: 'it',
+        toolVersion: 'it',
+        lockDir: join(root, 'locks'),
+        confirm: async () => true,
+        docker: async () => docker,
+        connect: connectFalkor,
+      },
+    ).catch((e: unknown) => e);
+    return { error, lines };
+  }
+
   beforeAll(async () => {
     await ensureStandinImages(env.docker);
     root = mkdtempSync(join(tmpdir(), 'aco-int-restore-'));
@@ -217,40 +252,39 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkord
       tar.on('error', (e) => spy.destroy(e));
       return put(id, path, tar.pipe(spy), options);
     };
-    const lines: string[] = [];
-    const error = await runFalkorRestore(
-      {
-        archive,
-        dryRun: false,
-        force: false,
-        start: false,
-        preRestoreDir: join(root, s.project),
-        healthTimeoutSecs: 60,
-        skipHealthWait: false,
-        stopGraceSeconds: 10,
-        server: { host: '127.0.0.1', port: s.port, password: PASSWORD },
-        project: s.project,
-        falkordbContainerName: s.falkordb,
-        graphitiContainerName: s.graphiti,
-        configuredVolume: s.volume,
-        extraHelperImages: [],
-      },
-      {
-        log: { info: (m) => void lines.push(m), warn: (m) => void lines.push(m), error: (m) => void lines.push(m) },
-        signal: controller.signal,
-        now: () => new Date(),
-        hostname: 'it',
-        toolVersion: 'it',
-        lockDir: join(root, 'locks'),
-        confirm: async () => true,
-        docker: async () => docker,
-        connect: connectFalkor,
-      },
-    ).catch((e: unknown) => e);
+    const { error, lines } = await restoreInProcess(s, archive, docker, controller);
     expect(error, lines.join('\n')).toBeInstanceOf(InterruptedError);
     expect((error as InterruptedError).exitCode).toBe(130);
     expect((error as Error).message).toMatch(/^Restore interrupted while wiping the volume and extracting the archive: [\s\S]*\nRolled back: /);
     expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
     expect(await snapshot(s)).toEqual(before);
+  });
+
+  it('Ctrl-C during the safety copy, wipe helper waiting: nothing wiped, no helper or partial copy left, services running, exit 130', async () => {
+    const s = await stack(true);
+    await fill(s, 'orig', 30);
+    await s.redis.set('blob', randomBytes(4 * 1024 * 1024));
+    const archive = await backup(s);
+    await fill(s, 'now', 40);
+    const before = await snapshot(s);
+    const copies = preRestore(s).length;
+    const controller = new AbortController();
+    const docker = await createDockerApi();
+    const get = docker.getArchive.bind(docker);
+    docker.getArchive = async (id, path, options) => {
+      const stream = await get(id, path, options);
+      let seen = 0;
+      // Abort once the export is under way: the armed wipe helper has been started by then.
+      stream.on('data', (chunk: Buffer) => (seen += chunk.length) > 256 * 1024 && !controller.signal.aborted && controller.abort());
+      return stream;
+    };
+    const { error, lines } = await restoreInProcess(s, archive, docker, controller);
+    expect(error, lines.join('\n')).toBeInstanceOf(InterruptedError);
+    expect((error as InterruptedError).exitCode).toBe(130);
+    expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
+    expect(await snapshot(s)).toEqual(before);
+    expect(await helpers(s.volume)).toBe(0);
+    expect(preRestore(s).length).toBe(copies);
+    expect(readdirSync(join(root, s.project)).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 });

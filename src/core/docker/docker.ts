@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ContainerEnv } from './container-env.js';
 import type { DockerEndpoint, EndpointInputs } from './endpoint.js';
 
@@ -100,6 +100,8 @@ export interface HelperContainerSpec {
   labels: Record<string, string>;
   mounts: HelperMount[];
   user?: string;
+  /** Keep stdin open for one attach (attachStdin); closing that attach closes the container's stdin. */
+  openStdin?: boolean;
 }
 
 /** Options shared by every call: an AbortSignal that cancels the HTTP request. */
@@ -138,6 +140,8 @@ export interface DockerApi {
   getArchive(id: string, path: string, options?: CallOptions): Promise<Readable>;
   /** Extracts a tar stream (uncompressed or gzip) into the existing directory `path` in the container. */
   putArchive(id: string, path: string, tar: Readable, options?: CallOptions): Promise<void>;
+  /** Attaches to the stdin of a container created with `openStdin`; what is written there reaches its process. */
+  attachStdin(id: string, options?: CallOptions): Promise<Writable>;
 }
 
 /** How to reach the engine: an explicit endpoint, or the inputs to resolve it (process env and ~/.docker by default). */

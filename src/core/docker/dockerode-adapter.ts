@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { UsageError } from '../errors.js';
 import type {
@@ -129,7 +129,9 @@ export class DockerodeAdapter implements DockerApi {
         Labels: spec.labels,
         ...(spec.user === undefined ? {} : { User: spec.user }),
         Tty: false,
-        AttachStdin: false,
+        AttachStdin: spec.openStdin ?? false,
+        OpenStdin: spec.openStdin ?? false,
+        StdinOnce: spec.openStdin ?? false,
         NetworkDisabled: true,
         HostConfig: {
           NetworkMode: 'none',
@@ -177,6 +179,13 @@ export class DockerodeAdapter implements DockerApi {
     await this.#call(`Writing to ${path} in container ${id} failed`, () =>
       this.#docker.getContainer(id).putArchive(tar, { path, abortSignal: options.signal }),
     );
+  }
+
+  async attachStdin(id: string, options: CallOptions = {}): Promise<Writable> {
+    // hijack: the raw connection, so writes reach the container's stdin unframed.
+    return (await this.#call(`Attaching to container ${id} failed`, () =>
+      this.#docker.getContainer(id).attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true, abortSignal: options.signal }),
+    )) as unknown as Writable;
   }
 
   async #call<T>(what: string, fn: () => Promise<T>, okStatus?: number): Promise<T> {

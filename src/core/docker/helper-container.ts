@@ -28,6 +28,8 @@ export interface CreateHelperOptions {
   entrypoint: string[];
   cmd: string[];
   labels?: Record<string, string>;
+  /** Keep stdin open for one attach (see DockerApi.attachStdin). */
+  openStdin?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function createHelper(docker: Pick<DockerApi, 'createContainer' | '
       user: '0:0',
       labels: { ...options.labels, [HELPER_LABEL]: '1', [`${HELPER_LABEL}.purpose`]: options.purpose },
       mounts: [{ volume: options.volume, target: HELPER_MOUNT, readOnly: options.readOnly }],
+      ...(options.openStdin ? { openStdin: true } : {}),
     },
     // No signal: a create aborted in flight may still succeed, leaving a helper we have no id for.
   );

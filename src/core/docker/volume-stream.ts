@@ -1,4 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
 import { requireVolume } from './data-volume.js';
 import type { DockerApi } from './docker.js';
@@ -12,7 +12,7 @@ import { createHelper, HELPER_MOUNT, resolveHelperImage, type HelperContainer } 
 /** The Docker calls the volume streams need. */
 export type VolumeStreamDocker = Pick<
   DockerApi,
-  'inspectVolume' | 'inspectImage' | 'createContainer' | 'removeContainer' | 'startContainer' | 'waitContainer' | 'containerLogs' | 'getArchive' | 'putArchive'
+  'inspectVolume' | 'inspectImage' | 'createContainer' | 'removeContainer' | 'startContainer' | 'waitContainer' | 'containerLogs' | 'getArchive' | 'putArchive' | 'attachStdin'
 >;
 
 /** The volume to work on and the local images a helper may be made from, best first. */
@@ -30,6 +30,9 @@ export interface VolumeStreamOptions {
 // Constant script, no interpolation: the three globs cover plain names, dotfiles and `..x` names
 // (the original restore's `rm -rf /data/*` left dotfiles behind), then prove the folder is empty.
 const WIPE_SCRIPT = `rm -rf ${HELPER_MOUNT}/* ${HELPER_MOUNT}/.[!.]* ${HELPER_MOUNT}/..?* && [ -z "$(ls -A ${HELPER_MOUNT})" ]`;
+/** The word an armed wipe helper waits for on stdin; anything else, or stdin closing, makes it exit 3 untouched. */
+const GO = 'wipe';
+const ARMED_WIPE_SCRIPT = `read -r go; [ "$go" = ${GO} ] || exit 3; ${WIPE_SCRIPT}`;
 
 /**
  * exportVolume streams the volume's content as an uncompressed tar with `./`-relative entries,
@@ -111,13 +114,7 @@ export async function wipeVolume(docker: VolumeStreamDocker, options: VolumeStre
   const helper = await prepare(docker, options, 'wipe', ['sh', '-c'], [WIPE_SCRIPT]);
   try {
     await docker.startContainer(helper.id, { signal: options.signal });
-    const { statusCode } = await docker.waitContainer(helper.id, { signal: options.signal });
-    if (statusCode !== 0) {
-      const logs = await docker.containerLogs(helper.id, { tail: 20 }).catch(() => '');
-      throw new OpsError(`Wiping volume ${options.volume} failed (helper exited with ${statusCode})${logs.trim() ? `: ${logs.trim()}` : ''}`, {
-        hint: `The volume may be partly wiped; inspect it with a container that mounts ${options.volume}.`,
-      });
-    }
+    await awaitWipe(docker, helper, options);
   } catch (error) {
     if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
     throw error;
@@ -126,12 +123,72 @@ export async function wipeVolume(docker: VolumeStreamDocker, options: VolumeStre
   }
 }
 
+/** A wipe helper already started, blocked on its stdin: it deletes nothing until `go`. */
+export interface ArmedWipe {
+  /** Lets the helper wipe and waits for it; rejects as wipeVolume does. The helper is removed either way. */
+  go(signal?: AbortSignal): Promise<void>;
+  /** Removes the helper (killing it while it waits): nothing is wiped. Safe to call twice, and after go. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * armWipe creates and starts a wipe helper that waits for a word on its stdin before it deletes
+ * anything, so a restore pays the container's start-up while the safety copy is still being
+ * written, and the wipe itself starts the moment the copy is verified. If this process dies
+ * meanwhile, the engine closes the helper's stdin and it exits without touching the volume.
+ * Rejects as wipeVolume does when the volume or helper image is missing; the signal only covers arming.
+ */
+export async function armWipe(docker: VolumeStreamDocker, options: VolumeStreamOptions): Promise<ArmedWipe> {
+  const helper = await prepare(docker, options, 'wipe', ['sh', '-c'], [ARMED_WIPE_SCRIPT], true);
+  let stdin: Writable | undefined;
+  try {
+    stdin = await docker.attachStdin(helper.id, { signal: options.signal });
+    stdin.on('error', () => undefined);
+    await docker.startContainer(helper.id, { signal: options.signal });
+  } catch (error) {
+    stdin?.destroy();
+    await helper.remove().catch(() => undefined);
+    if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
+    throw error;
+  }
+  const attached = stdin;
+  return {
+    go: async (signal) => {
+      try {
+        throwIfAborted(signal);
+        attached.end(`${GO}\n`);
+        await awaitWipe(docker, helper, { ...options, signal });
+      } catch (error) {
+        if (signal?.aborted) throw new InterruptedError(undefined, { cause: error });
+        throw error;
+      } finally {
+        attached.destroy();
+        await helper.remove();
+      }
+    },
+    cancel: async () => {
+      attached.destroy();
+      await helper.remove();
+    },
+  };
+}
+
+async function awaitWipe(docker: VolumeStreamDocker, helper: HelperContainer, options: VolumeStreamOptions): Promise<void> {
+  const { statusCode } = await docker.waitContainer(helper.id, { signal: options.signal });
+  if (statusCode === 0) return;
+  const logs = await docker.containerLogs(helper.id, { tail: 20 }).catch(() => '');
+  throw new OpsError(`Wiping volume ${options.volume} failed (helper exited with ${statusCode})${logs.trim() ? `: ${logs.trim()}` : ''}`, {
+    hint: `The volume may be partly wiped; inspect it with a container that mounts ${options.volume}.`,
+  });
+}
+
 async function prepare(
   docker: VolumeStreamDocker,
   options: VolumeStreamOptions,
   purpose: 'export' | 'import' | 'wipe',
   entrypoint: string[] = ['sh', '-c'],
   cmd: string[] = ['exit 0'],
+  openStdin = false,
 ): Promise<HelperContainer> {
   throwIfAborted(options.signal);
   // Checked first because creating a container with a missing volume would create it, empty.
@@ -146,6 +203,7 @@ async function prepare(
     entrypoint,
     cmd,
     labels: options.labels,
+    openStdin,
   });
   if (options.signal?.aborted) {
     await helper.remove();

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { Transform, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createParallelGunzip } from '../archive/parallel-gunzip.js';
 import type { ProgressSink } from '../backups/backup-result.js';
 import type { ManifestFacts } from '../backups/manifest.js';
 import { storeBackup, type BackupLog, type StoredBackup } from '../backups/store-backup.js';
-import { exportVolume, importVolume, wipeVolume, type VolumeStreamDocker } from '../docker/volume-stream.js';
+import { exportVolume, importVolume, wipeVolume, type ArmedWipe, type VolumeStreamDocker } from '../docker/volume-stream.js';
 import { OpsError, throwIfAborted } from '../errors.js';
 
 // The one way this tool puts content into FalkorDB's volume, used for the archive being restored
@@ -37,16 +37,17 @@ export type PutBack = () => Promise<void>;
  * helper containers made from a local image. It rejects with OpsError when the helper fails,
  * the archive cannot be read or decompressed, or the bytes sent do not hash to `sha256` (the file
  * changed after it was checked); with InterruptedError on abort. After the wipe has started, a
- * rejection leaves the volume partly written: the caller must put the safety copy back.
+ * rejection leaves the volume partly written: the caller must put the safety copy back. With
+ * `wipe`, that armed helper does the wiping (see armWipe) instead of a new one.
  */
 export async function replaceVolumeContent(
   docker: VolumeStreamDocker,
   target: VolumeTarget,
   source: ArchiveSource,
-  options: { signal?: AbortSignal; onProgress?: (bytesRead: number) => void } = {},
+  options: { signal?: AbortSignal; onProgress?: (bytesRead: number) => void; wipe?: ArmedWipe } = {},
 ): Promise<void> {
   const { signal } = options;
-  await wipeVolume(docker, { ...target, signal });
+  await (options.wipe ? options.wipe.go(signal) : wipeVolume(docker, { ...target, signal }));
   throwIfAborted(signal);
   const hash = createHash('sha256');
   let read = 0;
@@ -58,7 +59,7 @@ export async function replaceVolumeContent(
       callback(null, chunk);
     },
   });
-  const gunzip = createGunzip({ chunkSize: CHUNK });
+  const gunzip = createParallelGunzip();
   let ended = false;
   gunzip.once('end', () => (ended = true));
   // The callback form destroys every stage with the first error, so importVolume sees it on `gunzip`.

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { LocateOptions } from '../backups/falkordb-source.js';
 import { describeStorage } from '../backups/falkordb-source.js';
+import { armWipe } from '../docker/volume-stream.js';
 import { systemClock, type Clock } from '../docker/wait-healthy.js';
 import { OpsError } from '../errors.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
@@ -101,6 +102,10 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
     const vt = { volume: live.volume, helperImages: [live.helperImage] };
     const before = stopped.before;
     const c = live.data.falkordb;
+    // The wipe helper starts while the copy is written and waits; it wipes nothing until told to.
+    const arming = armWipe(docker, { ...vt, signal });
+    arming.catch(() => undefined);
+    stack.defer('remove the waiting wipe helper', async () => (await arming.catch(() => undefined))?.cancel());
     const safety = await phases.run('taking the safety copy of the current data', () =>
       takeSafetyCopy(docker, vt, {
         dir: options.preRestoreDir,
@@ -127,7 +132,9 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
       const total = (await stat(checked.path)).size;
       deps.progress?.start(total);
       await phases.run('wiping the volume and extracting the archive', () =>
-        replaceVolumeContent(docker, vt, checked, { signal, onProgress: (n) => deps.progress?.update(n) }).finally(() => deps.progress?.stop()),
+        arming
+          .then((wipe) => replaceVolumeContent(docker, vt, checked, { signal, wipe, onProgress: (n) => deps.progress?.update(n) }))
+          .finally(() => deps.progress?.stop()),
       );
       // The restore checks the manifest's key count and graphs; the rollback (below) only a PING.
       const dataCheck = health.server && { ...health.server, expected: expectedData(checked.manifest) };

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InterruptedError, OpsError, PrerequisiteError, UsageError } from '../../../../src/core/errors.js';
 import type { HelperContainerSpec } from '../../../../src/core/docker/docker.js';
 import { HELPER_LABEL, HELPER_MOUNT, resolveHelperImage } from '../../../../src/core/docker/helper-container.js';
-import { exportVolume, importVolume, wipeVolume } from '../../../../src/core/docker/volume-stream.js';
+import { armWipe, exportVolume, importVolume, wipeVolume } from '../../../../src/core/docker/volume-stream.js';
 import { FakeDocker } from '../../../helpers/fake-docker.js';
 
 const seeded = (helperExitCode = 0) =>
@@ -167,5 +167,47 @@ describe('wipeVolume', () => {
     await expect(wipeVolume(docker, { ...base, signal: controller.signal })).rejects.toBeInstanceOf(InterruptedError);
     expect(docker.callsTo('removeContainer')[0]?.[1]).toEqual({ force: true, anonymousVolumes: true });
     expect(docker.containers.size).toBe(0);
+  });
+});
+
+describe('armWipe', () => {
+  it('starts a helper that waits on stdin and wipes only on go', async () => {
+    const docker = seeded();
+    const armed = await armWipe(docker, base);
+    const spec = specOf(docker);
+    expect(spec.openStdin).toBe(true);
+    expect(spec.cmd[0]).toMatch(/^read -r go; \[ "\$go" = wipe \] \|\| exit 3; rm -rf /);
+    // Attached before the start, so the helper never sees a stdin nobody holds.
+    expect(docker.calls.map((c) => c.method).filter((m) => m === 'attachStdin' || m === 'startContainer')).toEqual(['attachStdin', 'startContainer']);
+    expect(docker.volumes.get('data')?.content.toString()).toBe('TAR-BYTES');
+    await armed.go();
+    expect(docker.volumes.get('data')?.content.length).toBe(0);
+    expect(docker.containers.size).toBe(0);
+    await armed.cancel(); // after go: harmless
+  });
+
+  it('cancel removes the waiting helper and wipes nothing', async () => {
+    const docker = seeded();
+    const armed = await armWipe(docker, base);
+    await armed.cancel();
+    await armed.cancel();
+    expect(docker.volumes.get('data')?.content.toString()).toBe('TAR-BYTES');
+    expect(docker.containers.size).toBe(0);
+  });
+
+  it('go fails with OpsError when the helper exits non-zero, and removes it', async () => {
+    const docker = seeded(1);
+    const armed = await armWipe(docker, base);
+    await expect(armed.go()).rejects.toThrow('Wiping volume data failed (helper exited with 1)');
+    expect(docker.containers.size).toBe(0);
+  });
+
+  it('removes the helper when starting it fails, and refuses a missing volume before creating anything', async () => {
+    const docker = seeded();
+    docker.failNext('startContainer', new OpsError('engine said no'));
+    await expect(armWipe(docker, base)).rejects.toThrow('engine said no');
+    expect(docker.containers.size).toBe(0);
+    await expect(armWipe(docker, { ...base, volume: 'fresh' })).rejects.toMatchObject({ exitCode: 10 });
+    expect(docker.volumes.has('fresh')).toBe(false);
   });
 });
