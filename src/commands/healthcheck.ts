@@ -49,7 +49,7 @@ export function healthcheckCommand(runtime: Runtime): Command {
         home: runtime.home,
         now: () => new Date(),
         signal: ctx.signal,
-        connectors: createLiveConnectors(config, ctx.signal, runtime.env, options.timeout),
+        connectors: createLiveConnectors(config, ctx.signal, runtime.env, options.timeout, runtime.cwd),
       });
       ctx.audit.touch({ status: report.status, failedChecks: report.checks.filter((c) => c.status === 'fail').map((c) => c.id) });
       if (ctx.signal.aborted) throw new InterruptedError('Healthcheck interrupted.');

@@ -24,9 +24,15 @@ async function nearestStatfs(path: string): Promise<number> {
 /**
  * createLiveConnectors returns the healthcheck's real connections: the Docker engine (DOCKER_HOST or
  * the current context) and FalkorDB (AUTH over the protocol), each opened once on first use, with
- * dockerode and ioredis loaded only then.
+ * dockerode and ioredis loaded only then; programs run with `env` in `cwd`.
  */
-export function createLiveConnectors(config: OpsConfig, outer: AbortSignal, env: Record<string, string | undefined>, commandTimeoutMs = 5000): HealthConnectors {
+export function createLiveConnectors(
+  config: OpsConfig,
+  outer: AbortSignal,
+  env: Record<string, string | undefined>,
+  commandTimeoutMs = 5000,
+  cwd = process.cwd(),
+): HealthConnectors {
   // close() aborts whatever is still connecting (a hung FalkorDB), so no socket outlives the report.
   const closing = new AbortController();
   const signal = AbortSignal.any([outer, closing.signal]);
@@ -83,6 +89,8 @@ export function createLiveConnectors(config: OpsConfig, outer: AbortSignal, env:
   });
 
   return {
+    env,
+    cwd,
     docker,
     falkor,
     falkorAuthRequired,

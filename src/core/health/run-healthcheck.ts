@@ -12,8 +12,11 @@ export interface HealthcheckOptions {
   timeoutMs: number;
 }
 
-/** The live connections a healthcheck may open: Docker, FalkorDB, disk; created lazily, closed at the end. */
-export interface HealthConnectors extends Pick<CheckContext, 'docker' | 'falkor' | 'falkorAuthRequired' | 'freeBytes'> {
+/**
+ * The live connections a healthcheck may open (Docker, FalkorDB, disk; created lazily, closed at
+ * the end), and the environment and working folder its programs run with.
+ */
+export interface HealthConnectors extends Pick<CheckContext, 'docker' | 'falkor' | 'falkorAuthRequired' | 'freeBytes' | 'env' | 'cwd'> {
   /** Records the image pair the stack runs (for `rollback images`); never throws. */
   recordImagePair?(): Promise<void>;
   close(): Promise<void>;

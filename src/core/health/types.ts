@@ -52,6 +52,12 @@ export interface CheckContext {
   now(): Date;
   home: string;
   signal: AbortSignal;
+  /**
+   * The environment and working folder programs run with: they let checks find a program on PATH
+   * and see through a pyenv shim. Without them, checks run programs by name only.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+  cwd?: string;
   /** Rejects with PrerequisiteError when the engine is unreachable. */
   docker(): Promise<HealthDocker>;
   /** An authenticated connection with the configured password; rejects when unreachable or refused. */

@@ -1,8 +1,9 @@
-import { constants } from 'node:fs';
-import { access, readdir, stat } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import semver from 'semver';
 import type { Exec } from '../exec/exec.js';
+import { pyenvRoot, pyenvShimRoot } from '../exec/pyenv.js';
+import { which } from '../exec/which.js';
 import type { PythonVersion } from './versions.js';
 
 /** A Python interpreter that can run pip's resolver for one version. */
@@ -90,30 +91,20 @@ export async function findInterpreter(python: PythonVersion, deps: InterpreterDe
 type Candidate = { file: string; skipped?: undefined } | { file?: undefined; skipped: string };
 
 async function candidates(python: PythonVersion, deps: InterpreterDeps): Promise<Candidate[]> {
-  const pyenvRoot = deps.env.PYENV_ROOT || join(deps.home, '.pyenv');
+  const root = pyenvRoot(deps.env, deps.home);
   const list: Candidate[] = [];
   for (const name of [`python${python.version}`, 'python3', 'python']) {
     const found = await which(name, deps.env.PATH ?? '');
     if (found === undefined) list.push({ skipped: `${name}: not on PATH` });
-    else if (dirname(found) === join(pyenvRoot, 'shims')) list.push({ skipped: `${found}: a pyenv shim (pyenv's versions are looked at directly)` });
+    else if (pyenvShimRoot(found, deps) !== undefined) list.push({ skipped: `${found}: a pyenv shim (pyenv's versions are looked at directly)` });
     else if (!list.some((c) => c.file === found)) list.push({ file: found });
   }
-  const entries = await readdir(join(pyenvRoot, 'versions')).catch(() => [] as string[]);
+  const entries = await readdir(join(root, 'versions')).catch(() => [] as string[]);
   // Plain CPython builds only (`3.12.1`); `3.12-dev` or `pypy3.10-7.3` are someone's experiments.
   const pattern = new RegExp(`^${python.version.replace('.', '\\.')}\\.\\d+$`);
   const pyenv = entries.filter((e) => pattern.test(e)).sort((a, b) => Number(b.split('.')[2]) - Number(a.split('.')[2]));
-  if (pyenv.length === 0) list.push({ skipped: `${join(pyenvRoot, 'versions')}: no ${python.version}.x (pyenv)` });
-  return [...list, ...pyenv.map((e) => ({ file: join(pyenvRoot, 'versions', e, 'bin', `python${python.version}`) }))];
-}
-
-/** which finds `name` in the PATH folders as the shell would (the first executable file). */
-async function which(name: string, path: string): Promise<string | undefined> {
-  for (const dir of path.split(delimiter)) {
-    if (dir === '') continue;
-    const file = join(dir, name);
-    if (await access(file, constants.X_OK).then(() => stat(file).then((s) => s.isFile()), () => false)) return file;
-  }
-  return undefined;
+  if (pyenv.length === 0) list.push({ skipped: `${join(root, 'versions')}: no ${python.version}.x (pyenv)` });
+  return [...list, ...pyenv.map((e) => ({ file: join(root, 'versions', e, 'bin', `python${python.version}`) }))];
 }
 
 function parseProbe(stdout: string): { version: string; implementation: string; executable: string; pip: string | null } | undefined {

@@ -2,6 +2,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
 import type { Exec } from '../../exec/exec.js';
+import { resolvePyenvShim } from '../../exec/pyenv.js';
+import { which } from '../../exec/which.js';
 import { fail, ok, skip, escalate, type Check, type CheckContext } from '../types.js';
 
 /** versionOf runs `<cmd> --version` and returns the first x.y[.z] it prints, `missing`, or `unknown`. */
@@ -12,13 +14,31 @@ export async function versionOf(exec: Exec, cmd: string, signal: AbortSignal): P
   return res.exitCode === 0 && match ? match[1]! : 'unknown';
 }
 
+/**
+ * programVersion is versionOf for the program `cmd` names on PATH, asked directly when that is a
+ * pyenv shim whose selection is plain to read (the shim starts bash and pyenv: 0.3 s or more); the
+ * shim itself is run when pyenv must decide, or when the direct answer is not a version.
+ */
+export async function programVersion(ctx: CheckContext, cmd: string): Promise<string | 'missing' | 'unknown'> {
+  const direct = await behindPyenvShim(ctx, cmd);
+  const version = direct ? await versionOf(ctx.exec, direct, ctx.signal) : 'unknown';
+  return version === 'missing' || version === 'unknown' ? versionOf(ctx.exec, cmd, ctx.signal) : version;
+}
+
+async function behindPyenvShim(ctx: CheckContext, cmd: string): Promise<string | undefined> {
+  const { env, cwd, home } = ctx;
+  if (!env || cwd === undefined) return undefined;
+  const found = await which(cmd, env.PATH ?? '');
+  return found && resolvePyenvShim(found, { env, home, cwd });
+}
+
 function minimumVersion(id: string, cmd: string, minimum: string, missingHint: string, purpose = ''): Check {
   return {
     id,
     group: 'toolchain',
     title: cmd,
     async run(ctx) {
-      const found = await versionOf(ctx.exec, cmd, ctx.signal);
+      const found = await programVersion(ctx, cmd);
       if (found === 'missing') return fail(`${cmd} not found${purpose}`, missingHint);
       const version = semver.coerce(found);
       if (!version || semver.lt(version, minimum)) {

@@ -25,6 +25,41 @@ describe('python and node versions', () => {
   });
 });
 
+describe('python behind a pyenv shim', () => {
+  /** A PATH folder that is a pyenv root's shims folder, with 3.12.1 installed. */
+  function pyenv(): { root: string; path: string; direct: string } {
+    const root = mkdtempSync(join(tmpdir(), 'aco-pyenv-'));
+    mkdirSync(join(root, 'shims'));
+    writeFileSync(join(root, 'shims', 'python3'), '#!/usr/bin/env bash\n', { mode: 0o755 });
+    mkdirSync(join(root, 'versions', '3.12.1', 'bin'), { recursive: true });
+    writeFileSync(join(root, 'versions', '3.12.1', 'bin', 'python3'), '', { mode: 0o755 });
+    return { root, path: join(root, 'shims'), direct: join(root, 'versions', '3.12.1', 'bin', 'python3') };
+  }
+
+  it.each([
+    // [case, PYENV_VERSION, direct answer, shim answer, message, programs run]
+    ['asks the selected version directly', '3.12.1', { stdout: 'Python 3.12.1' }, { stdout: 'Python 3.11.7' }, 'python3 3.12.1', ['direct']],
+    ['runs the shim for system', 'system', undefined, { stdout: 'Python 3.11.2' }, 'python3 >= 3.12.0 required (found 3.11.2)', ['shim']],
+    ['runs the shim for a version pyenv must resolve', '3.12', undefined, { stdout: 'Python 3.12.1' }, 'python3 3.12.1', ['shim']],
+    ['runs the shim when the direct answer is no version', '3.12.1', { exitCode: 1, stdout: '' }, { stdout: 'Python 3.12.1' }, 'python3 3.12.1', ['direct', 'shim']],
+  ] as const)('%s', async (_case, version, direct, shim, message, calls) => {
+    const p = pyenv();
+    const exec = new FakeExec({ ...(direct ? { [`${p.direct} --version`]: direct } : {}), 'python3 --version': shim });
+    const ctx = { ...fakeHealthContext({ exec }), env: { PATH: p.path, PYENV_ROOT: p.root, PYENV_VERSION: version }, cwd: '/' };
+    expect(await pythonCheck.run(ctx)).toMatchObject({ message });
+    expect(exec.calls).toEqual(calls.map((c) => (c === 'direct' ? `${p.direct} --version` : 'python3 --version')));
+  });
+
+  it('runs python3 by name when it is no shim or the environment is unknown', async () => {
+    const exec = new FakeExec({ 'python3 --version': { stdout: 'Python 3.12.1' } });
+    const bin = mkdtempSync(join(tmpdir(), 'aco-bin-'));
+    writeFileSync(join(bin, 'python3'), '', { mode: 0o755 });
+    await pythonCheck.run({ ...fakeHealthContext({ exec }), env: { PATH: bin }, cwd: '/' });
+    await pythonCheck.run(fakeHealthContext({ exec }));
+    expect(exec.calls).toEqual(['python3 --version', 'python3 --version']);
+  });
+});
+
 describe('git repository checks', () => {
   const repo = mkdtempSync(join(tmpdir(), 'aco-git-'));
   mkdirSync(join(repo, '.git'));
