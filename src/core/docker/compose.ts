@@ -1,5 +1,7 @@
 import { InterruptedError, throwIfAborted } from '../errors.js';
 import { createExec, type Exec } from '../exec/exec.js';
+import { pythonScriptVersion } from '../exec/python-script.js';
+import { which } from '../exec/which.js';
 
 // Compose is only shelled out to where the original scripts used it (`compose start/stop/down`);
 // everything else goes through the engine API. v2 (the `docker compose` plugin) is preferred;
@@ -31,9 +33,13 @@ const CANDIDATES: ReadonlyArray<readonly string[]> = [
  * that exits 0 with a parsable version, or undefined when neither works. It rejects only with
  * InterruptedError when the signal aborts.
  */
-export async function detectCompose(options: DetectComposeOptions = {}): Promise<ComposeCli | undefined> {
+export function detectCompose(options: DetectComposeOptions = {}): Promise<ComposeCli | undefined> {
+  return firstWorking(CANDIDATES, options);
+}
+
+async function firstWorking(candidates: typeof CANDIDATES, options: DetectComposeOptions): Promise<ComposeCli | undefined> {
   const exec = options.exec ?? createExec();
-  for (const command of CANDIDATES) {
+  for (const command of candidates) {
     throwIfAborted(options.signal);
     const [file, ...prefix] = command as [string, ...string[]];
     const result = await exec.run(file, [...prefix, 'version'], { signal: options.signal, timeoutMs: options.timeoutMs ?? 10_000 });
@@ -43,6 +49,22 @@ export async function detectCompose(options: DetectComposeOptions = {}): Promise
     if (version) return { command: [...command], version, major: Number(version.split('.')[0]) };
   }
   return undefined;
+}
+
+/**
+ * detectComposeFast answers like detectCompose, but when `docker compose` is missing and the
+ * `docker-compose` on PATH is a Python script (Debian's v1), it reads the version from the script's
+ * header or package metadata instead of starting Python (0.7 s or more); ELF builds (v2
+ * standalone, PyInstaller v1) and anything unclear are run as detectCompose runs them.
+ */
+export async function detectComposeFast(options: DetectComposeOptions & { env: Readonly<Record<string, string | undefined>> }): Promise<ComposeCli | undefined> {
+  const v2 = await firstWorking(CANDIDATES.slice(0, 1), options);
+  if (v2) return v2;
+  const file = await which('docker-compose', options.env.PATH ?? '');
+  const version = file && (await pythonScriptVersion(file, 'docker-compose', options.env));
+  throwIfAborted(options.signal);
+  if (version && /^\d+\.\d+\.\d+/.test(version)) return { command: ['docker-compose'], version, major: Number(version.split('.')[0]) };
+  return firstWorking(CANDIDATES.slice(1), options);
 }
 
 /**

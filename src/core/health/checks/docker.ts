@@ -1,4 +1,4 @@
-import { detectCompose } from '../../docker/compose.js';
+import { detectCompose, detectComposeFast } from '../../docker/compose.js';
 import { escalate, fail, ok, SkipCheck, type Check, type CheckContext, type ServiceInfo } from '../types.js';
 
 export const dockerCheck: Check = {
@@ -19,7 +19,8 @@ export const composeCheck: Check = {
   title: 'Docker Compose',
   requiresGraphiti: true,
   async run(ctx) {
-    const found = await detectCompose({ exec: ctx.exec, signal: ctx.signal, timeoutMs: 4000 });
+    const options = { exec: ctx.exec, signal: ctx.signal, timeoutMs: 4000 };
+    const found = await (ctx.env ? detectComposeFast({ ...options, env: ctx.env }) : detectCompose(options));
     if (!found) return fail('docker compose/docker-compose not found', 'Install the Docker Compose v2 plugin (or docker-compose v1).');
     return ok(`compose command: ${found.command.join(' ')} ${found.version}`);
   },
@@ -58,11 +59,13 @@ export const imageTagsCheck: Check = {
       ['GRAPHITI_MCP_IMAGE_TAG', ctx.config.graphitiMcp.imageTag, 'graphiti-mcp'],
     ] as const;
     const drift: string[] = [];
-    for (const [name, tag, service] of pairs) {
+    // Both services are looked up at once: the engine answers each in a list and an inspect call.
+    const services = await Promise.all(pairs.map(([, , service]) => runningService(ctx, service)));
+    for (const [i, [name, tag]] of pairs.entries()) {
       if (!tag) problems.push(`${name} not set (required for production)`);
       else if (tag === 'latest') problems.push(`${name}=latest is not a pinned tag`);
       else if (!TAG.test(tag)) problems.push(`${name}=${tag} is not a valid image tag`);
-      const running = await runningService(ctx, service);
+      const running = services[i];
       if (running && tag) {
         const actual = imageTag(running.image);
         if (actual !== undefined && actual !== tag) drift.push(`${running.name} runs ${running.image}, configured ${name}=${tag}`);
