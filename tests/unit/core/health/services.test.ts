@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeCheck, dockerCheck, imageTag, imageTagsCheck } from '../../../../src/core/health/checks/docker.js';
 import {
@@ -25,6 +28,17 @@ describe('docker and compose', () => {
     expect(await composeCheck.run(ctx({ exec: v1 }))).toMatchObject({ status: 'ok', message: 'compose command: docker-compose 1.29.2' });
     expect((await composeCheck.run(ctx())).status).toBe('fail');
   });
+  it("reads a Python docker-compose's version without starting Python; fails as before when neither is usable", async () => {
+    const bin = join(mkdtempSync(join(tmpdir(), 'aco-hc-compose-')), 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'python3'), '', { mode: 0o755 });
+    writeFileSync(join(bin, 'docker-compose'), `#!${join(bin, 'python3')}\n# EASY-INSTALL-ENTRY-SCRIPT: 'docker-compose==1.29.2','console_scripts','docker-compose'\n`, { mode: 0o755 });
+    const exec = new FakeExec({ 'docker compose version': { exitCode: 1 } });
+    expect(await composeCheck.run({ ...ctx({ exec }), env: { PATH: bin }, cwd: '/' })).toMatchObject({ status: 'ok', message: 'compose command: docker-compose 1.29.2' });
+    expect(exec.calls).toEqual(['docker compose version']);
+    const none = await composeCheck.run({ ...ctx({ exec }), env: { PATH: '/nonexistent' }, cwd: '/' });
+    expect(none).toEqual({ status: 'fail', message: 'docker compose/docker-compose not found', hint: 'Install the Docker Compose v2 plugin (or docker-compose v1).' });
+  });
 });
 
 describe('image-tags', () => {
@@ -39,6 +53,13 @@ describe('image-tags', () => {
   ])('%s', async (_n, env, running, status, message) => {
     const services = running ? { falkordb: fakeService({ image: running }) } : undefined;
     expect(await imageTagsCheck.run(ctx({ env, services }))).toMatchObject({ status, message: expect.stringMatching(message) });
+  });
+  it('looks at both running services', async () => {
+    const services = { falkordb: fakeService({ image: 'falkordb/falkordb:v4.2.1' }), 'graphiti-mcp': fakeService({ name: 'auto-codex-graphiti-mcp', image: 'falkordb/graphiti-knowledge-graph-mcp:1.0.0' }) };
+    expect(await imageTagsCheck.run(ctx({ env: tags, services }))).toMatchObject({
+      status: 'warn',
+      message: 'running image differs from the configured tag: auto-codex-graphiti-mcp runs falkordb/graphiti-knowledge-graph-mcp:1.0.0, configured GRAPHITI_MCP_IMAGE_TAG=1.0.1',
+    });
   });
   it('reads tags from refs', () => {
     expect(imageTag('falkordb/falkordb:v4.2.1')).toBe('v4.2.1');
