@@ -14,27 +14,40 @@ export interface Exec {
   run(file: string, args: string[], options?: ExecOptions): Promise<ExecResult>;
 }
 
-/** createExec returns the execa-backed Exec; execa is loaded on first use to keep start-up fast. */
+/**
+ * createExec returns the execa-backed Exec; execa is loaded on first use to keep start-up fast.
+ * It never rejects: a program that cannot be started at all (not executable, invalid arguments)
+ * gives exit code -1 with the reason as stderr; one that is not on PATH gives `notFound`.
+ */
 export function createExec(): Exec {
   return {
     async run(file, args, options = {}) {
+      if (options.signal?.aborted) return { exitCode: -1, stdout: '', stderr: 'aborted before it started', timedOut: false };
       const { execa } = await import('execa');
-      const result = await execa(file, args, {
-        cwd: options.cwd,
-        timeout: options.timeoutMs,
-        cancelSignal: options.signal,
-        env: options.env,
-        reject: false,
-        stdin: 'ignore',
-        // A wrong tool on PATH must not print megabytes into a check message.
-        maxBuffer: 4 * 1024 * 1024,
-      });
+      let result;
+      try {
+        result = await execa(file, args, {
+          cwd: options.cwd,
+          timeout: options.timeoutMs,
+          cancelSignal: options.signal,
+          env: options.env,
+          reject: false,
+          stdin: 'ignore',
+          // A wrong tool on PATH must not print megabytes into a check message.
+          maxBuffer: 4 * 1024 * 1024,
+        });
+      } catch (error) {
+        // execa throws before spawning for arguments it rejects (a NUL byte).
+        return { exitCode: -1, stdout: '', stderr: (error as Error).message, timedOut: false };
+      }
       if ((result as { code?: string }).code === 'ENOENT') return { notFound: true };
+      const stderr = String(result.stderr ?? '');
       return {
         exitCode: result.exitCode ?? -1,
         stdout: String(result.stdout ?? ''),
-        stderr: String(result.stderr ?? ''),
-        timedOut: result.timedOut,
+        // A spawn failure (EACCES) has no output of its own: say why instead of nothing.
+        stderr: stderr || (result.exitCode === undefined && !result.timedOut && !result.isCanceled ? (result.shortMessage ?? '') : ''),
+        timedOut: Boolean(result.timedOut),
       };
     },
   };
