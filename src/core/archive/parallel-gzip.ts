@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
-import { crc32, deflateRaw } from 'node:zlib';
-import { memberHeader, memberTrailer } from './gzip-member.js';
+import { deflateRaw, gzip } from 'node:zlib';
 
+const gzipAsync = promisify(gzip);
 const deflateRawAsync = promisify(deflateRaw);
 // Output buffer of one zlib call: a whole block, so a member comes back in one piece.
 const CHUNK = 1024 * 1024;
@@ -38,9 +38,7 @@ function defaultConcurrency(): number {
 
 /**
  * ParallelGzip compresses a byte stream into a sequence of independent gzip members, one per
- * block, several blocks at a time on the libuv thread pool, written out in input order. Each
- * member's header carries its length (gzip-member.ts), so ParallelGunzip can inflate them on
- * several threads too. GNU tar,
+ * block, several blocks at a time on the libuv thread pool, written out in input order. GNU tar,
  * busybox tar, gzip and Node's gunzip all read concatenated members as one stream (measured-facts.md).
  * Memory is bounded by `concurrency` blocks in and out plus the stream buffers: a slow reader
  * stops the writer through normal backpressure. A zlib failure destroys the stream with that error.
@@ -52,7 +50,7 @@ export class ParallelGzip extends Transform {
   readonly #concurrency: number;
   readonly #probeBytes: number;
   readonly #storeRatio: number;
-  readonly #pending: Array<Promise<Buffer[]>> = [];
+  readonly #pending: Array<Promise<Buffer>> = [];
   /** Input blocks whose compression finished, reused so a long stream does not churn 1 MiB buffers. */
   readonly #spare: Buffer[] = [];
   #block: Buffer;
@@ -111,16 +109,7 @@ export class ParallelGzip extends Transform {
     this.#pending.push(job);
   }
 
-  async #compress(block: Buffer): Promise<Buffer[]> {
-    // CRC-32 here (zlib.crc32 runs at several GB/s), deflate on the pool: zlib's own gzip wrapper
-    // computed the CRC so slowly that storing a block cost 4x a raw deflate at level 0.
-    const crc = crc32(block);
-    const level = await this.#chooseLevel(block);
-    const deflated = await deflateRawAsync(block, { level, chunkSize: CHUNK });
-    return [memberHeader(deflated.length, level), deflated, memberTrailer(crc, block.length)];
-  }
-
-  async #chooseLevel(block: Buffer): Promise<number> {
+  async #compress(block: Buffer): Promise<Buffer> {
     if (this.#level > 0 && block.length >= 2 * this.#probeBytes) {
       // RDB payloads are mostly already compressed: deflating them at level 6 burns CPU for no
       // gain (measured-facts.md), so a cheap level-1 probe of the block's middle decides.
@@ -128,17 +117,15 @@ export class ParallelGzip extends Transform {
       const probe = await deflateRawAsync(block.subarray(start, start + this.#probeBytes), { level: 1 });
       if (probe.length > this.#probeBytes * this.#storeRatio) {
         this.stats.storedBlocks += 1;
-        return 0;
+        return gzipAsync(block, { level: 0, chunkSize: CHUNK });
       }
     }
-    return this.#level;
+    return gzipAsync(block, { level: this.#level, chunkSize: CHUNK });
   }
 
-  #emit(member: Buffer[]): void {
-    for (const part of member) {
-      this.stats.bytesOut += part.length;
-      this.push(part);
-    }
+  #emit(member: Buffer): void {
+    this.stats.bytesOut += member.length;
+    this.push(member);
   }
 }
 

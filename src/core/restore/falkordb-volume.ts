@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { Transform, pipeline } from 'node:stream';
-import { createParallelGunzip } from '../archive/parallel-gunzip.js';
+import { createGunzip } from 'node:zlib';
 import type { ProgressSink } from '../backups/backup-result.js';
 import type { ManifestFacts } from '../backups/manifest.js';
 import { storeBackup, type BackupLog, type StoredBackup } from '../backups/store-backup.js';
@@ -59,7 +59,7 @@ export async function replaceVolumeContent(
       callback(null, chunk);
     },
   });
-  const gunzip = createParallelGunzip();
+  const gunzip = createGunzip({ chunkSize: CHUNK });
   let ended = false;
   gunzip.once('end', () => (ended = true));
   // The callback form destroys every stage with the first error, so importVolume sees it on `gunzip`.

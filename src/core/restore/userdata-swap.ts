@@ -4,8 +4,8 @@ import { chmod, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { fsyncDir } from '../archive/atomic-file.js';
-import { createParallelGunzip } from '../archive/parallel-gunzip.js';
 import { InterruptedError, OpsError, UsageError } from '../errors.js';
 import type { ArchiveSource } from './falkordb-volume.js';
 
@@ -56,7 +56,7 @@ export async function extractToStaging(source: ArchiveSource, staging: string, o
   });
   const unpack = tar.x({ cwd: staging, strict: true, preservePaths: false, filter: (path: string) => !options.skip.has(path) });
   try {
-    await pipeline(createReadStream(source.path, { highWaterMark: CHUNK }), tap, createParallelGunzip(), unpack as unknown as Writable, { signal: options.signal });
+    await pipeline(createReadStream(source.path, { highWaterMark: CHUNK }), tap, createGunzip({ chunkSize: CHUNK }), unpack as unknown as Writable, { signal: options.signal });
   } catch (error) {
     if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
     throw new OpsError(`Extracting ${source.path} failed: ${(error as Error).message}`, { cause: error });
