@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
 import { deflateRaw, gzip } from 'node:zlib';
+import { storedGzipMember } from './stored-gzip.js';
 
 const gzipAsync = promisify(gzip);
 const deflateRawAsync = promisify(deflateRaw);
@@ -110,14 +111,19 @@ export class ParallelGzip extends Transform {
   }
 
   async #compress(block: Buffer): Promise<Buffer> {
-    if (this.#level > 0 && block.length >= 2 * this.#probeBytes) {
+    // Copied out synchronously: the block's buffer may take new data as soon as this settles.
+    if (this.#level === 0) {
+      this.stats.storedBlocks += 1;
+      return storedGzipMember(block);
+    }
+    if (block.length >= 2 * this.#probeBytes) {
       // RDB payloads are mostly already compressed: deflating them at level 6 burns CPU for no
       // gain (measured-facts.md), so a cheap level-1 probe of the block's middle decides.
       const start = Math.floor((block.length - this.#probeBytes) / 2);
       const probe = await deflateRawAsync(block.subarray(start, start + this.#probeBytes), { level: 1 });
       if (probe.length > this.#probeBytes * this.#storeRatio) {
         this.stats.storedBlocks += 1;
-        return gzipAsync(block, { level: 0, chunkSize: CHUNK });
+        return storedGzipMember(block);
       }
     }
     return gzipAsync(block, { level: this.#level, chunkSize: CHUNK });
