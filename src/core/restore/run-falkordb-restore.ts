@@ -71,10 +71,16 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
   const clock = deps.clock ?? systemClock;
   const started = clock.now();
   const phases = new Phases(log, () => clock.now());
-  const checked = await phases.run('checking the archive', () => checkRestoreArchive(options.archive, { family: 'falkordb', force: options.force, signal }));
-  const docker = await deps.docker();
   const located = { ...options, signal };
-  const target = await phases.run('finding FalkorDB, Graphiti MCP and the data volume', () => locateRestoreTarget(docker, located));
+  // Finding the containers and volume only reads: it runs while the archive is read (a phase that
+  // waits on zlib), and its answer, or its error, counts only once every check has passed.
+  const lookup = (async () => {
+    const docker = await deps.docker();
+    return { docker, target: await locateRestoreTarget(docker, located) };
+  })();
+  lookup.catch(() => undefined);
+  const checked = await phases.run('checking the archive', () => checkRestoreArchive(options.archive, { family: 'falkordb', force: options.force, signal }));
+  const { docker, target } = await phases.run('finding FalkorDB, Graphiti MCP and the data volume', () => lookup);
   const falkordb = target.data.falkordb;
   const server = falkordb?.running ? await askServer(deps.connect, options.server, signal) : undefined;
   const warnings = [...checked.warnings, ...target.warnings, ...buildWarnings(checked.manifest, falkordb, server?.module)];

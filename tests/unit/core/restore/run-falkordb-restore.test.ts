@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { listBackups } from '../../../../src/core/backups/catalog.js';
 import { storeBackup } from '../../../../src/core/backups/store-backup.js';
 import type { Clock } from '../../../../src/core/docker/wait-healthy.js';
-import { InterruptedError, LockHeldError, OpsError, UsageError } from '../../../../src/core/errors.js';
+import { InterruptedError, LockHeldError, OpsError, PrerequisiteError, UsageError } from '../../../../src/core/errors.js';
 import { acquireLock } from '../../../../src/core/run/lock.js';
 import { FalkorUnreachableError } from '../../../../src/core/falkordb/falkor-errors.js';
 import type { ConnectFalkor } from '../../../../src/core/restore/falkordb-target.js';
@@ -215,11 +215,17 @@ describe('runFalkorRestore', () => {
     expect(content(w).equals(rawTar(CURRENT))).toBe(true);
   });
 
-  it('a bad archive is refused with exit 2 before Docker is even asked', async () => {
+  it('a bad archive is refused with exit 2, Docker only looked at (never changed), even when that lookup fails too', async () => {
     const w = await world();
     const error = await runFalkorRestore({ ...w.options, archive: join(w.root, 'missing.tar.gz') }, deps(w).deps).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect(w.docker.calls).toEqual([]);
+    const changes = new Set(['stopContainer', 'startContainer', 'createContainer', 'removeContainer', 'putArchive', 'attachStdin']);
+    expect(w.docker.calls.filter((c) => changes.has(c.method))).toEqual([]);
+    // The archive's problem is what the user is told about, not the engine's.
+    const down = await world();
+    down.docker.failNext('listContainers', new PrerequisiteError('Docker engine unreachable'));
+    const both = await runFalkorRestore({ ...down.options, archive: join(down.root, 'missing.tar.gz') }, deps(down).deps).catch((e: unknown) => e);
+    expect(both).toBeInstanceOf(UsageError);
   });
 
   it('--start starts services that were not running, and checks the data', async () => {
