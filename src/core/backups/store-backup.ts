@@ -24,6 +24,7 @@ export interface StoreBackupOptions {
   now: () => Date;
   log: BackupLog;
   signal?: AbortSignal;
+  /** Compression; default level 1 (BACKUP_GZIP). */
   gzip?: ParallelGzipOptions;
   onProgress?: (bytesIn: number) => void;
   /** Called once the source has been read completely (before compression and read-back finish). */
@@ -38,6 +39,11 @@ export interface StoredBackup {
   manifest: BackupManifest;
   retention?: RetentionResult;
 }
+
+// Deflate level of backups. Level 1 against gzip's default 6 on the reference volume (465 MB, bench
+// data): 5.8-6.1 s against 7.3-8.0 s, 3.5 s of CPU against 6.3 s, for an archive 1.5 % larger
+// (AOF text 0.26 of its size against 0.23; the RDB part does not compress at either level).
+const BACKUP_GZIP: ParallelGzipOptions = { level: 1 };
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
 
@@ -72,7 +78,7 @@ export async function storeBackup(options: StoreBackupOptions): Promise<StoredBa
     path,
     source: options.source,
     signal: options.signal,
-    gzip: options.gzip,
+    gzip: options.gzip ?? BACKUP_GZIP,
     onProgress: options.onProgress,
     inspect: options.inspect,
     sidecars: (w) => {
