@@ -94,7 +94,14 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('rollback images
   const redis = (args: string[]) => run('docker', ['exec', '-e', 'REDISCLI_AUTH', names.falkordb, 'redis-cli', ...args], { env: { REDISCLI_AUTH: password } });
   const tags = async () => [(await inspect(names.falkordb)).image, (await inspect(names.graphiti)).image];
 
+  // docker-compose 1.29 recreating a container leaves the replaced one's anonymous /data volume
+  // behind, and `down -v` only sees the containers that still exist: remove what this file left.
+  const danglingAnonymous = async () =>
+    new Set(((await docker.listVolumes({ filters: { dangling: ['true'] } })).Volumes ?? []).map((v) => v.Name).filter((n) => /^[0-9a-f]{64}$/.test(n)));
+  let danglingBefore = new Set<string>();
+
   beforeAll(async () => {
+    danglingBefore = await danglingAnonymous();
     await ensureStandinImages(docker);
     compose = await composeCommand();
     const build = async (ref: string, dockerfile: string) => {
@@ -132,6 +139,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('rollback images
     }
     for (const n of [names.falkordb, names.graphiti]) await docker.getContainer(n).remove({ force: true, v: true }).catch(() => undefined);
     await docker.getVolume(names.volume).remove().catch(() => undefined);
+    for (const name of await danglingAnonymous()) if (!danglingBefore.has(name)) await docker.getVolume(name).remove().catch(() => undefined);
     for (const ref of images) await docker.getImage(ref).remove().catch(() => undefined);
     if (root) rmSync(root, { recursive: true, force: true });
   }, 180_000);
