@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/redis-server.js';
 
 // Brings up compose/docker-compose.yml with the local stand-in images (scripts/test-env.sh builds
 // them) under a unique project, container names, volume and loopback ports, and checks the
@@ -35,17 +35,6 @@ async function detectCompose(): Promise<string[]> {
   if ((await run('docker', ['compose', 'version'])).exitCode === 0) return ['docker', 'compose'];
   if ((await run('docker-compose', ['version'])).exitCode === 0) return ['docker-compose'];
   throw new Error('neither `docker compose` nor `docker-compose` answers; run scripts/test-env.sh');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface ContainerInspect {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -14,6 +13,7 @@ import { runFalkorRestore } from '../../src/core/restore/run-falkordb-restore.js
 import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN } from '../helpers/docker.js';
 import { runProgram } from '../helpers/run-program.js';
 import { writeRawArchive } from '../fixtures/restore/raw-tar.js';
+import { freePort } from '../helpers/redis-server.js';
 
 // `restore falkordb` on the real engine with the stand-in FalkorDB. Each stack is its own compose
 // project with a fixed published port (a restart keeps it), a REDISCLI_AUTH healthcheck and a
@@ -29,14 +29,6 @@ interface Stack {
   volume: string;
   port: number;
   redis: Redis;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkordb on a real engine', () => {

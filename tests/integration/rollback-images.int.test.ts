@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN } from '../helpers/docker.js';
 import { runProgram } from '../helpers/run-program.js';
+import { freePort } from '../helpers/redis-server.js';
 
 // `rollback images` against the real engine and Debian's docker-compose 1.29 (or the v2 plugin),
 // on the project's hardened compose file copied into a temporary root with an override that polls
@@ -25,17 +25,6 @@ const run = async (file: string, args: string[], options: { cwd?: string; input?
   const r = await execa(file, args, { ...options, reject: false, timeout: 180_000 });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function composeCommand(): Promise<string[]> {
   if ((await run('docker', ['compose', 'version'])).exitCode === 0) return ['docker', 'compose'];
