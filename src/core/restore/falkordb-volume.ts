@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { Transform, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { READ_CHUNK } from '../archive/read-archive.js';
 import type { ProgressSink } from '../backups/backup-result.js';
 import type { ManifestFacts } from '../backups/manifest.js';
 import { storeBackup, type BackupLog, type StoredBackup } from '../backups/store-backup.js';
@@ -16,9 +17,6 @@ import { OpsError, throwIfAborted } from '../errors.js';
 // the file changed on disk after them.
 
 const CHUNK = 1024 * 1024;
-// File reads of 256 KiB, as in read-archive.ts: extraction is where a restore peaks, and 1 MiB reads
-// held 3-7 MB more (GNU time %M, 3 runs each on the reference volume) without being faster.
-const READ_CHUNK = 256 * 1024;
 
 /** Where the volume is and which local images a helper may be made from (never pulled). */
 export interface VolumeTarget {
@@ -66,6 +64,8 @@ export async function replaceVolumeContent(
   let ended = false;
   gunzip.once('end', () => (ended = true));
   // The callback form destroys every stage with the first error, so importVolume sees it on `gunzip`.
+  // read-archive's piece size: extraction is where a restore peaks, and 1 MiB reads held 3-7 MB
+  // more (GNU time %M, 3 runs each on the reference volume) without being faster.
   pipeline(createReadStream(source.path, { highWaterMark: READ_CHUNK }), tap, gunzip, () => undefined);
   try {
     await importVolume(docker, { ...target, tar: gunzip, signal });
