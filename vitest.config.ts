@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     setupFiles: ['tests/setup.ts'],
+    // The recorder lists skipped tests for scripts/check-skips.mjs (issue 22: no silent skips in CI).
+    reporters: ['default', './tests/reporters/skip-recorder.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
       {
