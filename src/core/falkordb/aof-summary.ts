@@ -38,6 +38,7 @@ const FLUSH = new Set(['flushall', 'flushdb']);
 /** The counts AofCounter keeps. */
 export interface AofCounts {
   commands: number;
+  flushes: number;
   /** Commands after the last FLUSHALL/FLUSHDB that are not SELECT/MULTI/EXEC/PING. */
   writesAfterFlush: number;
   /** False when the stream did not parse as RESP commands (an RDB preamble, say). */
@@ -49,7 +50,7 @@ export interface AofCounts {
  * of any size, keeping only the current command's name in memory.
  */
 export class AofCounter {
-  readonly counts: AofCounts = { commands: 0, writesAfterFlush: 0, resp: true };
+  readonly counts: AofCounts = { commands: 0, flushes: 0, writesAfterFlush: 0, resp: true };
   #pending = Buffer.alloc(0);
   /** Arguments of the current command still to come. */
   #args = 0;
@@ -114,7 +115,10 @@ export class AofCounter {
 
   #command(name: string): void {
     this.counts.commands += 1;
-    if (FLUSH.has(name)) this.counts.writesAfterFlush = 0;
+    if (FLUSH.has(name)) {
+      this.counts.flushes += 1;
+      this.counts.writesAfterFlush = 0;
+    }
     else if (!NEUTRAL.has(name)) this.counts.writesAfterFlush += 1;
   }
 }

@@ -27,10 +27,10 @@ describe('parseAofManifest', () => {
 describe('AofCounter', () => {
   const aof = resp('SELECT', '0') + resp('SET', 'k1', 'v'.repeat(70_000)) + resp('MULTI') + resp('HSET', 'h', 'f', 'x') + resp('EXEC');
   it.each([1, 7, 4096, 1 << 20])('counts commands and writes whatever the chunk size (%i bytes)', (chunk) => {
-    expect(count(aof, chunk)).toEqual({ commands: 5, writesAfterFlush: 2, resp: true });
+    expect(count(aof, chunk)).toEqual({ commands: 5, flushes: 0, writesAfterFlush: 2, resp: true });
   });
   it('starts counting writes again after the last FLUSHALL/FLUSHDB', () => {
-    expect(count(aof + resp('FLUSHALL') + resp('SET', 'a', 'b'), 3)).toEqual({ commands: 7, writesAfterFlush: 1, resp: true });
+    expect(count(aof + resp('FLUSHALL') + resp('SET', 'a', 'b'), 3)).toEqual({ commands: 7, flushes: 1, writesAfterFlush: 1, resp: true });
     expect(count(aof + resp('flushdb'), 64).writesAfterFlush).toBe(0);
   });
   it('says when the stream is not RESP (an RDB preamble), without buffering it', () => {
