@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,10 +38,16 @@ function readEnvFile(): Gateway {
   return { endpoint: vars.AUTOCODEX_OPS_TEST_S3_ENDPOINT!, accessKey: vars.AUTOCODEX_OPS_TEST_S3_ACCESS_KEY!, secretKey: vars.AUTOCODEX_OPS_TEST_S3_SECRET_KEY!, dir: vars.AUTOCODEX_OPS_TEST_S3_DIR! };
 }
 
+/** The marker saying the tests started the gateway, so the global teardown (tests/s3-teardown.ts) stops it. */
+export const STARTED_BY_TESTS = join(DIR, 'started-by-tests');
+
 /** ensureGateway starts the gateway when it is not running (idempotent, ~17 s) and returns its env. */
 export async function ensureGateway(): Promise<Gateway> {
   const status = await execa('bash', [join(REPO, 'scripts/s3-gateway.sh'), 'status'], { reject: false });
-  if (status.exitCode !== 0) await execa('bash', [join(REPO, 'scripts/s3-gateway.sh'), 'start'], { stdio: 'inherit', timeout: 240_000 });
+  if (status.exitCode !== 0) {
+    await execa('bash', [join(REPO, 'scripts/s3-gateway.sh'), 'start'], { stdio: 'inherit', timeout: 240_000 });
+    writeFileSync(STARTED_BY_TESTS, `${process.pid}\n`);
+  }
   return readEnvFile();
 }
 
