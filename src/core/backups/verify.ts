@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { readSidecar } from '../archive/checksum.js';
 import { looksLikeFalkorData, readArchive, type ArchiveListing } from '../archive/read-archive.js';
 import { throwIfAborted } from '../errors.js';
+import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 import { readManifest } from './manifest.js';
 import { parseArchiveName, type BackupKind } from './naming.js';
 
@@ -18,10 +19,6 @@ export interface VerifyResult {
   contentBytes?: number;
 }
 
-/** The mount-trap explanation shared by backup and verify (anchors-and-gotchas.md §A.1). */
-export const MOUNT_TRAP_HINT =
-  'FalkorDB images since PR #958 keep their data in /var/lib/falkordb/data; a volume mounted at /data receives nothing. ' +
-  'Mount the volume at /var/lib/falkordb/data (see compose/docker-compose.yml) and check `autocodex-ops healthcheck --only falkordb-data-mount`.';
 
 function isFalkorKind(kind: BackupKind | undefined): boolean {
   return kind === 'falkordb' || kind === 'falkordb-pre-restore';

@@ -4,7 +4,7 @@ import { readSidecar, sha256File } from '../archive/checksum.js';
 import { looksLikeFalkorData, readArchive, type ArchiveListing } from '../archive/read-archive.js';
 import { readManifest, type ManifestView } from '../backups/manifest.js';
 import { parseArchiveName, type BackupKind } from '../backups/naming.js';
-import { MOUNT_TRAP_HINT } from '../backups/verify.js';
+import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 import { throwIfAborted, UsageError } from '../errors.js';
 import { unsafeEntries } from './entry-rules.js';
 

@@ -3,7 +3,7 @@ import type { Clock, HealthStatus } from '../../../../src/core/docker/index.js';
 import { InterruptedError, OpsError, PrerequisiteError } from '../../../../src/core/errors.js';
 import type { ComposeRunner } from '../../../../src/core/rollback/compose-runner.js';
 import type { EnvStore } from '../../../../src/core/rollback/env-store.js';
-import type { HistoryEntry, ImageHistoryStore } from '../../../../src/core/rollback/image-history.js';
+import type { HistoryEntry, ImageHistoryStore } from '../../../../src/core/stack/image-history.js';
 import { runImagesRollback, type ImagesRollbackDeps } from '../../../../src/core/rollback/run-images-rollback.js';
 import { composeLabels, FakeDocker } from '../../../helpers/fake-docker.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectRunningApp } from '../../../../src/core/backups/app-running.js';
+import { detectRunningApp } from '../../../../src/core/stack/app-running.js';
 
 const folder = () => mkdtempSync(join(tmpdir(), 'aco-app-'));
 

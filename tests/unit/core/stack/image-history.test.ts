@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fileImageHistory, HISTORY_LIMIT, imageHistoryPath, previousEntry, recordPair, type HistoryEntry } from '../../../../src/core/rollback/image-history.js';
-import { tagDirection, tagProblem } from '../../../../src/core/rollback/image-tags.js';
-import { observeRunningPair } from '../../../../src/core/rollback/observe-pair.js';
+import { fileImageHistory, HISTORY_LIMIT, imageHistoryPath, previousEntry, recordPair, type HistoryEntry } from '../../../../src/core/stack/image-history.js';
+import { tagDirection, tagProblem } from '../../../../src/core/stack/image-tags.js';
+import { observeRunningPair } from '../../../../src/core/stack/observe-pair.js';
 import { listImageHistory } from '../../../../src/core/rollback/run-images-rollback.js';
 import { composeLabels, FakeDocker } from '../../../helpers/fake-docker.js';
 

@@ -28,12 +28,25 @@ export function imageRef(key: StackKey, tag: string): string {
 // Docker's tag grammar (distribution/reference): a word character, then up to 127 of [\w.-].
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
+/** isImageTag tells whether `tag` is a valid Docker tag (the healthcheck and rollback share this one grammar). */
+export function isImageTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
+/** imageTag returns the tag of an image reference (`repo/name:tag` → `tag`), or undefined for digests and untagged refs. */
+export function imageTag(ref: string): string | undefined {
+  if (ref.includes('@') || ref.startsWith('sha256:')) return undefined;
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  return colon > slash ? ref.slice(colon + 1) : 'latest';
+}
+
 /**
  * tagProblem returns why `tag` cannot be deployed — not a valid Docker tag, or `latest`, which
  * pins nothing (runbook "Production go/no-go") — or undefined when it is fine.
  */
 export function tagProblem(tag: string): string | undefined {
-  if (!TAG.test(tag)) return `'${tag}' is not a valid image tag (letters, digits, _ . -; at most 128; not starting with . or -)`;
+  if (!isImageTag(tag)) return `'${tag}' is not a valid image tag (letters, digits, _ . -; at most 128; not starting with . or -)`;
   if (tag === 'latest') return "'latest' is not a pinned tag; name the version to deploy";
   return undefined;
 }

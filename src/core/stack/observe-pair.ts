@@ -1,29 +1,8 @@
+import { imageTag } from './image-tags.js';
 import type { OpsConfig } from '../config/load.js';
-import { findFalkorDbContainer, findGraphitiMcpContainer, type ContainerInfo, type DockerApi } from '../docker/index.js';
-import { imageTag } from '../health/checks/docker.js';
+import type { DockerApi } from '../docker/index.js';
+import { findStackContainers, type StackContainers, type StackLocator } from './containers.js';
 import { fileImageHistory, imageHistoryPath, recordPair, type HistorySource, type ImageHistoryStore, type PairRecord } from './image-history.js';
-
-/** The stack's containers as found (either may be missing or stopped). */
-export interface StackContainers {
-  falkordb?: ContainerInfo;
-  graphiti?: ContainerInfo;
-}
-
-/** The config fields that locate the stack's containers. */
-export type StackLocator = Pick<OpsConfig, 'composeProject'> & { falkordb: Pick<OpsConfig['falkordb'], 'containerName'>; graphitiMcp: Pick<OpsConfig['graphitiMcp'], 'containerName'> };
-
-/**
- * findStackContainers finds the FalkorDB and Graphiti MCP containers (compose labels, then name,
- * stopped ones included); engine errors reject as findServiceContainer does.
- */
-export async function findStackContainers(docker: Pick<DockerApi, 'listContainers'>, config: StackLocator, signal?: AbortSignal): Promise<StackContainers> {
-  const project = config.composeProject;
-  const [f, g] = await Promise.all([
-    findFalkorDbContainer(docker, { project, containerName: config.falkordb.containerName, signal }),
-    findGraphitiMcpContainer(docker, { project, containerName: config.graphitiMcp.containerName, signal }),
-  ]);
-  return { ...(f ? { falkordb: f.container } : {}), ...(g ? { graphiti: g.container } : {}) };
-}
 
 /** runningPair is the tag pair both containers run, with their image ids; undefined unless both run with tagged images. */
 export function runningPair(stack: StackContainers): PairRecord | undefined {

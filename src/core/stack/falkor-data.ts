@@ -1,11 +1,15 @@
 import type { Readable } from 'node:stream';
 import type { ContainerInfo, DockerApi } from '../docker/docker.js';
 import { findDataVolume, type DataVolume } from '../docker/data-volume.js';
-import { findFalkorDbContainer, findGraphitiMcpContainer } from '../docker/containers.js';
+import { findStackContainers } from './containers.js';
 import { pingEngine } from '../docker/engine.js';
 import { exportVolume, type VolumeStreamDocker } from '../docker/volume-stream.js';
-import type { OpsConfig } from '../config/load.js';
 import { PrerequisiteError } from '../errors.js';
+
+/** The mount-trap explanation shared by backup, verify and restore (anchors-and-gotchas.md §A.1). */
+export const MOUNT_TRAP_HINT =
+  'FalkorDB images since PR #958 keep their data in /var/lib/falkordb/data; a volume mounted at /data receives nothing. ' +
+  'Mount the volume at /var/lib/falkordb/data (see compose/docker-compose.yml) and check `autocodex-ops healthcheck --only falkordb-data-mount`.';
 
 /** The Docker calls a FalkorDB backup makes. */
 export type BackupDocker = VolumeStreamDocker & Pick<DockerApi, 'endpoint' | 'ping' | 'listContainers' | 'inspectContainer' | 'stopContainer'>;
@@ -40,9 +44,9 @@ export interface FalkorData {
 export async function locateFalkorData(docker: BackupDocker, options: LocateOptions): Promise<FalkorData> {
   const { signal } = options;
   await pingEngine(docker, { signal });
-  const found = await findFalkorDbContainer(docker, { project: options.project, containerName: options.falkordbContainerName, signal });
-  const graphiti = await findGraphitiMcpContainer(docker, { project: options.project, containerName: options.graphitiContainerName, signal });
-  const falkordb = found?.container;
+  const locator = { composeProject: options.project, falkordb: { containerName: options.falkordbContainerName }, graphitiMcp: { containerName: options.graphitiContainerName } };
+  const stack = await findStackContainers(docker, locator, signal);
+  const { falkordb, graphiti, matchedBy } = stack;
   const storage = await findDataVolume(docker, { container: falkordb, configuredName: options.configuredVolume, signal });
   if (storage.kind === 'volume' && !storage.exists) {
     const where = storage.from === 'mount' ? `mounted by container ${falkordb?.name}` : `FALKORDB_VOLUME${falkordb ? '' : '; no FalkorDB container was found'}`;
@@ -53,8 +57,8 @@ export async function locateFalkorData(docker: BackupDocker, options: LocateOpti
   const image = falkordb ? await docker.inspectImage(falkordb.imageId, { signal }) : undefined;
   return {
     falkordb,
-    graphiti: graphiti?.container,
-    matchedBy: found?.matchedBy,
+    graphiti,
+    matchedBy,
     storage,
     helperImages: [falkordb?.imageId, ...options.extraHelperImages],
     imageDigests: image?.repoDigests ?? [],
@@ -77,22 +81,4 @@ export function describeStorage(storage: DataVolume): Record<string, unknown> {
   return storage.kind === 'bind'
     ? { bindSource: storage.source, mountedAt: storage.destination, from: storage.from }
     : { volume: storage.name, from: storage.from, ...(storage.from === 'mount' ? { mountedAt: storage.destination } : {}) };
-}
-
-/**
- * falkorTargetFrom maps the configuration to where the FalkorDB data and its services are and how
- * to reach the server; backup, restore and rollback all locate the stack through it.
- */
-export function falkorTargetFrom(config: Pick<OpsConfig, 'composeProject' | 'backupImage' | 'falkordb' | 'graphitiMcp'>) {
-  const f = config.falkordb;
-  return {
-    // Redis needs time to write its final RDB on SIGTERM; compose's stop_grace_period is 60 s too.
-    stopGraceSeconds: 60,
-    server: { host: f.host, port: f.port, password: f.password },
-    project: config.composeProject,
-    falkordbContainerName: f.containerName,
-    graphitiContainerName: config.graphitiMcp.containerName,
-    configuredVolume: f.volume,
-    extraHelperImages: [config.backupImage, f.imageTag ? `falkordb/falkordb:${f.imageTag}` : undefined],
-  } satisfies Omit<LocateOptions, 'signal'> & Record<string, unknown>;
 }

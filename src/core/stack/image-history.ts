@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { stamp } from '../backups/naming.js';
-import { replaceFileAtomic } from './env-store.js';
+import { replaceFileAtomic } from '../rollback/env-store.js';
 import { samePair, type ImagePair } from './image-tags.js';
 
 // The history of deployed tag pairs (issue 6): a small JSON file under the root, appended to when
