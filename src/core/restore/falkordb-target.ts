@@ -1,5 +1,5 @@
 import { locateFalkorData, type BackupDocker, type FalkorData, type LocateOptions } from '../stack/falkor-data.js';
-import type { ManifestView } from '../backups/manifest.js';
+import type { ManifestView } from '../backup-store/manifest.js';
 import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 import { LEGACY_DATA_PATH } from '../docker/data-volume.js';
 import type { ContainerInfo, DockerApi } from '../docker/docker.js';

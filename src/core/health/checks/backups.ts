@@ -1,6 +1,6 @@
 import { checkSidecar } from '../../archive/checksum.js';
 import { looksLikeFalkorData, readArchive } from '../../archive/read-archive.js';
-import { listBackups, type BackupRecord } from '../../backups/catalog.js';
+import { listBackups, type BackupRecord } from '../../backup-store/catalog.js';
 import { escalate, ok, skip, warn, SkipCheck, type Check, type CheckContext } from '../types.js';
 import { formatBytes } from '../../format-bytes.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { verifyBackup } from '../../../../src/core/backups/verify.js';
+import { verifyBackup } from '../../../../src/core/backup-store/verify.js';
 import { makeArchive } from '../../../helpers/archives.js';
 
 const DATA = { 'dump.rdb': Buffer.alloc(4096, 3), 'appendonlydir/appendonly.aof.1.base.rdb': 'x' };

@@ -2,10 +2,10 @@ import { mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyRetention } from '../../../../src/core/backups/apply-retention.js';
-import type { BackupRecord } from '../../../../src/core/backups/catalog.js';
-import { findLeftovers } from '../../../../src/core/backups/leftovers.js';
-import { describeDecision, executePrune, planPrune, type PruneDecision, type RetentionPolicy } from '../../../../src/core/backups/prune.js';
+import { applyRetention } from '../../../../src/core/backup-store/apply-retention.js';
+import type { BackupRecord } from '../../../../src/core/backup-store/catalog.js';
+import { findLeftovers } from '../../../../src/core/backup-store/leftovers.js';
+import { describeDecision, executePrune, planPrune, type PruneDecision, type RetentionPolicy } from '../../../../src/core/backup-store/prune.js';
 
 const NOW = new Date('2026-06-15T03:00:00Z');
 const DAY = 86_400_000;

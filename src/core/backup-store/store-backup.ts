@@ -4,6 +4,7 @@ import { sidecarLine } from '../archive/checksum.js';
 import type { ParallelGzipOptions } from '../archive/parallel-gzip.js';
 import type { ArchiveListing } from '../archive/read-archive.js';
 import { writeArchive, type WrittenArchive } from '../archive/write-archive.js';
+import type { ProgressSink } from '../run/progress.js';
 import { applyRetention, type RetentionResult } from './apply-retention.js';
 import { buildManifest, type BackupManifest, type ManifestFacts } from './manifest.js';
 import { archivePath } from './naming.js';
@@ -13,6 +14,18 @@ import { hasRetention, type RetentionPolicy } from './prune.js';
 export interface BackupLog {
   info(msg: string): void;
   warn(msg: string): void;
+}
+
+/** Dependencies every use case that stores a backup shares (backup, and restore's safety copy). */
+export interface BackupDeps {
+  log: BackupLog;
+  signal?: AbortSignal;
+  now: () => Date;
+  hostname: string;
+  toolVersion: string;
+  /** Folder of the per-target lock files. */
+  lockDir: string;
+  progress?: ProgressSink;
 }
 
 /** What storeBackup needs beyond the manifest facts. */

@@ -4,12 +4,12 @@ import { isProcessAlive } from '../run/lock.js';
 import { parseArchiveName, type BackupKind } from './naming.js';
 import type { PruneDecision } from './prune.js';
 import { readdirOrEmpty } from '../fs/read-dir.js';
+import { parseTempName } from '../fs/write-file-atomic.js';
 
-// A run killed with SIGKILL (or a power cut) cannot remove its temporary file; atomic-file.ts
-// names them `.<final name>.tmp-<pid>-<hex>`. A sidecar whose archive is gone (deleted by hand)
-// is debris too. Both are removed with the kind's prune, never anything else.
+// A run killed with SIGKILL (or a power cut) cannot remove its temporary file (named by
+// fs/write-file-atomic.ts's tempPathFor). A sidecar whose archive is gone (deleted by hand) is
+// debris too. Both are removed with the kind's prune, never anything else.
 
-const TEMP = /^\.(.+?)((?:\.sha256|\.manifest\.json)?)\.tmp-(\d+)-[0-9a-f]+$/;
 const SIDECAR = /^(.+\.tar\.gz)(\.sha256|\.manifest\.json)$/;
 const GRACE_MS = 3_600_000;
 
@@ -30,10 +30,11 @@ export async function findLeftovers(dir: string, kind: BackupKind, options: Left
   const present = new Set(names);
   const out: PruneDecision[] = [];
   for (const name of names) {
-    const temp = TEMP.exec(name);
-    if (temp && parseArchiveName(temp[1]!)?.kind === kind) {
+    const temp = parseTempName(name);
+    // The temporary file of an archive or of one of its sidecars.
+    if (temp && parseArchiveName(SIDECAR.exec(temp.finalName)?.[1] ?? temp.finalName)?.kind === kind) {
       const st = await stat(join(dir, name)).catch(() => undefined);
-      const pid = Number(temp[3]);
+      const pid = temp.pid;
       if (!st?.isFile() || options.now.getTime() - st.mtimeMs < GRACE_MS || pid === process.pid || alive(pid)) continue;
       out.push({ kind, path: join(dir, name), action: 'remove', reason: `temporary file left by an interrupted run (pid ${pid})`, files: [join(dir, name)] });
       continue;
