@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { stamp } from '../backups/naming.js';
-import { replaceFileAtomic } from '../rollback/env-store.js';
+import { stamp } from '../backup-store/naming.js';
+import { writeFileAtomic } from '../fs/write-file-atomic.js';
 import { samePair, type ImagePair } from './image-tags.js';
 
 // The history of deployed tag pairs (issue 6): a small JSON file under the root, appended to when
@@ -73,7 +73,7 @@ export function fileImageHistory(path: string, now: () => Date = () => new Date(
       await mkdir(dir, { recursive: true, mode: 0o700 });
       await writeFile(join(dir, '.gitignore'), '*\n', { flag: 'wx', mode: 0o600 }).catch(() => undefined);
       if ((await this.read()).problem) await rename(path, `${path}.corrupt-${stamp(now())}`).catch(() => undefined);
-      await replaceFileAtomic(path, `${JSON.stringify({ version: 1, entries: entries.slice(-HISTORY_LIMIT) }, null, 2)}\n`);
+      await writeFileAtomic(path, `${JSON.stringify({ version: 1, entries: entries.slice(-HISTORY_LIMIT) }, null, 2)}\n`, { replace: true, hint: `Fix that in ${dir} and rerun.` });
     },
   };
 }
