@@ -13,20 +13,20 @@ describe('verifyBackup', () => {
     const archive = await makeArchive(join(dir(), 'falkordb_data_20260101_020000.tar.gz'), DATA);
     const result = await verifyBackup(archive);
     expect(result).toMatchObject({ ok: true, problems: [], kind: 'falkordb', entries: 4 });
-    expect(result.warnings).toEqual(['no .manifest.json (archives of the original scripts have none)']);
+    expect(result.warnings).toEqual([expect.stringMatching(/^no falkordb_data_\d{8}_\d{6}\.tar\.gz\.manifest\.json \(archives of the original scripts have none\)$/)]);
   });
 
   it('reports a missing archive, a checksum mismatch, a truncation and a missing sidecar', async () => {
     expect(await verifyBackup(join(dir(), 'nope.tar.gz'))).toMatchObject({ ok: false, problems: ['archive not found'] });
     const archive = await makeArchive(join(dir(), 'falkordb_data_20260101_020000.tar.gz'), DATA);
     writeFileSync(`${archive}.sha256`, `${'0'.repeat(64)}  x\n`);
-    expect((await verifyBackup(archive)).problems).toEqual([expect.stringMatching(/^checksum mismatch: the sidecar says 0000/)]);
+    expect((await verifyBackup(archive)).problems).toEqual([expect.stringMatching(/^checksum mismatch: falkordb_data_\d{8}_\d{6}\.tar\.gz\.sha256 says 0000/)]);
     const cut = await makeArchive(join(dir(), 'falkordb_data_20260101_020000.tar.gz'), { 'dump.rdb': Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251)) }, { sidecar: false });
     truncateSync(cut, readFileSync(cut).length - 100);
     const truncated = await verifyBackup(cut);
     expect(truncated.ok).toBe(false);
     expect(truncated.problems[0]).toMatch(/does not read completely/);
-    expect(truncated.warnings).toContain('no .sha256 sidecar (archives of the original scripts have none)');
+    expect(truncated.warnings).toContainEqual(expect.stringMatching(/^no checksum file .*\.sha256: .*\(archives of the original scripts have none\)$/));
   });
 
   it('flags a FalkorDB archive without dump.rdb or appendonlydir with the /data mount-trap hint', async () => {
@@ -44,8 +44,8 @@ describe('verifyBackup', () => {
     const result = await verifyBackup(archive);
     expect(result.problems).toEqual([expect.stringMatching(/^the manifest says 0 uncompressed bytes, the archive holds \d+$/)]);
     writeFileSync(`${archive}.manifest.json`, JSON.stringify({ ...good, formatVersion: 9 }));
-    expect((await verifyBackup(archive)).problems).toEqual([expect.stringMatching(/manifest is invalid \(format version 9 is newer/)]);
+    expect((await verifyBackup(archive)).problems).toEqual([expect.stringMatching(/manifest userdata_\d{8}_\d{6}\.tar\.gz\.manifest\.json is invalid \(format version 9 is newer/)]);
     writeFileSync(`${archive}.manifest.json`, '{');
-    expect((await verifyBackup(archive)).problems).toEqual(['the manifest is invalid (not JSON)']);
+    expect((await verifyBackup(archive)).problems).toEqual([expect.stringMatching(/^the manifest .*\.manifest\.json is invalid \(not JSON\)$/)]);
   });
 });
