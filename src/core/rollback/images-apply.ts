@@ -1,4 +1,5 @@
-import { ContainerNotReadyError, waitHealthy, type Clock, type DockerApi } from '../docker/index.js';
+import { ContainerNotReadyError, waitHealthy, type DockerApi } from '../docker/index.js';
+import type { Clock } from '../run/clock.js';
 import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
 import type { ComposeRunner } from './compose-runner.js';
 import type { EnvStore } from './env-store.js';

@@ -1,24 +1,7 @@
-import { throwIfAborted } from '../../../../src/core/errors.js';
-import type { Clock } from '../../../../src/core/falkordb/clock.js';
-import type { RedisPort } from '../../../../src/core/falkordb/connection.js';
-import { FalkorCommandError } from '../../../../src/core/falkordb/falkor-errors.js';
-
-/** A fake clock: sleep advances time at once and lets the fake server move on by the same amount. */
-export class FakeClock implements Clock {
-  t = 0;
-  sleeps: number[] = [];
-  constructor(private readonly onAdvance: (ms: number) => void = () => {}) {}
-  now(): number {
-    return this.t;
-  }
-  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    throwIfAborted(signal);
-    this.sleeps.push(ms);
-    this.t += ms;
-    this.onAdvance(ms);
-    throwIfAborted(signal);
-  }
-}
+import { FakeClock } from './fake-clock.js';
+import type { RedisPort } from '../../src/core/falkordb/connection.js';
+export { FakeClock } from './fake-clock.js';
+import { FalkorCommandError } from '../../src/core/falkordb/falkor-errors.js';
 
 const reply = (command: string, text: string) => new FalkorCommandError(`rejected ${command}: ${text}`, command, text);
 

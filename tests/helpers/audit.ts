@@ -1,8 +1,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendAuditRecord, type AppendOptions } from '../../../../src/core/audit/append.js';
-import type { AuditEntry } from '../../../../src/core/audit/record.js';
+import { appendAuditRecord, type AppendOptions } from '../../src/core/audit/append.js';
+import type { AuditEntry } from '../../src/core/audit/record.js';
 
 /** A fresh folder and trail path for one test. */
 export async function trailDir(): Promise<{ dir: string; path: string }> {

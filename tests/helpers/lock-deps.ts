@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Exec, ExecOptions, ExecResult } from '../../../../src/core/exec/exec.js';
+import type { Exec, ExecOptions, ExecResult } from '../../src/core/exec/exec.js';
 
 /** One recorded call of ScriptedExec. */
 export interface Call {
