@@ -1,0 +1,126 @@
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { throwIfAborted } from '../errors.js';
+
+/** The marker every redaction leaves (core/redact's REDACTED). */
+const MARK = '***';
+/** Values shorter than this are not scrubbed as known secrets: `yes` or `6379` would mangle every line. */
+const MIN_SECRET_LENGTH = 6;
+
+function countMarks(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf(MARK); i >= 0; i = text.indexOf(MARK, i + MARK.length)) n += 1;
+  return n;
+}
+
+/**
+ * BundleRedactor is the redaction pass every text of a bundle goes through: first the secret values
+ * this bundle learned on its own (container environments, settings, other .env files), longest
+ * first, then the run's redactor (the app's patterns and the configuration's secrets). It counts
+ * what it masked, for index.md.
+ */
+export class BundleRedactor {
+  readonly #base: (text: string) => string;
+  readonly #secrets = new Set<string>();
+  #sorted: string[] = [];
+
+  constructor(base: (text: string) => string) {
+    this.#base = base;
+  }
+
+  /**
+   * addSecret makes every later text scrub this exact value (too-short values are ignored), and
+   * the password inside it when it is a server command line (`--requirepass <pw>`).
+   */
+  addSecret(value: string | undefined): void {
+    for (const m of (value ?? '').matchAll(/(?:requirepass|masterauth)[\s=]+(\S+)/gi)) this.#add(m[1]);
+    this.#add(value);
+  }
+
+  #add(value: string | undefined): void {
+    const v = value?.trim();
+    if (!v || v.length < MIN_SECRET_LENGTH || this.#secrets.has(v)) return;
+    this.#secrets.add(v);
+    this.#sorted = [...this.#secrets].sort((a, b) => b.length - a.length);
+  }
+
+  /** redact returns the text with every secret masked and how many values were masked. */
+  redact(text: string): { text: string; masked: number } {
+    let out = text;
+    let masked = 0;
+    for (const secret of this.#sorted) {
+      const pieces = out.split(secret);
+      masked += pieces.length - 1;
+      out = pieces.join(MARK);
+    }
+    const before = countMarks(out);
+    out = this.#base(out);
+    // The base redactor replaces each secret by one marker and never removes one.
+    masked += Math.max(0, countMarks(out) - before);
+    return { text: out, masked };
+  }
+}
+
+/** What redactFile copied. */
+export interface RedactedCopy {
+  bytes: number;
+  masked: number;
+}
+
+const CHUNK = 256 * 1024;
+
+/**
+ * redactFile reads `path` from byte `from` (0: all of it; otherwise from the first line that starts
+ * after `from`, so no line is cut) and hands redacted text to `write`, whole lines at a time, so a
+ * secret is never split between two redaction passes. Memory is bounded by the longest line.
+ */
+export async function redactFile(
+  path: string,
+  from: number,
+  redactor: BundleRedactor,
+  write: (text: string) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<RedactedCopy> {
+  const fh = await open(path, 'r');
+  const decoder = new StringDecoder('utf8');
+  const buffer = Buffer.alloc(CHUNK);
+  let position = from;
+  let carry = '';
+  let skipping = from > 0;
+  let bytes = 0;
+  let masked = 0;
+  const emit = async (text: string) => {
+    if (!text) return;
+    const r = redactor.redact(text);
+    masked += r.masked;
+    bytes += Buffer.byteLength(r.text);
+    await write(r.text);
+  };
+  try {
+    for (;;) {
+      throwIfAborted(signal);
+      const { bytesRead } = await fh.read(buffer, 0, CHUNK, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      carry += decoder.write(buffer.subarray(0, bytesRead));
+      if (skipping) {
+        const nl = carry.indexOf('\n');
+        if (nl < 0) {
+          carry = '';
+          continue;
+        }
+        carry = carry.slice(nl + 1);
+        skipping = false;
+      }
+      const last = carry.lastIndexOf('\n');
+      if (last >= 0) {
+        await emit(carry.slice(0, last + 1));
+        carry = carry.slice(last + 1);
+      }
+    }
+    if (!skipping) await emit(carry + decoder.end());
+  } finally {
+    await fh.close();
+  }
+  return { bytes, masked };
+}
