@@ -27,12 +27,13 @@ export function renderIndex(facts: IndexFacts, parts: readonly PartReport[]): st
     `Made by autocodex-ops ${facts.version} at ${facts.createdAt.toISOString()}.`,
     `Command line: \`${facts.commandLine}\``,
     '',
+    // Worded so that the redaction patterns (which index.md goes through too) leave it alone.
     'Every file here went through redaction: the app\'s log-redaction patterns (API keys, GitHub and Linear',
-    'tokens, bearer headers, `--requirepass`, URL credentials) and every secret value the configuration,',
+    'tokens, authorization headers, server passwords, URL credentials) and every secret value the configuration,',
     'the containers\' environment and the app\'s settings hold. A masked value reads `***`.',
     'Never collected: `.env` files, `config/codex-profiles.json`, `auth.json`, `~/.codex`, backup archives, keys.',
     '',
-    `Size cap: ${formatBytes(facts.maxSize)} of content (uncompressed). ${cut.length ? `${cut.length} log(s) were cut to their newest lines, the largest first.` : 'Nothing had to be cut.'}`,
+    `Size cap: ${facts.maxSize} bytes (${formatBytes(facts.maxSize)}) of content, uncompressed. ${cut.length ? `${cut.length} log(s) were cut to their newest lines, the largest first.` : 'Nothing had to be cut.'}`,
     '',
   ];
   for (const section of facts.sections) {

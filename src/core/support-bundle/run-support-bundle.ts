@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ensurePrivateDir, DIR_MODE, FILE_MODE } from '../archive/atomic-file.js';
-import { folderTar } from '../archive/folder-tar.js';
 import { writeArchive } from '../archive/write-archive.js';
 import { throwIfAborted } from '../errors.js';
 import { collectAll } from './collect-all.js';
 import { renderIndex } from './index-md.js';
 import type { BundleRedactor } from './redactor.js';
 import { capSizes, INDEX_RESERVE } from './size-cap.js';
-import { stagePart } from './stage.js';
+import { bundleTar, stagePart } from './stage.js';
 import { messageOf, reasonOf, type BundlePart, type Collector, type PartReport } from './types.js';
 
 export interface SupportBundleOptions {
@@ -116,7 +115,7 @@ export async function runSupportBundle(options: SupportBundleOptions, deps: Supp
     const index = deps.redactor.redact(renderIndex({ version: options.version, createdAt: options.now, commandLine: options.commandLine, maxSize: options.maxSize, sections: sections.map(({ id, title }) => ({ id, title })) }, all));
     await writeFile(join(folder, 'index.md'), index.text, { mode: FILE_MODE, flag: 'wx' });
     const indexReport: PartReport = { name: 'index.md', source: 'autocodex-ops support-bundle', bytes: Buffer.byteLength(index.text), masked: index.masked, section: 'index' };
-    const written = await writeArchive({ path: options.output, source: await folderTar(staging), signal: deps.signal });
+    const written = await writeArchive({ path: options.output, source: await bundleTar(staging, basename(folder)), signal: deps.signal });
     return { bundle: written.path, bytes: written.bytes, sha256: written.sha256, dryRun: false, parts: [indexReport, ...all] };
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -1,5 +1,7 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { OpsError } from '../errors.js';
 import { DIR_MODE, FILE_MODE } from '../archive/atomic-file.js';
 import { redactFile, type BundleRedactor, type RedactedCopy } from './redactor.js';
 import type { BundlePart } from './types.js';
@@ -35,4 +37,18 @@ export async function stagePart(folder: string, part: BundlePart, keep: number, 
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * bundleTar streams the one folder `name` under `staging` as an uncompressed tar whose entries all
+ * start with `name/`: unpacking the bundle makes one folder and never touches the folder it is
+ * unpacked in (an entry `./` would set its mode). A read failure destroys the stream with an OpsError.
+ */
+export async function bundleTar(staging: string, name: string): Promise<Readable> {
+  const tar = await import('tar');
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const pack = tar.c({ cwd: staging, portable: true }, [name]);
+  pack.on('error', (err: unknown) => out.destroy(new OpsError(`Reading the staged bundle failed: ${(err as Error).message}`, { cause: err })));
+  pack.pipe(out);
+  return out;
 }
