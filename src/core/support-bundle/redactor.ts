@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { throwIfAborted } from '../errors.js';
+import { SECRET_KEY } from '../redact/redact.js';
 
 /** The marker every redaction leaves (core/redact's REDACTED). */
 const MARK = '***';
@@ -53,6 +54,12 @@ export class BundleRedactor {
       masked += pieces.length - 1;
       out = pieces.join(MARK);
     }
+    // A JSON field named like a secret (`"api_key": "x"`), which the app's key=value rule misses (app-rules.md §3).
+    out = out.replace(/("([A-Za-z0-9_.-]+)"\s*:\s*")((?:[^"\\]|\\.)+)(")/g, (m, open: string, key: string, _v: string, close: string) => {
+      if (!SECRET_KEY.test(key) || _v === MARK) return m;
+      masked += 1;
+      return `${open}${MARK}${close}`;
+    });
     const before = countMarks(out);
     out = this.#base(out);
     // The base redactor replaces each secret by one marker and never removes one.

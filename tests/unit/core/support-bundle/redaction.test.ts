@@ -31,6 +31,14 @@ describe('BundleRedactor', () => {
     expect(r.redact('appendonly yes; auth s3cr3tpass').text).toBe('appendonly yes; auth ***');
   });
 
+  it('masks JSON fields named like secrets, which the app patterns miss', () => {
+    const r = new BundleRedactor(redactText);
+    expect(r.redact('{"api_key": "plain-value", "apiKey":"x\\"y", "model": "gpt", "token": "***"}')).toEqual({
+      text: '{"api_key": "***", "apiKey":"***", "model": "gpt", "token": "***"}',
+      masked: 2,
+    });
+  });
+
   it('counts nothing in a clean text and leaves markers already there alone', () => {
     const r = new BundleRedactor(redactText);
     expect(r.redact('nothing *** here')).toEqual({ text: 'nothing *** here', masked: 0 });
