@@ -45,6 +45,9 @@ export async function listFiles(dir: string, depth = 4): Promise<FoundFile[]> {
       }
     }
   };
+  // The folder itself must not be a link either (a project's `.auto-codex/specs` pointing elsewhere).
+  const top = await lstat(dir);
+  if (top.isSymbolicLink()) throw Object.assign(new Error(`${dir} is a symbolic link; not followed`), { code: 'EPERM' });
   await walk(dir, '', depth, true);
   return found;
 }

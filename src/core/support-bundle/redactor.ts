@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { throwIfAborted } from '../errors.js';
@@ -88,7 +89,8 @@ export async function redactFile(
   write: (text: string) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<RedactedCopy> {
-  const fh = await open(path, 'r');
+  // O_NOFOLLOW: a file swapped for a link since it was listed is refused (ELOOP), not followed.
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   const decoder = new StringDecoder('utf8');
   const buffer = Buffer.alloc(CHUNK);
   let position = from;

@@ -73,7 +73,7 @@ export function skip(name: string, source: string, reason: SkipReason, detail: s
 export function reasonOf(err: unknown): SkipReason {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return 'not found';
-  if (code === 'EACCES' || code === 'EPERM') return 'unreadable';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'ELOOP') return 'unreadable';
   return 'failed';
 }
 

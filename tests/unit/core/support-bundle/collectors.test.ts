@@ -73,6 +73,16 @@ describe('userdataCollector', () => {
     expect(text(got, 'app/files.txt')).not.toContain('codex-profiles');
   });
 
+  it('does not follow a logs folder that is a link', async () => {
+    const ud = await tempDir();
+    const elsewhere = await tempDir();
+    await put(join(elsewhere, 'private.log'), 'not yours\n');
+    await symlink(elsewhere, join(ud, 'logs'));
+    const got = await userdataCollector({ userdataDir: ud, onSecret: () => undefined, timeoutMs: 1000 }).collect(signal);
+    expect(names(got)).toEqual(['app/files.txt']);
+    expect(got.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'app/logs/', reason: 'unreadable', detail: expect.stringMatching(/symbolic link; not followed/) })]));
+  });
+
   it('records a missing userData folder as not found', async () => {
     const got = await userdataCollector({ userdataDir: '/nonexistent/ud', onSecret: () => undefined, timeoutMs: 1000 }).collect(signal);
     expect(got).toEqual({ parts: [], skipped: [expect.objectContaining({ name: 'app/', reason: 'not found' })] });

@@ -65,6 +65,14 @@ describe('redactFile', () => {
     expect(copied).toEqual({ bytes: Buffer.byteLength(out), masked: 1 });
   });
 
+  it('refuses a file that became a symbolic link after it was listed', async () => {
+    const target = await file('secret elsewhere\n');
+    const link = `${target}.link`;
+    const { symlink } = await import('node:fs/promises');
+    await symlink(target, link);
+    await expect(redactFile(link, 0, new BundleRedactor((t) => t), async () => undefined)).rejects.toMatchObject({ code: 'ELOOP' });
+  });
+
   it('from an offset starts at the next whole line', async () => {
     const path = await file('first line\nsecond line\nthird\n');
     let out = '';
