@@ -146,6 +146,23 @@ describe('runSupportBundle', () => {
     expect((await stat(result.bundle)).isFile()).toBe(true);
   });
 
+  it('Ctrl-C while parts are written: InterruptedError, and neither the bundle nor the staging folder is left', async () => {
+    const dir = await tempDir();
+    const controller = new AbortController();
+    // The first redaction pulls the plug, as a SIGINT arriving mid-write would.
+    const redactor = new BundleRedactor((t) => {
+      controller.abort();
+      return t;
+    });
+    const run = runSupportBundle(options(dir), {
+      redactor,
+      signal: controller.signal,
+      collectors: [collector('one', async () => ({ parts: [textPart('a.txt', 's', 'a'), textPart('b.txt', 's', 'b')], skipped: [] }))],
+    });
+    await expect(run).rejects.toBeInstanceOf(InterruptedError);
+    expect(await readdir(join(dir, 'out'))).toEqual([]);
+  });
+
   it('never overwrites an existing file and leaves no staging folder behind (exit 1)', async () => {
     const dir = await tempDir();
     const opts = options(dir);
