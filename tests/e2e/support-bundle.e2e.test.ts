@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,5 +60,36 @@ describe('support-bundle from the bundle', () => {
     expect(doc.dryRun).toBe(true);
     expect(doc.parts).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'app/logs/main.log', bytes: 42 })]));
     expect(await readdir(cwd)).toEqual([]);
+  });
+});
+
+// A second uid for real: run as `nobody`, a log only root may read is recorded as unreadable, and the bundle is still written.
+describe.skipIf(process.getuid?.() !== 0)('support-bundle as another user (nobody)', () => {
+  it('records a log it may not read as unreadable and writes the rest', async () => {
+    const top = await mkdtemp(join(tmpdir(), 'sb-nobody-'));
+    try {
+      await chmod(top, 0o755);
+      const ud = join(top, 'ud');
+      await mkdir(join(ud, 'logs'), { recursive: true, mode: 0o755 });
+      await writeFile(join(ud, 'logs', 'main.log'), 'root only\n', { mode: 0o600 });
+      await writeFile(join(ud, 'logs', 'main-2024-01-01T00-00-00-000Z.log'), 'readable\n', { mode: 0o644 });
+      await mkdir(join(top, 'root'), { mode: 0o755 });
+      const out = join(top, 'out');
+      await mkdir(out);
+      await chmod(out, 0o777);
+      const r = await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', binary, 'support-bundle', '--output', out, '--json'], {
+        cwd: top,
+        env: { NO_COLOR: '1', HOME: top, AUTO_CODEX_ROOT: join(top, 'root'), USERDATA_DIR: ud, AUTOCODEX_OPS_AUDIT_LOG: join(out, 'audit.jsonl'), PATH: process.env.PATH ?? '' },
+        extendEnv: false,
+        reject: false,
+      });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as { bundle: string; parts: Array<{ name: string; skipped?: string }> };
+      expect(doc.parts.find((p) => p.name === 'app/logs/main.log')?.skipped).toMatch(/^unreadable: .*EACCES/);
+      expect(doc.parts.find((p) => p.name === 'app/logs/main-2024-01-01T00-00-00-000Z.log')?.skipped).toBeUndefined();
+      expect((await stat(doc.bundle)).uid).toBe(65534);
+    } finally {
+      await rm(top, { recursive: true, force: true });
+    }
   });
 });
