@@ -90,7 +90,12 @@ export async function bundleCollectors(config: OpsConfig, options: BundleWiringO
         ['OS', `${osType()} ${release()} ${arch()} (${osVersion()})`],
         ['Node (this tool)', process.version],
       ],
-      healthMessage: async (id) => (await report()).checks.find((c) => c.id === id)?.message,
+      // Its own one-check run: the full report may wait minutes on backup-integrity.
+      healthMessage: async (id) => {
+        const connectors = { ...createLiveConnectors(config, signal, env, 5000, runtime.cwd), recordImagePair: undefined };
+        const one = await runHealthcheck({ strict: false, timeoutMs: 5000, only: [id] }, { config, exec, home: runtime.home, now: () => new Date(), signal, connectors });
+        return one.checks.find((c) => c.id === id)?.message;
+      },
       engine: async () => (await docker()).version({ signal }),
     }),
     healthCollector({

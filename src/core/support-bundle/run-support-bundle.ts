@@ -86,7 +86,7 @@ export async function runSupportBundle(options: SupportBundleOptions, deps: Supp
   }
 
   await ensurePrivateDir(dirname(options.output));
-  const staging = join(dirname(options.output), `.${basename(options.output)}.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const staging = join(dirname(options.output), `.${basename(options.output)}.staging-${randomBytes(6).toString('hex')}`);
   const folder = join(staging, bundleFolder(options.output));
   try {
     await mkdir(folder, { recursive: true, mode: DIR_MODE });
