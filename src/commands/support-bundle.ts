@@ -79,7 +79,7 @@ export function supportBundleCommand(runtime: Runtime): Command {
       );
       const missing = result.parts.filter((p) => p.skipped !== undefined && !p.skipped.startsWith('excluded'));
       ctx.audit.touch({ bundle: result.bundle, bytes: result.bytes, ...(result.sha256 ? { sha256: result.sha256 } : {}), dryRun: result.dryRun, notCollected: missing.map((p) => p.name) });
-      if (missing.length) ctx.log.warn(`${missing.length} part(s) could not be collected (${missing.map((p) => p.name).join(', ')}); index.md says why.`);
+      if (missing.length) ctx.log.warn(`${missing.length} part(s) could not be collected (${missing.map((p) => p.name).join(', ')}); ${result.dryRun ? 'see below' : 'index.md says why'}.`);
       ctx.printer.result({ bundle: result.bundle, bytes: result.bytes, sha256: result.sha256, dryRun: result.dryRun, parts: result.parts.map(({ section: _s, ...p }) => p) }, () => renderSupportBundle(result));
     });
 }
