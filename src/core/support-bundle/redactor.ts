@@ -77,10 +77,15 @@ export interface RedactedCopy {
 
 const CHUNK = 256 * 1024;
 
+// How far past `end` a copy may read to finish its last line (a log still being written).
+const FINISH_LINE = 64 * 1024;
+
 /**
  * redactFile reads `path` from byte `from` (0: all of it; otherwise from the first line that starts
- * after `from`, so no line is cut) and hands redacted text to `write`, whole lines at a time, so a
- * secret is never split between two redaction passes. Memory is bounded by the longest line.
+ * after `from`, so no line is cut) up to byte `end` (the size when it was listed: a log that grows
+ * meanwhile does not burst the size cap), finishing the last line past `end` when it is cut there.
+ * It hands redacted text to `write`, whole lines at a time, so a secret is never split between two
+ * redaction passes. Memory is bounded by the longest line.
  */
 export async function redactFile(
   path: string,
@@ -88,6 +93,7 @@ export async function redactFile(
   redactor: BundleRedactor,
   write: (text: string) => Promise<void>,
   signal?: AbortSignal,
+  end = Number.POSITIVE_INFINITY,
 ): Promise<RedactedCopy> {
   // O_NOFOLLOW: a file swapped for a link since it was listed is refused (ELOOP), not followed.
   const fh = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
@@ -108,7 +114,10 @@ export async function redactFile(
   try {
     for (;;) {
       throwIfAborted(signal);
-      const { bytesRead } = await fh.read(buffer, 0, CHUNK, position);
+      const past = position >= end;
+      // Past `end` only to finish a cut line, and never far.
+      if (past && (carry === '' || position >= end + FINISH_LINE)) break;
+      const { bytesRead } = await fh.read(buffer, 0, past ? Math.min(CHUNK, 4096) : Math.min(CHUNK, end - position), position);
       if (bytesRead === 0) break;
       position += bytesRead;
       carry += decoder.write(buffer.subarray(0, bytesRead));
@@ -121,11 +130,13 @@ export async function redactFile(
         carry = carry.slice(nl + 1);
         skipping = false;
       }
-      const last = carry.lastIndexOf('\n');
+      // Before `end`: every whole line. Past it: only the line that was cut, then stop.
+      const last = past ? carry.indexOf('\n') : carry.lastIndexOf('\n');
       if (last >= 0) {
         await emit(carry.slice(0, last + 1));
-        carry = carry.slice(last + 1);
+        carry = past ? '' : carry.slice(last + 1);
       }
+      if (past && last >= 0) break;
     }
     if (!skipping) await emit(carry + decoder.end());
   } finally {

@@ -32,7 +32,7 @@ export async function stagePart(folder: string, part: BundlePart, keep: number, 
       await writeAll(fh, note);
       header = Buffer.byteLength(note);
     }
-    const copied = await redactFile(part.path, part.bytes - keep, redactor, (text) => writeAll(fh, text), signal);
+    const copied = await redactFile(part.path, part.bytes - keep, redactor, (text) => writeAll(fh, text), signal, part.bytes);
     return { bytes: copied.bytes + header, masked: copied.masked };
   } finally {
     await fh.close();

@@ -73,6 +73,13 @@ describe('redactFile', () => {
     await expect(redactFile(link, 0, new BundleRedactor((t) => t), async () => undefined)).rejects.toMatchObject({ code: 'ELOOP' });
   });
 
+  it('stops at the listed size (a growing log), finishing the line cut there', async () => {
+    const path = await file('one\ntwo two two\nthree\n');
+    let out = '';
+    await redactFile(path, 0, new BundleRedactor((t) => t), async (t) => void (out += t), undefined, 6);
+    expect(out).toBe('one\ntwo two two\n');
+  });
+
   it('from an offset starts at the next whole line', async () => {
     const path = await file('first line\nsecond line\nthird\n');
     let out = '';
