@@ -13,6 +13,8 @@ const RULES: ReadonlyArray<readonly [string, AuditPolicy]> = [
   ['rollback', 'always'],
   ['lock-deps', 'always'],
   ['healthcheck', 'production'],
+  ['schedule install', 'always'],
+  ['schedule remove', 'always'],
 ];
 
 /** auditPolicyFor maps a command path such as `backup falkordb` to its policy; unknown commands are `never`. */
