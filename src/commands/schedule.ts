@@ -11,7 +11,7 @@ import { exitStatusHelp } from '../core/exit-codes.js';
 import { createScheduleHost } from '../core/schedule/host.js';
 import { renderInstall, renderRemove, renderShow } from '../core/schedule/render.js';
 import { installSchedule, removeSchedule, showSchedule, type ScheduleDeps, type TrailRun } from '../core/schedule/run-schedule.js';
-import { SYSTEM_SCAN_PATHS } from '../core/schedule/scan.js';
+import { scanPathsFor } from '../core/schedule/scan.js';
 import type { CommandContext } from '../context.js';
 import type { Runtime } from '../runtime.js';
 
@@ -60,7 +60,7 @@ function scheduleDeps(ctx: CommandContext, config: OpsConfig): ScheduleDeps {
     uid: process.getuid?.() ?? -1,
     // sd_booted(3): systemd is the service manager when this folder exists.
     systemdRunning: existsSync('/run/systemd/system'),
-    paths: { ...SYSTEM_SCAN_PATHS, ...config.schedule },
+    paths: { ...scanPathsFor(config.schedule), ...config.schedule },
     now: () => new Date(),
     log: { info: (m) => ctx.log.info(m), warn: (m) => ctx.log.warn(m) },
   };

@@ -80,7 +80,7 @@ async function deliver(url: string, body: string, limits: NotifyLimits, post: Po
       if (!retryable(status)) return { url: maskUrl(url), ok: false, attempts: attempt, error };
     } catch (err) {
       // The error text can quote the URL (and with it a token): never pass it on unredacted.
-      error = redactText((err as Error).message).split(url).join(maskUrl(url));
+      error = redactText((err as Error).message.split(url).join(maskUrl(url)));
     }
     if (attempt <= limits.retries) await sleep(limits.backoffMs * attempt);
   }

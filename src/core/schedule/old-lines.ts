@@ -62,13 +62,13 @@ export function findOldLines(source: ScheduleSource): OldLine[] {
 function assignmentsBefore(command: string): Record<string, string> {
   const words = command.split(/\s+/).filter(Boolean);
   const at = words.findIndex((w) => SCRIPT.test(` ${w} `));
-  const vars: Record<string, string> = {};
+  const found: [string, string][] = [];
   for (let i = at - 1; i >= 0; i -= 1) {
     const m = ASSIGNMENT.exec(words[i]!);
-    if (m) vars[m[1]!] = unquote(m[2]!);
+    if (m) found.unshift([m[1]!, unquote(m[2]!)]);
     else if (words[i] !== 'env') break;
   }
-  return vars;
+  return Object.fromEntries(found);
 }
 
 /** The flags an old line's variables become on the tool's job; the rest come from the root's .env. */

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ScheduleHost } from './host.js';
 import type { ScheduleSource } from './old-lines.js';
 
@@ -11,6 +11,15 @@ export interface ScanPaths {
 
 /** The default places on Debian and most Linux systems. */
 export const SYSTEM_SCAN_PATHS: ScanPaths = { systemCrontab: '/etc/crontab', cronDDir: '/etc/cron.d', systemdDir: '/etc/systemd/system' };
+
+/**
+ * scanPathsFor derives the places to scan from the configured cron.d file and unit folder: the
+ * cron.d folder is the file's, and the system crontab sits beside it (/etc/cron.d → /etc/crontab).
+ */
+export function scanPathsFor(schedule: { cronDFile: string; systemdDir: string }): ScanPaths {
+  const cronDDir = dirname(schedule.cronDFile);
+  return { cronDDir, systemCrontab: join(dirname(cronDDir), 'crontab'), systemdDir: schedule.systemdDir };
+}
 
 /**
  * scanSources reads every schedule this user can see: their crontab, /etc/crontab, the files of
