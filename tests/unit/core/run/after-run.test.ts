@@ -17,9 +17,9 @@ describe('shouldNotify', () => {
     ['healthcheck', 'failed', {}, false],
     ['healthcheck', 'failed', { production: true }, true],
     ['restore falkordb', 'failed', {}, false],
-    ['backup userdata', 'ok', { notify: { urls: ['http://h'], on: 'always' as const } }, true],
-    ['backup userdata', 'failed', { notify: { urls: [], on: 'always' as const } }, false],
-  ] as const)('%s %s %o → %s', (command, outcome, over, expected) => {
+    ['backup userdata', 'ok', { notify: { urls: ['http://h'], on: 'always' } }, true],
+    ['backup userdata', 'failed', { notify: { urls: [], on: 'always' } }, false],
+  ] as Array<[string, RunSummary['outcome'], Partial<AfterRunSettings>, boolean]>)('%s %s %o → %s', (command, outcome, over, expected) => {
     expect(shouldNotify(run({ command, outcome }), settings(over))).toBe(expected);
   });
 });
