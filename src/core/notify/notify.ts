@@ -66,7 +66,8 @@ export const postJson: PostJson = (url, body, timeoutMs) =>
     req.end(body);
   });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref?.());
+// Not unref'd: the pause must keep the process alive until the run's exit code is set.
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // A 4xx other than 408/429 will not get better by asking again.
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
