@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
-import { verifyBackup } from '../core/backups/verify.js';
+import { verifyBackup } from '../core/backup-store/verify.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { UsageError } from '../core/errors.js';
 import { exitStatusHelp } from '../core/exit-codes.js';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
-import { listBackups } from '../core/backups/catalog.js';
+import { listBackups } from '../core/backup-store/catalog.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { UsageError } from '../core/errors.js';
 import { exitStatusHelp } from '../core/exit-codes.js';

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { CommandContext } from '../context.js';
-import type { BackupListing } from '../core/backups/list.js';
+import type { BackupListing } from '../core/backup-store/list.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { OpsError } from '../core/errors.js';
 import { formatBytes } from '../core/format-bytes.js';

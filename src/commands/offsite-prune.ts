@@ -1,5 +1,5 @@
 import type { CommandContext } from '../context.js';
-import type { RetentionPolicy } from '../core/backups/prune.js';
+import type { RetentionPolicy } from '../core/backup-store/prune.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { ReportedFailure, UsageError } from '../core/errors.js';
 import { pruneRemote, type RemotePruneDecision, type RemotePruneReport } from '../core/offsite/remote-prune.js';
