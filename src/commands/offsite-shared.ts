@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { CommandContext, GlobalOptions } from '../context.js';
 import type { BackupResult } from '../core/backups/backup-result.js';
 import type { OpsConfig } from '../core/config/load.js';
@@ -8,6 +8,9 @@ import { offsiteConfigFrom, type OffsiteConfig } from '../core/offsite/config.js
 import { findCredentialSource, type CredentialSource } from '../core/offsite/credentials.js';
 import { OffsiteFailure, pushArchives, type PushDeps, type PushResult } from '../core/offsite/push.js';
 import type { ObjectStore } from '../core/offsite/store.js';
+import { kindPrefix, parseRemoteArchiveName } from '../core/offsite/remote-keys.js';
+import { describeLocation } from '../core/offsite/s3-url.js';
+import type { OffsiteNewest } from '../core/health/types.js';
 import { registerSecret } from '../core/redact/redact.js';
 import { createProgressLine } from '../output/progress.js';
 
@@ -125,4 +128,22 @@ export async function offsiteWanted(ctx: CommandContext, config: OpsConfig, flag
   if (flag) return requireOffsite(ctx, config);
   const offsite = await openOffsite(ctx, config);
   return offsite?.config.always ? offsite : undefined;
+}
+
+/** offsiteNewest feeds the offsite-freshness check: one listing of the prefix, the newest complete copy per kind. */
+export async function offsiteNewest(ctx: CommandContext, config: OpsConfig): Promise<OffsiteNewest | undefined> {
+  const offsite = await openOffsite(ctx, config);
+  if (!offsite) return undefined;
+  const store = await offsite.store();
+  const objects = await store.list(kindPrefix(offsite.config.location), ctx.signal);
+  const keys = new Set(objects.map((o) => o.key));
+  const newest = new Map<string, { kind: string; name: string; at: Date }>();
+  for (const o of objects) {
+    const name = basename(o.key);
+    const parsed = parseRemoteArchiveName(name);
+    if (!parsed || !keys.has(`${o.key}.sha256`)) continue;
+    const seen = newest.get(parsed.kind);
+    if (!seen || parsed.stampedAt > seen.at) newest.set(parsed.kind, { kind: parsed.kind, name, at: parsed.stampedAt });
+  }
+  return { location: describeLocation(offsite.config.location), newest: [...newest.values()] };
 }
