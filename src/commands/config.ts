@@ -47,7 +47,7 @@ export function configCommand(runtime: Runtime): Command {
         pathStyle: opened.config.pathStyle,
         always: opened.config.always,
         ...(opened.config.retain ? { retainDays: opened.config.retain.days, lockMode: opened.config.retain.mode } : {}),
-        credentialSource: opened.credentials.description,
+        awsKeysFrom: opened.credentials.description,
       };
       ctx.printer.result({ root: config.root, rootOrigin: config.rootOrigin, values: rows, ...(offsite ? { offsite } : {}) }, () => {
         const width = Math.max(...rows.map((r) => r.name.length));
@@ -56,7 +56,7 @@ export function configCommand(runtime: Runtime): Command {
           return options.showOrigin ? `${base}  [${r.origin}]` : base;
         });
         const off = offsite
-          ? ['', `Offsite: ${offsite.url} at ${offsite.endpoint} (region ${offsite.region}${offsite.pathStyle ? ', path-style' : ''})${offsite.always ? ', every backup pushed' : ''}`, `AWS credentials: ${offsite.credentialSource}`]
+          ? ['', `Offsite: ${offsite.url} at ${offsite.endpoint} (region ${offsite.region}${offsite.pathStyle ? ', path-style' : ''})${offsite.always ? ', every backup pushed' : ''}`, `AWS credentials: ${offsite.awsKeysFrom}`]
           : [];
         return [`Root: ${config.root} (${config.rootOrigin})`, '', ...lines, ...off].join('\n');
       });
