@@ -1,17 +1,11 @@
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VarName } from '../../config/variables.js';
 import { fail, ok, warn, type Check } from '../types.js';
 import { versionOf } from './toolchain.js';
+import { exists } from '../../fs/exists.js';
 
 const AUTH_KEYS: VarName[] = ['OPENAI_API_KEY', 'CODEX_CODE_OAUTH_TOKEN', 'CODEX_CONFIG_DIR'];
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * codex-auth follows the scripts' shell fallback: the three keys in the environment, then in
