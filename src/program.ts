@@ -4,6 +4,7 @@ import { backupCommand } from './commands/backup.js';
 import { configCommand } from './commands/config.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
 import { lockDepsCommand } from './commands/lock-deps.js';
+import { drillCommand } from './commands/drill.js';
 import { restoreCommand } from './commands/restore.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { supportBundleCommand } from './commands/support-bundle.js';
@@ -31,6 +32,7 @@ export function createProgram(runtime: Runtime): Command {
   program.addCommand(healthcheckCommand(runtime));
   program.addCommand(backupCommand(runtime));
   program.addCommand(restoreCommand(runtime));
+  program.addCommand(drillCommand(runtime));
   program.addCommand(rollbackCommand(runtime));
   program.addCommand(lockDepsCommand(runtime));
   program.addCommand(scheduleCommand(runtime));

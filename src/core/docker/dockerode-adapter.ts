@@ -128,6 +128,28 @@ export class DockerodeAdapter implements DockerApi {
     return raw && mapVolumeInspect(raw);
   }
 
+  async createVolume(name: string, labels: Record<string, string>, options: CallOptions = {}): Promise<void> {
+    await this.#call(`Creating volume ${name} failed`, () =>
+      this.#docker.createVolume({ Name: name, Driver: 'local', Labels: labels, abortSignal: options.signal } as Docker.VolumeCreateOptions),
+    );
+  }
+
+  async removeVolume(name: string, options: CallOptions = {}): Promise<void> {
+    try {
+      await this.#docker.getVolume(name).remove({ abortSignal: options.signal });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toDockerError(error, `Removing volume ${name} failed`, this.endpoint);
+    }
+  }
+
+  async listVolumes(label: string, options: CallOptions = {}): Promise<string[]> {
+    const out = (await this.#call('Listing volumes failed', () =>
+      this.#docker.listVolumes({ filters: JSON.stringify({ label: [label] }), abortSignal: options.signal } as object),
+    )) as { Volumes?: Array<{ Name: string }> | null };
+    return (out.Volumes ?? []).map((v) => v.Name);
+  }
+
   async inspectImage(ref: string, options: CallOptions = {}): Promise<ImageInfo | undefined> {
     const raw = await this.#lookup(`Inspecting image ${ref} failed`, () =>
       this.#docker.getImage(ref).inspect({ abortSignal: options.signal } as Docker.ImageInspectOptions),

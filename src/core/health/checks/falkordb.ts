@@ -1,5 +1,5 @@
 import { OpsError } from '../../errors.js';
-import { serverArg } from '../server-args.js';
+import { serverArg } from '../../falkordb/server-args.js';
 import { escalate, fail, ok, type Check, type CheckContext, type CheckResult } from '../types.js';
 import { requireService } from './docker.js';
 

@@ -1,0 +1,105 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { createContext, type GlobalOptions } from '../context.js';
+import { listBackups } from '../core/backup-store/catalog.js';
+import { flagOverrides } from '../core/config/flags.js';
+import { createDockerApi } from '../core/docker/docker.js';
+import { runFalkorDrill, type FalkorDrillResult } from '../core/drill/run-falkordb-drill.js';
+import { ReportedFailure, UsageError } from '../core/errors.js';
+import { exitStatusHelp } from '../core/exit-codes.js';
+import type { Runtime } from '../runtime.js';
+
+export const drillFalkordbOptionsSchema = z
+  .object({
+    latest: z.boolean().default(false),
+    timeout: z.coerce.number().int().positive().max(86_400).optional(),
+    keep: z.boolean().default(false),
+  })
+  .strict();
+
+const HELP = `
+Proves that a backup loads, without touching the live service: every check \`restore falkordb\`
+makes (a bad archive: exit 2), then a scratch volume and a scratch container (no network, no
+published port, the live container's image, module and persistence options, a fresh password
+that is never printed), the archive extracted into it, the server started and waited for until it
+has loaded, and its key count and graphs compared with the manifest and with what the archive's
+RDB/AOF files say they hold. The scratch container and volume are removed always (--keep leaves
+them); what a killed drill left behind is removed by the next one.
+
+Exit: 0 loaded and matched; 1 did not load or did not match (the problem is named); 2 bad archive;
+10 engine or image missing (never pulled); 130 interrupted.
+
+Examples:
+  autocodex-ops drill falkordb --latest
+  autocodex-ops drill falkordb backups/falkordb_data_20250101_030000.tar.gz --json`;
+
+function render(r: FalkorDrillResult): string {
+  const lines = [
+    `${r.ok ? 'OK' : 'FAILED'}: drill of ${r.archive}`,
+    `  loaded: ${r.loadMs !== undefined ? `yes, in ${r.loadMs} ms (${r.load})` : 'no'}; keys ${r.keys ?? '?'}${r.expectedKeys !== undefined ? ` (expected ${r.expectedKeys})` : ''}`,
+    `  graphs: ${r.graphs ? r.graphs.map((g) => `${g.name} (${g.nodes ?? '?'} nodes)`).join(', ') || 'none' : `probe ${r.graphProbe}`}`,
+    ...r.problems.map((p) => `  problem: ${p}`),
+    ...r.warnings.map((w) => `  warning: ${w}`),
+  ];
+  if (r.kept) {
+    lines.push(
+      `  kept: container ${r.kept.container}, volume ${r.kept.volume} (the next drill removes them)`,
+      `  look at the data: docker run --rm -it --network none -v ${r.kept.volume}:/data --entrypoint sh ${r.kept.image}`,
+      `  remove them: docker rm -f ${r.kept.container} && docker volume rm ${r.kept.volume}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** drillFalkordbCommand restores an archive into a throw-away server and checks that it loads and matches. */
+function drillFalkordbCommand(runtime: Runtime): Command {
+  return new Command('falkordb')
+    .description('restore a FalkorDB backup into a scratch server (no network) and check it loads and matches its manifest; the live service is untouched')
+    .argument('[archive]', 'the .tar.gz to drill')
+    .option('--latest', 'drill the newest FalkorDB backup in the backup folder', false)
+    .option('--timeout <seconds>', 'how long the scratch server may take to load (env RESTORE_HEALTH_TIMEOUT_SECS; default 120)')
+    .option('--keep', 'leave the scratch container and volume, and print how to look at them and remove them', false)
+    .addHelpText('after', `${HELP}\n${exitStatusHelp()}`)
+    .action(async (archiveArg: string | undefined, raw: unknown, command: Command) => {
+      const options = drillFalkordbOptionsSchema.parse(raw);
+      if (Boolean(archiveArg) === options.latest) throw new UsageError('Give either an archive path or --latest (not both, not neither).', { hint: 'autocodex-ops drill falkordb --latest' });
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const ctx = createContext(globals, runtime, 'drill');
+      const config = await ctx.config(flagOverrides({}));
+      const archive = archiveArg ?? (await listBackups(config.backupDir, 'falkordb'))[0]?.archive;
+      if (!archive) throw new UsageError(`No FalkorDB backup in ${config.backupDir} to drill.`, { hint: 'Run `autocodex-ops backup falkordb` first.' });
+      ctx.audit.touch({ archive, kind: 'falkordb' });
+      const result = await runFalkorDrill(
+        {
+          archive,
+          timeoutSecs: options.timeout ?? config.restoreHealthTimeoutSecs,
+          keep: options.keep,
+          stack: { composeProject: config.composeProject, falkordb: config.falkordb, graphitiMcp: config.graphitiMcp },
+        },
+        {
+          docker: () => createDockerApi({ inputs: { env: runtime.env } }),
+          log: { info: (m) => ctx.log.info(m), warn: (m) => ctx.log.warn(m) },
+          signal: ctx.signal,
+        },
+      );
+      ctx.audit.touch({
+        sha256: result.sha256,
+        outcome: result.ok ? 'ok' : 'failed',
+        keys: result.keys,
+        expectedKeys: result.expectedKeys,
+        loadMs: result.loadMs,
+        durationMs: result.durationMs,
+        problems: result.problems,
+      });
+      ctx.printer.result(result, () => render(result));
+      if (!result.ok) throw new ReportedFailure(`drill failed: ${result.problems.join('; ')}`);
+    });
+}
+
+/** drillCommand groups the restore drills (issue 17). */
+export function drillCommand(runtime: Runtime): Command {
+  return new Command('drill')
+    .description('restore drills: prove a backup loads, in a scratch server, without touching the live service')
+    .addCommand(drillFalkordbCommand(runtime))
+    .addHelpText('after', exitStatusHelp());
+}
