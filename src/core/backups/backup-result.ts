@@ -1,3 +1,4 @@
+import type { ArchiveEncryption, ArchiveKey } from '../archive/archive-encryption.js';
 import type { BackupKind } from './naming.js';
 import type { BackupLog, StoredBackup } from './store-backup.js';
 
@@ -15,6 +16,8 @@ export interface BackupResult {
   uncompressedBytes: number;
   entries: number;
   sidecars: string[];
+  /** True for an age-encrypted archive (`.tar.gz.age`). */
+  encrypted: boolean;
   warnings: string[];
   /** Retention failures: the backup is good, but these files could not be removed. */
   pruneFailures?: Array<{ path: string; message: string }>;
@@ -36,6 +39,10 @@ export interface BackupDeps {
   toolVersion: string;
   /** Folder of the per-target lock files. */
   lockDir: string;
+  /** Encrypt what this run writes with age (issue 21); restore sets it for its safety copy only when `archiveKey` can open it. */
+  encryption?: ArchiveEncryption;
+  /** Identities for reading age-encrypted archives (restore, verify). */
+  archiveKey?: ArchiveKey;
   progress?: ProgressSink;
 }
 
@@ -54,6 +61,7 @@ export function toBackupResult(stored: StoredBackup, extra: { startedAt: Date; f
     uncompressedBytes: written.tarBytes,
     entries: written.listing.entries.length,
     sidecars: written.sidecars,
+    encrypted: written.encryption !== undefined,
     warnings: extra.warnings,
     ...(failures.length > 0 ? { pruneFailures: failures } : {}),
   };

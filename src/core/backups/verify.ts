@@ -2,6 +2,9 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readSidecar } from '../archive/checksum.js';
 import { looksLikeFalkorData, readArchive, type ArchiveListing } from '../archive/read-archive.js';
+import { isEncryptedArchive, type ArchiveKey } from '../archive/archive-encryption.js';
+import { sha256File } from '../archive/checksum.js';
+import { readAgeHeader } from '../crypto/key-files.js';
 import { throwIfAborted } from '../errors.js';
 import { readManifest } from './manifest.js';
 import { parseArchiveName, type BackupKind } from './naming.js';
@@ -16,6 +19,8 @@ export interface VerifyResult {
   sha256?: string;
   entries?: number;
   contentBytes?: number;
+  /** For an age-encrypted archive: `content` when it was decrypted and read, `header` when only its age header and checksums were (no identity). */
+  encrypted?: { checked: 'content' | 'header' };
 }
 
 /** The mount-trap explanation shared by backup and verify (anchors-and-gotchas.md §A.1). */
@@ -35,7 +40,7 @@ function isFalkorKind(kind: BackupKind | undefined): boolean {
  * a userData archive is not empty. It never throws for a bad archive (the problems say why);
  * only an abort rejects, with InterruptedError.
  */
-export async function verifyBackup(archive: string, signal?: AbortSignal): Promise<VerifyResult> {
+export async function verifyBackup(archive: string, signal?: AbortSignal, key?: ArchiveKey): Promise<VerifyResult> {
   const problems: string[] = [];
   const warnings: string[] = [];
   const st = await stat(archive).catch((err: NodeJS.ErrnoException) => err);
@@ -46,12 +51,23 @@ export async function verifyBackup(archive: string, signal?: AbortSignal): Promi
   const manifest = manifestState.state === 'ok' ? manifestState.manifest : undefined;
   const kind = (manifest?.kind as BackupKind | undefined) ?? parseArchiveName(basename(archive))?.kind;
   let listing: ArchiveListing | undefined;
-  try {
-    listing = await readArchive(archive, signal);
-  } catch (err) {
-    throwIfAborted(signal);
-    problems.push(`the archive does not read completely (truncated or corrupt): ${(err as Error).message}`);
+  const encrypted = isEncryptedArchive(archive);
+  if (encrypted && !key) {
+    // No identity (a server that holds only public keys): check what can be checked without one.
+    const header = await checkHeaderOnly(archive, signal, problems);
+    if (header) listing = header;
+    warnings.push('encrypted, and no identity is configured (AUTOCODEX_OPS_AGE_IDENTITY): only its age header and checksums were checked, not its content');
+  } else {
+    try {
+      listing = await readArchive(archive, signal, { key });
+    } catch (err) {
+      throwIfAborted(signal);
+      problems.push(`the archive does not read completely (truncated or corrupt): ${(err as Error).message}`);
+    }
   }
+  const contentRead = listing !== undefined && !(encrypted && !key);
+  const plainExpected = manifest?.encryption?.plaintextSha256;
+  if (plainExpected && listing?.plaintext && listing.plaintext.sha256 !== plainExpected) problems.push(`the decrypted tar.gz hashes to ${listing.plaintext.sha256}, the manifest says ${plainExpected}`);
 
   const sidecar = await readSidecar(archive);
   if (sidecar.state === 'missing') warnings.push('no .sha256 sidecar (archives of the original scripts have none)');
@@ -65,11 +81,11 @@ export async function verifyBackup(archive: string, signal?: AbortSignal): Promi
     const a = manifest.archive;
     if (a.sha256 !== listing.sha256) problems.push(`checksum mismatch: the manifest says ${a.sha256}, the file hashes to ${listing.sha256}`);
     if (a.compressedBytes !== listing.compressedBytes) problems.push(`size mismatch: the manifest says ${a.compressedBytes} bytes, the file has ${listing.compressedBytes}`);
-    if (a.entries !== listing.entries.length) problems.push(`the manifest lists ${a.entries} entries, the archive holds ${listing.entries.length}`);
-    if (a.uncompressedBytes !== listing.tarBytes) problems.push(`the manifest says ${a.uncompressedBytes} uncompressed bytes, the archive holds ${listing.tarBytes}`);
+    if (contentRead && a.entries !== listing.entries.length) problems.push(`the manifest lists ${a.entries} entries, the archive holds ${listing.entries.length}`);
+    if (contentRead && a.uncompressedBytes !== listing.tarBytes) problems.push(`the manifest says ${a.uncompressedBytes} uncompressed bytes, the archive holds ${listing.tarBytes}`);
   }
 
-  if (listing) {
+  if (listing && contentRead) {
     if (isFalkorKind(kind) && !looksLikeFalkorData(listing.entries)) problems.push(`no dump.rdb or appendonlydir in the archive: it restores no FalkorDB data. ${MOUNT_TRAP_HINT}`);
     if (kind === 'userdata' && listing.entries.filter((e) => e.path !== './').length === 0) problems.push('the archive is empty');
     if (kind === undefined) warnings.push('the name is not a backup name and there is no manifest, so the content was not checked for its kind');
@@ -80,6 +96,21 @@ export async function verifyBackup(archive: string, signal?: AbortSignal): Promi
     problems,
     warnings,
     ...(kind ? { kind } : {}),
-    ...(listing ? { sha256: listing.sha256, entries: listing.entries.length, contentBytes: listing.contentBytes } : {}),
+    ...(listing ? { sha256: listing.sha256, ...(contentRead ? { entries: listing.entries.length, contentBytes: listing.contentBytes } : {}) } : {}),
+    ...(encrypted ? { encrypted: { checked: key ? ('content' as const) : ('header' as const) } } : {}),
   };
+}
+
+// The header must parse (a truncated or foreign file fails here) and the file is hashed for the
+// sidecar and manifest comparisons; the listing has no entries: the content stays unread.
+async function checkHeaderOnly(archive: string, signal: AbortSignal | undefined, problems: string[]): Promise<ArchiveListing | undefined> {
+  try {
+    await readAgeHeader(archive);
+  } catch (err) {
+    problems.push((err as Error).message);
+    return undefined;
+  }
+  const sha256 = await sha256File(archive, signal);
+  const { size } = await stat(archive);
+  return { entries: [], contentBytes: 0, tarBytes: 0, compressedBytes: size, sha256 };
 }

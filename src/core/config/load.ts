@@ -45,6 +45,8 @@ export interface OpsConfig {
   graphitiMcp: { port: number; imageTag?: string; containerName: string };
   composeProject: string;
   audit: { path: string; appLog?: string; maxBytes: number; backups: number };
+  /** Issue 21: age recipients (raw text and a file's path) for new backups, and the identity file for reading them. */
+  age: { recipients?: string; recipientsFile?: string; identityFile?: string };
 }
 
 export interface LoadConfigResult {
@@ -140,6 +142,11 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
       appLog: v('AUTO_CODEX_AUDIT_LOG'),
       maxBytes: r.AUTO_CODEX_AUDIT_LOG_MAX_BYTES ?? 5 * 1024 * 1024,
       backups: r.AUTO_CODEX_AUDIT_LOG_BACKUPS ?? 5,
+    },
+    age: {
+      recipients: v('AUTOCODEX_OPS_AGE_RECIPIENTS'),
+      recipientsFile: v('AUTOCODEX_OPS_AGE_RECIPIENTS_FILE') ? inRoot(v('AUTOCODEX_OPS_AGE_RECIPIENTS_FILE')!) : undefined,
+      identityFile: v('AUTOCODEX_OPS_AGE_IDENTITY') ? inRoot(v('AUTOCODEX_OPS_AGE_IDENTITY')!) : undefined,
     },
   };
   return { config, warnings };

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readSidecar, sha256File } from '../archive/checksum.js';
+import { isEncryptedArchive, noIdentityConfigured, type ArchiveKey } from '../archive/archive-encryption.js';
 import { looksLikeFalkorData, readArchive, type ArchiveListing } from '../archive/read-archive.js';
 import { readManifest, type ManifestView } from '../backups/manifest.js';
 import { parseArchiveName, type BackupKind } from '../backups/naming.js';
@@ -19,6 +20,8 @@ export interface CheckArchiveOptions {
   /** Entries the restore leaves out (userData's runtime lock files); they are neither checked nor extracted. */
   skip?: ReadonlySet<string>;
   signal?: AbortSignal;
+  /** Identities for an age-encrypted archive; without them an `.age` archive is exit 10. */
+  key?: ArchiveKey;
 }
 
 /** An archive that passed every check: what was read, and what the restore may still warn about. */
@@ -32,6 +35,7 @@ export interface CheckedArchive {
   manifest?: ManifestView;
   kind?: BackupKind;
   warnings: string[];
+  key?: ArchiveKey;
 }
 
 const FAMILY: Record<BackupKind, RestoreFamily> = {
@@ -85,10 +89,13 @@ export async function checkRestoreArchive(path: string, options: CheckArchiveOpt
   const problems: string[] = [];
   const warnings: string[] = [];
   let listing: ArchiveListing | undefined;
+  if (isEncryptedArchive(path) && !options.key) throw noIdentityConfigured(path);
   try {
-    listing = await readArchive(path, signal);
+    listing = await readArchive(path, signal, { key: options.key });
   } catch (err) {
     throwIfAborted(signal);
+    // A wrong key is not a damaged archive: say so alone (exit 2, nothing touched).
+    if (err instanceof UsageError && /^No identity matches/.test(err.message)) throw err;
     problems.push(`the archive does not read completely (truncated or corrupt): ${(err as Error).message}`);
   }
   const sidecar = await readSidecar(path);
@@ -104,6 +111,8 @@ export async function checkRestoreArchive(path: string, options: CheckArchiveOpt
 
   if (listing) {
     if (manifest) compareManifest(manifest, listing, problems);
+    const plain = manifest?.encryption?.plaintextSha256;
+    if (plain && listing.plaintext && plain !== listing.plaintext.sha256) problems.push(`the decrypted tar.gz hashes to ${listing.plaintext.sha256}, the manifest says ${plain}`);
     problems.push(...unsafeEntries(listing.entries, { skip: options.skip }));
     contentProblems(options, kind !== undefined && kind in FAMILY ? kind : undefined, listing, problems, warnings);
   }
@@ -121,5 +130,6 @@ export async function checkRestoreArchive(path: string, options: CheckArchiveOpt
     ...(manifest ? { manifest } : {}),
     ...(kind ? { kind } : {}),
     warnings,
+    ...(options.key ? { key: options.key } : {}),
   };
 }

@@ -79,7 +79,7 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
     return { docker, target: await locateRestoreTarget(docker, located) };
   })();
   lookup.catch(() => undefined);
-  const checked = await phases.run('checking the archive', () => checkRestoreArchive(options.archive, { family: 'falkordb', force: options.force, signal }));
+  const checked = await phases.run('checking the archive', () => checkRestoreArchive(options.archive, { family: 'falkordb', force: options.force, signal, key: deps.archiveKey }));
   const { docker, target } = await phases.run('finding FalkorDB, Graphiti MCP and the data volume', () => lookup);
   const falkordb = target.data.falkordb;
   const server = falkordb?.running ? await askServer(deps.connect, options.server, signal) : undefined;
@@ -128,6 +128,8 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
         now: deps.now,
         signal,
         progress: deps.progress,
+        encryption: deps.encryption,
+        key: deps.archiveKey,
       }),
     );
     log.info(`Safety copy written and verified: ${safety.stored.written.path}`);
