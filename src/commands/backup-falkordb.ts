@@ -7,6 +7,7 @@ import { createDockerApi } from '../core/docker/docker.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import { observePairQuietly } from '../core/rollback/observe-pair.js';
 import type { Runtime } from '../runtime.js';
+import { addEncryptionOptions, backupEncryption, encryptionFields } from './age-options.js';
 import { addRetentionOptions, backupDeps, policyFrom, printBackup, retentionFields } from './backup-shared.js';
 import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
 
@@ -14,6 +15,7 @@ import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
 export const backupFalkordbOptionsSchema = z
   .object({
     ...retentionFields,
+    ...encryptionFields,
     mode: z.enum(['save', 'stop', 'live']).optional(),
     saveTimeout: z.coerce.number().int().positive().max(86_400).default(300),
   })
@@ -29,13 +31,14 @@ export function backupFalkordbCommand(runtime: Runtime): Command {
       new Option('--mode <mode>', 'save: BGSAVE (AOF rewrites held off) then copy; stop: stop FalkorDB and Graphiti MCP while copying, restart what ran; live: copy as is (env FALKORDB_BACKUP_MODE; default save)').choices(['save', 'stop', 'live']),
     )
     .option('--save-timeout <seconds>', 'limit for the background save and for an AOF rewrite to finish', '300');
-  return addRetentionOptions(cmd)
+  return addEncryptionOptions(addRetentionOptions(cmd))
     .addHelpText('after', exitStatusHelp())
     .action(async (raw: unknown, command: Command) => {
       const options = backupFalkordbOptionsSchema.parse(raw);
       const globals = command.optsWithGlobals<GlobalOptions>();
       const ctx = createContext(globals, runtime, 'backup');
       const config = await ctx.config(flagOverrides(options));
+      const encryption = await backupEncryption(ctx, config, options);
       const result = await runFalkorBackup(
         {
           mode: config.backupMode,
@@ -47,6 +50,7 @@ export function backupFalkordbCommand(runtime: Runtime): Command {
         },
         {
           ...backupDeps(ctx, globals, config),
+          encryption,
           docker: () => createDockerApi({ inputs: { env: runtime.env } }),
           // ioredis loads only when a backup really talks to FalkorDB.
           connect: async (o) => (await import('../core/falkordb/falkordb.js')).connectFalkor(o),
