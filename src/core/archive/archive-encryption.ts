@@ -55,7 +55,9 @@ function tap(see: (chunk: Buffer) => void): Transform {
  * writer still holds. Throws noIdentityConfigured for an `.age` path without a key.
  */
 export function decryptionStages(path: string, key: ArchiveKey | { fileKey: Buffer } | undefined): { stages: Transform[]; plaintext?: () => { sha256: string; bytes: number } } {
-  if (!isEncryptedArchive(path)) return { stages: [] };
+  // A writer's file key means "this is age" whatever the (temporary) name says.
+  const withFileKey = key !== undefined && 'fileKey' in key;
+  if (!isEncryptedArchive(path) && !withFileKey) return { stages: [] };
   if (!key) throw noIdentityConfigured(path);
   const ageKey: AgeKey = 'fileKey' in key ? { fileKey: key.fileKey } : { identities: key.identities };
   const hash = createHash('sha256');
