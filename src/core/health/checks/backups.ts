@@ -1,4 +1,9 @@
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { ArchiveKey } from '../../archive/archive-encryption.js';
 import { checkSidecar } from '../../archive/checksum.js';
+import { loadIdentityFile, readAgeHeader } from '../../crypto/key-files.js';
+import { readManifest } from '../../backups/manifest.js';
 import { looksLikeFalkorData, readArchive } from '../../archive/read-archive.js';
 import { listBackups, type BackupRecord } from '../../backups/catalog.js';
 import { escalate, ok, skip, warn, SkipCheck, type Check, type CheckContext } from '../types.js';
@@ -47,12 +52,35 @@ export const backupIntegrityCheck: Check = {
     const verifyHint = `Run \`autocodex-ops backup verify ${latest.archive}\` and take a fresh backup.`;
     if (sidecar.state === 'mismatch') return escalate(enforced, `Latest FalkorDB backup checksum mismatch: ${latest.archive}`, verifyHint);
     if (sidecar.state === 'invalid') return escalate(enforced, `Latest FalkorDB backup checksum file invalid (${sidecar.reason}): ${latest.archive}.sha256`, verifyHint);
+    const age = ctx.config.age;
+    const recipientsSet = Boolean(age.recipients || age.recipientsFile);
+    if (latest.encrypted && !age.identityFile) {
+      // Issue 21: a server that holds only public keys checks what it can: the age header and the sidecar.
+      try {
+        await readAgeHeader(latest.archive);
+      } catch (err) {
+        return escalate(enforced, `Latest FalkorDB backup is not a valid age file (${(err as Error).message}): ${latest.archive}`, verifyHint);
+      }
+      if (sidecar.state === 'missing') return escalate(enforced, `Latest FalkorDB backup checksum missing: ${latest.archive}.sha256`, 'Backups made by autocodex-ops always have one; take a fresh backup.');
+      return ok(`Latest FalkorDB backup is encrypted (age): header valid, checksum matches; content not read (no AUTOCODEX_OPS_AGE_IDENTITY on this machine)`);
+    }
+    let key: ArchiveKey | undefined;
+    if (latest.encrypted) {
+      try {
+        key = { identities: await loadIdentityFile(age.identityFile!), source: age.identityFile! };
+      } catch (err) {
+        return escalate(enforced, `The age identity cannot be used: ${(err as Error).message}`, 'Fix AUTOCODEX_OPS_AGE_IDENTITY (a 0600 file of this user).');
+      }
+    }
     let listing;
     try {
-      listing = await readArchive(latest.archive, ctx.signal);
+      listing = await readArchive(latest.archive, ctx.signal, { key });
     } catch (err) {
       return escalate(enforced, `Latest FalkorDB backup archive is invalid (${(err as Error).message}): ${latest.archive}`, verifyHint);
     }
+    const manifest = latest.encrypted ? await readManifest(latest.archive) : undefined;
+    const plainExpected = manifest?.state === 'ok' ? manifest.manifest.encryption?.plaintextSha256 : undefined;
+    if (plainExpected && listing.plaintext?.sha256 !== plainExpected) return escalate(enforced, `Latest FalkorDB backup decrypts to a tar.gz that differs from its manifest: ${latest.archive}`, verifyHint);
     if (!looksLikeFalkorData(listing.entries)) {
       return escalate(
         enforced,
@@ -63,9 +91,23 @@ export const backupIntegrityCheck: Check = {
     if (sidecar.state === 'missing') {
       return escalate(enforced, `Latest FalkorDB backup checksum missing: ${latest.archive}.sha256 (archive reads, ${listing.entries.length} entries)`, 'Backups made by autocodex-ops always have one; take a fresh backup.');
     }
-    return ok(`Latest FalkorDB backup verified: checksum matches, ${listing.entries.length} entries read (${formatBytes(listing.contentBytes)})`);
+    const verified = `Latest FalkorDB backup verified${latest.encrypted ? ' (decrypted)' : ''}: checksum matches, ${listing.entries.length} entries read (${formatBytes(listing.contentBytes)})`;
+    if (recipientsSet && !latest.encrypted) return warn(`${verified}; but it is not encrypted although age recipients are configured`, 'The next `autocodex-ops backup falkordb` writes a .tar.gz.age; older plain archives stay until retention removes them.');
+    const sameDisk = recipientsSet && age.identityFile ? await onSameDevice(age.identityFile, ctx.config.backupDir) : false;
+    if (sameDisk) {
+      return warn(
+        `${verified}; the age identity ${age.identityFile} is on the same disk as the backups (${ctx.config.backupDir})`,
+        'Losing that disk loses the backups and the key together. Keep a copy of the identity off this machine (a password manager, a hardware key, another site); only the public keys need to stay here.',
+      );
+    }
+    return ok(verified);
   },
 };
+
+async function onSameDevice(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => stat(dirname(b)).catch(() => undefined))]);
+  return sa !== undefined && sb !== undefined && sa.dev === sb.dev;
+}
 
 /** backup-disk: free space where backups go is at least twice the newest backup; sizes in the message. */
 export const backupDiskCheck: Check = {
