@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
-import { PrerequisiteError } from '../errors.js';
+import { PrerequisiteError, UsageError } from '../errors.js';
 import type { AgeIdentity, AgeRecipient } from '../crypto/age-keys.js';
 import { createAgeDecryptor, createAgeEncryptor, type AgeEncryptor, type AgeKey } from '../crypto/age-stream.js';
 
@@ -72,4 +72,16 @@ export function decryptionStages(path: string, key: ArchiveKey | { fileKey: Buff
 /** encryptionStage returns the age encryptor for an archive being written (it keeps the file key for the read-back). */
 export function encryptionStage(encryption: ArchiveEncryption): AgeEncryptor {
   return createAgeEncryptor(encryption.recipients);
+}
+
+/**
+ * offsiteEncryptionRule is issue 21's rule for `backup push` (the offsite use case calls it before
+ * any upload): an encrypted archive passes; a plain one returns the warning to log, or, with
+ * AUTOCODEX_OPS_OFFSITE_REQUIRE_ENCRYPTION=true (`required`), throws UsageError (exit 2, nothing pushed).
+ */
+export function offsiteEncryptionRule(archive: string, required: boolean): string | undefined {
+  if (isEncryptedArchive(archive)) return undefined;
+  const hint = 'Set AUTOCODEX_OPS_AGE_RECIPIENTS (or AUTOCODEX_OPS_AGE_RECIPIENTS_FILE) so that backups are written as .tar.gz.age, then push those.';
+  if (required) throw new UsageError(`Refusing to push ${archive}: it is not encrypted and AUTOCODEX_OPS_OFFSITE_REQUIRE_ENCRYPTION is set; nothing was pushed.`, { hint });
+  return `Pushing ${archive} unencrypted: anyone who can read the bucket can read its tokens and data. ${hint}`;
 }

@@ -86,7 +86,7 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
   const warnings = [...checked.warnings, ...target.warnings, ...buildWarnings(checked.manifest, falkordb, server?.module)];
   if (server && !server.reachable) warnings.push(`FalkorDB runs but could not be asked (${server.problem}): its module version was not compared, and the restored data will be checked through the containers' health only.`);
   for (const w of warnings) log.warn(w);
-  const plan = falkorPlan(options, checked, target, warnings, deps.now());
+  const plan = falkorPlan({ ...options, encryptSafetyCopy: deps.encryption !== undefined }, checked, target, warnings, deps.now());
   if (options.dryRun) return dryRunResult(plan, phases.timings, clock.now() - started);
   if (!(await deps.confirm(plan))) throw new OpsError('Restore cancelled; nothing was changed.');
 
