@@ -113,7 +113,7 @@ async function main(results, rows) {
       [`FalkorDB hung, --timeout ${hc.hung.timeoutMs}`, `${hc.hung.medianMs.toFixed(0)} ms`, `${hc.hung.spreadPct.toFixed(0)}%`, `${(hc.hung.medianMs / hc.hung.timeoutMs).toFixed(2)}x the timeout`],
     ]);
   }
-  if (!only.some((s) => ['backup', 'restore', 'memory'].includes(s))) return;
+  if (!only.some((s) => ['backup', 'restore', 'encryption', 'memory'].includes(s))) return;
 
   const root = join(tmp, 'root');
   const src = await createTarget('src', { seed, scale, root });
