@@ -31,3 +31,14 @@ export function writePrivate(path: string, content: string | Buffer): string {
   chmodSync(path, 0o600);
   return path;
 }
+
+/**
+ * ageWithPassphrase runs `age` on a pseudo-terminal (util-linux `script`), since age reads a
+ * passphrase from the terminal only; `answers` are typed in order (encrypting asks twice).
+ */
+export function ageWithPassphrase(args: string[], answers: string[]): { status: number | null } {
+  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const feed = answers.map((a) => `printf '%s\\n' '${a.replace(/'/g, `'\\''`)}'; sleep 0.5`).join('; ');
+  const r = spawnSync('sh', ['-c', `(sleep 0.3; ${feed}) | script -qec "age ${quoted.replace(/"/g, '\\"')}" /dev/null`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return { status: r.status };
+}

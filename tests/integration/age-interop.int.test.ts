@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseIdentity, parseRecipient, parseRecipientLines, identityRecipient, generateIdentity, type AgeRecipient } from '../../src/core/crypto/age-keys.js';
 import { createAgeDecryptor, createAgeEncryptor, PAYLOAD_CHUNK, type AgeKey } from '../../src/core/crypto/age-stream.js';
 import { SCRYPT_LOG_N } from '../../src/core/crypto/age-stanzas.js';
-import { ageKeygen, ageTool, writePrivate } from '../helpers/age-tool.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ageKeygen, ageTool, ageWithPassphrase, writePrivate } from '../helpers/age-tool.js';
 
 // Debian's `age` (the reference Go implementation) is the judge of our age v1 code, both ways
 // (issue 21). No expected bytes are hard-coded: every key and ciphertext comes from the tools.
@@ -84,6 +85,22 @@ describe('age v1 interop with the age CLI', () => {
     expect((await decrypt(sealed, { identities: [{ kind: 'scrypt', passphrase: Buffer.from('correct horse') }] })).equals(plain)).toBe(true);
     await expect(decrypt(sealed, { identities: [{ kind: 'scrypt', passphrase: Buffer.from('wrong') }] })).rejects.toThrow(/No identity matches/);
     expect(SCRYPT_LOG_N).toBe(18);
+  });
+
+  it('passphrase files interoperate: age -p output opens with ours, ours opens with age -d (on a terminal)', async () => {
+    const plain = randomBytes(90_000);
+    const input = join(dir, 'pp-in.bin');
+    writeFileSync(input, plain);
+    const fromAge = join(dir, 'pp-from-age.age');
+    expect(ageWithPassphrase(['-p', '-o', fromAge, input], ['tool pass 1', 'tool pass 1']).status).toBe(0);
+    const sealed = readFileSync(fromAge);
+    expect((await decrypt(sealed, { identities: [{ kind: 'scrypt', passphrase: Buffer.from('tool pass 1') }] })).equals(plain)).toBe(true);
+    await expect(decrypt(sealed, { identities: [{ kind: 'scrypt', passphrase: Buffer.from('tool pass 2') }] })).rejects.toThrow(/No identity matches/);
+    const ours = join(dir, 'pp-ours.age');
+    writeFileSync(ours, await encrypt(plain, [{ kind: 'scrypt', passphrase: Buffer.from('tool pass 3'), logN: 15 }]));
+    const out = join(dir, 'pp-out.bin');
+    expect(ageWithPassphrase(['-d', '-o', out, ours], ['tool pass 3']).status).toBe(0);
+    expect(readFileSync(out).equals(plain)).toBe(true);
   });
 
   it('refuses a wrong key, a truncated file, a flipped payload byte and an altered header', async () => {
