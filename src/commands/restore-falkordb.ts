@@ -9,7 +9,7 @@ import { runFalkorRestore } from '../core/restore/run-falkordb-restore.js';
 import type { Runtime } from '../runtime.js';
 import { archiveKey, safetyEncryption } from './age-options.js';
 import { printRestore, restoreConsent, restoreDeps, type RestoreCommandDeps } from './restore-shared.js';
-import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
+import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 
 export const restoreFalkordbOptionsSchema = z
   .object({

@@ -1,6 +1,6 @@
-import type { ArchiveEncryption, ArchiveKey } from '../archive/archive-encryption.js';
-import type { BackupKind } from './naming.js';
-import type { BackupLog, StoredBackup } from './store-backup.js';
+export type { BackupDeps } from '../backup-store/store-backup.js';
+import type { BackupKind } from '../backup-store/naming.js';
+import type { StoredBackup } from '../backup-store/store-backup.js';
 
 /** CONTRACT `--json` for `backup falkordb|userdata`: kind, archive, sha256, bytes, mode?, durationMs, pruned, and more. */
 export interface BackupResult {
@@ -21,29 +21,6 @@ export interface BackupResult {
   warnings: string[];
   /** Retention failures: the backup is good, but these files could not be removed. */
   pruneFailures?: Array<{ path: string; message: string }>;
-}
-
-/** Progress of a long copy: told the expected total when known, then the bytes done so far. */
-export interface ProgressSink {
-  start(totalBytes?: number): void;
-  update(bytesDone: number): void;
-  stop(): void;
-}
-
-/** Dependencies every backup use-case shares. */
-export interface BackupDeps {
-  log: BackupLog;
-  signal?: AbortSignal;
-  now: () => Date;
-  hostname: string;
-  toolVersion: string;
-  /** Folder of the per-target lock files. */
-  lockDir: string;
-  /** Encrypt what this run writes with age (issue 21); restore sets it for its safety copy only when `archiveKey` can open it. */
-  encryption?: ArchiveEncryption;
-  /** Identities for reading age-encrypted archives (restore, verify). */
-  archiveKey?: ArchiveKey;
-  progress?: ProgressSink;
 }
 
 /** toBackupResult shapes a stored backup as the command's result; pure. */

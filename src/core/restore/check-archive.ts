@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { readSidecar, sha256File } from '../archive/checksum.js';
 import { isEncryptedArchive, noIdentityConfigured, type ArchiveKey } from '../archive/archive-encryption.js';
-import { looksLikeFalkorData, readArchive, type ArchiveListing } from '../archive/read-archive.js';
-import { readManifest, type ManifestView } from '../backups/manifest.js';
-import { parseArchiveName, type BackupKind } from '../backups/naming.js';
-import { MOUNT_TRAP_HINT } from '../backups/verify.js';
+import { looksLikeFalkorData, type ArchiveListing } from '../archive/read-archive.js';
+import type { ManifestView } from '../backup-store/manifest.js';
+import type { BackupKind } from '../backup-store/naming.js';
+import { inspectArchive } from '../backup-store/verify.js';
+import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 import { throwIfAborted, UsageError } from '../errors.js';
 import { unsafeEntries } from './entry-rules.js';
 
@@ -35,6 +34,7 @@ export interface CheckedArchive {
   manifest?: ManifestView;
   kind?: BackupKind;
   warnings: string[];
+  /** The identities that opened it, for the extraction (an encrypted archive). */
   key?: ArchiveKey;
 }
 
@@ -44,14 +44,6 @@ const FAMILY: Record<BackupKind, RestoreFamily> = {
   userdata: 'userdata',
   'userdata-pre-restore': 'userdata',
 };
-
-function compareManifest(manifest: ManifestView, listing: ArchiveListing, problems: string[]): void {
-  const a = manifest.archive;
-  if (a.sha256 !== listing.sha256) problems.push(`checksum mismatch: the manifest says ${a.sha256}, the file hashes to ${listing.sha256}`);
-  if (a.compressedBytes !== listing.compressedBytes) problems.push(`size mismatch: the manifest says ${a.compressedBytes} bytes, the file has ${listing.compressedBytes}`);
-  if (a.entries !== listing.entries.length) problems.push(`the manifest lists ${a.entries} entries, the archive holds ${listing.entries.length}`);
-  if (a.uncompressedBytes !== listing.tarBytes) problems.push(`the manifest says ${a.uncompressedBytes} uncompressed bytes, the archive holds ${listing.tarBytes}`);
-}
 
 function contentProblems(options: CheckArchiveOptions, kind: BackupKind | undefined, listing: ArchiveListing, problems: string[], warnings: string[]): void {
   const wrongKind = kind !== undefined && FAMILY[kind] !== options.family;
@@ -78,41 +70,20 @@ function contentProblems(options: CheckArchiveOptions, kind: BackupKind | undefi
  */
 export async function checkRestoreArchive(path: string, options: CheckArchiveOptions): Promise<CheckedArchive> {
   const { signal } = options;
-  const st = await stat(path).catch((err: NodeJS.ErrnoException) => err);
-  if (st instanceof Error) {
-    throw new UsageError(st.code === 'ENOENT' ? `Backup file not found: ${path}` : `Cannot read the backup file ${path}: ${st.message}`, {
+  // An encrypted archive and no identity: exit 10 before reading it (issue 21).
+  if (isEncryptedArchive(path) && !options.key && (await stat(path).then((s) => s.isFile(), () => false))) throw noIdentityConfigured(path);
+  const found = await inspectArchive(path, signal, options.key);
+  const unreadable = found.unreadable;
+  if (unreadable?.reason === 'not-a-file') throw new UsageError(`Not a regular file: ${path}`, { hint: 'Nothing was changed. Pass the path of a .tar.gz backup.' });
+  if (unreadable) {
+    throw new UsageError(unreadable.reason === 'not-found' ? `Backup file not found: ${path}` : `Cannot read the backup file ${path} (${unreadable.message})`, {
       hint: 'Nothing was changed. `autocodex-ops backup list` shows the backups that exist.',
     });
   }
-  if (!st.isFile()) throw new UsageError(`Not a regular file: ${path}`, { hint: 'Nothing was changed. Pass the path of a .tar.gz backup.' });
-
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  let listing: ArchiveListing | undefined;
-  if (isEncryptedArchive(path) && !options.key) throw noIdentityConfigured(path);
-  try {
-    listing = await readArchive(path, signal, { key: options.key });
-  } catch (err) {
-    throwIfAborted(signal);
-    // A wrong key is not a damaged archive: say so alone (exit 2, nothing touched).
-    if (err instanceof UsageError && /^No identity matches/.test(err.message)) throw err;
-    problems.push(`the archive does not read completely (truncated or corrupt): ${(err as Error).message}`);
-  }
-  const sidecar = await readSidecar(path);
-  const actual = listing?.sha256 ?? (sidecar.state === 'ok' ? await sha256File(path, signal).catch(() => undefined) : undefined);
-  if (sidecar.state === 'missing') warnings.push(`no checksum file ${basename(path)}.sha256: the archive's integrity cannot be compared with what was written`);
-  else if (sidecar.state === 'invalid') problems.push(`the checksum file ${basename(path)}.sha256 is invalid (${sidecar.reason})`);
-  else if (actual !== undefined && sidecar.sha256 !== actual) problems.push(`checksum mismatch: ${basename(path)}.sha256 says ${sidecar.sha256}, the file hashes to ${actual}`);
-
-  const manifestState = await readManifest(path);
-  const manifest = manifestState.state === 'ok' ? manifestState.manifest : undefined;
-  if (manifestState.state === 'invalid') problems.push(`the manifest ${basename(path)}.manifest.json is invalid (${manifestState.reason})`);
-  const kind = (manifest?.kind as BackupKind | undefined) ?? parseArchiveName(basename(path))?.kind;
-
+  const { listing, manifest, kind } = found;
+  const problems = [...found.problems];
+  const warnings = [...found.warnings];
   if (listing) {
-    if (manifest) compareManifest(manifest, listing, problems);
-    const plain = manifest?.encryption?.plaintextSha256;
-    if (plain && listing.plaintext && plain !== listing.plaintext.sha256) problems.push(`the decrypted tar.gz hashes to ${listing.plaintext.sha256}, the manifest says ${plain}`);
     problems.push(...unsafeEntries(listing.entries, { skip: options.skip }));
     contentProblems(options, kind !== undefined && kind in FAMILY ? kind : undefined, listing, problems, warnings);
   }
@@ -126,7 +97,7 @@ export async function checkRestoreArchive(path: string, options: CheckArchiveOpt
     path,
     sha256: listing.sha256,
     listing,
-    sidecar: sidecar.state === 'ok' ? 'match' : 'missing',
+    sidecar: found.sidecar === 'match' ? 'match' : 'missing',
     ...(manifest ? { manifest } : {}),
     ...(kind ? { kind } : {}),
     warnings,

@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ArchiveKey } from '../../archive/archive-encryption.js';
-import { checkSidecar } from '../../archive/checksum.js';
-import { loadIdentityFile, readAgeHeader } from '../../crypto/key-files.js';
-import { readManifest } from '../../backups/manifest.js';
-import { looksLikeFalkorData, readArchive } from '../../archive/read-archive.js';
-import { listBackups, type BackupRecord } from '../../backups/catalog.js';
+import { loadIdentityFile } from '../../crypto/key-files.js';
+import { looksLikeFalkorData } from '../../archive/read-archive.js';
+import { inspectArchive } from '../../backup-store/verify.js';
+import { listBackups, type BackupRecord } from '../../backup-store/catalog.js';
 import { escalate, ok, skip, warn, SkipCheck, type Check, type CheckContext } from '../types.js';
 import { formatBytes } from '../../format-bytes.js';
 
@@ -48,39 +47,27 @@ export const backupIntegrityCheck: Check = {
   async run(ctx) {
     const latest = await newest(ctx);
     const enforced = ctx.config.enforce.backups;
-    const sidecar = await checkSidecar(latest.archive, ctx.signal);
     const verifyHint = `Run \`autocodex-ops backup verify ${latest.archive}\` and take a fresh backup.`;
-    if (sidecar.state === 'mismatch') return escalate(enforced, `Latest FalkorDB backup checksum mismatch: ${latest.archive}`, verifyHint);
-    if (sidecar.state === 'invalid') return escalate(enforced, `Latest FalkorDB backup checksum file invalid (${sidecar.reason}): ${latest.archive}.sha256`, verifyHint);
     const age = ctx.config.age;
     const recipientsSet = Boolean(age.recipients || age.recipientsFile);
-    if (latest.encrypted && !age.identityFile) {
-      // Issue 21: a server that holds only public keys checks what it can: the age header and the sidecar.
-      try {
-        await readAgeHeader(latest.archive);
-      } catch (err) {
-        return escalate(enforced, `Latest FalkorDB backup is not a valid age file (${(err as Error).message}): ${latest.archive}`, verifyHint);
-      }
-      if (sidecar.state === 'missing') return escalate(enforced, `Latest FalkorDB backup checksum missing: ${latest.archive}.sha256`, 'Backups made by autocodex-ops always have one; take a fresh backup.');
-      return ok(`Latest FalkorDB backup is encrypted (age): header valid, checksum matches; content not read (no AUTOCODEX_OPS_AGE_IDENTITY on this machine)`);
-    }
     let key: ArchiveKey | undefined;
-    if (latest.encrypted) {
+    if (latest.encrypted && age.identityFile) {
       try {
-        key = { identities: await loadIdentityFile(age.identityFile!), source: age.identityFile! };
+        key = { identities: await loadIdentityFile(age.identityFile), source: age.identityFile };
       } catch (err) {
         return escalate(enforced, `The age identity cannot be used: ${(err as Error).message}`, 'Fix AUTOCODEX_OPS_AGE_IDENTITY (a 0600 file of this user).');
       }
     }
-    let listing;
-    try {
-      listing = await readArchive(latest.archive, ctx.signal, { key });
-    } catch (err) {
-      return escalate(enforced, `Latest FalkorDB backup archive is invalid (${(err as Error).message}): ${latest.archive}`, verifyHint);
+    // The same verifier as `backup verify` and restore; the check only escalates what it finds.
+    const found = await inspectArchive(latest.archive, ctx.signal, key);
+    const listing = found.listing;
+    if (found.problems.length > 0) return escalate(enforced, `Latest FalkorDB backup fails verification: ${found.problems.join('; ')} (${latest.archive})`, verifyHint);
+    if (found.encrypted?.checked === 'header') {
+      // Issue 21: a server that holds only public keys checks what it can: the age header and the sidecar.
+      if (found.sidecar === 'missing') return escalate(enforced, `Latest FalkorDB backup checksum missing: ${latest.archive}.sha256`, 'Backups made by autocodex-ops always have one; take a fresh backup.');
+      return ok('Latest FalkorDB backup is encrypted (age): header valid, checksum matches; content not read (no AUTOCODEX_OPS_AGE_IDENTITY on this machine)');
     }
-    const manifest = latest.encrypted ? await readManifest(latest.archive) : undefined;
-    const plainExpected = manifest?.state === 'ok' ? manifest.manifest.encryption?.plaintextSha256 : undefined;
-    if (plainExpected && listing.plaintext?.sha256 !== plainExpected) return escalate(enforced, `Latest FalkorDB backup decrypts to a tar.gz that differs from its manifest: ${latest.archive}`, verifyHint);
+    if (!listing) return escalate(enforced, `Latest FalkorDB backup fails verification (${latest.archive})`, verifyHint);
     if (!looksLikeFalkorData(listing.entries)) {
       return escalate(
         enforced,
@@ -88,7 +75,7 @@ export const backupIntegrityCheck: Check = {
         'The volume was probably mounted at /data while FalkorDB writes to /var/lib/falkordb/data, so it backs up nothing; see falkordb-data-mount.',
       );
     }
-    if (sidecar.state === 'missing') {
+    if (found.sidecar === 'missing') {
       return escalate(enforced, `Latest FalkorDB backup checksum missing: ${latest.archive}.sha256 (archive reads, ${listing.entries.length} entries)`, 'Backups made by autocodex-ops always have one; take a fresh backup.');
     }
     const verified = `Latest FalkorDB backup verified${latest.encrypted ? ' (decrypted)' : ''}: checksum matches, ${listing.entries.length} entries read (${formatBytes(listing.contentBytes)})`;
