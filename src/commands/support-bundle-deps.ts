@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { readTrail } from '../core/audit/show.js';
 import { renderVerify, verifyAuditTrail } from '../core/audit/verify.js';
-import { listBackups } from '../core/backups/catalog.js';
+import { listBackups } from '../core/backup-store/catalog.js';
 import { describeConfig } from '../core/config/describe.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { createExec } from '../core/exec/exec.js';

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
 import { parseSince } from '../core/audit/show.js';
-import { stamp } from '../core/backups/naming.js';
+import { stamp } from '../core/backup-store/naming.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { UsageError } from '../core/errors.js';
 import { exitStatusHelp } from '../core/exit-codes.js';

@@ -1,7 +1,7 @@
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { sidecarLine } from '../archive/checksum.js';
-import { ensurePrivateDir, fsyncDir, publishNoReplace, tempPathFor } from '../archive/atomic-file.js';
+import { ensurePrivateDir, fsyncDir, publishNoReplace, tempPathFor } from '../fs/write-file-atomic.js';
 import { UsageError } from '../errors.js';
 import { archiveKey, parseRemoteArchiveName } from './remote-keys.js';
 import type { S3Location } from './s3-url.js';

@@ -1,6 +1,6 @@
-import { planPrune, type RetentionPolicy } from '../backups/prune.js';
-import type { BackupKind } from '../backups/naming.js';
-import type { BackupRecord } from '../backups/catalog.js';
+import { planPrune, type RetentionPolicy } from '../backup-store/prune.js';
+import type { BackupKind } from '../backup-store/naming.js';
+import type { BackupRecord } from '../backup-store/catalog.js';
 import type { LockLog } from '../run/lock.js';
 import { lockPrefix } from './prefix-lock.js';
 import { parseRemoteArchiveName } from './remote-keys.js';
@@ -46,6 +46,7 @@ function asRecord(r: RemoteBackup): BackupRecord {
     createdAtSource: 'manifest',
     hasSidecar: r.hasSidecar,
     hasManifest: r.hasManifest,
+    encrypted: parseRemoteArchiveName(r.name)?.encrypted ?? false,
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ensurePrivateDir, DIR_MODE, FILE_MODE } from '../archive/atomic-file.js';
+import { ensurePrivateDir, DIR_MODE, FILE_MODE } from '../fs/write-file-atomic.js';
 import { writeArchive } from '../archive/write-archive.js';
 import { throwIfAborted } from '../errors.js';
 import { collectAll } from './collect-all.js';

@@ -2,7 +2,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { OpsError } from '../errors.js';
-import { DIR_MODE, FILE_MODE } from '../archive/atomic-file.js';
+import { DIR_MODE, FILE_MODE } from '../fs/write-file-atomic.js';
 import { redactFile, type BundleRedactor, type RedactedCopy } from './redactor.js';
 import type { BundlePart } from './types.js';
 

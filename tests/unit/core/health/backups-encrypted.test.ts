@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { generateIdentity, parseRecipient } from '../../../../src/core/crypto/age-keys.js';
+import { readArchive } from '../../../../src/core/archive/read-archive.js';
+import { generateIdentity, parseIdentity, parseRecipient } from '../../../../src/core/crypto/age-keys.js';
 import { createAgeEncryptor } from '../../../../src/core/crypto/age-stream.js';
 import { backupIntegrityCheck } from '../../../../src/core/health/checks/backups.js';
 import { makeArchive } from '../../../helpers/archives.js';
@@ -35,15 +36,18 @@ async function encryptedBackupDir(): Promise<{ dir: string; archive: string; key
   return { dir, archive, keyFile, plainSha };
 }
 
-const manifest = (archive: string, plaintextSha256: string) =>
-  JSON.stringify({
+// A manifest as the tool writes it, sizes read from the archive itself.
+const manifest = async (archive: string, plaintextSha256: string) => {
+  const l = await readArchive(archive, undefined, { key: { identities: [parseIdentity(id.secret)!], source: 'test' } });
+  return JSON.stringify({
     formatVersion: 1,
     kind: 'falkordb',
     createdAt: NOW.toISOString(),
-    archive: { file: 'x', sha256: createHash('sha256').update(readFileSync(archive)).digest('hex'), compressedBytes: 1, uncompressedBytes: 1, entries: 1 },
+    archive: { file: 'x', sha256: l.sha256, compressedBytes: l.compressedBytes, uncompressedBytes: l.tarBytes, entries: l.entries.length },
     encrypted: true,
-    encryption: { recipients: [id.recipient], plaintextSha256, plaintextBytes: 1 },
+    encryption: { recipients: [id.recipient], plaintextSha256, plaintextBytes: l.plaintext!.bytes },
   });
+};
 
 const ctx = (dir: string, env: Record<string, string> = {}) => fakeHealthContext({ env: { GRAPHITI_ENABLED: 'true', BACKUP_DIR: dir, ...env }, now: NOW });
 
@@ -62,12 +66,12 @@ describe('backup-integrity on encrypted backups', () => {
   });
   it('with an identity: decrypts and reads every entry; warns when the key shares the backups\' disk', async () => {
     const { dir, keyFile, archive, plainSha } = await encryptedBackupDir();
-    writeFileSync(`${archive}.manifest.json`, manifest(archive, plainSha));
+    writeFileSync(`${archive}.manifest.json`, await manifest(archive, plainSha));
     expect(await backupIntegrityCheck.run(ctx(dir, { AUTOCODEX_OPS_AGE_IDENTITY: keyFile }))).toMatchObject({ status: 'ok', message: expect.stringMatching(/verified \(decrypted\): checksum matches, \d+ entries read/) });
     const sameDisk = await backupIntegrityCheck.run(ctx(dir, { AUTOCODEX_OPS_AGE_IDENTITY: keyFile, AUTOCODEX_OPS_AGE_RECIPIENTS: id.recipient }));
     expect(sameDisk).toMatchObject({ status: 'warn', message: expect.stringMatching(/identity .* is on the same disk as the backups/), hint: expect.stringMatching(/off this machine/) });
     expect(JSON.stringify(sameDisk)).not.toContain(id.secret);
-    writeFileSync(`${archive}.manifest.json`, manifest(archive, '0'.repeat(64)));
+    writeFileSync(`${archive}.manifest.json`, await manifest(archive, '0'.repeat(64)));
     expect((await backupIntegrityCheck.run(ctx(dir, { AUTOCODEX_OPS_AGE_IDENTITY: keyFile }))).message).toMatch(/the decrypted tar.gz hashes to /);
   });
   it('a wrong identity or one readable by others fails; a plain newest backup warns when recipients are set', async () => {
