@@ -80,6 +80,8 @@ export async function benchEncryption(ctx, src, dst, { runs }) {
       onRun: (name, i, r) => log(`encryption restore run ${i + 1}/${runs}: ${name} ${fmtMs(r.ms)}`),
     },
   );
+  const cpu = (records) => records.map((r) => r.cpuMs ?? NaN);
+  const cpuNote = (a, b) => (cpu(a).some(Number.isNaN) ? '' : `CPU ${fmtRatio(ratios(cpu(a), cpu(b)))} (tool process, user+sys)`);
   const bp = ms(backups.plain);
   const be = ms(backups.encrypted);
   const ba = ms(backups.ageCli);
@@ -89,10 +91,10 @@ export async function benchEncryption(ctx, src, dst, { runs }) {
     ['autocodex-ops backup falkordb --mode live', fmtMs(median(bp)), `${spread(bp).toFixed(0)}%`, 'plain .tar.gz'],
     ['… with AUTOCODEX_OPS_AGE_RECIPIENTS', fmtMs(median(be)), `${spread(be).toFixed(0)}%`, '.tar.gz.age, read back through the file key'],
     ['age -r on the plain archive (reference CLI)', fmtMs(median(ba)), `${spread(ba).toFixed(0)}%`, 'encryption alone, for scale'],
-    ['→ encrypted / plain backup (target ≤ 1.15x)', fmtRatio(ratios(be, bp)), '', 'median of run-by-run ratios (range)'],
+    ['→ encrypted / plain backup (target ≤ 1.15x)', fmtRatio(ratios(be, bp)), '', `median of run-by-run ratios (range); ${cpuNote(backups.encrypted, backups.plain)}`],
     ['autocodex-ops restore falkordb --yes (no health wait)', fmtMs(median(rp)), `${spread(rp).toFixed(0)}%`, 'plain archive, plain safety copy'],
     ['… of the .tar.gz.age with AUTOCODEX_OPS_AGE_IDENTITY', fmtMs(median(re)), `${spread(re).toFixed(0)}%`, 'decrypted on the way; encrypted safety copy'],
-    ['→ encrypted / plain restore (target ≤ 1.15x)', fmtRatio(ratios(re, rp)), '', ''],
+    ['→ encrypted / plain restore (target ≤ 1.15x)', fmtRatio(ratios(re, rp)), '', cpuNote(restores.encrypted, restores.plain)],
   ];
   rmSync(keys, { recursive: true, force: true });
   await ctx.removeDir(keep.plain);
