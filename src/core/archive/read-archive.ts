@@ -46,8 +46,9 @@ export const READ_CHUNK = 256 * 1024;
  * readArchive reads a .tar.gz from start to end (every entry's data, the gzip CRC and length),
  * lists its entries and hashes the stored bytes in the same pass. With `key` it first decrypts
  * an age file (every chunk authenticated) and also hashes the plaintext. It rejects when the
- * archive is truncated, corrupt or not gzip/tar; an encrypted one also when no identity is
- * configured (PrerequisiteError, exit 10) or none matches, or the age layer is damaged (exit 2).
+ * archive is truncated (also at an entry boundary: the end-of-archive marker is required),
+ * corrupt or not gzip/tar; an encrypted one also when no identity is configured
+ * (PrerequisiteError, exit 10) or none matches, or the age layer is damaged (exit 2).
  */
 export async function readArchive(path: string, signal?: AbortSignal, options: ReadArchiveOptions = {}): Promise<ArchiveListing> {
   const tar = await import('tar');
@@ -78,8 +79,13 @@ export async function readArchive(path: string, signal?: AbortSignal, options: R
   const countTar = tap((chunk) => (tarBytes += chunk.length));
   const decrypt = decryptionStages(path, options.key);
   const file = createReadStream(path, { signal, highWaterMark: READ_CHUNK });
+  // A tar ends with two zero blocks; without them the file was cut at an entry boundary, which
+  // node-tar (and gzip, when the cut came before compression) accept silently (issue 23 §7b).
+  let sawEnd = false;
+  parser.on('eof', () => (sawEnd = true));
   await pipeline([file, hashStored, ...decrypt.stages, createGunzip({ chunkSize: CHUNK }), countTar, parser as unknown as Writable], { signal });
   if (problem) throw problem;
+  if (!sawEnd) throw new Error('TAR_BAD_ARCHIVE: the tar stream has no end-of-archive marker (two zero blocks): the archive was cut off');
   return { entries, contentBytes, tarBytes, compressedBytes, sha256: hash.digest('hex'), ...(decrypt.plaintext ? { plaintext: decrypt.plaintext() } : {}) };
 }
 
