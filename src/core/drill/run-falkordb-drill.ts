@@ -207,7 +207,8 @@ export async function runFalkorDrill(options: FalkorDrillOptions, deps: FalkorDr
     if (ms < 0) problems.push(`the server did not finish loading within ${options.timeoutSecs}s (--timeout)`);
     else if (!probe.loaded) {
       const why = loadFailure(probe.serverLog);
-      const last = probe.serverLog.filter((l) => /#|error|fatal|bad|can't|short/i.test(l)).slice(-2).join(' | ') || probe.serverLog.slice(-1)[0] || 'no output';
+      // The server's own reason, not its start-up warnings (memory overcommit and the like).
+      const last = probe.serverLog.filter((l) => /error|fatal|bad|can't|short|wrong|corrupt|unrecoverable/i.test(l) && !/WARNING/.test(l)).slice(-2).join(' | ') || probe.serverLog.slice(-1)[0] || 'no output';
       problems.push(`the data did not load${why ? `: ${why}` : ''} (server: ${last.slice(0, 300)})`);
     } else {
       if (probe.keys === undefined) problems.push('the server did not answer DBSIZE');
@@ -223,7 +224,7 @@ export async function runFalkorDrill(options: FalkorDrillOptions, deps: FalkorDr
       }
       for (const g of probe.graphs ?? []) if (g.error) problems.push(`graph ${g.name}: the read-only query failed (${g.error})`);
     }
-    const graphProbe = probe.graphs ? 'ran' : `skipped: the server in ${image} has no GRAPH.* commands (no FalkorDB module loaded)${expected.graphs?.length ? `, so the manifest's graphs (${expected.graphs.join(', ')}) were not checked` : ''}`;
+    const graphProbe = probe.graphs ? 'ran' : !probe.loaded ? 'not run: the data did not load' : `skipped: the server in ${image} has no GRAPH.* commands (no FalkorDB module loaded)${expected.graphs?.length ? `, so the manifest's graphs (${expected.graphs.join(', ')}) were not checked` : ''}`;
     keep = options.keep;
     return {
       kind: 'falkordb',
