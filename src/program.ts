@@ -23,8 +23,7 @@ export function createProgram(runtime: Runtime): Command {
     .addOption(new Option('--log-level <level>', 'log level on stderr (env AUTOCODEX_OPS_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .option('--no-color', 'plain output (also NO_COLOR)')
     .option('-q, --quiet', 'only warnings and errors on stderr')
-    .showSuggestionAfterError(true)
-    .addHelpText('after', exitStatusHelp());
+    .showSuggestionAfterError(true);
 
   program.addCommand(healthcheckCommand(runtime));
   program.addCommand(backupCommand(runtime));
@@ -34,9 +33,10 @@ export function createProgram(runtime: Runtime): Command {
   program.addCommand(auditCommand(runtime));
   program.addCommand(configCommand(runtime));
 
-  // Every command exits through cli.ts, never through commander's process.exit, and writes
-  // usage errors through the same printer as every other error.
+  // Every command exits through run-cli, never through commander's process.exit, writes usage
+  // errors through the same printer as every other error, and shows the exit-status table in its help.
   const configure = (cmd: Command) => {
+    cmd.addHelpText('after', exitStatusHelp());
     cmd.exitOverride().configureOutput({
       writeOut: (s) => runtime.stdout.write(s),
       writeErr: (s) => runtime.stderr.write(s),

@@ -12,6 +12,8 @@ export interface Runtime {
   stdout: OutputStream;
   stderr: OutputStream;
   stdinIsTTY: boolean;
-  /** Aborted on SIGINT/SIGTERM; every long operation honours it. */
+  /** Asks one question on the terminal (stderr) and resolves to the line typed on stdin; an abort rejects. Only used when stdinIsTTY. */
+  prompt(question: string, signal: AbortSignal): Promise<string>;
+  /** Aborted on SIGINT/SIGTERM/SIGHUP; every long operation honours it. */
   signal: AbortSignal;
 }

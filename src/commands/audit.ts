@@ -6,7 +6,6 @@ import { exists } from '../core/audit/files.js';
 import { filterEntries, parseSince, readTrail, renderTable } from '../core/audit/show.js';
 import { renderVerify, verifyAuditTrail } from '../core/audit/verify.js';
 import { ReportedFailure, UsageError } from '../core/errors.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import type { Runtime } from '../runtime.js';
 
 export const auditShowOptionsSchema = z
@@ -40,7 +39,6 @@ export function auditCommand(runtime: Runtime): Command {
       .addOption(new Option('--outcome <outcome>', 'only this outcome (failed includes interrupted)').choices(['ok', 'failed', 'interrupted']))
       .option('--limit <n>', 'only the newest n records')
       .option('--file <path>', 'read this trail instead, e.g. the app log AUTO_CODEX_AUDIT_LOG')
-      .addHelpText('after', exitStatusHelp())
       .action(async (raw: unknown, cmd: Command) => {
         const options = auditShowOptionsSchema.parse(raw);
         const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>(), runtime, 'audit');
@@ -63,7 +61,6 @@ export function auditCommand(runtime: Runtime): Command {
     new Command('verify')
       .description('check the hash chain across rotated files and the head; exit 1 naming the first broken record')
       .option('--file <path>', 'verify this trail instead of AUTOCODEX_OPS_AUDIT_LOG')
-      .addHelpText('after', exitStatusHelp())
       .action(async (raw: unknown, cmd: Command) => {
         const options = auditVerifyOptionsSchema.parse(raw);
         const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>(), runtime, 'audit');

@@ -4,7 +4,6 @@ import { createContext, type GlobalOptions } from '../context.js';
 import { runFalkorBackup } from '../core/backups/falkordb-backup.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { createDockerApi } from '../core/docker/docker.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import { observePairQuietly } from '../core/rollback/observe-pair.js';
 import type { Runtime } from '../runtime.js';
 import { addRetentionOptions, backupDeps, policyFrom, printBackup, retentionFields } from './backup-shared.js';
@@ -30,7 +29,6 @@ export function backupFalkordbCommand(runtime: Runtime): Command {
     )
     .option('--save-timeout <seconds>', 'limit for the background save and for an AOF rewrite to finish', '300');
   return addRetentionOptions(cmd)
-    .addHelpText('after', exitStatusHelp())
     .action(async (raw: unknown, command: Command) => {
       const options = backupFalkordbOptionsSchema.parse(raw);
       const globals = command.optsWithGlobals<GlobalOptions>();

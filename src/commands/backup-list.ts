@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
 import { LIST_KINDS, listAllBackups } from '../core/backups/list.js';
 import { flagOverrides } from '../core/config/flags.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import { formatBytes } from '../core/format-bytes.js';
 import type { Runtime } from '../runtime.js';
 import { kindOption } from './backup-shared.js';
@@ -34,7 +33,6 @@ export function backupListCommand(runtime: Runtime): Command {
     .addOption(kindOption(Object.keys(LIST_KINDS), 'only this kind'))
     .option('--check', 're-hash every archive and compare it with its .sha256 sidecar (slower)', false)
     .option('--output-dir <dir>', 'backup folder (env BACKUP_DIR; default <root>/backups)')
-    .addHelpText('after', exitStatusHelp())
     .action(async (raw: unknown, command: Command) => {
       const options = backupListOptionsSchema.parse(raw);
       const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), runtime, 'backup');

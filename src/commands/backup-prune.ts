@@ -6,12 +6,10 @@ import { runPrune, type PruneTarget } from '../core/backups/run-prune.js';
 import { flagOverrides } from '../core/config/flags.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { ReportedFailure } from '../core/errors.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import { opsLockDir } from '../core/run/lock-dir.js';
-import { askOnTerminal } from '../output/confirm.js';
+import { consentFor } from '../consent.js';
 import type { Runtime } from '../runtime.js';
 import { addRetentionOptions, kindOption, policyFrom, retentionFields } from './backup-shared.js';
-import type { BackupCommandDeps } from './backup.js';
 
 /** The options of `backup prune` as commander hands them over; an invalid value fails with exit 2. */
 export const backupPruneOptionsSchema = z
@@ -35,34 +33,30 @@ function targets(kind: BackupPruneOptions['kind'], config: OpsConfig): PruneTarg
   return [{ kind, dir: config.backupDir }];
 }
 
-/** backupPruneCommand applies the retention policy on demand; asks on a TTY, needs --yes otherwise (exit 2); --dry-run changes nothing. */
-export function backupPruneCommand(runtime: Runtime, deps: BackupCommandDeps): Command {
+/** backupPruneCommand applies the retention policy on demand; asks on a TTY, needs --yes otherwise (exit 2, before any I/O); "no" is exit 1; --dry-run changes nothing. */
+export function backupPruneCommand(runtime: Runtime): Command {
   const cmd = new Command('prune')
     .description('remove old backups by the retention policy, listing what is kept and removed and why (the newest of each kind always stays)')
     .addOption(kindOption(['falkordb', 'userdata', 'pre-restore', 'all'], 'which backups (all = falkordb and userdata; pre-restore safety copies only when asked)', 'all'))
     .option('--dry-run', 'print the plan and change nothing', false)
     .option('--yes', 'remove without asking (required when stdin is not a terminal)', false);
   return addRetentionOptions(cmd)
-    .addHelpText('after', exitStatusHelp())
     .action(async (raw: unknown, command: Command) => {
       const options = backupPruneOptionsSchema.parse(raw);
       const globals = command.optsWithGlobals<GlobalOptions>();
       const ctx = createContext(globals, runtime, 'backup');
       const config = await ctx.config(flagOverrides(options));
-      const confirm = async (question: string, doomed: readonly PruneDecision[]) => {
-        runtime.stderr.write(`${doomed.map(describeDecision).join('\n')}\n`);
-        return deps.confirm ? deps.confirm(question, doomed, ctx.signal) : askOnTerminal(question, ctx.signal);
-      };
+      const ask = consentFor('remove backups', options, runtime, (text) => ctx.log.info(text));
+      const confirm = (doomed: readonly PruneDecision[]) => ask(`${doomed.map(describeDecision).join('\n')}\nRemove these ${doomed.length} backup(s) and their sidecars.`);
       const report = await runPrune(
-        { targets: targets(options.kind, config), policy: policyFrom(options, config), dryRun: options.dryRun, yes: options.yes, waitSeconds: options.wait },
-        { log: ctx.log, signal: ctx.signal, now: () => new Date(), lockDir: opsLockDir(config.root), ...(runtime.stdinIsTTY ? { confirm } : {}) },
+        { targets: targets(options.kind, config), policy: policyFrom(options, config), dryRun: options.dryRun, waitSeconds: options.wait },
+        { log: ctx.log, signal: ctx.signal, now: () => new Date(), lockDir: opsLockDir(config.root), confirm },
       );
       ctx.printer.result(report, () => {
         if (report.decisions.length === 0) return `No backups to prune in ${config.backupDir}.`;
         const lines = report.decisions.map(describeDecision);
         const removing = report.decisions.filter((d) => d.action === 'remove').length;
         if (report.dryRun) lines.push(`Dry run: ${removing} backup(s) would be removed; nothing was changed.`);
-        else if (report.cancelled) lines.push('Cancelled; nothing was removed.');
         else lines.push(`Removed ${report.removed.length} file(s)${report.failures.length ? `; ${report.failures.length} could not be removed` : ''}.`);
         return lines.join('\n');
       });

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
 import { runUserdataBackup } from '../core/backups/userdata-backup.js';
 import { flagOverrides } from '../core/config/flags.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import type { Runtime } from '../runtime.js';
 import { addRetentionOptions, backupDeps, policyFrom, printBackup, retentionFields } from './backup-shared.js';
 
@@ -25,7 +24,6 @@ export function backupUserdataCommand(runtime: Runtime): Command {
     .option('--userdata-dir <dir>', 'the userData folder (env USERDATA_DIR; default: the OS location of "Auto Codex")')
     .option('--force', 'back up even while the app is running (its files may be half-written)', false);
   return addRetentionOptions(cmd)
-    .addHelpText('after', exitStatusHelp())
     .action(async (raw: unknown, command: Command) => {
       const options = backupUserdataOptionsSchema.parse(raw);
       const globals = command.optsWithGlobals<GlobalOptions>();

@@ -6,7 +6,7 @@ import type { BackupKind } from '../core/backups/naming.js';
 import { verifyBackup } from '../core/backups/verify.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { ReportedFailure, UsageError } from '../core/errors.js';
-import { ExitCode, exitStatusHelp } from '../core/exit-codes.js';
+import { ExitCode } from '../core/exit-codes.js';
 import type { Runtime } from '../runtime.js';
 import { kindOption } from './backup-shared.js';
 
@@ -29,7 +29,6 @@ export function backupVerifyCommand(runtime: Runtime): Command {
     .option('--latest', 'verify the newest backup of --kind in the backup folder', false)
     .addOption(kindOption(['falkordb', 'userdata'], 'with --latest: which kind', 'falkordb'))
     .option('--output-dir <dir>', 'backup folder for --latest (env BACKUP_DIR; default <root>/backups)')
-    .addHelpText('after', exitStatusHelp())
     .action(async (archiveArg: string | undefined, raw: unknown, command: Command) => {
       const options = backupVerifyOptionsSchema.parse(raw);
       if (Boolean(archiveArg) === options.latest) throw new UsageError('Give either an archive path or --latest (not both, not neither).', { hint: 'autocodex-ops backup verify --latest' });

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
 import { describeConfig } from '../core/config/describe.js';
 import { flagOverrides } from '../core/config/flags.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import type { Runtime } from '../runtime.js';
 
 export const configOptionsSchema = z
@@ -28,7 +27,6 @@ export function configCommand(runtime: Runtime): Command {
     .option('--output-dir <dir>', 'as backup --output-dir (BACKUP_DIR)')
     .option('--userdata-dir <dir>', 'as backup userdata --userdata-dir (USERDATA_DIR)')
     .addOption(new Option('--mode <mode>', 'as backup falkordb --mode (FALKORDB_BACKUP_MODE)').choices(['save', 'stop', 'live']))
-    .addHelpText('after', exitStatusHelp())
     .action(async (raw: unknown, cmd: Command) => {
       const options = configOptionsSchema.parse(raw);
       const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>(), runtime, 'config');

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { InterruptedError, ReportedFailure } from '../core/errors.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import { createExec } from '../core/exec/exec.js';
 import { ALL_CHECKS } from '../core/health/checks/index.js';
 import { createLiveConnectors } from '../core/health/live-connectors.js';
@@ -33,7 +32,6 @@ export function healthcheckCommand(runtime: Runtime): Command {
     .option('--skip <ids...>', 'skip these checks')
     .option('--list-checks', 'list the check ids and exit', false)
     .option('--timeout <ms>', 'time limit of each check in milliseconds', '5000')
-    .addHelpText('after', exitStatusHelp())
     .action(async (raw: unknown, cmd: Command) => {
       const options = healthcheckOptionsSchema.parse(raw);
       const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>(), runtime, 'healthcheck');

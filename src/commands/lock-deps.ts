@@ -5,7 +5,6 @@ import { createContext, type GlobalOptions } from '../context.js';
 import { discoverRoot } from '../core/config/root.js';
 import { ReportedFailure } from '../core/errors.js';
 import { createExec } from '../core/exec/exec.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import { renderLockDeps } from '../core/lock-deps/render.js';
 import { runLockDeps } from '../core/lock-deps/run-lock-deps.js';
 import { DEFAULT_PYTHON_VERSIONS } from '../core/lock-deps/versions.js';
@@ -54,7 +53,7 @@ export function lockDepsCommand(runtime: Runtime): Command {
     .option('--check', 'resolve into temporary files and compare with the committed locks; exit 1 when any is stale', false)
     .addOption(new Option('--backend <backend>', 'force a resolver (default: uv when on PATH, else pip)').choices(['uv', 'pip']))
     .option('--universal', 'uv only: one lock valid on every platform (uv pip compile --universal, uv >= 0.2.16)', false)
-    .addHelpText('after', `${NOTES}\n${exitStatusHelp()}`)
+    .addHelpText('after', NOTES)
     .action(async (versions: string[], raw: unknown, cmd: Command) => {
       const options = lockDepsOptionsSchema.parse(raw);
       const globals = cmd.optsWithGlobals<GlobalOptions>();

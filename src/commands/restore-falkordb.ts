@@ -4,10 +4,9 @@ import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { createDockerApi } from '../core/docker/docker.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import { runFalkorRestore } from '../core/restore/run-falkordb-restore.js';
 import type { Runtime } from '../runtime.js';
-import { printRestore, restoreConsent, restoreDeps, type RestoreCommandDeps } from './restore-shared.js';
+import { printRestore, restoreConsent, restoreDeps } from './restore-shared.js';
 import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
 
 export const restoreFalkordbOptionsSchema = z
@@ -35,7 +34,7 @@ Examples:
   autocodex-ops restore falkordb backups/falkordb_data_20250101_030000.tar.gz --yes`;
 
 /** restoreFalkordbCommand restores FalkorDB's data volume from an archive with checks first, a safety copy and automatic rollback; exit 2 on a bad archive. */
-export function restoreFalkordbCommand(runtime: Runtime, deps: RestoreCommandDeps = {}): Command {
+export function restoreFalkordbCommand(runtime: Runtime): Command {
   return new Command('falkordb')
     .description('restore the FalkorDB data volume from a backup: check everything first, keep a verified safety copy, roll back on failure')
     .argument('<archive>', 'the .tar.gz to restore (a backup of this tool or of the original scripts)')
@@ -44,12 +43,12 @@ export function restoreFalkordbCommand(runtime: Runtime, deps: RestoreCommandDep
     .option('--health-timeout <seconds>', 'how long to wait for the services to be healthy and the data loaded (env RESTORE_HEALTH_TIMEOUT_SECS; default 120)')
     .option('--start', 'start FalkorDB and Graphiti MCP afterwards even if they were not running', false)
     .option('--force', 'restore an archive that holds neither dump.rdb nor appendonlydir (or is of another kind)', false)
-    .addHelpText('after', `${HELP}\n${exitStatusHelp()}`)
+    .addHelpText('after', HELP)
     .action(async (archive: string, raw: unknown, command: Command) => {
       const options = restoreFalkordbOptionsSchema.parse(raw);
       const globals = command.optsWithGlobals<GlobalOptions>();
       const ctx = createContext(globals, runtime, 'restore');
-      const consent = restoreConsent(options, runtime, ctx, deps);
+      const consent = restoreConsent(options, ctx);
       const config = await ctx.config(flagOverrides(options));
       const path = resolve(runtime.cwd, archive);
       ctx.audit.touch({ archive: path });

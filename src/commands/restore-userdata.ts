@@ -3,10 +3,9 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
 import { flagOverrides } from '../core/config/flags.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import { runUserdataRestore } from '../core/restore/run-userdata-restore.js';
 import type { Runtime } from '../runtime.js';
-import { printRestore, restoreConsent, restoreDeps, type RestoreCommandDeps } from './restore-shared.js';
+import { printRestore, restoreConsent, restoreDeps } from './restore-shared.js';
 
 export const restoreUserdataOptionsSchema = z
   .object({
@@ -29,7 +28,7 @@ Examples:
   autocodex-ops restore userdata backups/userdata_20250101_030000.tar.gz --yes`;
 
 /** restoreUserdataCommand replaces the app's userData folder with an archive's content, keeping a verified safety copy; exit 2 on a bad archive. */
-export function restoreUserdataCommand(runtime: Runtime, deps: RestoreCommandDeps = {}): Command {
+export function restoreUserdataCommand(runtime: Runtime): Command {
   return new Command('userdata')
     .description("restore the Auto Codex app's userData folder from a backup: checks first, verified safety copy, atomic swap")
     .argument('<archive>', 'the .tar.gz to restore')
@@ -37,12 +36,12 @@ export function restoreUserdataCommand(runtime: Runtime, deps: RestoreCommandDep
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
     .option('--dry-run', 'run every check, print the plan and change nothing', false)
     .option('--force', 'restore even though the app seems to be running', false)
-    .addHelpText('after', `${HELP}\n${exitStatusHelp()}`)
+    .addHelpText('after', HELP)
     .action(async (archive: string, raw: unknown, command: Command) => {
       const options = restoreUserdataOptionsSchema.parse(raw);
       const globals = command.optsWithGlobals<GlobalOptions>();
       const ctx = createContext(globals, runtime, 'restore');
-      const consent = restoreConsent(options, runtime, ctx, deps);
+      const consent = restoreConsent(options, ctx);
       const config = await ctx.config(flagOverrides(options));
       const path = resolve(runtime.cwd, archive);
       ctx.audit.touch({ archive: path });

@@ -2,13 +2,13 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
 import { flagOverrides } from '../core/config/flags.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import { fileImageHistory, imageHistoryPath } from '../core/rollback/image-history.js';
 import { tagProblem } from '../core/rollback/image-tags.js';
 import { renderHistory, renderImagesPlan, renderImagesResult } from '../core/rollback/render.js';
 import { listImageHistory, runImagesRollback } from '../core/rollback/run-images-rollback.js';
 import type { Runtime } from '../runtime.js';
-import { consentGate, imagesDeps, type RollbackCommandDeps } from './rollback-shared.js';
+import { consentFor } from '../consent.js';
+import { imagesDeps } from './rollback-shared.js';
 
 const tag = z.string().superRefine((t, ctx) => {
   const problem = tagProblem(t);
@@ -44,7 +44,7 @@ Examples:
   autocodex-ops rollback images --falkordb-tag v4.2.0 --graphiti-tag 0.4.0 --yes`;
 
 /** rollbackImagesCommand moves FalkorDB and Graphiti MCP to another pinned tag pair and returns to the previous one if the new pair is not healthy (exit 1). */
-export function rollbackImagesCommand(runtime: Runtime, deps: RollbackCommandDeps = {}): Command {
+export function rollbackImagesCommand(runtime: Runtime): Command {
   return new Command('images')
     .description('go back to the previous pinned image pair (or the given tags): backup, rewrite the root .env, compose up, wait for health, return automatically on failure')
     .option('--falkordb-tag <tag>', 'FalkorDB tag to deploy (default: from the previous recorded pair, else unchanged)')
@@ -56,7 +56,7 @@ export function rollbackImagesCommand(runtime: Runtime, deps: RollbackCommandDep
     .option('--compose-file <file...>', 'compose file(s) to use (default: compose\'s own lookup in the root, override file included)')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
     .option('--dry-run', 'print the plan and change nothing', false)
-    .addHelpText('after', `${IMAGES_HELP}\n${exitStatusHelp()}`)
+    .addHelpText('after', IMAGES_HELP)
     .action(async (raw: unknown, command: Command) => {
       const options = rollbackImagesOptionsSchema.parse(raw);
       const globals = command.optsWithGlobals<GlobalOptions>();
@@ -67,7 +67,7 @@ export function rollbackImagesCommand(runtime: Runtime, deps: RollbackCommandDep
         ctx.printer.result(list, () => renderHistory(list));
         return;
       }
-      const consent = consentGate(options, runtime, ctx, deps);
+      const consent = consentFor('roll back', options, runtime, (text) => ctx.log.info(text));
       const config = await ctx.config(flagOverrides(options));
       ctx.audit.touch({ falkordbTag: options.falkordbTag, graphitiTag: options.graphitiTag, dryRun: options.dryRun, backup: options.backup, pull: options.pull });
       const wired = await imagesDeps(ctx, globals, config, { composeFile: options.composeFile, confirm: (plan) => consent(renderImagesPlan(plan)) });

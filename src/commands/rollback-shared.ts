@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { CommandContext, GlobalOptions } from '../context.js';
 import { runFalkorBackup } from '../core/backups/falkordb-backup.js';
 import type { OpsConfig } from '../core/config/load.js';
-import { UsageError } from '../core/errors.js';
 import { createExec } from '../core/exec/exec.js';
 import { prepareCompose } from '../core/rollback/compose-runner.js';
 import { fileEnvStore } from '../core/rollback/env-store.js';
@@ -10,40 +9,8 @@ import { fileImageHistory, imageHistoryPath } from '../core/rollback/image-histo
 import type { ImagesRollbackDeps } from '../core/rollback/run-images-rollback.js';
 import { acquireLock } from '../core/run/lock.js';
 import { opsLockDir } from '../core/run/lock-dir.js';
-import { askOnTerminal } from '../output/confirm.js';
-import type { Runtime } from '../runtime.js';
 import { backupDeps } from './backup-shared.js';
 import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
-
-/** Test seams of the rollback commands; the default asks on the real terminal. */
-export interface RollbackCommandDeps {
-  /** Asks a yes/no question on a TTY. */
-  confirm?: (question: string, signal?: AbortSignal) => Promise<boolean>;
-}
-
-/**
- * consentGate applies CONTRACT's rule for destructive commands before any I/O: `--dry-run` needs no
- * consent; `--yes` gives it; on a TTY the returned function shows the plan on stderr and asks;
- * otherwise it throws UsageError (exit 2), so nothing is touched.
- */
-export function consentGate(options: { yes: boolean; dryRun: boolean }, runtime: Runtime, ctx: CommandContext, deps: RollbackCommandDeps): (planText: string) => Promise<boolean> {
-  if (options.dryRun || options.yes) {
-    return async (planText) => {
-      ctx.log.info(planText);
-      return true;
-    };
-  }
-  if (!runtime.stdinIsTTY) {
-    throw new UsageError('Refusing to roll back without confirmation: stdin is not a terminal and --yes was not given; nothing was changed.', {
-      hint: 'Preview the plan with --dry-run, then run again with --yes.',
-    });
-  }
-  const ask = deps.confirm ?? askOnTerminal;
-  return async (planText) => {
-    runtime.stderr.write(`${planText}\n`);
-    return ask('Go ahead?', ctx.signal);
-  };
-}
 
 /** lockFor takes the named per-target lock under `<root>/.autocodex-ops/locks`, failing at once when another run holds it (exit 11). */
 export function lockFor(ctx: CommandContext, config: OpsConfig, target: string, command: string) {

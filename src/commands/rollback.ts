@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
 import { detectRunningApp } from '../core/backups/app-running.js';
 import { flagOverrides } from '../core/config/flags.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import { renderSourcePlan, renderSourceResult } from '../core/rollback/render.js';
 import { runSourceRollback } from '../core/rollback/run-source-rollback.js';
 import { nodeSourceFs } from '../core/rollback/source-fs.js';
 import type { Runtime } from '../runtime.js';
 import { rollbackImagesCommand } from './rollback-images.js';
-import { consentGate, lockFor, type RollbackCommandDeps } from './rollback-shared.js';
+import { consentFor } from '../consent.js';
+import { lockFor } from './rollback-shared.js';
 
 export const rollbackSourceOptionsSchema = z
   .object({
@@ -33,7 +33,7 @@ Examples:
   autocodex-ops rollback source --to previous --yes`;
 
 /** rollbackSourceCommand undoes a bad source update: back to the bundled source, or to the updater's backup keeping .env and specs/. */
-export function rollbackSourceCommand(runtime: Runtime, deps: RollbackCommandDeps = {}): Command {
+export function rollbackSourceCommand(runtime: Runtime): Command {
   return new Command('source')
     .description("undo a bad source update: drop the override (bundled) or restore the updater's backup (previous); the replaced override is kept as a dated safety copy")
     .addOption(new Option('--to <target>', 'bundled: the app falls back to its bundled source; previous: the updater\'s backup, with the current .env and specs/').choices(['bundled', 'previous']).makeOptionMandatory())
@@ -41,11 +41,11 @@ export function rollbackSourceCommand(runtime: Runtime, deps: RollbackCommandDep
     .option('--force', 'go ahead although the app may be running (its singleton lock is held)', false)
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
     .option('--dry-run', 'print the plan and change nothing', false)
-    .addHelpText('after', `${SOURCE_HELP}\n${exitStatusHelp()}`)
+    .addHelpText('after', SOURCE_HELP)
     .action(async (raw: unknown, command: Command) => {
       const options = rollbackSourceOptionsSchema.parse(raw);
       const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), runtime, 'rollback');
-      const consent = consentGate(options, runtime, ctx, deps);
+      const consent = consentFor('roll back', options, runtime, (text) => ctx.log.info(text));
       const config = await ctx.config(flagOverrides(options));
       ctx.audit.touch({ to: options.to, userdataDir: config.userdataDir, dryRun: options.dryRun, force: options.force });
       const result = await runSourceRollback(
@@ -69,10 +69,9 @@ export function rollbackSourceCommand(runtime: Runtime, deps: RollbackCommandDep
  * rollbackCommand groups `rollback source` and `rollback images` (CONTRACT "Commands"). Both are
  * destructive: they ask on a TTY, need --yes otherwise (exit 2, nothing touched) and honour --dry-run.
  */
-export function rollbackCommand(runtime: Runtime, deps: RollbackCommandDeps = {}): Command {
+export function rollbackCommand(runtime: Runtime): Command {
   return new Command('rollback')
     .description('undo a bad source update (source) or a bad image upgrade (images), with safety copies and automatic return on failure')
-    .addCommand(rollbackSourceCommand(runtime, deps))
-    .addCommand(rollbackImagesCommand(runtime, deps))
-    .addHelpText('after', exitStatusHelp());
+    .addCommand(rollbackSourceCommand(runtime))
+    .addCommand(rollbackImagesCommand(runtime));
 }

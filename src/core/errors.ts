@@ -69,6 +69,16 @@ export class ReportedFailure extends OpsError {
   }
 }
 
+/** The one message of a declined confirmation, for every destructive command (CONTRACT, second wave). */
+export const ABORTED_MESSAGE = 'Aborted; nothing changed.';
+
+/** DeclinedError is the operator answering "no" to a confirmation: exit 1, nothing changed. */
+export class DeclinedError extends OpsError {
+  constructor(note = '') {
+    super(`${ABORTED_MESSAGE}${note}`);
+  }
+}
+
 /** Throws InterruptedError when the signal has been aborted; call between steps of long operations. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new InterruptedError();

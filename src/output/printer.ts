@@ -3,6 +3,10 @@ import { redactText, redactValue } from '../core/redact/redact.js';
 export interface OutputStream {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** True once a write failed because the reader went away (EPIPE, EIO); see guarded-stream.ts. */
+  readonly broken?: boolean;
+  /** Resolves once everything written so far reached the OS or failed. */
+  settle?(): Promise<void>;
 }
 
 /** Printer writes results to stdout only: one JSON document with --json, else text; always redacted. */

@@ -45,6 +45,7 @@ async function record(args: string[], touch: Record<string, unknown> = {}, error
     stdout: { write: () => true },
     stderr: { write: () => true },
     stdinIsTTY: false,
+    prompt: async () => '',
     signal: new AbortController().signal,
   };
   const session = startAuditSession(runtime, args, { version: '0' });

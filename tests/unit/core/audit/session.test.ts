@@ -69,6 +69,7 @@ async function world(): Promise<World> {
         stdout: { write: () => true },
         stderr: { write: (s: string) => (stderr += s) },
         stdinIsTTY: false,
+    prompt: async () => '',
         signal: controller.signal,
       };
       const session = startAuditSession(runtime, args, {
