@@ -56,6 +56,12 @@ describe('program', () => {
     }
   });
 
+  it('a run whose stdout went away never exits 0, and says why on stderr', async () => {
+    const run = await runProgram(['config', '--root', makeRoot({})], { stdout: { write: () => false, broken: true } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('stdout was closed before the result was written');
+  });
+
   it('lists the exit-status table in --help', async () => {
     const run = await runProgram(['--help']);
     expect(run.code).toBe(0);
