@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     cwd: process.cwd(),
     home: homedir(),
     platform: process.platform,
+    pid: process.pid,
     stdout,
     stderr,
     stdinIsTTY: Boolean(process.stdin.isTTY),

@@ -1,4 +1,7 @@
+import type { CommandContext } from './context.js';
 import { InterruptedError, UsageError } from './core/errors.js';
+import type { RestorePlan } from './core/restore/restore-result.js';
+import { renderPlan } from './output/restore.js';
 import type { Runtime } from './runtime.js';
 
 /** The flags every destructive command has. */
@@ -45,4 +48,21 @@ export function consentFor(action: string, flags: ConsentFlags, runtime: Runtime
       throw error;
     }
   };
+}
+
+/** The word an operator types to restore an archive that has no checksum file. */
+export const TYPED_WORD = 'restore';
+
+/**
+ * restoreConsent is consentFor for a restore: the plan, and the typed word instead of y/N when the
+ * archive has no checksum file (issue 5: a missing sidecar needs --yes or a typed confirmation).
+ */
+export function restoreConsent(flags: ConsentFlags, ctx: CommandContext): (plan: RestorePlan) => Promise<boolean> {
+  const ask = consentFor('restore', flags, ctx.runtime, (text) => ctx.log.info(text));
+  // With --yes the warnings were logged on their own already; the plan is the record of what will happen.
+  return (plan) =>
+    ask(
+      renderPlan(flags.yes ? { ...plan, warnings: [] } : plan),
+      plan.typedConfirmation ? { question: `The archive has no .sha256 file, so its integrity is not confirmed. Type "${TYPED_WORD}" to go ahead:`, word: TYPED_WORD } : undefined,
+    );
 }

@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { OpsError } from './core/errors.js';
 import { ExitCode } from './core/exit-codes.js';
-import { redactText } from './core/redact/redact.js';
+import { redactText as patternsOnly } from './core/redact/redact.js';
 
 const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.version', 'commander.executeSubCommandAsync']);
 
@@ -21,7 +21,7 @@ function isZodError(err: unknown): err is { issues: { path: PropertyKey[]; messa
 }
 
 /** The human and JSON shapes of an error, redacted; unexpected errors carry their stack and a request to report. */
-export function describeError(err: unknown): { code: number; message: string; hint?: string; stack?: string } {
+export function describeError(err: unknown, redactText: (text: string) => string = patternsOnly): { code: number; message: string; hint?: string; stack?: string } {
   const code = exitCodeFor(err);
   if (err instanceof OpsError) return { code, message: redactText(err.message), hint: err.hint && redactText(err.hint) };
   if (err instanceof CommanderError && err.code === 'commander.help') return { code, message: 'A subcommand is required; the help above lists them.' };
@@ -40,8 +40,8 @@ export function describeError(err: unknown): { code: number; message: string; hi
 }
 
 /** formatError renders an error for stderr: JSON `{error:{code,message,hint}}` with --json, else message, hint and (bugs only) stack. */
-export function formatError(err: unknown, json: boolean): string {
-  const d = describeError(err);
+export function formatError(err: unknown, json: boolean, redactText?: (text: string) => string): string {
+  const d = describeError(err, redactText);
   if (json) return `${JSON.stringify({ error: { code: d.code, message: d.message, ...(d.hint ? { hint: d.hint } : {}) } })}\n`;
   const lines = [`Error: ${d.message}`];
   if (d.hint) lines.push(`Hint: ${d.hint}`);

@@ -1,10 +1,9 @@
-import { startAuditSession } from './core/audit/session.js';
+import { attachAudit, createApp } from './app.js';
 import { OpsError, ReportedFailure } from './core/errors.js';
 import { ExitCode } from './core/exit-codes.js';
 import { exitCodeFor, formatError } from './error-report.js';
 import { createProgram } from './program.js';
 import type { Runtime } from './runtime.js';
-import { VERSION } from './version.js';
 
 /**
  * runCli runs one command line (`argv` without node and the script) against `runtime` and returns
@@ -15,24 +14,26 @@ import { VERSION } from './version.js';
  */
 export async function runCli(argv: readonly string[], runtime: Runtime): Promise<number> {
   const json = argv.includes('--json');
-  // One audit record per audited run, written here because only here is the final exit code known.
-  const audit = startAuditSession(runtime, argv, { version: VERSION });
+  // One redactor and one audit record per run; the record is written here because only here is the final exit code known.
+  const app = createApp(runtime, argv);
+  const redact = (text: string) => app.redactor.text(text);
   let code: number = ExitCode.Ok;
   let failure: unknown;
   try {
-    await audit.attach(createProgram(runtime)).parseAsync(['node', 'autocodex-ops', ...argv]);
+    await attachAudit(createProgram(app), app.audit).parseAsync(['node', 'autocodex-ops', ...argv]);
   } catch (err) {
     failure = err;
     code = exitCodeFor(err);
-    if (code !== ExitCode.Ok && !(err instanceof ReportedFailure)) runtime.stderr.write(formatError(err, json));
+    if (code !== ExitCode.Ok && !(err instanceof ReportedFailure)) runtime.stderr.write(formatError(err, json, redact));
     code = runtime.signal.aborted && code !== ExitCode.Ok ? ExitCode.Interrupted : code;
   }
   await runtime.stdout.settle?.();
-  if (code === ExitCode.Ok && runtime.stdout.broken) {
+  // (`--help | head` is the reader's choice: help and --version end as commander errors and stay 0.)
+  if (code === ExitCode.Ok && failure === undefined && runtime.stdout.broken) {
     // `… | head -c1`, a tee that died: the operation ran, but its result never reached the reader.
     failure = new OpsError('stdout was closed before the result was written; the exit code cannot claim success.');
     code = ExitCode.Failed;
-    runtime.stderr.write(formatError(failure, json));
+    runtime.stderr.write(formatError(failure, json, redact));
   }
-  return audit.finish(code, failure);
+  return app.audit.finish(code, failure);
 }

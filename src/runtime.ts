@@ -14,6 +14,8 @@ export interface Runtime {
   stdinIsTTY: boolean;
   /** Asks one question on the terminal (stderr) and resolves to the line typed on stdin; an abort rejects. Only used when stdinIsTTY. */
   prompt(question: string, signal: AbortSignal): Promise<string>;
+  /** This process's id (the audit record's `pid`). */
+  pid?: number;
   /** Aborted on SIGINT/SIGTERM/SIGHUP; every long operation honours it. */
   signal: AbortSignal;
 }

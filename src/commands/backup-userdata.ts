@@ -1,38 +1,24 @@
 import { Command } from 'commander';
-import { z } from 'zod';
-import { createContext, type GlobalOptions } from '../context.js';
+import { retentionPolicy, useCaseDeps, type App } from '../app.js';
+import { BACKUP_USERDATA } from '../cli-options.js';
+import { createContext } from '../context.js';
 import { runUserdataBackup } from '../core/backups/userdata-backup.js';
-import { flagOverrides } from '../core/config/flags.js';
-import type { Runtime } from '../runtime.js';
-import { addRetentionOptions, backupDeps, policyFrom, printBackup, retentionFields } from './backup-shared.js';
+import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
+import { renderBackup } from '../output/backup.js';
 
-/** The options of `backup userdata` as commander hands them over; an invalid value fails with exit 2. */
-export const backupUserdataOptionsSchema = z
-  .object({
-    ...retentionFields,
-    userdataDir: z.string().min(1).optional(),
-    force: z.boolean().default(false),
-  })
-  .strict();
-/** Parsed options of `backup userdata`. */
-export type BackupUserdataOptions = z.infer<typeof backupUserdataOptionsSchema>;
+const schema = schemaOf(BACKUP_USERDATA);
 
 /** backupUserdataCommand archives the Electron userData folder; it refuses while the app runs unless --force (exit 1). */
-export function backupUserdataCommand(runtime: Runtime): Command {
-  const cmd = new Command('userdata')
-    .description('back up the Auto Codex app\'s userData folder (settings, tokens, history) into a verified .tar.gz with sidecars')
-    .option('--userdata-dir <dir>', 'the userData folder (env USERDATA_DIR; default: the OS location of "Auto Codex")')
-    .option('--force', 'back up even while the app is running (its files may be half-written)', false);
-  return addRetentionOptions(cmd)
-    .action(async (raw: unknown, command: Command) => {
-      const options = backupUserdataOptionsSchema.parse(raw);
-      const globals = command.optsWithGlobals<GlobalOptions>();
-      const ctx = createContext(globals, runtime, 'backup');
-      const config = await ctx.config(flagOverrides(options));
-      const result = await runUserdataBackup(
-        { userdataDir: config.userdataDir, outputDir: config.backupDir, policy: policyFrom(options, config), force: options.force, waitSeconds: options.wait },
-        backupDeps(ctx, globals, config),
-      );
-      printBackup(ctx, globals, result);
-    });
+export function backupUserdataCommand(app: App): Command {
+  const cmd = new Command('userdata').description("back up the Auto Codex app's userData folder (settings, tokens, history) into a verified .tar.gz with sidecars");
+  return addOptions(cmd, BACKUP_USERDATA).action(async (raw: unknown, command: Command) => {
+    const options = schema.parse(raw);
+    const ctx = createContext(command.optsWithGlobals(), app, 'backup');
+    const config = await ctx.config(flagOverrides(BACKUP_USERDATA, options));
+    const result = await runUserdataBackup(
+      { userdataDir: config.userdataDir, outputDir: config.backupDir, policy: retentionPolicy(options, config), force: options.force, waitSeconds: options.wait },
+      useCaseDeps(ctx, config, 'backup'),
+    );
+    if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(result, () => renderBackup(result));
+  });
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Runtime } from '../runtime.js';
+import type { App } from '../app.js';
 import { backupFalkordbCommand } from './backup-falkordb.js';
 import { backupListCommand } from './backup-list.js';
 import { backupPruneCommand } from './backup-prune.js';
@@ -8,14 +8,14 @@ import { backupVerifyCommand } from './backup-verify.js';
 
 /**
  * backupCommand groups `backup falkordb|userdata|list|verify|prune` (CONTRACT "Commands"). Each
- * subcommand parses its options with zod and makes one core call; errors reach cli.ts unchanged.
+ * subcommand parses its options with the schema generated from cli-options.ts and makes one core call.
  */
-export function backupCommand(runtime: Runtime): Command {
+export function backupCommand(app: App): Command {
   return new Command('backup')
     .description('consistent, verified FalkorDB and userData backups with manifests and retention; list, verify, prune')
-    .addCommand(backupFalkordbCommand(runtime))
-    .addCommand(backupUserdataCommand(runtime))
-    .addCommand(backupListCommand(runtime))
-    .addCommand(backupVerifyCommand(runtime))
-    .addCommand(backupPruneCommand(runtime));
+    .addCommand(backupFalkordbCommand(app))
+    .addCommand(backupUserdataCommand(app))
+    .addCommand(backupListCommand(app))
+    .addCommand(backupVerifyCommand(app))
+    .addCommand(backupPruneCommand(app));
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Runtime } from '../runtime.js';
+import type { App } from '../app.js';
 import { restoreFalkordbCommand } from './restore-falkordb.js';
 import { restoreUserdataCommand } from './restore-userdata.js';
 
@@ -8,9 +8,9 @@ import { restoreUserdataCommand } from './restore-userdata.js';
  * destructive: they ask on a TTY, need --yes otherwise (exit 2, nothing touched), honour --dry-run,
  * and check the archive completely before touching anything.
  */
-export function restoreCommand(runtime: Runtime): Command {
+export function restoreCommand(app: App): Command {
   return new Command('restore')
     .description('restore FalkorDB or userData from a backup, with checks first, a verified safety copy and automatic rollback')
-    .addCommand(restoreFalkordbCommand(runtime))
-    .addCommand(restoreUserdataCommand(runtime));
+    .addCommand(restoreFalkordbCommand(app))
+    .addCommand(restoreUserdataCommand(app));
 }

@@ -52,7 +52,7 @@ export class LockHeldError extends OpsError {
   }
 }
 
-/** The run was interrupted by SIGINT/SIGTERM (exit 130); cleanup has run. */
+/** The run was interrupted by SIGINT/SIGTERM/SIGHUP (exit 130); cleanup has run. */
 export class InterruptedError extends OpsError {
   constructor(message = 'Interrupted; cleanup has run.', options: Omit<OpsErrorOptions, 'exitCode'> = {}) {
     super(message, { ...options, exitCode: ExitCode.Interrupted });

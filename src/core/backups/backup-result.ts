@@ -1,3 +1,4 @@
+import type { BackupMode } from '../config/schema.js';
 import type { BackupKind } from './naming.js';
 import type { BackupLog, StoredBackup } from './store-backup.js';
 
@@ -8,7 +9,7 @@ export interface BackupResult {
   sha256: string;
   /** Bytes of the archive on disk. */
   bytes: number;
-  mode?: 'save' | 'stop' | 'live';
+  mode?: BackupMode;
   durationMs: number;
   /** Every file retention deleted after this backup (archives and their sidecars). */
   pruned: string[];

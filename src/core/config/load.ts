@@ -2,7 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { isTruthy } from './env-bool.js';
 import { originLabel, resolvePassword, resolveVariables, type Resolved, type ResolveInput } from './resolve.js';
-import { rawConfigSchema } from './schema.js';
+import { rawConfigSchema, type BackupMode } from './schema.js';
 import type { VarName } from './variables.js';
 
 export interface LoadConfigInput extends ResolveInput {
@@ -23,7 +23,7 @@ export interface OpsConfig {
   logLevel: string;
   backupDir: string;
   preRestoreBackupDir: string;
-  backupMode: 'save' | 'stop' | 'live';
+  backupMode: BackupMode;
   retentionDays?: number;
   backupMaxAgeDays: number;
   backupImage?: string;

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { restoreConsent, TYPED_WORD } from '../../../src/commands/restore-shared.js';
+import { createApp } from '../../../src/app.js';
+import { restoreConsent, TYPED_WORD } from '../../../src/consent.js';
 import { createContext } from '../../../src/context.js';
 import type { RestorePlan } from '../../../src/core/restore/restore-result.js';
 import type { Runtime } from '../../../src/runtime.js';
@@ -74,7 +75,7 @@ describe('restore commands', () => {
 });
 
 describe('restore consent', () => {
-  const ctx = (rt: Runtime) => createContext({ logLevel: 'silent' }, rt, 'restore');
+  const ctx = (rt: Runtime) => createContext({ logLevel: 'silent' }, createApp(rt, []), 'restore');
 
   it('on a TTY shows the plan and asks y/N, or the typed word when the archive has no checksum file', async () => {
     const rt = testRuntime({ answers: ['y', 'yes'] });
