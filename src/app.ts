@@ -5,8 +5,8 @@ import type { CommandContext } from './context.js';
 import { AuditSession, type AuditSessionDeps } from './core/audit/session.js';
 import { commandPath, type NamedCommand } from './core/audit/policy.js';
 import type { BackupDeps, BackupResult } from './core/backups/backup-result.js';
-import { falkorTargetFrom } from './core/backups/falkordb-source.js';
-import type { RetentionPolicy } from './core/backups/prune.js';
+import { falkorTargetFrom } from './core/stack/falkor-target.js';
+import type { RetentionPolicy } from './core/backup-store/prune.js';
 import type { OpsConfig } from './core/config/load.js';
 import type { DockerApi } from './core/docker/docker.js';
 import type { FalkorClient, FalkorConnectOptions } from './core/falkordb/falkordb.js';
@@ -115,7 +115,7 @@ export async function imagesDeps(
     import('./core/exec/exec.js'),
     import('./core/rollback/compose-runner.js'),
     import('./core/rollback/env-store.js'),
-    import('./core/rollback/image-history.js'),
+    import('./core/stack/image-history.js'),
   ]);
   const docker = await ctx.app.docker();
   await pingEngine(docker, { signal: ctx.signal });

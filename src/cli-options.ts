@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BACKUP_MODES, LOG_LEVELS } from './core/config/schema.js';
-import { tagProblem } from './core/rollback/image-tags.js';
+import { tagProblem } from './core/stack/image-tags.js';
 import { option } from './option-spec.js';
 
 // Every option of every command, declared once (see option-spec.ts). A command lists the ones it
@@ -146,4 +146,14 @@ export const AUDIT_SHOW = {
 
 export const AUDIT_VERIFY = {
   file: option('--file <path>', 'verify this trail instead of AUTOCODEX_OPS_AUDIT_LOG', text.optional()),
+};
+
+export const SUPPORT_BUNDLE = {
+  output: option('--output <file>', 'where to write the bundle (a folder: the default name inside it)', text.optional()),
+  project: option('--project <dir...>', 'a project whose task logs to take (repeatable; default: the projects in <userData>/store/projects.json)', z.array(text).default([])),
+  tail: option('--tail <n>', 'container log lines per service', z.coerce.number().int().positive().max(1_000_000).default(500)),
+  since: option('--since <duration>', 'only task logs modified since then (7d, 12h, 2024-05-01)', text.optional()),
+  maxSize: option('--max-size <size>', 'most content the bundle holds, uncompressed; the largest logs are cut first', text.default('100MB')),
+  userdataDir: { ...USERDATA_DIR, help: "the Desktop app's userData folder" },
+  dryRun: option('--dry-run', 'list what would be collected, with sizes; write nothing', z.boolean().default(false)),
 };

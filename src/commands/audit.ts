@@ -15,8 +15,8 @@ const verifySchema = schemaOf(AUDIT_VERIFY);
 
 const TRAIL_HELP = `
 The trail is AUTOCODEX_OPS_AUDIT_LOG (default <root>/logs/autocodex-ops-audit.jsonl): one JSON
-record per run of backup, restore, rollback, lock-deps (and healthcheck in production), each
-holding the SHA-256 of the one before; <file>.head names the newest record.`;
+record per run of backup, restore, rollback, lock-deps, support-bundle (and healthcheck in
+production), each holding the SHA-256 of the one before; <file>.head names the newest record.`;
 
 /** auditCommand reads the audit trail (`show`) and checks its hash chain (`verify`, exit 1 naming the first broken record). */
 export function auditCommand(app: App): Command {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { falkorBackup, retentionPolicy, type App } from '../app.js';
 import { BACKUP_FALKORDB } from '../cli-options.js';
 import { createContext } from '../context.js';
-import { observePairQuietly } from '../core/rollback/observe-pair.js';
+import { observePairQuietly } from '../core/stack/observe-pair.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderBackup } from '../output/backup.js';
 

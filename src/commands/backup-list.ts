@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { App } from '../app.js';
 import { BACKUP_LIST } from '../cli-options.js';
 import { createContext } from '../context.js';
-import { LIST_KINDS, listAllBackups } from '../core/backups/list.js';
+import { LIST_KINDS, listAllBackups } from '../core/backup-store/list.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderBackupList } from '../output/backup.js';
 

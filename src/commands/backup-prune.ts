@@ -3,7 +3,7 @@ import { retentionPolicy, type App } from '../app.js';
 import { BACKUP_PRUNE } from '../cli-options.js';
 import { consentFor } from '../consent.js';
 import { createContext } from '../context.js';
-import { describeDecision, type PruneDecision } from '../core/backups/prune.js';
+import { describeDecision, type PruneDecision } from '../core/backup-store/prune.js';
 import { runPrune, type PruneTarget } from '../core/backups/run-prune.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { ReportedFailure } from '../core/errors.js';

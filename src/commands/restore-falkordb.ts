@@ -4,7 +4,7 @@ import { restoreDeps, type App } from '../app.js';
 import { RESTORE_FALKORDB } from '../cli-options.js';
 import { restoreConsent } from '../consent.js';
 import { createContext } from '../context.js';
-import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
+import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 import { runFalkorRestore } from '../core/restore/run-falkordb-restore.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderResult } from '../output/restore.js';

@@ -3,7 +3,7 @@ import { imagesDeps, type App } from '../app.js';
 import { BACKUP_FALKORDB, ROLLBACK_IMAGES } from '../cli-options.js';
 import { consentFor } from '../consent.js';
 import { createContext } from '../context.js';
-import { fileImageHistory, imageHistoryPath } from '../core/rollback/image-history.js';
+import { fileImageHistory, imageHistoryPath } from '../core/stack/image-history.js';
 import { listImageHistory, runImagesRollback } from '../core/rollback/run-images-rollback.js';
 import { addOptions, defaultOf, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderHistory, renderImagesPlan, renderImagesResult } from '../output/rollback.js';

@@ -3,7 +3,7 @@ import { lockFor, type App } from '../app.js';
 import { ROLLBACK_SOURCE } from '../cli-options.js';
 import { consentFor } from '../consent.js';
 import { createContext } from '../context.js';
-import { detectRunningApp } from '../core/backups/app-running.js';
+import { detectRunningApp } from '../core/stack/app-running.js';
 import { runSourceRollback } from '../core/rollback/run-source-rollback.js';
 import { nodeSourceFs } from '../core/rollback/source-fs.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { BackupResult } from '../core/backups/backup-result.js';
-import type { BackupListing } from '../core/backups/list.js';
-import { describeDecision } from '../core/backups/prune.js';
+import type { BackupListing } from '../core/backup-store/list.js';
+import { describeDecision } from '../core/backup-store/prune.js';
 import type { PruneReport } from '../core/backups/run-prune.js';
 import { formatBytes } from '../core/format-bytes.js';
 

@@ -1,4 +1,4 @@
-import { describePair } from '../core/rollback/image-tags.js';
+import { describePair } from '../core/stack/image-tags.js';
 import type { ImagesPlan } from '../core/rollback/images-plan.js';
 import type { HistoryRow, ImagesRollbackResult } from '../core/rollback/run-images-rollback.js';
 import type { SourceRollbackResult } from '../core/rollback/run-source-rollback.js';

@@ -10,7 +10,6 @@ import { canonicalJson, type AuditEntry } from './record.js';
 import { appendAuditRecord, type AppendOptions } from './append.js';
 import { auditPolicyFor, type AuditPolicy } from './policy.js';
 import type { Redactor } from '../redact/redact.js';
-import type { Runtime } from '../../runtime.js';
 
 /**
  * AuditRecorder is what a command sees as `ctx.audit`. It never throws and never writes: the
@@ -50,7 +49,7 @@ export interface AuditSessionDeps {
 // A record stays small so the appender's tail read always finds the last one whole.
 const MAX_DETAILS_BYTES = 64 * 1024;
 
-function defaultIdentity(runtime: Runtime): { user: string; host: string; pid: number } {
+function defaultIdentity(runtime: AuditRuntime): { user: string; host: string; pid: number } {
   let user: string;
   try {
     user = userInfo().username;
@@ -59,6 +58,16 @@ function defaultIdentity(runtime: Runtime): { user: string; host: string; pid: n
     user = runtime.env.USER ?? runtime.env.USERNAME ?? 'unknown';
   }
   return { user, host: hostname(), pid: runtime.pid ?? 0 };
+}
+
+/** What a session takes from the run's Runtime: where to look for the config, whose run it is, the abort signal. */
+export interface AuditRuntime {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  home: string;
+  platform: NodeJS.Platform;
+  pid?: number;
+  signal: AbortSignal;
 }
 
 const targetOf = (c: OpsConfig): AuditTarget => ({ root: c.root, path: c.audit.path, maxBytes: c.audit.maxBytes, backups: c.audit.backups, production: c.production });
@@ -78,7 +87,7 @@ export class AuditSession {
   private details: Record<string, unknown> = {};
 
   constructor(
-    private readonly runtime: Runtime,
+    private readonly runtime: AuditRuntime,
     private readonly argv: readonly string[],
     private readonly deps: AuditSessionDeps,
   ) {

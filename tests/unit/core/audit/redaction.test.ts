@@ -5,7 +5,7 @@ import { attachAudit } from '../../../../src/app.js';
 import { AuditSession } from '../../../../src/core/audit/session.js';
 import { createRedactor, redactArgv } from '../../../../src/core/redact/redact.js';
 import type { Runtime } from '../../../../src/runtime.js';
-import { trailDir } from './helpers.js';
+import { trailDir } from '../../../helpers/audit.js';
 
 // The app's 15 rules (original-scripts.md §9): a secret for each, and what must survive.
 const PATTERNS: [string, string, string][] = [

@@ -4,7 +4,7 @@ import { appendAuditRecord } from '../../../../src/core/audit/append.js';
 import { filterEntries, parseSince, readTrail, type TrailEntry } from '../../../../src/core/audit/show.js';
 import { renderTable, summariseDetails } from '../../../../src/output/audit.js';
 import { UsageError } from '../../../../src/core/errors.js';
-import { entry, trailDir } from './helpers.js';
+import { entry, trailDir } from '../../../helpers/audit.js';
 
 let dir: string;
 let path: string;
