@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { isTruthy } from '../config/env-bool.js';
-import { loadConfig, type OpsConfig } from '../config/load.js';
+import { defaultOf, loadConfig, type OpsConfig } from '../config/load.js';
 import { readConfigFiles } from '../config/read-files.js';
 import { discoverRoot } from '../config/root.js';
 import { ExitCode } from '../exit-codes.js';
@@ -183,7 +183,7 @@ export class AuditSession {
     } catch {
       // Invalid configuration: the run already fails with exit 2; its record still goes to the default place.
       const path = resolve(root, runtime.env.AUTOCODEX_OPS_AUDIT_LOG ?? 'logs/autocodex-ops-audit.jsonl');
-      return { root, path, maxBytes: 5 * 1024 * 1024, backups: 5, production: isTruthy(runtime.env.AUTO_CODEX_PRODUCTION) };
+      return { root, path, maxBytes: Number(defaultOf('AUTO_CODEX_AUDIT_LOG_MAX_BYTES')), backups: Number(defaultOf('AUTO_CODEX_AUDIT_LOG_BACKUPS')), production: isTruthy(runtime.env.AUTO_CODEX_PRODUCTION) };
     }
   }
 
