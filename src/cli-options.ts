@@ -157,3 +157,30 @@ export const SUPPORT_BUNDLE = {
   userdataDir: { ...USERDATA_DIR, help: "the Desktop app's userData folder" },
   dryRun: option('--dry-run', 'list what would be collected, with sizes; write nothing', z.boolean().default(false)),
 };
+
+const SCHEDULE_TARGET = option(
+  '--target <where>',
+  'auto: systemd timers when systemd runs (as root), else /etc/cron.d/autocodex-ops as root, else your crontab',
+  z.enum(['auto', 'systemd', 'cron.d', 'crontab']).default('auto'),
+);
+
+export const SCHEDULE_INSTALL = {
+  falkordb: option('--falkordb <when>', 'FalkorDB backup: a cron expression or daily|weekly|monthly (default daily at 02:30)', z.string().optional()),
+  userdata: option('--userdata <when>', 'userData backup (default: not scheduled; daily is 02:45)', z.string().optional()),
+  projects: option('--projects <when>', 'project backups, where this build has `backup project` (daily is 03:00)', z.string().optional()),
+  drill: option('--drill <when>', 'restore drill, where this build has `drill falkordb` (default monthly, 04:00 on the 1st)', z.string().optional()),
+  retentionDays: option('--retention-days <n>', 'passed to the backup jobs', count.optional()),
+  keepMin: option('--keep-min <n>', 'passed to the backup jobs', count.positive().optional()),
+  replaceOld: option(
+    '--replace-old',
+    'replace the crontab/cron.d lines that run backup-falkordb.sh or backup-userdata.sh, keeping their time and variables (a copy of each file is saved first)',
+    z.boolean().default(false),
+  ),
+  dryRun: option('--dry-run', 'print the jobs and the old lines found; change nothing', z.boolean().default(false)),
+  target: SCHEDULE_TARGET,
+};
+
+export const SCHEDULE_REMOVE = {
+  restoreOld: option('--restore-old', "put back the old scripts' lines replaced by `install --replace-old`", z.boolean().default(false)),
+  target: SCHEDULE_TARGET,
+};

@@ -60,6 +60,7 @@ export function createContext(globals: GlobalOptions, app: App, cmd: string): Co
       // Every secret value is scrubbed from all later output of this run, wherever it turns up.
       for (const name of VAR_NAMES) if (VARIABLES[name].secret === true) redactor.addSecret(config.values[name].value);
       redactor.addSecret(config.falkordb.password);
+      for (const url of config.notify.urls) redactor.addSecret(url);
       for (const w of warnings) log.warn(w);
       // The audit record of this run goes where this config says, with its production profile.
       app.audit.useConfig(config);

@@ -8,6 +8,7 @@ import { healthcheckCommand } from './commands/healthcheck.js';
 import { lockDepsCommand } from './commands/lock-deps.js';
 import { restoreCommand } from './commands/restore.js';
 import { rollbackCommand } from './commands/rollback.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { supportBundleCommand } from './commands/support-bundle.js';
 import { exitStatusHelp } from './core/exit-codes.js';
 import { addOptions } from './option-spec.js';
@@ -32,6 +33,7 @@ export function createProgram(app: App): Command {
   program.addCommand(auditCommand(app));
   program.addCommand(configCommand(app));
   program.addCommand(supportBundleCommand(app));
+  program.addCommand(scheduleCommand(app));
 
   // Every command exits through run-cli, never through commander's process.exit, writes usage
   // errors through the same printer as every other error, and shows the exit-status table in its help.

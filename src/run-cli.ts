@@ -2,6 +2,7 @@ import { attachAudit, createApp } from './app.js';
 import { OpsError, ReportedFailure } from './core/errors.js';
 import { ExitCode } from './core/exit-codes.js';
 import { exitCodeFor, formatError } from './error-report.js';
+import { finishRun } from './finish-run.js';
 import { createProgram } from './program.js';
 import type { Runtime } from './runtime.js';
 
@@ -35,5 +36,6 @@ export async function runCli(argv: readonly string[], runtime: Runtime): Promise
     code = ExitCode.Failed;
     runtime.stderr.write(formatError(failure, json, redact));
   }
-  return app.audit.finish(code, failure);
+  // Notification and metrics (issue 25), then the audit record: only here is the exit code known.
+  return finishRun(app, code, failure, json);
 }

@@ -16,6 +16,8 @@ export function backupFalkordbCommand(app: App): Command {
     const ctx = createContext(command.optsWithGlobals(), app, 'backup');
     const config = await ctx.config(flagOverrides(BACKUP_FALKORDB, options));
     const result = await falkorBackup(ctx, config, { policy: retentionPolicy(options, config), waitSeconds: options.wait, saveTimeoutSeconds: options.saveTimeout });
+    // The audit record, the notification and the metrics file all read these.
+    ctx.audit.touch({ kind: result.kind, archive: result.archive, sha256: result.sha256, bytes: result.bytes, ...(result.mode ? { mode: result.mode } : {}) });
     if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(result, () => renderBackup(result));
     // Issue 6: every run that sees the stack records the image pair it runs, for `rollback images`.
     await observePairQuietly(() => app.docker(), config, 'backup', ctx.log, ctx.signal);

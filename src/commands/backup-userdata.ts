@@ -19,6 +19,8 @@ export function backupUserdataCommand(app: App): Command {
       { userdataDir: config.userdataDir, outputDir: config.backupDir, policy: retentionPolicy(options, config), force: options.force, waitSeconds: options.wait },
       useCaseDeps(ctx, config, 'backup'),
     );
+    // The audit record, the notification and the metrics file all read these.
+    ctx.audit.touch({ kind: result.kind, archive: result.archive, sha256: result.sha256, bytes: result.bytes, ...(result.mode ? { mode: result.mode } : {}) });
     if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(result, () => renderBackup(result));
   });
 }

@@ -33,7 +33,7 @@ export function healthcheckCommand(app: App): Command {
       signal: ctx.signal,
       connectors: createLiveConnectors(config, ctx.signal, { env: runtime.env, home: runtime.home, platform: runtime.platform, cwd: runtime.cwd }, options.timeout),
     });
-    ctx.audit.touch({ status: report.status, failedChecks: report.checks.filter((c) => c.status === 'fail').map((c) => c.id) });
+    ctx.audit.touch({ status: report.status, failedChecks: report.checks.filter((c) => c.status === 'fail').map((c) => c.id), profile: report.profile, summary: report.summary });
     if (ctx.signal.aborted) throw new InterruptedError('Healthcheck interrupted.');
     ctx.printer.result(report, () => renderReport(report, { root: config.root, color: ctx.printer.color }));
     if (report.status === 'fail') throw new ReportedFailure(`healthcheck found ${report.summary.fail} failing check(s)`);

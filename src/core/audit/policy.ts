@@ -15,6 +15,8 @@ const RULES: ReadonlyArray<readonly [string, AuditPolicy]> = [
   ['healthcheck', 'production'],
   // A bundle carries logs and configuration off the machine: who took one, when, and where it went.
   ['support-bundle', 'always'],
+  ['schedule install', 'always'],
+  ['schedule remove', 'always'],
 ];
 
 /** auditPolicyFor maps a command path such as `backup falkordb` to its policy; unknown commands are `never`. */

@@ -88,6 +88,11 @@ const VARIABLE_TABLE = {
   AUTOCODEX_OPS_S3_TIMEOUT_SECS: { sources: STD, description: 'how long one S3 request may go unanswered', default: '30' },
   AUTOCODEX_OPS_OFFSITE: { sources: STD, description: 'always: push every new backup offsite (same as --offsite)' },
   AUTOCODEX_OPS_OFFSITE_REQUIRE_ENCRYPTION: { sources: STD, description: 'refuse to push archives that are not age-encrypted', default: 'false' },
+  AUTOCODEX_OPS_NOTIFY_URL: { sources: STD, secret: true, description: 'webhook URL(s), space- or comma-separated, POSTed a JSON message after backup, drill, prune, push and production healthcheck runs' },
+  AUTOCODEX_OPS_NOTIFY_ON: { sources: STD, description: 'failure|always: which runs send a notification', default: 'failure' },
+  AUTOCODEX_OPS_METRICS_FILE: { sources: STD, description: "Prometheus text file rewritten after each run (node_exporter's textfile collector)" },
+  AUTOCODEX_OPS_CRON_D_FILE: { sources: ENV_ONLY, description: 'the file `schedule install --target cron.d` writes', default: '/etc/cron.d/autocodex-ops' },
+  AUTOCODEX_OPS_SYSTEMD_DIR: { sources: ENV_ONLY, description: 'where `schedule install --target systemd` writes its units', default: '/etc/systemd/system' },
 } as const satisfies Record<string, VariableSpec>;
 
 export type VarName = keyof typeof VARIABLE_TABLE;
