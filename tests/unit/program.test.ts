@@ -49,7 +49,7 @@ describe('program', () => {
   });
 
   it('every command and subcommand shows the exit-status table in its help', async () => {
-    const paths = [[], ['healthcheck'], ['backup'], ['backup', 'falkordb'], ['backup', 'prune'], ['restore', 'userdata'], ['rollback', 'images'], ['lock-deps'], ['audit', 'show'], ['config']];
+    const paths = [[], ['healthcheck'], ['backup'], ['backup', 'falkordb'], ['backup', 'prune'], ['restore', 'userdata'], ['rollback', 'images'], ['lock-deps'], ['audit', 'show'], ['config'], ['support-bundle'], ['schedule', 'install']];
     for (const path of paths) {
       const run = await runProgram([...path, '--help']);
       expect(run.stdout.match(/Exit status:/g), path.join(' ')).toHaveLength(1);
