@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { App } from '../app.js';
 import { AUDIT_SHOW, AUDIT_VERIFY } from '../cli-options.js';
 import { createContext } from '../context.js';
-import { exists } from '../core/audit/files.js';
+import { exists } from '../core/fs/exists.js';
 import { filterEntries, parseSince, readTrail } from '../core/audit/show.js';
 import { verifyAuditTrail } from '../core/audit/verify.js';
 import { ReportedFailure, UsageError } from '../core/errors.js';

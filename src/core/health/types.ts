@@ -1,5 +1,6 @@
 import type { OpsConfig } from '../config/load.js';
 import type { Exec } from '../exec/exec.js';
+import type { PortBinding as DockerPortBinding } from '../docker/docker.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 export type CheckGroup = 'toolchain' | 'codex' | 'security' | 'graphiti' | 'docker' | 'falkordb' | 'backups' | 'repository';
@@ -11,12 +12,8 @@ export interface CheckResult {
   hint?: string;
 }
 
-/** A published port of a container, as Docker reports it. */
-export interface PortBinding {
-  hostIp: string;
-  hostPort: number;
-  containerPort: number;
-}
+/** A port a container publishes on the host (docker's PortBinding with the host port known). */
+export type PortBinding = Omit<DockerPortBinding, 'protocol' | 'hostPort'> & { hostPort: number };
 
 /** The facts about a service container that checks use. */
 export interface ServiceInfo {

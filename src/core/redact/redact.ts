@@ -63,10 +63,16 @@ export function createRedactor(): Redactor {
   };
 }
 
+/** redactValues replaces every occurrence of each non-empty value in `secrets` with `***` (exact text, no patterns). */
+export function redactValues(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
 /** redactText replaces every secret the patterns or the `known` values find in a string with `***`. */
 export function redactText(text: string, known: ReadonlySet<string> = NONE): string {
-  let out = text;
-  for (const secret of known) out = out.split(secret).join(REDACTED);
+  let out = redactValues(text, known);
   for (const re of TOKEN_PATTERNS) out = out.replace(re, REDACTED);
   for (const re of PREFIX_PATTERNS) {
     // A third capture group (the URL's `@`) is kept; with two groups that argument is the match offset.
