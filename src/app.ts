@@ -86,6 +86,8 @@ export function restoreDeps(ctx: CommandContext, config: OpsConfig, confirm: (pl
 /** The options of one FalkorDB backup that are not configuration. */
 export interface FalkorBackupRun {
   policy: RetentionPolicy;
+  /** age recipients or passphrase (issue 21); undefined: not encrypted. */
+  encryption?: BackupDeps['encryption'];
   waitSeconds: number;
   saveTimeoutSeconds: number;
 }
@@ -94,8 +96,8 @@ export interface FalkorBackupRun {
 export async function falkorBackup(ctx: CommandContext, config: OpsConfig, run: FalkorBackupRun): Promise<BackupResult> {
   const { runFalkorBackup } = await import('./core/backups/falkordb-backup.js');
   return runFalkorBackup(
-    { mode: config.backupMode, outputDir: config.backupDir, ...run, ...falkorTargetFrom(config) },
-    { ...useCaseDeps(ctx, config, 'backup'), docker: () => ctx.app.docker(), connect: (o) => ctx.app.connectFalkor(o) },
+    { mode: config.backupMode, outputDir: config.backupDir, policy: run.policy, waitSeconds: run.waitSeconds, saveTimeoutSeconds: run.saveTimeoutSeconds, ...falkorTargetFrom(config) },
+    { ...useCaseDeps(ctx, config, 'backup'), encryption: run.encryption, docker: () => ctx.app.docker(), connect: (o) => ctx.app.connectFalkor(o) },
   );
 }
 

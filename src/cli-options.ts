@@ -48,19 +48,40 @@ export const RETENTION = {
   wait: option('--wait <seconds>', 'wait up to this long for another run holding the lock; 0 fails at once with exit 11', count.default(0)),
 };
 
+/** The encryption flags of the backup commands (issue 21); keys come from files and the environment, a passphrase only from the terminal. */
+export const ENCRYPTION = {
+  recipient: option('--recipient <age1…>', 'encrypt with age to this public key (repeatable)', z.array(text).optional(), {
+    env: 'AUTOCODEX_OPS_AGE_RECIPIENTS',
+    parse: (value, previous) => [...((previous as string[] | undefined) ?? []), value],
+  }),
+  recipientsFile: option('--recipients-file <file>', 'encrypt with age to the public keys in this file, one per line, # comments', text.optional(), { env: 'AUTOCODEX_OPS_AGE_RECIPIENTS_FILE' }),
+  passphrase: option('--passphrase', 'encrypt with an age passphrase asked on the terminal (TTY only; not with recipients)', z.boolean().default(false)),
+};
+
+export const OFFSITE = option(
+  '--offsite',
+  'after the local backup is verified, push it to the offsite store (env AUTOCODEX_OPS_OFFSITE=always); a failed push keeps the local backup and exits 1',
+  z.boolean().default(false),
+);
+
 export const BACKUP_FALKORDB = {
   ...RETENTION,
+  ...ENCRYPTION,
+  offsite: OFFSITE,
   mode: MODE,
   saveTimeout: option('--save-timeout <seconds>', 'limit for the background save and for an AOF rewrite to finish', seconds(86_400).default(300)),
 };
 
 export const BACKUP_USERDATA = {
   ...RETENTION,
+  ...ENCRYPTION,
+  offsite: OFFSITE,
   userdataDir: USERDATA_DIR,
   force: option('--force', 'back up even while the app is running (its files may be half-written)', z.boolean().default(false)),
 };
 
 export const BACKUP_LIST = {
+  remote: option('--remote', 'list the offsite copies (AUTOCODEX_OPS_S3_URL) instead: name, size, time, sha256, object-lock retention', z.boolean().default(false)),
   kind: option('--kind <kind>', 'only this kind', z.enum(['falkordb', 'userdata', 'pre-restore']).optional()),
   check: option('--check', 're-hash every archive and compare it with its .sha256 sidecar (slower)', z.boolean().default(false)),
   outputDir: OUTPUT_DIR,
@@ -77,6 +98,7 @@ export const BACKUP_PRUNE = {
   kind: option('--kind <kind>', 'which backups (all = falkordb and userdata; pre-restore safety copies only when asked)', z.enum(['falkordb', 'userdata', 'pre-restore', 'all']).default('all')),
   ...CONSENT,
   yes: option('-y, --yes', 'remove without asking (required when stdin is not a terminal)', z.boolean().default(false)),
+  remote: option('--remote', 'prune the offsite copies (AUTOCODEX_OPS_S3_URL) by the same policy, each kind separately; object-locked ones are reported and kept', z.boolean().default(false)),
 };
 
 export const CONFIG = {

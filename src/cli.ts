@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     stderr,
     stdinIsTTY: Boolean(process.stdin.isTTY),
     prompt: (question, signal) => promptOnTerminal(process.stdin, stderr, question, signal),
+    readSecret: async (prompt, signal) => (await import('./output/secret-prompt.js')).readSecretOnTerminal(prompt, signal),
     signal: controller.signal,
   });
   // The verdict is out: a socket still draining (a hung server's connect) must not keep the

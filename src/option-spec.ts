@@ -17,6 +17,8 @@ export interface OptionSpec<S extends z.ZodType = z.ZodType> {
   /** The configuration variable this flag overrides; its default is the one in config/variables.ts. */
   env?: VarName;
   mandatory?: boolean;
+  /** commander's argument parser, e.g. to collect a repeated flag into a list. */
+  parse?: (value: string, previous: unknown) => unknown;
 }
 
 /** A command's options, keyed by commander's attribute name (`--save-timeout` → `saveTimeout`). */
@@ -26,7 +28,7 @@ export type OptionSpecs = Record<string, OptionSpec>;
 export type OptionsOf<T extends OptionSpecs> = z.infer<ReturnType<typeof schemaOf<T>>>;
 
 /** option declares one option; see OptionSpec. */
-export function option<S extends z.ZodType>(flags: string, help: string, schema: S, extra: { env?: VarName; mandatory?: boolean } = {}): OptionSpec<S> {
+export function option<S extends z.ZodType>(flags: string, help: string, schema: S, extra: Pick<OptionSpec, 'env' | 'mandatory' | 'parse'> = {}): OptionSpec<S> {
   return { flags, help, schema, ...extra };
 }
 
@@ -67,6 +69,7 @@ export function addOptions(cmd: Command, specs: OptionSpecs): Command {
     const choices = choicesOf(spec.schema);
     if (choices) opt.choices(choices);
     if (spec.mandatory) opt.makeOptionMandatory();
+    if (spec.parse) opt.argParser(spec.parse);
     cmd.addOption(opt);
   }
   return cmd;

@@ -18,4 +18,6 @@ export interface Runtime {
   pid?: number;
   /** Aborted on SIGINT/SIGTERM/SIGHUP; every long operation honours it. */
   signal: AbortSignal;
+  /** Reads a secret (an age passphrase) from the terminal without echo; absent where there is none. */
+  readSecret?: (prompt: string, signal?: AbortSignal) => Promise<string>;
 }

@@ -4,7 +4,8 @@ import { BACKUP_FALKORDB } from '../cli-options.js';
 import { createContext } from '../context.js';
 import { observePairQuietly } from '../core/stack/observe-pair.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
-import { renderBackup } from '../output/backup.js';
+import { backupEncryption } from './age-options.js';
+import { finishBackup, offsiteWanted } from './offsite-shared.js';
 
 const schema = schemaOf(BACKUP_FALKORDB);
 
@@ -15,10 +16,11 @@ export function backupFalkordbCommand(app: App): Command {
     const options = schema.parse(raw);
     const ctx = createContext(command.optsWithGlobals(), app, 'backup');
     const config = await ctx.config(flagOverrides(BACKUP_FALKORDB, options));
-    const result = await falkorBackup(ctx, config, { policy: retentionPolicy(options, config), waitSeconds: options.wait, saveTimeoutSeconds: options.saveTimeout });
-    // The audit record, the notification and the metrics file all read these.
-    ctx.audit.touch({ kind: result.kind, archive: result.archive, sha256: result.sha256, bytes: result.bytes, ...(result.mode ? { mode: result.mode } : {}) });
-    if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(result, () => renderBackup(result));
+    // Decided before the backup: --offsite without a store is exit 2 with nothing written.
+    const offsite = await offsiteWanted(ctx, config, options.offsite);
+    const encryption = await backupEncryption(ctx, config, options);
+    const result = await falkorBackup(ctx, config, { policy: retentionPolicy(options, config), waitSeconds: options.wait, saveTimeoutSeconds: options.saveTimeout, encryption });
+    await finishBackup(ctx, offsite, result);
     // Issue 6: every run that sees the stack records the image pair it runs, for `rollback images`.
     await observePairQuietly(() => app.docker(), config, 'backup', ctx.log, ctx.signal);
   });

@@ -5,6 +5,7 @@ import { createContext } from '../context.js';
 import { LIST_KINDS, listAllBackups } from '../core/backup-store/list.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderBackupList } from '../output/backup.js';
+import { printRemoteList, withRemoteColumn } from './offsite-list.js';
 
 const schema = schemaOf(BACKUP_LIST);
 
@@ -15,13 +16,18 @@ export function backupListCommand(app: App): Command {
     const options = schema.parse(raw);
     const ctx = createContext(command.optsWithGlobals(), app, 'backup');
     const config = await ctx.config(flagOverrides(BACKUP_LIST, options));
-    const backups = await listAllBackups({
+    if (options.remote) {
+      await printRemoteList(ctx, config, options.kind);
+      return;
+    }
+    const listed = await listAllBackups({
       dirs: [config.backupDir, config.preRestoreBackupDir],
       kinds: options.kind ? LIST_KINDS[options.kind] : undefined,
       check: options.check,
       now: new Date(),
       signal: ctx.signal,
     });
+    const backups = await withRemoteColumn(ctx, config, listed);
     ctx.printer.result({ backups }, () => renderBackupList(backups, { dir: config.backupDir, checked: options.check }));
   });
 }

@@ -10,6 +10,7 @@ import { ReportedFailure } from '../core/errors.js';
 import { opsLockDir } from '../core/run/lock-dir.js';
 import { addOptions, flagOverrides, schemaOf, type OptionsOf } from '../option-spec.js';
 import { renderPrune } from '../output/backup.js';
+import { pruneRemoteCommand } from './offsite-prune.js';
 
 const schema = schemaOf(BACKUP_PRUNE);
 
@@ -31,6 +32,10 @@ export function backupPruneCommand(app: App): Command {
     const ctx = createContext(command.optsWithGlobals(), app, 'backup');
     const ask = consentFor('remove backups', options, app.runtime, (text) => ctx.log.info(text));
     const config = await ctx.config(flagOverrides(BACKUP_PRUNE, options));
+    if (options.remote) {
+      await pruneRemoteCommand(ctx, config, retentionPolicy(options, config), { dryRun: options.dryRun, yes: options.yes, wait: options.wait }, (question) => ask(question));
+      return;
+    }
     const confirm = (doomed: readonly PruneDecision[]) => ask(`${doomed.map(describeDecision).join('\n')}\nRemove these ${doomed.length} backup(s) and their sidecars.`);
     const report = await runPrune(
       { targets: targets(options.kind, config), policy: retentionPolicy(options, config), dryRun: options.dryRun, waitSeconds: options.wait },

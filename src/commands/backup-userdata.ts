@@ -4,7 +4,8 @@ import { BACKUP_USERDATA } from '../cli-options.js';
 import { createContext } from '../context.js';
 import { runUserdataBackup } from '../core/backups/userdata-backup.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
-import { renderBackup } from '../output/backup.js';
+import { backupEncryption } from './age-options.js';
+import { finishBackup, offsiteWanted } from './offsite-shared.js';
 
 const schema = schemaOf(BACKUP_USERDATA);
 
@@ -15,12 +16,13 @@ export function backupUserdataCommand(app: App): Command {
     const options = schema.parse(raw);
     const ctx = createContext(command.optsWithGlobals(), app, 'backup');
     const config = await ctx.config(flagOverrides(BACKUP_USERDATA, options));
+    // Decided before the backup: --offsite without a store is exit 2 with nothing written.
+    const offsite = await offsiteWanted(ctx, config, options.offsite);
+    const encryption = await backupEncryption(ctx, config, options);
     const result = await runUserdataBackup(
       { userdataDir: config.userdataDir, outputDir: config.backupDir, policy: retentionPolicy(options, config), force: options.force, waitSeconds: options.wait },
-      useCaseDeps(ctx, config, 'backup'),
+      { ...useCaseDeps(ctx, config, 'backup'), encryption },
     );
-    // The audit record, the notification and the metrics file all read these.
-    ctx.audit.touch({ kind: result.kind, archive: result.archive, sha256: result.sha256, bytes: result.bytes, ...(result.mode ? { mode: result.mode } : {}) });
-    if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(result, () => renderBackup(result));
+    await finishBackup(ctx, offsite, result);
   });
 }

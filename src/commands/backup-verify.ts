@@ -8,6 +8,7 @@ import { ReportedFailure, UsageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderVerifyBackup } from '../output/backup.js';
+import { archiveKey } from './age-options.js';
 
 const schema = schemaOf(BACKUP_VERIFY);
 
@@ -15,18 +16,18 @@ const schema = schemaOf(BACKUP_VERIFY);
 export function backupVerifyCommand(app: App): Command {
   const cmd = new Command('verify')
     .description('verify an archive: full read of every entry, sha256 against sidecar and manifest, FalkorDB content sanity')
-    .argument('[archive]', 'the .tar.gz to verify');
+    .argument('[archive]', 'the .tar.gz or .tar.gz.age to verify (AUTOCODEX_OPS_AGE_IDENTITY decrypts an encrypted one; without it, only its header and checksums are checked)');
   return addOptions(cmd, BACKUP_VERIFY).action(async (archiveArg: string | undefined, raw: unknown, command: Command) => {
     const options = schema.parse(raw);
     if (Boolean(archiveArg) === options.latest) throw new UsageError('Give either an archive path or --latest (not both, not neither).', { hint: 'autocodex-ops backup verify --latest' });
     const ctx = createContext(command.optsWithGlobals(), app, 'backup');
+    const config = await ctx.config(flagOverrides(BACKUP_VERIFY, options));
     let archive = archiveArg;
     if (!archive) {
-      const config = await ctx.config(flagOverrides(BACKUP_VERIFY, options));
       archive = (await listBackups(config.backupDir, options.kind))[0]?.archive;
       if (!archive) throw new UsageError(`No ${options.kind} backup in ${config.backupDir} to verify.`, { hint: `Run \`autocodex-ops backup ${options.kind}\` first.` });
     }
-    const result = await verifyBackup(archive, ctx.signal);
+    const result = await verifyBackup(archive, ctx.signal, await archiveKey(ctx, config, archive));
     ctx.printer.result(result, () => renderVerifyBackup(result));
     if (!result.ok) throw new ReportedFailure(`backup verify found ${result.problems.length} problem(s)`, ExitCode.Usage);
   });

@@ -3,6 +3,8 @@ import type { App } from '../app.js';
 import { backupFalkordbCommand } from './backup-falkordb.js';
 import { backupListCommand } from './backup-list.js';
 import { backupPruneCommand } from './backup-prune.js';
+import { backupPullCommand } from './backup-pull.js';
+import { backupPushCommand } from './backup-push.js';
 import { backupUserdataCommand } from './backup-userdata.js';
 import { backupVerifyCommand } from './backup-verify.js';
 
@@ -12,10 +14,12 @@ import { backupVerifyCommand } from './backup-verify.js';
  */
 export function backupCommand(app: App): Command {
   return new Command('backup')
-    .description('consistent, verified FalkorDB and userData backups with manifests and retention; list, verify, prune')
+    .description('consistent, verified FalkorDB and userData backups with manifests and retention; list, verify, prune; push/pull offsite copies')
     .addCommand(backupFalkordbCommand(app))
     .addCommand(backupUserdataCommand(app))
     .addCommand(backupListCommand(app))
     .addCommand(backupVerifyCommand(app))
-    .addCommand(backupPruneCommand(app));
+    .addCommand(backupPruneCommand(app))
+    .addCommand(backupPushCommand(app))
+    .addCommand(backupPullCommand(app));
 }

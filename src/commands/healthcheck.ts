@@ -9,6 +9,7 @@ import { createLiveConnectors } from '../core/health/live-connectors.js';
 import { runHealthcheck } from '../core/health/run-healthcheck.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderCheckList, renderReport } from '../output/health.js';
+import { offsiteNewest } from './offsite-shared.js';
 
 const schema = schemaOf(HEALTHCHECK);
 
@@ -31,7 +32,10 @@ export function healthcheckCommand(app: App): Command {
       home: runtime.home,
       now: () => new Date(),
       signal: ctx.signal,
-      connectors: createLiveConnectors(config, ctx.signal, { env: runtime.env, home: runtime.home, platform: runtime.platform, cwd: runtime.cwd }, options.timeout),
+      connectors: {
+        ...createLiveConnectors(config, ctx.signal, { env: runtime.env, home: runtime.home, platform: runtime.platform, cwd: runtime.cwd }, options.timeout),
+        offsiteNewest: () => offsiteNewest(ctx, config),
+      },
     });
     ctx.audit.touch({ status: report.status, failedChecks: report.checks.filter((c) => c.status === 'fail').map((c) => c.id), profile: report.profile, summary: report.summary });
     if (ctx.signal.aborted) throw new InterruptedError('Healthcheck interrupted.');

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { restoreDeps, type App } from '../app.js';
 import { RESTORE_FALKORDB } from '../cli-options.js';
@@ -8,6 +7,8 @@ import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 import { runFalkorRestore } from '../core/restore/run-falkordb-restore.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderResult } from '../output/restore.js';
+import { archiveKey, safetyEncryption } from './age-options.js';
+import { withArchive } from './offsite-restore.js';
 
 const schema = schemaOf(RESTORE_FALKORDB);
 
@@ -28,7 +29,7 @@ Examples:
 export function restoreFalkordbCommand(app: App): Command {
   const cmd = new Command('falkordb')
     .description('restore the FalkorDB data volume from a backup: check everything first, keep a verified safety copy, roll back on failure')
-    .argument('<archive>', 'the .tar.gz to restore (a backup of this tool or of the original scripts)');
+    .argument('<archive>', 'the .tar.gz or .tar.gz.age (AUTOCODEX_OPS_AGE_IDENTITY decrypts it) to restore (a backup of this tool or of the original scripts), or s3://bucket/key of an offsite copy');
   return addOptions(cmd, RESTORE_FALKORDB)
     .addHelpText('after', HELP)
     .action(async (archive: string, raw: unknown, command: Command) => {
@@ -36,9 +37,10 @@ export function restoreFalkordbCommand(app: App): Command {
       const ctx = createContext(command.optsWithGlobals(), app, 'restore');
       const consent = restoreConsent(options, ctx);
       const config = await ctx.config(flagOverrides(RESTORE_FALKORDB, options));
-      const path = resolve(app.runtime.cwd, archive);
-      ctx.audit.touch({ archive: path });
-      const result = await runFalkorRestore(
+      const result = await withArchive(ctx, config, archive, async (path) => {
+        ctx.audit.touch({ archive: path });
+        const key = await archiveKey(ctx, config, path);
+        return runFalkorRestore(
         {
           archive: path,
           dryRun: options.dryRun,
@@ -49,8 +51,15 @@ export function restoreFalkordbCommand(app: App): Command {
           skipHealthWait: config.skipRestoreHealthWait,
           ...falkorTargetFrom(config),
         },
-        { ...restoreDeps(ctx, config, consent), docker: () => app.docker(), connect: (o) => app.connectFalkor(o) },
-      );
+        {
+          ...restoreDeps(ctx, config, consent),
+          archiveKey: key,
+          encryption: await safetyEncryption(config, key, path),
+          docker: () => app.docker(),
+          connect: (o) => app.connectFalkor(o),
+        },
+        );
+      });
       ctx.audit.touch({ sha256: result.sha256, safetyBackup: result.safetyBackup, dryRun: result.dryRun });
       if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(result, () => renderResult(result));
     });

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { restoreDeps, type App } from '../app.js';
 import { RESTORE_USERDATA } from '../cli-options.js';
@@ -7,6 +6,8 @@ import { createContext } from '../context.js';
 import { runUserdataRestore } from '../core/restore/run-userdata-restore.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderResult } from '../output/restore.js';
+import { archiveKey, safetyEncryption } from './age-options.js';
+import { withArchive } from './offsite-restore.js';
 
 const schema = schemaOf(RESTORE_USERDATA);
 
@@ -24,7 +25,7 @@ Examples:
 export function restoreUserdataCommand(app: App): Command {
   const cmd = new Command('userdata')
     .description("restore the Auto Codex app's userData folder from a backup: checks first, verified safety copy, atomic swap")
-    .argument('<archive>', 'the .tar.gz to restore');
+    .argument('<archive>', 'the .tar.gz or .tar.gz.age (AUTOCODEX_OPS_AGE_IDENTITY decrypts it) to restore, or s3://bucket/key of an offsite copy (downloaded and checked first)');
   return addOptions(cmd, RESTORE_USERDATA)
     .addHelpText('after', HELP)
     .action(async (archive: string, raw: unknown, command: Command) => {
@@ -32,12 +33,14 @@ export function restoreUserdataCommand(app: App): Command {
       const ctx = createContext(command.optsWithGlobals(), app, 'restore');
       const consent = restoreConsent(options, ctx);
       const config = await ctx.config(flagOverrides(RESTORE_USERDATA, options));
-      const path = resolve(app.runtime.cwd, archive);
-      ctx.audit.touch({ archive: path });
-      const result = await runUserdataRestore(
-        { archive: path, userdataDir: config.userdataDir, preRestoreDir: config.preRestoreBackupDir, dryRun: options.dryRun, force: options.force },
-        restoreDeps(ctx, config, consent),
-      );
+      const result = await withArchive(ctx, config, archive, async (path) => {
+        ctx.audit.touch({ archive: path });
+        const key = await archiveKey(ctx, config, path);
+        return runUserdataRestore(
+          { archive: path, userdataDir: config.userdataDir, preRestoreDir: config.preRestoreBackupDir, dryRun: options.dryRun, force: options.force },
+          { ...restoreDeps(ctx, config, consent), archiveKey: key, encryption: await safetyEncryption(config, key, path) },
+        );
+      });
       ctx.audit.touch({ sha256: result.sha256, safetyBackup: result.safetyBackup, dryRun: result.dryRun });
       if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(result, () => renderResult(result));
     });

@@ -6,13 +6,14 @@ import type { PruneReport } from '../core/backups/run-prune.js';
 import { formatBytes } from '../core/format-bytes.js';
 
 /** renderBackup is the one summary line of a backup run. */
-export function renderBackup(result: BackupResult): string {
+export function renderBackup(result: BackupResult & { offsite?: Record<string, unknown> }): string {
   const mode = result.mode ? ` (${result.mode} mode)` : '';
   const pruned = result.pruned.length > 0 ? `; retention removed ${result.pruned.length} file(s)` : '';
   return (
     `Backed up ${result.kind}${mode} to ${result.archive}: ${formatBytes(result.bytes)} ` +
     `(${formatBytes(result.uncompressedBytes)} uncompressed, ${result.entries} entries, verified) in ` +
-    `${(result.durationMs / 1000).toFixed(1)} s; sha256 ${result.sha256.slice(0, 12)}… in ${basename(result.archive)}.sha256${pruned}.`
+    `${(result.durationMs / 1000).toFixed(1)} s; sha256 ${result.sha256.slice(0, 12)}… in ${basename(result.archive)}.sha256${pruned}.` +
+    (result.offsite?.ok === true ? `\nOffsite copy: ${String(result.offsite.url)} (verified).` : '')
   );
 }
 
@@ -24,12 +25,13 @@ function age(seconds: number): string {
 }
 
 /** renderBackupList is `backup list`: newest first, one line each with created-at, age, size, kind and verification state. */
-export function renderBackupList(backups: readonly BackupListing[], options: { dir: string; checked: boolean }): string {
+export function renderBackupList(backups: ReadonlyArray<BackupListing & { remote?: boolean }>, options: { dir: string; checked: boolean }): string {
   if (backups.length === 0) return `No backups in ${options.dir}.`;
   return backups
     .map((b) => {
       const state = b.verified === true ? (options.checked ? 'checksum ok' : 'verified') : b.verified === false ? 'CHECKSUM MISMATCH OR MISSING' : b.sha256 ? 'not verified' : 'no checksum';
-      return `${b.createdAt}  ${age(b.ageSeconds).padStart(10)}  ${formatBytes(b.bytes).padStart(10)}  ${b.kind.padEnd(20)}  ${state.padEnd(12)}  ${basename(b.archive)}`;
+      const remote = b.remote === undefined ? '' : `${(b.remote ? 'offsite' : '-').padEnd(8)}  `;
+      return `${b.createdAt}  ${age(b.ageSeconds).padStart(10)}  ${formatBytes(b.bytes).padStart(10)}  ${b.kind.padEnd(20)}  ${state.padEnd(12)}  ${remote}${basename(b.archive)}`;
     })
     .join('\n');
 }
