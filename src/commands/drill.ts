@@ -1,21 +1,14 @@
 import { Command } from 'commander';
-import { z } from 'zod';
-import { createContext, type GlobalOptions } from '../context.js';
+import type { App } from '../app.js';
+import { DRILL_FALKORDB } from '../cli-options.js';
+import { createContext } from '../context.js';
 import { listBackups } from '../core/backup-store/catalog.js';
-import { flagOverrides } from '../core/config/flags.js';
-import { createDockerApi } from '../core/docker/docker.js';
 import { runFalkorDrill, type FalkorDrillResult } from '../core/drill/run-falkordb-drill.js';
 import { ReportedFailure, UsageError } from '../core/errors.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
-import type { Runtime } from '../runtime.js';
+import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
+import { archiveKey } from './age-options.js';
 
-export const drillFalkordbOptionsSchema = z
-  .object({
-    latest: z.boolean().default(false),
-    timeout: z.coerce.number().int().positive().max(86_400).optional(),
-    keep: z.boolean().default(false),
-  })
-  .strict();
+const schema = schemaOf(DRILL_FALKORDB);
 
 const HELP = `
 Proves that a backup loads, without touching the live service: every check \`restore falkordb\`
@@ -52,32 +45,29 @@ function render(r: FalkorDrillResult): string {
 }
 
 /** drillFalkordbCommand restores an archive into a throw-away server and checks that it loads and matches. */
-function drillFalkordbCommand(runtime: Runtime): Command {
-  return new Command('falkordb')
+function drillFalkordbCommand(app: App): Command {
+  const cmd = new Command('falkordb')
     .description('restore a FalkorDB backup into a scratch server (no network) and check it loads and matches its manifest; the live service is untouched')
-    .argument('[archive]', 'the .tar.gz to drill')
-    .option('--latest', 'drill the newest FalkorDB backup in the backup folder', false)
-    .option('--timeout <seconds>', 'how long the scratch server may take to load (env RESTORE_HEALTH_TIMEOUT_SECS; default 120)')
-    .option('--keep', 'leave the scratch container and volume, and print how to look at them and remove them', false)
-    .addHelpText('after', `${HELP}\n${exitStatusHelp()}`)
-    .action(async (archiveArg: string | undefined, raw: unknown, command: Command) => {
-      const options = drillFalkordbOptionsSchema.parse(raw);
+    .argument('[archive]', 'the .tar.gz (or .tar.gz.age) to drill')
+    .addHelpText('after', HELP);
+  return addOptions(cmd, DRILL_FALKORDB).action(async (archiveArg: string | undefined, raw: unknown, command: Command) => {
+      const options = schema.parse(raw);
       if (Boolean(archiveArg) === options.latest) throw new UsageError('Give either an archive path or --latest (not both, not neither).', { hint: 'autocodex-ops drill falkordb --latest' });
-      const globals = command.optsWithGlobals<GlobalOptions>();
-      const ctx = createContext(globals, runtime, 'drill');
-      const config = await ctx.config(flagOverrides({}));
+      const ctx = createContext(command.optsWithGlobals(), app, 'drill');
+      const config = await ctx.config(flagOverrides(DRILL_FALKORDB, options));
       const archive = archiveArg ?? (await listBackups(config.backupDir, 'falkordb'))[0]?.archive;
       if (!archive) throw new UsageError(`No FalkorDB backup in ${config.backupDir} to drill.`, { hint: 'Run `autocodex-ops backup falkordb` first.' });
       ctx.audit.touch({ archive, kind: 'falkordb' });
       const result = await runFalkorDrill(
         {
           archive,
-          timeoutSecs: options.timeout ?? config.restoreHealthTimeoutSecs,
+          timeoutSecs: config.restoreHealthTimeoutSecs,
           keep: options.keep,
           stack: { composeProject: config.composeProject, falkordb: config.falkordb, graphitiMcp: config.graphitiMcp },
+          ...(await withKey(ctx, config, archive)),
         },
         {
-          docker: () => createDockerApi({ inputs: { env: runtime.env } }),
+          docker: () => app.docker(),
           log: { info: (m) => ctx.log.info(m), warn: (m) => ctx.log.warn(m) },
           signal: ctx.signal,
         },
@@ -96,10 +86,14 @@ function drillFalkordbCommand(runtime: Runtime): Command {
     });
 }
 
+async function withKey(ctx: Parameters<typeof archiveKey>[0], config: Parameters<typeof archiveKey>[1], archive: string) {
+  const key = await archiveKey(ctx, config, archive);
+  return key ? { key } : {};
+}
+
 /** drillCommand groups the restore drills (issue 17). */
-export function drillCommand(runtime: Runtime): Command {
+export function drillCommand(app: App): Command {
   return new Command('drill')
     .description('restore drills: prove a backup loads, in a scratch server, without touching the live service')
-    .addCommand(drillFalkordbCommand(runtime))
-    .addHelpText('after', exitStatusHelp());
+    .addCommand(drillFalkordbCommand(app));
 }

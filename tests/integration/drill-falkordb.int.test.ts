@@ -10,7 +10,7 @@ import { runFalkorDrill, type FalkorDrillOptions } from '../../src/core/drill/ru
 import { DRILL_LABEL, createScratch } from '../../src/core/drill/scratch.js';
 import { InterruptedError } from '../../src/core/errors.js';
 import { makeArchive } from '../helpers/archives.js';
-import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
+import { DockerTestEnv, dockerInputs, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
 
@@ -94,7 +94,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('drill falkordb 
 
   beforeAll(async () => {
     await ensureStandinImages(env.docker);
-    docker = await createDockerApi({ inputs: { env: process.env } });
+    docker = await createDockerApi({ inputs: dockerInputs() });
     dir = mkdtempSync(join(tmpdir(), 'aco-drill-'));
     const project = env.uniqueName('proj');
     const volume = await env.createVolume('live');

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { PassThrough, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { decryptionStages, type ArchiveKey } from '../archive/archive-encryption.js';
 import { READ_CHUNK } from '../archive/read-archive.js';
 import { archiveDataCollector, type TarEntryLike } from '../backup-store/archive-data.js';
 import { checkRestoreArchive, type CheckedArchive } from '../backup-store/check-archive.js';
@@ -21,6 +22,8 @@ export interface FalkorDrillOptions {
   timeoutSecs: number;
   keep: boolean;
   stack: StackLocator;
+  /** Identities for an age-encrypted archive (AUTOCODEX_OPS_AGE_IDENTITY). */
+  key?: ArchiveKey;
 }
 
 export interface DrillLog {
@@ -119,7 +122,8 @@ async function extract(docker: DrillDocker, scratch: Scratch, checked: CheckedAr
     },
   });
   const put = docker.putArchive(scratch.containerId, DRILL_DATA, toEngine, { signal });
-  const feed = pipeline(createReadStream(checked.path, { signal, highWaterMark: READ_CHUNK }), hashTap, createGunzip({ chunkSize: 1024 * 1024 }), fork, { signal });
+  const decrypt = decryptionStages(checked.path, checked.key).stages;
+  const feed = pipeline([createReadStream(checked.path, { signal, highWaterMark: READ_CHUNK }), hashTap, ...decrypt, createGunzip({ chunkSize: 1024 * 1024 }), fork], { signal });
   try {
     await Promise.all([feed, put.then(() => toEngine.resume()), parsed]);
   } catch (error) {
@@ -182,7 +186,7 @@ export async function runFalkorDrill(options: FalkorDrillOptions, deps: FalkorDr
   const { log, signal } = deps;
   const clock = deps.clock ?? systemClock;
   const started = clock.now();
-  const checked = await checkRestoreArchive(options.archive, { family: 'falkordb', force: false, signal });
+  const checked = await checkRestoreArchive(options.archive, { family: 'falkordb', force: false, signal, ...(options.key ? { key: options.key } : {}) });
   const docker = await deps.docker();
   const removed = await removeLeftovers(docker, signal);
   if (removed.length > 0) log.warn(`Removed what an earlier drill left behind: ${removed.join(', ')}`);
