@@ -3,6 +3,7 @@ import type { App } from '../app.js';
 import { DRILL_FALKORDB } from '../cli-options.js';
 import { createContext } from '../context.js';
 import { listBackups } from '../core/backup-store/catalog.js';
+import { appendDrillRecord } from '../core/backup-store/drill-records.js';
 import { runFalkorDrill, type FalkorDrillResult } from '../core/drill/run-falkordb-drill.js';
 import { ReportedFailure, UsageError } from '../core/errors.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
@@ -81,6 +82,10 @@ function drillFalkordbCommand(app: App): Command {
         durationMs: result.durationMs,
         problems: result.problems,
       });
+      // backup list and the restore-drill healthcheck read the verdict from the backup folder.
+      await appendDrillRecord(config.backupDir, { at: new Date().toISOString(), kind: 'falkordb', archive, sha256: result.sha256, ok: result.ok, ...(result.keys !== undefined ? { keys: result.keys } : {}), ...(result.expectedKeys !== undefined ? { expectedKeys: result.expectedKeys } : {}), ...(result.loadMs !== undefined ? { loadMs: result.loadMs } : {}), problems: result.problems }).catch((err: Error) =>
+        ctx.log.warn(`The drill's verdict could not be written to ${config.backupDir} (${err.message}): backup list and the restore-drill check will not see it.`),
+      );
       ctx.printer.result(result, () => render(result));
       if (!result.ok) throw new ReportedFailure(`drill failed: ${result.problems.join('; ')}`);
     });

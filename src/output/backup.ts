@@ -24,14 +24,15 @@ function age(seconds: number): string {
   return `${(seconds / 86_400).toFixed(1)} days`;
 }
 
-/** renderBackupList is `backup list`: newest first, one line each with created-at, age, size, kind and verification state. */
+/** renderBackupList is `backup list`: newest first, one line each with created-at, age, size, kind, verification state and the last drill. */
 export function renderBackupList(backups: ReadonlyArray<BackupListing & { remote?: boolean }>, options: { dir: string; checked: boolean }): string {
   if (backups.length === 0) return `No backups in ${options.dir}.`;
   return backups
     .map((b) => {
       const state = b.verified === true ? (options.checked ? 'checksum ok' : 'verified') : b.verified === false ? 'CHECKSUM MISMATCH OR MISSING' : b.sha256 ? 'not verified' : 'no checksum';
       const remote = b.remote === undefined ? '' : `${(b.remote ? 'offsite' : '-').padEnd(8)}  `;
-      return `${b.createdAt}  ${age(b.ageSeconds).padStart(10)}  ${formatBytes(b.bytes).padStart(10)}  ${b.kind.padEnd(20)}  ${state.padEnd(12)}  ${remote}${basename(b.archive)}`;
+      const drill = b.lastDrill ? `drilled ${b.lastDrill.at.slice(0, 10)} ${b.lastDrill.ok ? 'ok' : 'FAILED'}` : b.kind === 'falkordb' ? 'never drilled' : '-';
+      return `${b.createdAt}  ${age(b.ageSeconds).padStart(10)}  ${formatBytes(b.bytes).padStart(10)}  ${b.kind.padEnd(20)}  ${state.padEnd(12)}  ${remote}${drill.padEnd(24)}  ${basename(b.archive)}`;
     })
     .join('\n');
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArchive } from '../../src/core/archive/read-archive.js';
+import { readDrillRecords } from '../../src/core/backup-store/drill-records.js';
 import { createDockerApi, type DockerApi } from '../../src/core/docker/docker.js';
 import { runFalkorDrill, type FalkorDrillOptions } from '../../src/core/drill/run-falkordb-drill.js';
 import { DRILL_LABEL, createScratch } from '../../src/core/drill/scratch.js';
@@ -158,6 +159,8 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('drill falkordb 
     const out = JSON.parse(run.stdout) as { ok: boolean; problems: string[] };
     expect(out.ok).toBe(false);
     expect(out.problems.join(' ')).toMatch(/did not load|holds no keys/);
+    // The verdict is recorded where backup list and the restore-drill check read it.
+    expect(await readDrillRecords(join(dir, 'backups'))).toEqual([expect.objectContaining({ file: 'corrupt.tar.gz', ok: false, kind: 'falkordb' })]);
     expect(await liveState()).toEqual(before);
     expect(await leftovers()).toEqual({ containers: [], volumes: [] });
   }, 120_000);

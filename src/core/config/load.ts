@@ -26,6 +26,8 @@ export interface OpsConfig {
   backupMode: BackupMode;
   retentionDays?: number;
   backupMaxAgeDays: number;
+  /** AUTO_CODEX_DRILL_MAX_AGE_DAYS: the restore-drill healthcheck's limit (0 disables it). */
+  drillMaxAgeDays: number;
   backupImage?: string;
   userdataDir: string;
   restoreHealthTimeoutSecs: number;
@@ -124,6 +126,13 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
     else warnings.push(`AUTO_CODEX_BACKUP_MAX_AGE_DAYS is not a valid integer; defaulting to ${backupMaxAgeDays}.`);
   }
 
+  let drillMaxAgeDays = Number(defaultOf('AUTO_CODEX_DRILL_MAX_AGE_DAYS'));
+  const drillAge = v('AUTO_CODEX_DRILL_MAX_AGE_DAYS');
+  if (drillAge !== undefined) {
+    if (/^\d+$/.test(drillAge.trim())) drillMaxAgeDays = Number(drillAge.trim());
+    else warnings.push(`AUTO_CODEX_DRILL_MAX_AGE_DAYS is not a valid integer; defaulting to ${drillMaxAgeDays}.`);
+  }
+
   const inRoot = (p: string) => (isAbsolute(p) ? p : resolve(input.root, p));
   const backupDir = inRoot(v('BACKUP_DIR') ?? 'backups');
   const password = resolvePassword(input);
@@ -146,6 +155,7 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
     backupMode: r.FALKORDB_BACKUP_MODE ?? (defaultOf('FALKORDB_BACKUP_MODE') as BackupMode),
     retentionDays: r.BACKUP_RETENTION_DAYS,
     backupMaxAgeDays,
+    drillMaxAgeDays,
     backupImage: v('BACKUP_IMAGE'),
     userdataDir: v('USERDATA_DIR') ? inRoot(v('USERDATA_DIR')!) : defaultUserdataDir(input.platform, input.home, input.env),
     restoreHealthTimeoutSecs: r.RESTORE_HEALTH_TIMEOUT_SECS ?? Number(defaultOf('RESTORE_HEALTH_TIMEOUT_SECS')),

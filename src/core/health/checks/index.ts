@@ -1,5 +1,6 @@
 import type { Check } from '../types.js';
 import { backupDiskCheck, backupFreshnessCheck, backupIntegrityCheck } from './backups.js';
+import { restoreDrillCheck } from './drill.js';
 import { codexAuthCheck, codexCliCheck, sandboxCheck } from './codex.js';
 import { composeCheck, dockerCheck, imageTagsCheck } from './docker.js';
 import { falkordbAppendonlyCheck, falkordbAuthCheck, falkordbDataMountCheck, falkordbExposureCheck, falkordbLiveCheck } from './falkordb.js';
@@ -38,6 +39,7 @@ export const ALL_CHECKS: readonly Check[] = [
   backupIntegrityCheck,
   backupDiskCheck,
   offsiteFreshnessCheck,
+  restoreDrillCheck,
   scheduledBackupsCheck,
   lockfilesCheck,
 ];
