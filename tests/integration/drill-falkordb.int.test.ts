@@ -153,7 +153,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('drill falkordb 
     const bad = await makeArchive(join(dir, 'corrupt.tar.gz'), { 'dump.rdb': Buffer.concat([Buffer.from('REDIS0010'), randomBytes(4096)]) });
     const before = await liveState();
     const run = await runProgram(['--json', 'drill', 'falkordb', bad], {
-      env: { ...process.env, AUTOCODEX_OPS_ROOT: dir, FALKORDB_CONTAINER_NAME: live.name, COMPOSE_PROJECT_NAME: live.project },
+      env: { ...process.env, AUTO_CODEX_ROOT: dir, FALKORDB_CONTAINER_NAME: live.name, COMPOSE_PROJECT_NAME: live.project },
     });
     expect(run.code).toBe(1);
     const out = JSON.parse(run.stdout) as { ok: boolean; problems: string[] };
@@ -168,7 +168,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('drill falkordb 
   it('a bad archive is exit 2 before anything is created', async () => {
     const path = join(dir, 'cut.tar.gz');
     writeFileSync(path, (await import('node:fs')).readFileSync(rdbArchive).subarray(0, 200));
-    const run = await runProgram(['drill', 'falkordb', path], { env: { ...process.env, AUTOCODEX_OPS_ROOT: dir } });
+    const run = await runProgram(['drill', 'falkordb', path], { env: { ...process.env, AUTO_CODEX_ROOT: dir } });
     expect(run.code).toBe(2);
     expect(await leftovers()).toEqual({ containers: [], volumes: [] });
   }, 60_000);
