@@ -77,7 +77,10 @@ export async function updateMetricsFile(path: string, samples: readonly Sample[]
   // node_exporter only reads `*.prom`; the temporary name must not end so.
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    const fh = await open(tmp, 'w', 0o644);
+    // O_EXCL after removing a leftover: the textfile folder may be writable by others, and a link
+    // planted at this name must not be followed.
+    await rm(tmp, { force: true });
+    const fh = await open(tmp, 'wx', 0o644);
     try {
       await fh.writeFile(renderMetrics(old, samples));
       await fh.chmod(0o644);

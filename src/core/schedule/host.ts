@@ -64,7 +64,9 @@ export function createScheduleHost(exec: Exec, signal?: AbortSignal): ScheduleHo
     async writeFile(path, text, mode) {
       // A leading dot keeps cron from reading the half-written file (it skips names with dots).
       const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-      const fh = await open(tmp, 'w', mode);
+      // O_EXCL after removing a leftover: as root, never write through a link planted at that name.
+      await rm(tmp, { force: true });
+      const fh = await open(tmp, 'wx', mode);
       try {
         await fh.writeFile(text);
         await fh.chmod(mode);
