@@ -3,7 +3,7 @@ import type { AuditSession } from './core/audit/session.js';
 import { isTruthy } from './core/config/env-bool.js';
 import { notifyUrls } from './core/config/load.js';
 import { registerSecret, redactText } from './core/redact/redact.js';
-import { afterRun, type AfterRunDeps, type AfterRunSettings } from './core/run/after-run.js';
+import { afterRun, type AfterRunDeps, type AfterRunSettings } from './core/after-run/after-run.js';
 import { summarizeRun } from './core/run/run-summary.js';
 import type { Runtime } from './runtime.js';
 

@@ -6,6 +6,7 @@ import { healthcheckCommand } from './commands/healthcheck.js';
 import { lockDepsCommand } from './commands/lock-deps.js';
 import { restoreCommand } from './commands/restore.js';
 import { rollbackCommand } from './commands/rollback.js';
+import { supportBundleCommand } from './commands/support-bundle.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { exitStatusHelp } from './core/exit-codes.js';
 import type { Runtime } from './runtime.js';
@@ -35,6 +36,7 @@ export function createProgram(runtime: Runtime): Command {
   program.addCommand(scheduleCommand(runtime));
   program.addCommand(auditCommand(runtime));
   program.addCommand(configCommand(runtime));
+  program.addCommand(supportBundleCommand(runtime));
 
   // Every command exits through cli.ts, never through commander's process.exit, and writes
   // usage errors through the same printer as every other error.

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { CommandContext, GlobalOptions } from '../context.js';
 import type { OpsConfig } from '../core/config/load.js';
 import type { BackupDeps, BackupResult } from '../core/backups/backup-result.js';
-import type { RetentionPolicy } from '../core/backups/prune.js';
+import type { RetentionPolicy } from '../core/backup-store/prune.js';
 import { formatBytes } from '../core/format-bytes.js';
 import { opsLockDir } from '../core/run/lock-dir.js';
 import { createProgressLine } from '../output/progress.js';
