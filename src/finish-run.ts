@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { AuditSession } from './core/audit/session.js';
+import { isAbsolute, resolve } from 'node:path';
 import { isTruthy } from './core/config/env-bool.js';
 import { notifyUrls } from './core/config/load.js';
 import { registerSecret, redactText } from './core/redact/redact.js';
@@ -24,14 +25,10 @@ export async function finishRun(
   const facts = audit.facts();
   if (facts) {
     const config = await audit.runConfig();
-    // An invalid configuration is itself worth a notification: fall back to the environment.
+    // An invalid configuration is itself worth a notification: read the settings without validating the rest.
     const settings: AfterRunSettings = config
       ? { notify: config.notify, metricsFile: config.metricsFile, production: config.production, backupDir: config.backupDir }
-      : {
-          notify: { urls: notifyUrls(runtime.env.AUTOCODEX_OPS_NOTIFY_URL, []), on: runtime.env.AUTOCODEX_OPS_NOTIFY_ON?.trim().toLowerCase() === 'always' ? 'always' : 'failure' },
-          metricsFile: runtime.env.AUTOCODEX_OPS_METRICS_FILE || undefined,
-          production: isTruthy(runtime.env.AUTO_CODEX_PRODUCTION),
-        };
+      : await unvalidatedSettings(audit);
     for (const url of settings.notify.urls) registerSecret(url);
     const summary = summarizeRun(facts, code, failure, new Date(), runtime.signal.aborted);
     const warn = (msg: string) => {
@@ -42,4 +39,14 @@ export async function finishRun(
     audit.recorder.touch(details);
   }
   return audit.finish(code, failure);
+}
+
+async function unvalidatedSettings(audit: AuditSession): Promise<AfterRunSettings> {
+  const { root, values } = await audit.rawValues();
+  const metricsFile = values.AUTOCODEX_OPS_METRICS_FILE.value;
+  return {
+    notify: { urls: notifyUrls(values.AUTOCODEX_OPS_NOTIFY_URL.value, []), on: values.AUTOCODEX_OPS_NOTIFY_ON.value?.trim().toLowerCase() === 'always' ? 'always' : 'failure' },
+    metricsFile: metricsFile ? (isAbsolute(metricsFile) ? metricsFile : resolve(root, metricsFile)) : undefined,
+    production: isTruthy(values.AUTO_CODEX_PRODUCTION.value),
+  };
 }

@@ -86,6 +86,19 @@ describe('notification and metrics after a run', () => {
     expect(`${promtool.stdout}${promtool.stderr}`.trim()).toBe('');
   });
 
+  it("an invalid configuration (exit 2) still notifies, from the root's .env", async () => {
+    const bad = mkdtempSync(join(tmpdir(), 'aco-e2e-notify-bad-'));
+    writeFileSync(join(bad, '.env'), `FALKORDB_BACKUP_MODE=bogus\nAUTOCODEX_OPS_NOTIFY_URL=${hook.url(`/bad?token=${TOKEN}`)}\n`);
+    const before = hook.received.length;
+    const res = await execa(process.execPath, [BUNDLE, 'backup', 'userdata', '--root', bad], { reject: false, extendEnv: false, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1' } });
+    expect(res.exitCode).toBe(2);
+    expect(res.stderr).toMatch(/FALKORDB_BACKUP_MODE/);
+    const all = await hook.waitFor(before + 1, 5000);
+    expect(all.at(-1)!.url).toBe(`/bad?token=${TOKEN}`);
+    expect(JSON.parse(all.at(-1)!.body)).toMatchObject({ command: 'backup userdata', outcome: 'failed', exitCode: 2, summary: expect.stringMatching(/Invalid configuration/) });
+    expect(all.at(-1)!.body).not.toContain(TOKEN);
+  });
+
   it('a failing healthcheck notifies in the production profile only', async () => {
     const url = hook.url('/hc');
     const before = hook.received.length;
