@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { isTruthy } from './core/config/env-bool.js';
 import { notifyUrls } from './core/config/load.js';
 import { registerSecret, redactText } from './core/redact/redact.js';
-import { afterRun, type AfterRunDeps, type AfterRunSettings } from './core/after-run/after-run.js';
+import { afterRun, concernsAfterRun, type AfterRunDeps, type AfterRunSettings } from './core/after-run/after-run.js';
 import { summarizeRun } from './core/run/run-summary.js';
 import type { Runtime } from './runtime.js';
 
@@ -23,7 +23,7 @@ export async function finishRun(
   deps: Partial<AfterRunDeps> = {},
 ): Promise<number> {
   const facts = audit.facts();
-  if (facts) {
+  if (facts && concernsAfterRun(facts.command)) {
     const config = await audit.runConfig();
     // An invalid configuration is itself worth a notification: read the settings without validating the rest.
     const settings: AfterRunSettings = config
