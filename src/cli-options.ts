@@ -140,6 +140,11 @@ export const DRILL_FALKORDB = {
   outputDir: OUTPUT_DIR,
 };
 
+export const DRILL_USERDATA = {
+  latest: option('--latest', 'drill the newest userData backup in the backup folder', z.boolean().default(false)),
+  outputDir: OUTPUT_DIR,
+};
+
 export const RESTORE_USERDATA = {
   userdataDir: USERDATA_DIR,
   ...CONSENT,

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import type { App } from '../app.js';
-import { DRILL_FALKORDB } from '../cli-options.js';
+import { DRILL_FALKORDB, DRILL_USERDATA } from '../cli-options.js';
 import { createContext } from '../context.js';
 import { listBackups } from '../core/backup-store/catalog.js';
 import { appendDrillRecord } from '../core/backup-store/drill-records.js';
 import { runFalkorDrill, type FalkorDrillResult } from '../core/drill/run-falkordb-drill.js';
+import { runUserdataDrill, type UserdataDrillResult } from '../core/drill/run-userdata-drill.js';
 import { ReportedFailure, UsageError } from '../core/errors.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { archiveKey } from './age-options.js';
@@ -100,5 +101,41 @@ async function withKey(ctx: Parameters<typeof archiveKey>[0], config: Parameters
 export function drillCommand(app: App): Command {
   return new Command('drill')
     .description('restore drills: prove a backup loads, in a scratch server, without touching the live service')
-    .addCommand(drillFalkordbCommand(app));
+    .addCommand(drillFalkordbCommand(app))
+    .addCommand(drillUserdataCommand(app));
+}
+
+function renderUserdata(r: UserdataDrillResult): string {
+  return [
+    `${r.ok ? 'OK' : 'FAILED'}: drill of ${r.archive} (${r.entries} entries, ${r.contentBytes} bytes, matching the manifest where there is one)`,
+    ...r.files.map((f) => `  ${f.ok ? 'ok    ' : 'FAILED'} ${f.path}${f.bytes !== undefined ? ` (${f.bytes} bytes)` : ''}${f.problem ? `: ${f.problem}` : ''}`),
+    ...r.problems.map((p) => `  problem: ${p}`),
+    ...r.warnings.map((w) => `  note: ${w}`),
+  ].join('\n');
+}
+
+const userdataSchema = schemaOf(DRILL_USERDATA);
+
+/** drillUserdataCommand extracts a userData backup into a private temporary folder and parses the app's files. */
+function drillUserdataCommand(app: App): Command {
+  const cmd = new Command('userdata')
+    .description("extract a userData backup into a private temporary folder (removed afterwards) and check that the app's files parse")
+    .argument('[archive]', 'the .tar.gz (or .tar.gz.age) to drill');
+  return addOptions(cmd, DRILL_USERDATA).action(async (archiveArg: string | undefined, raw: unknown, command: Command) => {
+    const options = userdataSchema.parse(raw);
+    if (Boolean(archiveArg) === options.latest) throw new UsageError('Give either an archive path or --latest (not both, not neither).', { hint: 'autocodex-ops drill userdata --latest' });
+    const ctx = createContext(command.optsWithGlobals(), app, 'drill');
+    const config = await ctx.config(flagOverrides(DRILL_USERDATA, options));
+    const archive = archiveArg ?? (await listBackups(config.backupDir, 'userdata'))[0]?.archive;
+    if (!archive) throw new UsageError(`No userData backup in ${config.backupDir} to drill.`, { hint: 'Run `autocodex-ops backup userdata` first.' });
+    ctx.audit.touch({ archive, kind: 'userdata' });
+    const key = await archiveKey(ctx, config, archive);
+    const result = await runUserdataDrill({ archive, ...(key ? { key } : {}) }, { signal: ctx.signal });
+    ctx.audit.touch({ sha256: result.sha256, outcome: result.ok ? 'ok' : 'failed', entries: result.entries, problems: result.problems });
+    await appendDrillRecord(config.backupDir, { at: new Date().toISOString(), kind: 'userdata', archive, sha256: result.sha256, ok: result.ok, problems: result.problems }).catch((err: Error) =>
+      ctx.log.warn(`The drill's verdict could not be written to ${config.backupDir} (${err.message}).`),
+    );
+    ctx.printer.result(result, () => renderUserdata(result));
+    if (!result.ok) throw new ReportedFailure(`drill failed: ${result.problems.join('; ')}`);
+  });
 }
