@@ -63,6 +63,18 @@ export interface CheckContext {
   falkorAuthRequired(): Promise<boolean>;
   /** Free bytes on the filesystem holding `path` (or its nearest existing parent). */
   freeBytes(path: string): Promise<number>;
+  /**
+   * The newest offsite copy of each kind, from a listing of the S3 prefix; undefined when no store
+   * is configured. Wired by the command layer (offsite is a use case of its own); rejects when the
+   * store cannot be listed.
+   */
+  offsiteNewest?(): Promise<OffsiteNewest | undefined>;
+}
+
+/** What offsite-freshness reads: where, and the newest archive of each kind there (by the time in its name). */
+export interface OffsiteNewest {
+  location: string;
+  newest: Array<{ kind: string; name: string; at: Date }>;
 }
 
 /** A check is data: id, group, and a run function; Graphiti-only checks are skipped when Graphiti is off. */
