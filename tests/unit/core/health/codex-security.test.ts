@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sandboxCheck } from '../../../../src/core/health/checks/codex.js';
-import { graphitiConfigCheck } from '../../../../src/core/health/checks/graphiti-config.js';
 import { lockfilesCheck } from '../../../../src/core/health/checks/repository.js';
 import { insecureTokenStorageCheck, riskPolicyCheck, unsignedUpdatesCheck } from '../../../../src/core/health/checks/security.js';
 import { fakeHealthContext } from '../../../helpers/health-context.js';
@@ -51,21 +50,6 @@ describe('risk-policy', () => {
   ])('%s %j → %s', async (settings, env, status, message) => {
     const ctx = fakeHealthContext({ env: { ...env, USERDATA_DIR: userdata(settings) } });
     expect(await riskPolicyCheck.run(ctx)).toMatchObject({ status, message: expect.stringMatching(message) });
-  });
-});
-
-describe('graphiti-config (validate_graphiti_config rules)', () => {
-  it.each([
-    [{ OPENAI_API_KEY: 'k' }, 'ok', /valid/],
-    [{}, 'fail', /openai LLM provider requires OPENAI_API_KEY; openai embedder provider requires OPENAI_API_KEY/],
-    [{ GRAPHITI_LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'a', GRAPHITI_EMBEDDER_PROVIDER: 'voyage' }, 'fail', /^Graphiti config invalid: voyage embedder provider requires VOYAGE_API_KEY$/],
-    [{ GRAPHITI_LLM_PROVIDER: 'azure_openai', GRAPHITI_EMBEDDER_PROVIDER: 'azure_openai', AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_BASE_URL: 'u', AZURE_OPENAI_LLM_DEPLOYMENT: 'd' }, 'fail', /AZURE_OPENAI_EMBEDDING_DEPLOYMENT/],
-    [{ GRAPHITI_LLM_PROVIDER: 'ollama', GRAPHITI_EMBEDDER_PROVIDER: 'ollama', OLLAMA_LLM_MODEL: 'm', OLLAMA_EMBEDDING_MODEL: 'e', OLLAMA_EMBEDDING_DIM: '768' }, 'ok', /ollama/],
-    [{ GRAPHITI_LLM_PROVIDER: 'google', GRAPHITI_EMBEDDER_PROVIDER: 'google', GOOGLE_API_KEY: 'g' }, 'ok', /google/],
-    [{ GRAPHITI_LLM_PROVIDER: 'gpt', OPENAI_API_KEY: 'k' }, 'fail', /unknown LLM provider 'gpt'/],
-  ])('%j → %s', async (env, status, message) => {
-    const result = await graphitiConfigCheck.run(fakeHealthContext({ env: { GRAPHITI_ENABLED: 'true', ...env } }));
-    expect(result).toMatchObject({ status, message: expect.stringMatching(message) });
   });
 });
 
