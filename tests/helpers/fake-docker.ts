@@ -200,6 +200,11 @@ export class FakeDocker implements DockerApi {
     return this.volumes.get(name)?.info;
   }
 
+  async volumeSizes(options: CallOptions = {}): Promise<Map<string, number>> {
+    this.#record('volumeSizes', [options]);
+    return new Map([...this.volumes].map(([name, v]) => [name, v.content.length]));
+  }
+
   async inspectImage(ref: string, options: CallOptions = {}): Promise<ImageInfo | undefined> {
     this.#record('inspectImage', [ref, options]);
     return this.images.get(ref);

@@ -1,9 +1,10 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { parse } from 'dotenv';
 import { ConfigError } from '../errors.js';
 import { isTruthy } from './env-bool.js';
 import { originLabel, resolvePassword, resolveVariables, type Resolved, type ResolveInput } from './resolve.js';
 import { rawConfigSchema } from './schema.js';
-import type { VarName } from './variables.js';
+import { VARIABLES, VAR_NAMES, type FileSource, type VarName } from './variables.js';
 
 export interface LoadConfigInput extends ResolveInput {
   root: string;
@@ -45,6 +46,8 @@ export interface OpsConfig {
   graphitiMcp: { port: number; imageTag?: string; containerName: string };
   composeProject: string;
   audit: { path: string; appLog?: string; maxBytes: number; backups: number };
+  /** Problems that did not stop loading (the same list loadConfig returns), for the config-warnings check. */
+  warnings: string[];
 }
 
 export interface LoadConfigResult {
@@ -59,6 +62,8 @@ export function defaultUserdataDir(platform: NodeJS.Platform, home: string, env:
   if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Auto Codex');
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'Auto Codex');
 }
+
+const isBlank = (v: string | undefined) => v === undefined || v.trim() === '';
 
 /**
  * loadConfig is the one pure configuration loader: env map and .env contents in, validated config
@@ -89,6 +94,13 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
   if (maxAge !== undefined) {
     if (/^\d+$/.test(maxAge.trim())) backupMaxAgeDays = Number(maxAge.trim());
     else warnings.push('AUTO_CODEX_BACKUP_MAX_AGE_DAYS is not a valid integer; defaulting to 7.');
+  }
+
+  // Environment-only switches written into a .env file have no effect; say so rather than let a user believe production is on.
+  for (const name of VAR_NAMES) {
+    if (VARIABLES[name].sources.length !== 1 || VARIABLES[name].sources[0] !== 'env') continue;
+    const files = (Object.entries(input.files) as [FileSource, string][]).filter(([, text]) => !isBlank(parse(text)[name]));
+    for (const [file] of files) warnings.push(`${name} is set in ${file}, but it is read from the environment only: that value has no effect (export it, or pass the matching flag).`);
   }
 
   const inRoot = (p: string) => (isAbsolute(p) ? p : resolve(input.root, p));
@@ -141,6 +153,7 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
       maxBytes: r.AUTO_CODEX_AUDIT_LOG_MAX_BYTES ?? 5 * 1024 * 1024,
       backups: r.AUTO_CODEX_AUDIT_LOG_BACKUPS ?? 5,
     },
+    warnings,
   };
   return { config, warnings };
 }

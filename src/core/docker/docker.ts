@@ -126,6 +126,8 @@ export interface DockerApi {
   /** The last `tail` lines of stdout and stderr, demultiplexed, in order. */
   containerLogs(id: string, options: CallOptions & { tail: number }): Promise<string>;
   inspectVolume(name: string, options?: CallOptions): Promise<VolumeInfo | undefined>;
+  /** Bytes each volume holds, from the engine's disk-usage report (`GET /system/df`); a volume the engine did not size is absent. */
+  volumeSizes(options?: CallOptions): Promise<Map<string, number>>;
   inspectImage(ref: string, options?: CallOptions): Promise<ImageInfo | undefined>;
   /** Creates (does not start) a container and returns its id; never pulls the image. */
   createContainer(spec: HelperContainerSpec, options?: CallOptions): Promise<string>;

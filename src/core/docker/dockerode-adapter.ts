@@ -112,6 +112,25 @@ export class DockerodeAdapter implements DockerApi {
     return raw && mapVolumeInspect(raw);
   }
 
+  async volumeSizes(options: CallOptions = {}): Promise<Map<string, number>> {
+    // dockerode's df() sends no query: dial directly so engines with API 1.42+ size volumes only
+    // (older ones ignore `type` and report everything, still one call).
+    const modem = (this.#docker as unknown as { modem: { dial(o: object, cb: (err: unknown, data: unknown) => void): void } }).modem;
+    type DiskUsage = { Volumes?: { Name: string; UsageData?: { Size?: number } | null }[] | null };
+    const data = await this.#call('Reading Docker disk usage failed', () =>
+      new Promise<DiskUsage>((resolve, reject) => {
+        modem.dial(
+          { path: '/system/df?', method: 'GET', options: { type: 'volume' }, abortSignal: options.signal, statusCodes: { 200: true, 500: 'server error' } },
+          (err, out) => (err ? reject(err) : resolve(out as DiskUsage)),
+        );
+      }),
+    );
+    const sizes = new Map<string, number>();
+    // Size is -1 when the engine did not compute it.
+    for (const v of data.Volumes ?? []) if (typeof v.UsageData?.Size === 'number' && v.UsageData.Size >= 0) sizes.set(v.Name, v.UsageData.Size);
+    return sizes;
+  }
+
   async inspectImage(ref: string, options: CallOptions = {}): Promise<ImageInfo | undefined> {
     const raw = await this.#lookup(`Inspecting image ${ref} failed`, () =>
       this.#docker.getImage(ref).inspect({ abortSignal: options.signal } as Docker.ImageInspectOptions),

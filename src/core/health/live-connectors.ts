@@ -56,11 +56,12 @@ export function createLiveConnectors(
       falkordb: memo(async () => toService(await d.findFalkorDbContainer(api, { project: config.composeProject, containerName: config.falkordb.containerName, signal }))),
       'graphiti-mcp': memo(async () => toService(await d.findGraphitiMcpContainer(api, { project: config.composeProject, containerName: config.graphitiMcp.containerName, signal }))),
     };
+    const volumeSizes = memo(() => api.volumeSizes({ signal }));
     return {
       endpoint: api.endpoint,
       version: () => d.engineVersion(api, { signal }),
       findService: (service) => services[service](),
-      volumeSize: async () => undefined,
+      volumeSize: async (name) => (await volumeSizes()).get(name),
     };
   });
 
