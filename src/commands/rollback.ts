@@ -38,7 +38,7 @@ export function rollbackSourceCommand(runtime: Runtime, deps: RollbackCommandDep
     .description("undo a bad source update: drop the override (bundled) or restore the updater's backup (previous); the replaced override is kept as a dated safety copy")
     .addOption(new Option('--to <target>', 'bundled: the app falls back to its bundled source; previous: the updater\'s backup, with the current .env and specs/').choices(['bundled', 'previous']).makeOptionMandatory())
     .option('--userdata-dir <dir>', 'the Electron userData folder (env USERDATA_DIR; default: the OS location of "Auto Codex")')
-    .option('--force', 'go ahead although the app may be running (its singleton lock is held)', false)
+    .option('--force', 'go ahead although the app may be running (a process holds files open under userData)', false)
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
     .option('--dry-run', 'print the plan and change nothing', false)
     .addHelpText('after', `${SOURCE_HELP}\n${exitStatusHelp()}`)

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { isTruthy } from './env-bool.js';
 import { originLabel, resolvePassword, resolveVariables, type Resolved, type ResolveInput } from './resolve.js';
 import { rawConfigSchema } from './schema.js';
+import { chooseUserdataDir, userdataBase } from './userdata-dir.js';
 import { VARIABLES, VAR_NAMES, type FileSource, type VarName } from './variables.js';
 
 export interface LoadConfigInput extends ResolveInput {
@@ -12,6 +13,10 @@ export interface LoadConfigInput extends ResolveInput {
   rootOrigin?: string;
   home: string;
   platform: NodeJS.Platform;
+  /** Where relative paths from flags and the environment are taken (default: the root). */
+  cwd?: string;
+  /** Whether a path exists, to tell which userData folder the app uses (default: none exists). */
+  exists?: (path: string) => boolean;
 }
 
 /** The validated, typed configuration every command works from; `values` keeps each raw value's origin. */
@@ -29,6 +34,8 @@ export interface OpsConfig {
   backupMaxAgeDays: number;
   backupImage?: string;
   userdataDir: string;
+  /** How the userData folder was chosen, for `config` (the default looks for two names). */
+  userdataDirNote?: string;
   restoreHealthTimeoutSecs: number;
   skipRestoreHealthWait: boolean;
   graphitiEnabled: boolean;
@@ -58,9 +65,7 @@ export interface LoadConfigResult {
 
 /** defaultUserdataDir is Electron's userData folder for "Auto Codex" on each OS (runbook "Data Locations"). */
 export function defaultUserdataDir(platform: NodeJS.Platform, home: string, env: Record<string, string | undefined>): string {
-  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Auto Codex');
-  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Auto Codex');
-  return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'Auto Codex');
+  return join(userdataBase(platform, home, env), 'Auto Codex');
 }
 
 const isBlank = (v: string | undefined) => v === undefined || v.trim() === '';
@@ -103,8 +108,17 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
     for (const [file] of files) warnings.push(`${name} is set in ${file}, but it is read from the environment only: that value has no effect (export it, or pass the matching flag).`);
   }
 
+  // One rule for relative paths: a flag's or the environment's against the working directory, as every
+  // Unix tool does; a .env file's (and the defaults) against the root, where those files live.
   const inRoot = (p: string) => (isAbsolute(p) ? p : resolve(input.root, p));
-  const backupDir = inRoot(v('BACKUP_DIR') ?? 'backups');
+  const pathOf = (name: VarName, fallback?: string): string | undefined => {
+    const raw = v(name);
+    if (raw === undefined) return fallback === undefined ? undefined : inRoot(fallback);
+    const kind = values[name].origin.kind;
+    return isAbsolute(raw) ? raw : resolve(kind === 'flag' || kind === 'env' ? (input.cwd ?? input.root) : input.root, raw);
+  };
+  const backupDir = pathOf('BACKUP_DIR', 'backups')!;
+  const userdata = v('USERDATA_DIR') ? { dir: pathOf('USERDATA_DIR')!, note: undefined } : chooseUserdataDir(input.platform, input.home, input.env, input.exists ?? (() => false));
   const password = resolvePassword(input);
 
   const production = isTruthy(v('AUTO_CODEX_PRODUCTION'));
@@ -121,12 +135,13 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
     },
     logLevel: r.AUTOCODEX_OPS_LOG_LEVEL ?? 'info',
     backupDir,
-    preRestoreBackupDir: v('PRE_RESTORE_BACKUP_DIR') ? inRoot(v('PRE_RESTORE_BACKUP_DIR')!) : backupDir,
+    preRestoreBackupDir: pathOf('PRE_RESTORE_BACKUP_DIR') ?? backupDir,
     backupMode: r.FALKORDB_BACKUP_MODE ?? 'save',
     retentionDays: r.BACKUP_RETENTION_DAYS,
     backupMaxAgeDays,
     backupImage: v('BACKUP_IMAGE'),
-    userdataDir: v('USERDATA_DIR') ? inRoot(v('USERDATA_DIR')!) : defaultUserdataDir(input.platform, input.home, input.env),
+    userdataDir: userdata.dir,
+    ...(userdata.note ? { userdataDirNote: userdata.note } : {}),
     restoreHealthTimeoutSecs: r.RESTORE_HEALTH_TIMEOUT_SECS ?? 120,
     skipRestoreHealthWait: isTruthy(v('SKIP_RESTORE_HEALTH_WAIT')),
     graphitiEnabled: isTruthy(v('GRAPHITI_ENABLED')),
@@ -148,7 +163,7 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
     },
     composeProject: v('COMPOSE_PROJECT_NAME') ?? 'auto-codex',
     audit: {
-      path: inRoot(v('AUTOCODEX_OPS_AUDIT_LOG') ?? join('logs', 'autocodex-ops-audit.jsonl')),
+      path: pathOf('AUTOCODEX_OPS_AUDIT_LOG', join('logs', 'autocodex-ops-audit.jsonl'))!,
       appLog: v('AUTO_CODEX_AUDIT_LOG'),
       maxBytes: r.AUTO_CODEX_AUDIT_LOG_MAX_BYTES ?? 5 * 1024 * 1024,
       backups: r.AUTO_CODEX_AUDIT_LOG_BACKUPS ?? 5,
