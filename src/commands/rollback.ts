@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
-import { detectRunningApp } from '../core/backups/app-running.js';
+import { detectRunningApp } from '../core/stack/app-running.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import { renderSourcePlan, renderSourceResult } from '../core/rollback/render.js';

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { procHolders } from '../../src/core/backups/app-holders.js';
-import { detectRunningApp } from '../../src/core/backups/app-running.js';
+import { procHolders } from '../../src/core/stack/app-holders.js';
+import { detectRunningApp } from '../../src/core/stack/app-running.js';
 import { runProgram } from '../helpers/run-program.js';
 
 // The app takes no single-instance lock: a real process holding a file open under userData is what

@@ -3,10 +3,10 @@ import { relative, resolve, isAbsolute } from 'node:path';
 import { folderSize, folderTar } from '../archive/folder-tar.js';
 import { OpsError, PrerequisiteError, UsageError } from '../errors.js';
 import { acquireLock } from '../run/lock.js';
-import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from './app-running.js';
+import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../stack/app-running.js';
 import { toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
-import type { RetentionPolicy } from './prune.js';
-import { storeBackup } from './store-backup.js';
+import type { RetentionPolicy } from '../backup-store/prune.js';
+import { storeBackup } from '../backup-store/store-backup.js';
 
 /** What `backup userdata` backs up, where to, and how. */
 export interface UserdataBackupOptions {

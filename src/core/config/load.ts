@@ -55,6 +55,10 @@ export interface OpsConfig {
   audit: { path: string; appLog?: string; maxBytes: number; backups: number };
   /** Problems that did not stop loading (the same list loadConfig returns), for the config-warnings check. */
   warnings: string[];
+  /** Webhooks told about runs (issue 25); `urls` are secrets, registered for redaction like passwords. */
+  notify: { urls: string[]; on: 'failure' | 'always' };
+  metricsFile?: string;
+  schedule: { cronDFile: string; systemdDir: string };
 }
 
 export interface LoadConfigResult {
@@ -69,6 +73,26 @@ export function defaultUserdataDir(platform: NodeJS.Platform, home: string, env:
 }
 
 const isBlank = (v: string | undefined) => v === undefined || v.trim() === '';
+
+/**
+ * notifyUrls splits AUTOCODEX_OPS_NOTIFY_URL on spaces and commas. A value that is not an http(s)
+ * URL is left out with a warning that does not quote it (it may hold a token): a scheduled backup
+ * must not fail because its notification is misconfigured.
+ */
+export function notifyUrls(raw: string | undefined, warnings: string[]): string[] {
+  const urls: string[] = [];
+  (raw ?? '').split(/[\s,]+/).filter(Boolean).forEach((text, i) => {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(text).protocol);
+    } catch {
+      ok = false;
+    }
+    if (ok) urls.push(text);
+    else warnings.push(`AUTOCODEX_OPS_NOTIFY_URL: entry ${i + 1} is not an http(s) URL; no notification goes there.`);
+  });
+  return urls;
+}
 
 /**
  * loadConfig is the one pure configuration loader: env map and .env contents in, validated config
@@ -169,6 +193,9 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
       backups: r.AUTO_CODEX_AUDIT_LOG_BACKUPS ?? 5,
     },
     warnings,
+    notify: { urls: notifyUrls(v('AUTOCODEX_OPS_NOTIFY_URL'), warnings), on: r.AUTOCODEX_OPS_NOTIFY_ON ?? 'failure' },
+    metricsFile: pathOf('AUTOCODEX_OPS_METRICS_FILE'),
+    schedule: { cronDFile: v('AUTOCODEX_OPS_CRON_D_FILE') ?? '/etc/cron.d/autocodex-ops', systemdDir: v('AUTOCODEX_OPS_SYSTEMD_DIR') ?? '/etc/systemd/system' },
   };
   return { config, warnings };
 }

@@ -96,13 +96,20 @@ export class DockerodeAdapter implements DockerApi {
     await this.#call(`Stopping container ${id} failed`, () => this.#docker.getContainer(id).stop(opts), 304);
   }
 
-  async containerLogs(id: string, options: CallOptions & { tail: number }): Promise<string> {
+  async containerLogs(id: string, options: CallOptions & { tail: number; timestamps?: boolean }): Promise<string> {
     const data: unknown = await this.#call(`Reading logs of container ${id} failed`, () =>
-      this.#docker.getContainer(id).logs({ stdout: true, stderr: true, tail: options.tail, follow: false, abortSignal: options.signal }),
+      this.#docker.getContainer(id).logs({ stdout: true, stderr: true, tail: options.tail, timestamps: options.timestamps ?? false, follow: false, abortSignal: options.signal }),
     );
     // docker-modem hands back parsed JSON when the whole log happens to be valid JSON.
     const buffer = Buffer.isBuffer(data) ? data : Buffer.from(typeof data === 'string' ? data : JSON.stringify(data));
     return demuxDockerLogs(buffer);
+  }
+
+  async inspectContainerRaw(idOrName: string, options: CallOptions = {}): Promise<Record<string, unknown> | undefined> {
+    const raw = await this.#lookup(`Inspecting container ${idOrName} failed`, () =>
+      this.#docker.getContainer(idOrName).inspect({ abortSignal: options.signal }),
+    );
+    return raw as unknown as Record<string, unknown> | undefined;
   }
 
   async inspectVolume(name: string, options: CallOptions = {}): Promise<VolumeInfo | undefined> {
@@ -112,9 +119,9 @@ export class DockerodeAdapter implements DockerApi {
     return raw && mapVolumeInspect(raw);
   }
 
-  async volumeSizes(options: CallOptions = {}): Promise<Map<string, number>> {
-    // dockerode's df() sends no query: dial directly so engines with API 1.42+ size volumes only
-    // (older ones ignore `type` and report everything, still one call).
+  async volumeSize(name: string, options: CallOptions = {}): Promise<number | undefined> {
+    // /system/df walks every volume; dockerode's df() sends no query, so dial directly: engines with
+    // API 1.42+ then size volumes only (older ones ignore `type`). Size -1 means "not computed".
     const modem = (this.#docker as unknown as { modem: { dial(o: object, cb: (err: unknown, data: unknown) => void): void } }).modem;
     type DiskUsage = { Volumes?: { Name: string; UsageData?: { Size?: number } | null }[] | null };
     const data = await this.#call('Reading Docker disk usage failed', () =>
@@ -125,10 +132,8 @@ export class DockerodeAdapter implements DockerApi {
         );
       }),
     );
-    const sizes = new Map<string, number>();
-    // Size is -1 when the engine did not compute it.
-    for (const v of data.Volumes ?? []) if (typeof v.UsageData?.Size === 'number' && v.UsageData.Size >= 0) sizes.set(v.Name, v.UsageData.Size);
-    return sizes;
+    const size = data.Volumes?.find((v) => v.Name === name)?.UsageData?.Size;
+    return typeof size === 'number' && size >= 0 ? size : undefined;
   }
 
   async inspectImage(ref: string, options: CallOptions = {}): Promise<ImageInfo | undefined> {

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { fsyncDir } from '../archive/atomic-file.js';
+import { fsyncDir } from '../fs/write-file-atomic.js';
 import { InterruptedError, OpsError, UsageError } from '../errors.js';
 import type { ArchiveSource } from './falkordb-volume.js';
 

@@ -1,5 +1,5 @@
-import { cp, lstat, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
-import { fsyncDir } from '../archive/atomic-file.js';
+import { cp, lstat, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { fsyncDir, writeFileAtomic } from '../fs/write-file-atomic.js';
 
 /** The kind of entry at a path, or undefined when nothing is there. */
 export type EntryKind = 'dir' | 'file' | 'symlink' | 'other';
@@ -21,7 +21,7 @@ export interface SourceFs {
   rename(from: string, to: string): Promise<void>;
   /** Removes a tree; nothing there is fine. */
   remove(path: string): Promise<void>;
-  /** Writes a small file and fsyncs it (the journal), replacing any earlier one. */
+  /** Writes a small file atomically (the journal), replacing any earlier one. */
   writeDurable(path: string, text: string): Promise<void>;
   /** Flushes a folder's entries so that renames in it survive a power cut. */
   syncDir(path: string): Promise<void>;
@@ -56,13 +56,7 @@ export const nodeSourceFs: SourceFs = {
   rename: (from, to) => rename(from, to),
   remove: (path) => rm(path, { recursive: true, force: true }),
   async writeDurable(path, text) {
-    const fh = await open(path, 'w', 0o600);
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeFileAtomic(path, text, { replace: true });
   },
   syncDir: (path) => fsyncDir(path),
 };

@@ -8,6 +8,7 @@ import { falkordbAppendonlyCheck, falkordbAuthCheck, falkordbDataMountCheck, fal
 import { graphitiConfigCheck } from './graphiti-config.js';
 import { graphitiMcpLiveCheck } from './graphiti-mcp.js';
 import { lockfilesCheck } from './repository.js';
+import { scheduledBackupsCheck } from './schedule.js';
 import { insecureTokenStorageCheck, riskPolicyCheck, unsignedUpdatesCheck } from './security.js';
 import { gitCheck, gitCleanCheck, gitRepoCheck, nodeCheck, pythonCheck } from './toolchain.js';
 
@@ -37,6 +38,7 @@ export const ALL_CHECKS: readonly Check[] = [
   backupFreshnessCheck,
   backupIntegrityCheck,
   backupDiskCheck,
+  scheduledBackupsCheck,
   lockfilesCheck,
   // Second-wave ids (CONTRACT "New healthcheck ids"; config-warnings is documented in the README).
   containersHealthCheck,

@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { composeCheck, containersHealthCheck, dockerCheck, imageTag, imageTagsCheck } from '../../../../src/core/health/checks/docker.js';
+import { composeCheck, containersHealthCheck, dockerCheck, imageTagsCheck } from '../../../../src/core/health/checks/docker.js';
 import { graphitiMcpExposureCheck } from '../../../../src/core/health/checks/exposure.js';
+import { imageTag } from '../../../../src/core/stack/image-tags.js';
 import {
   falkordbAppendonlyCheck,
   falkordbAuthCheck,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OpsError } from '../../../../src/core/errors.js';
 import { runLockDeps, type LockDepsDeps, type LockDepsOptions } from '../../../../src/core/lock-deps/run-lock-deps.js';
-import { failed, INPUTS, makeBin, makeRoot, pythonExec, ScriptedExec, uvExec, type Call } from './fakes.js';
+import { failed, INPUTS, makeBin, makeRoot, pythonExec, ScriptedExec, uvExec, type Call } from '../../../helpers/lock-deps.js';
 
 // The pins policy: keep the committed pins that still resolve; --upgrade moves all; --upgrade-package one.
 
