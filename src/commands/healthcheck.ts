@@ -18,7 +18,12 @@ export const healthcheckOptionsSchema = z
     only: z.array(z.string()).optional(),
     skip: z.array(z.string()).optional(),
     listChecks: z.boolean().default(false),
-    timeout: z.coerce.number().int().positive().max(600_000).default(5000),
+    timeout: z.coerce
+      .number({ error: 'not a number; expected milliseconds, a whole number from 1 to 600000 (e.g. 5000)' })
+      .int({ error: 'expected milliseconds, a whole number from 1 to 600000 (e.g. 5000)' })
+      .positive({ error: 'expected milliseconds, a whole number from 1 to 600000 (e.g. 5000)' })
+      .max(600_000, { error: 'expected milliseconds, a whole number from 1 to 600000 (e.g. 5000)' })
+      .default(5000),
   })
   .strict();
 export type HealthcheckCommandOptions = z.infer<typeof healthcheckOptionsSchema>;
