@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
-import { LIST_KINDS, listAllBackups } from '../core/backup-store/list.js';
+import { LIST_KINDS, listAllBackups, type BackupListing } from '../core/backup-store/list.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import { formatBytes } from '../core/format-bytes.js';
@@ -27,6 +27,21 @@ function age(seconds: number): string {
   return `${(seconds / 86_400).toFixed(1)} days`;
 }
 
+/** stateOf: the verification state of one row, in words; a missing sidecar is said as such, never as a failure. */
+function stateOf(b: BackupListing, check: boolean): string {
+  if (b.sidecar === 'invalid') return 'SIDECAR UNREADABLE';
+  if (b.verified === false) return 'CHECKSUM MISMATCH';
+  if (b.verified === true) return check ? 'checksum ok' : 'verified';
+  return b.sidecar === 'missing' ? 'no sidecar' : 'not verified';
+}
+
+/** renderColumns pads each column to its widest cell (right-aligned where asked), header first. */
+function renderColumns(header: string[], rows: string[][], right: Set<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
 /** backupListCommand lists the backups in the backup and pre-restore folders, newest first; it fails only on an unreadable folder. */
 export function backupListCommand(runtime: Runtime): Command {
   return new Command('list')
@@ -48,12 +63,8 @@ export function backupListCommand(runtime: Runtime): Command {
       });
       ctx.printer.result({ backups }, () => {
         if (backups.length === 0) return `No backups in ${config.backupDir}.`;
-        return backups
-          .map((b) => {
-            const state = b.verified === true ? (options.check ? 'checksum ok' : 'verified') : b.verified === false ? 'CHECKSUM MISMATCH OR MISSING' : b.sha256 ? 'not verified' : 'no checksum';
-            return `${b.createdAt}  ${age(b.ageSeconds).padStart(10)}  ${formatBytes(b.bytes).padStart(10)}  ${b.kind.padEnd(20)}  ${state.padEnd(12)}  ${basename(b.archive)}`;
-          })
-          .join('\n');
+        const rows = backups.map((b) => [b.createdAt, age(b.ageSeconds), formatBytes(b.bytes), b.kind, stateOf(b, options.check), basename(b.archive)]);
+        return renderColumns(['CREATED (UTC)', 'AGE', 'SIZE', 'KIND', 'STATE', 'ARCHIVE'], rows, new Set([1, 2]));
       });
     });
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
@@ -34,7 +35,8 @@ export function backupVerifyCommand(runtime: Runtime): Command {
       const options = backupVerifyOptionsSchema.parse(raw);
       if (Boolean(archiveArg) === options.latest) throw new UsageError('Give either an archive path or --latest (not both, not neither).', { hint: 'autocodex-ops backup verify --latest' });
       const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), runtime, 'backup');
-      let archive = archiveArg;
+      // Absolute, like `backup list`: a relative argument is taken against the working directory.
+      let archive = archiveArg && resolve(runtime.cwd, archiveArg);
       if (!archive) {
         const config = await ctx.config(flagOverrides(options));
         archive = (await listBackups(config.backupDir, options.kind as BackupKind))[0]?.archive;

@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
 import { flagOverrides } from '../core/config/flags.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
+import { ReportedFailure } from '../core/errors.js';
+import { ExitCode, exitStatusHelp } from '../core/exit-codes.js';
+import { missingImagesError } from '../core/rollback/images-plan.js';
 import { fileImageHistory, imageHistoryPath } from '../core/stack/image-history.js';
 import { tagProblem } from '../core/stack/image-tags.js';
 import { renderHistory, renderImagesPlan, renderImagesResult } from '../core/rollback/render.js';
@@ -77,5 +79,8 @@ export function rollbackImagesCommand(runtime: Runtime, deps: RollbackCommandDep
       );
       ctx.audit.touch({ from: result.from, to: result.to, backupArchive: result.backup });
       ctx.printer.result(result, () => renderImagesResult(result));
+      // A dry run printed the plan with the missing images marked; it still ends as the run would (exit 10).
+      const missing = missingImagesError(result);
+      if (missing) throw new ReportedFailure(missing.message, ExitCode.Prerequisite);
     });
 }
