@@ -8,6 +8,7 @@ import { exitStatusHelp } from '../core/exit-codes.js';
 import { formatBytes } from '../core/format-bytes.js';
 import type { Runtime } from '../runtime.js';
 import { kindOption } from './backup-shared.js';
+import { printRemoteList, withRemoteColumn } from './offsite-list.js';
 
 /** The options of `backup list` as commander hands them over; an invalid value fails with exit 2. */
 export const backupListOptionsSchema = z
@@ -15,6 +16,7 @@ export const backupListOptionsSchema = z
     kind: z.enum(['falkordb', 'userdata', 'pre-restore']).optional(),
     check: z.boolean().default(false),
     outputDir: z.string().min(1).optional(),
+    remote: z.boolean().default(false),
   })
   .strict();
 /** Parsed options of `backup list`. */
@@ -49,22 +51,38 @@ export function backupListCommand(runtime: Runtime): Command {
     .addOption(kindOption(Object.keys(LIST_KINDS), 'only this kind'))
     .option('--check', 're-hash every archive and compare it with its .sha256 sidecar (slower)', false)
     .option('--output-dir <dir>', 'backup folder (env BACKUP_DIR; default <root>/backups)')
+    .option('--remote', 'list the offsite copies (AUTOCODEX_OPS_S3_URL) instead: name, size, time, sha256, object-lock retention', false)
     .addHelpText('after', exitStatusHelp())
     .action(async (raw: unknown, command: Command) => {
       const options = backupListOptionsSchema.parse(raw);
       const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), runtime, 'backup');
       const config = await ctx.config(flagOverrides(options));
-      const backups = await listAllBackups({
+      if (options.remote) {
+        await printRemoteList(ctx, config, options.kind);
+        return;
+      }
+      const listed = await listAllBackups({
         dirs: [config.backupDir, config.preRestoreBackupDir],
         kinds: options.kind ? LIST_KINDS[options.kind] : undefined,
         check: options.check,
         now: new Date(),
         signal: ctx.signal,
       });
+      const backups = await withRemoteColumn(ctx, config, listed);
       ctx.printer.result({ backups }, () => {
         if (backups.length === 0) return `No backups in ${config.backupDir}.`;
-        const rows = backups.map((b) => [b.createdAt, age(b.ageSeconds), formatBytes(b.bytes), b.kind, stateOf(b, options.check), basename(b.archive)]);
-        return renderColumns(['CREATED (UTC)', 'AGE', 'SIZE', 'KIND', 'STATE', 'ARCHIVE'], rows, new Set([1, 2]));
+        // The OFFSITE column appears only when offsite storage is configured (remote is then set on every row).
+        const offsite = backups.some((b) => b.remote !== undefined);
+        const rows = backups.map((b) => [
+          b.createdAt,
+          age(b.ageSeconds),
+          formatBytes(b.bytes),
+          b.kind,
+          stateOf(b, options.check),
+          ...(offsite ? [b.remote ? 'offsite' : '-'] : []),
+          basename(b.archive),
+        ]);
+        return renderColumns(['CREATED (UTC)', 'AGE', 'SIZE', 'KIND', 'STATE', ...(offsite ? ['OFFSITE'] : []), 'ARCHIVE'], rows, new Set([1, 2]));
       });
     });
 }

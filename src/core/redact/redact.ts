@@ -43,10 +43,16 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 4) knownSecrets.add(value);
 }
 
+/** redactValues replaces every occurrence of each non-empty value in `secrets` with `***` (exact text, no patterns). */
+export function redactValues(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
 /** redactText replaces every secret the patterns or the registered values find in a string with `***`. */
 export function redactText(text: string): string {
-  let out = text;
-  for (const secret of knownSecrets) out = out.split(secret).join(REDACTED);
+  let out = redactValues(text, knownSecrets);
   for (const re of TOKEN_PATTERNS) out = out.replace(re, REDACTED);
   for (const re of PREFIX_PATTERNS) {
     // A third capture group (the URL's `@`) is kept; with two groups that argument is the match offset.

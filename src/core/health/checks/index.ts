@@ -7,6 +7,7 @@ import { composeCheck, containersHealthCheck, dockerCheck, imageTagsCheck } from
 import { falkordbAppendonlyCheck, falkordbAuthCheck, falkordbDataMountCheck, falkordbExposureCheck, falkordbLiveCheck } from './falkordb.js';
 import { graphitiConfigCheck } from './graphiti-config.js';
 import { graphitiMcpLiveCheck } from './graphiti-mcp.js';
+import { offsiteFreshnessCheck } from './offsite.js';
 import { lockfilesCheck } from './repository.js';
 import { scheduledBackupsCheck } from './schedule.js';
 import { insecureTokenStorageCheck, riskPolicyCheck, unsignedUpdatesCheck } from './security.js';
@@ -38,6 +39,7 @@ export const ALL_CHECKS: readonly Check[] = [
   backupFreshnessCheck,
   backupIntegrityCheck,
   backupDiskCheck,
+  offsiteFreshnessCheck,
   scheduledBackupsCheck,
   lockfilesCheck,
   // Second-wave ids (CONTRACT "New healthcheck ids"; config-warnings is documented in the README).
