@@ -23,4 +23,9 @@ describe('config-warnings', () => {
   it('says nothing of a switch set in the environment', async () => {
     expect((await configWarningsCheck.run(fakeHealthContext({ env: { AUTO_CODEX_PRODUCTION: 'true' } }))).status).toBe('ok');
   });
+
+  it('says plainly that AUTO_CODEX_AUDIT_LOG is never written by the app', async () => {
+    const result = await configWarningsCheck.run(fakeHealthContext({ files: { 'auto-codex/.env': 'AUTO_CODEX_AUDIT_LOG=/var/log/ac-audit.log\n' } }));
+    expect(result).toMatchObject({ status: 'warn', message: expect.stringMatching(/^AUTO_CODEX_AUDIT_LOG is set, but the app never writes that file/) });
+  });
 });
