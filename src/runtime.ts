@@ -14,4 +14,6 @@ export interface Runtime {
   stdinIsTTY: boolean;
   /** Aborted on SIGINT/SIGTERM; every long operation honours it. */
   signal: AbortSignal;
+  /** Reads a secret (an age passphrase) from the terminal without echo; absent where there is none. */
+  readSecret?: (prompt: string, signal?: AbortSignal) => Promise<string>;
 }

@@ -29,6 +29,8 @@ export interface BackupListing {
   hasManifest: boolean;
   /** The `.sha256` sidecar: present and readable, absent (archives of the original scripts), or unreadable. */
   sidecar: 'ok' | 'missing' | 'invalid';
+  /** An age-encrypted archive (`.tar.gz.age`); its sha256 is of the encrypted file. */
+  encrypted: boolean;
 }
 
 /** What to list: the folders to look in (duplicates are read once), which kinds, and whether to re-hash. */
@@ -77,6 +79,7 @@ export async function listAllBackups(options: ListOptions): Promise<BackupListin
         ...(verifiedAt ? { verifiedAt } : {}),
         hasManifest: record.hasManifest,
         sidecar: sidecar.state,
+        encrypted: record.encrypted,
       });
     }
   }

@@ -55,6 +55,8 @@ export interface OpsConfig {
   audit: { path: string; appLog?: string; maxBytes: number; backups: number };
   /** Problems that did not stop loading (the same list loadConfig returns), for the config-warnings check. */
   warnings: string[];
+  /** Issue 21: age recipients (raw text and a file's path) for new backups, and the identity file for reading them. */
+  age: { recipients?: string; recipientsFile?: string; identityFile?: string };
   /** Webhooks told about runs (issue 25); `urls` are secrets, registered for redaction like passwords. */
   notify: { urls: string[]; on: 'failure' | 'always' };
   metricsFile?: string;
@@ -193,6 +195,11 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
       backups: r.AUTO_CODEX_AUDIT_LOG_BACKUPS ?? 5,
     },
     warnings,
+    age: {
+      recipients: v('AUTOCODEX_OPS_AGE_RECIPIENTS'),
+      recipientsFile: pathOf('AUTOCODEX_OPS_AGE_RECIPIENTS_FILE'),
+      identityFile: pathOf('AUTOCODEX_OPS_AGE_IDENTITY'),
+    },
     notify: { urls: notifyUrls(v('AUTOCODEX_OPS_NOTIFY_URL'), warnings), on: r.AUTOCODEX_OPS_NOTIFY_ON ?? 'failure' },
     metricsFile: pathOf('AUTOCODEX_OPS_METRICS_FILE'),
     schedule: { cronDFile: v('AUTOCODEX_OPS_CRON_D_FILE') ?? '/etc/cron.d/autocodex-ops', systemdDir: v('AUTOCODEX_OPS_SYSTEMD_DIR') ?? '/etc/systemd/system' },

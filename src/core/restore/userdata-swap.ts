@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { fsyncDir } from '../fs/write-file-atomic.js';
 import { InterruptedError, OpsError, UsageError } from '../errors.js';
+import { decryptionStages } from '../archive/archive-encryption.js';
 import type { ArchiveSource } from './falkordb-volume.js';
 
 // The userData folder is replaced by renames in its parent folder, so at every moment one complete
@@ -56,7 +57,8 @@ export async function extractToStaging(source: ArchiveSource, staging: string, o
   });
   const unpack = tar.x({ cwd: staging, strict: true, preservePaths: false, filter: (path: string) => !options.skip.has(path) });
   try {
-    await pipeline(createReadStream(source.path, { highWaterMark: CHUNK }), tap, createGunzip({ chunkSize: CHUNK }), unpack as unknown as Writable, { signal: options.signal });
+    const decrypt = decryptionStages(source.path, source.key).stages;
+    await pipeline([createReadStream(source.path, { highWaterMark: CHUNK }), tap, ...decrypt, createGunzip({ chunkSize: CHUNK }), unpack as unknown as Writable], { signal: options.signal });
   } catch (error) {
     if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
     throw new OpsError(`Extracting ${source.path} failed: ${(error as Error).message}`, { cause: error });
