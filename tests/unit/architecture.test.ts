@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
 const USE_CASES = ['backups', 'restore', 'rollback', 'health', 'lock-deps', 'audit', 'offsite', 'support-bundle', 'after-run'];
-const DOMAIN = ['stack', 'backup-store'];
+const DOMAIN = ['stack', 'backup-store', 'codex', 'graphiti'];
 
 /**
  * Imports that break the rule today and are being removed by the other half of issue 13
