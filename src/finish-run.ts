@@ -1,26 +1,18 @@
 import { hostname } from 'node:os';
-import type { AuditSession } from './core/audit/session.js';
+import type { App } from './app.js';
+import { afterRun, type AfterRunDeps, type AfterRunSettings } from './core/after-run/after-run.js';
 import { isTruthy } from './core/config/env-bool.js';
 import { notifyUrls } from './core/config/load.js';
-import { registerSecret, redactText } from './core/redact/redact.js';
-import { afterRun, type AfterRunDeps, type AfterRunSettings } from './core/after-run/after-run.js';
 import { summarizeRun } from './core/run/run-summary.js';
-import type { Runtime } from './runtime.js';
+import { createLogger } from './output/logger.js';
 
 /**
- * finishRun ends every run of the CLI the same way (cli.ts and its in-process test twin): the
- * webhook notification and the metrics file first (issue 25), their outcome added to the audit
- * record, then the record itself. Returns the exit code to use; notification and metrics never
- * change it.
+ * finishRun ends every run of the CLI the same way (run-cli): the webhook notification and the
+ * metrics file first (issue 25), their outcome added to the audit record, then the record itself.
+ * Returns the exit code to use; notification and metrics never change it.
  */
-export async function finishRun(
-  audit: AuditSession,
-  runtime: Runtime,
-  code: number,
-  failure: unknown,
-  json: boolean,
-  deps: Partial<AfterRunDeps> = {},
-): Promise<number> {
+export async function finishRun(app: App, code: number, failure: unknown, json: boolean, deps: Partial<AfterRunDeps> = {}): Promise<number> {
+  const { audit, runtime, redactor } = app;
   const facts = audit.facts();
   if (facts) {
     const config = await audit.runConfig();
@@ -32,13 +24,10 @@ export async function finishRun(
           metricsFile: runtime.env.AUTOCODEX_OPS_METRICS_FILE || undefined,
           production: isTruthy(runtime.env.AUTO_CODEX_PRODUCTION),
         };
-    for (const url of settings.notify.urls) registerSecret(url);
+    for (const url of settings.notify.urls) redactor.addSecret(url);
     const summary = summarizeRun(facts, code, failure, new Date(), runtime.signal.aborted);
-    const warn = (msg: string) => {
-      const text = redactText(msg);
-      runtime.stderr.write(json ? `${JSON.stringify({ level: 'warn', cmd: 'notify', msg: text })}\n` : `[notify] Warning: ${text}\n`);
-    };
-    const details = await afterRun(summary, settings, { host: hostname(), now: () => new Date(), warn, ...deps });
+    const log = createLogger({ level: 'warn', json, write: (line) => runtime.stderr.write(line), redact: (v) => redactor.value(v) }).child({ cmd: 'notify' });
+    const details = await afterRun(summary, settings, { host: hostname(), now: () => new Date(), warn: (msg) => log.warn(msg), ...deps });
     audit.recorder.touch(details);
   }
   return audit.finish(code, failure);

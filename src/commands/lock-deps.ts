@@ -1,28 +1,17 @@
 import { existsSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { z } from 'zod';
-import { createContext, type GlobalOptions } from '../context.js';
+import { Command } from 'commander';
+import type { App } from '../app.js';
+import { LOCK_DEPS } from '../cli-options.js';
+import { createContext } from '../context.js';
 import { discoverRoot } from '../core/config/root.js';
 import { ReportedFailure } from '../core/errors.js';
 import { createExec } from '../core/exec/exec.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
-import { renderLockDeps } from '../core/lock-deps/render.js';
 import { runLockDeps } from '../core/lock-deps/run-lock-deps.js';
 import { DEFAULT_PYTHON_VERSIONS } from '../core/lock-deps/versions.js';
-import type { Runtime } from '../runtime.js';
+import { addOptions, schemaOf } from '../option-spec.js';
+import { renderLockDeps } from '../output/lock-deps.js';
 
-/** The lock-deps flags as commander hands them over; unknown keys are a bug (strict). */
-export const lockDepsOptionsSchema = z
-  .object({
-    check: z.boolean().default(false),
-    backend: z.enum(['uv', 'pip']).optional(),
-    universal: z.boolean().default(false),
-    upgrade: z.boolean().default(false),
-    upgradePackage: z.array(z.string()).default([]),
-  })
-  .strict();
-/** The validated lock-deps flags. */
-export type LockDepsCommandOptions = z.infer<typeof lockDepsOptionsSchema>;
+const schema = schemaOf(LOCK_DEPS);
 
 const NOTES = `
 Lock files (paths relative to the root, which is also the working directory of uv and pip):
@@ -53,26 +42,21 @@ replaced atomically, and only when every resolution succeeded.
 annotations ignored) and exits 1 listing each stale lock and the packages that differ. Run it in CI.`;
 
 /** lockDepsCommand regenerates (or with --check verifies) the per-Python-version lock files; exit 1 when --check finds a stale lock. */
-export function lockDepsCommand(runtime: Runtime): Command {
-  return new Command('lock-deps')
-    .description('regenerate or --check the per-Python-version lock files, with uv or pip\'s own resolver')
-    .argument('[python-version...]', `Python minor versions to lock for (default: ${DEFAULT_PYTHON_VERSIONS.join(' ')})`)
-    .option('--check', 'resolve into temporary files and compare with the committed locks; exit 1 when any is stale', false)
-    .addOption(new Option('--backend <backend>', 'force a resolver (default: uv when on PATH, else pip)').choices(['uv', 'pip']))
-    .option('--universal', 'uv only: one lock valid on every platform (uv pip compile --universal, uv >= 0.2.16)', false)
-    .option('--upgrade', 'move every pin to the newest allowed version (default: keep the committed pins that still resolve)', false)
-    .option('--upgrade-package <name>', 'move this package\'s pin only (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .addHelpText('after', `${NOTES}\n${exitStatusHelp()}`)
-    .action(async (versions: string[], raw: unknown, cmd: Command) => {
-      const options = lockDepsOptionsSchema.parse(raw);
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const ctx = createContext(globals, runtime, 'lock-deps');
+export function lockDepsCommand(app: App): Command {
+  const cmd = new Command('lock-deps')
+    .description("regenerate or --check the per-Python-version lock files, with uv or pip's own resolver")
+    .argument('[python-version...]', `Python minor versions to lock for (default: ${DEFAULT_PYTHON_VERSIONS.join(' ')})`);
+  return addOptions(cmd, LOCK_DEPS)
+    .addHelpText('after', NOTES)
+    .action(async (versions: string[], raw: unknown, command: Command) => {
+      const options = schema.parse(raw);
+      const ctx = createContext(command.optsWithGlobals(), app, 'lock-deps');
+      const { runtime } = app;
       // lock-deps reads no .env setting (the original script read none), so an unrelated invalid
       // value there must not stop it: only the root is looked up.
-      const { root } = discoverRoot({ flag: globals.root, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
-      const { upgradePackage, ...rest } = options;
+      const { root } = discoverRoot({ flag: ctx.globals.root, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
       const result = await runLockDeps(
-        { root, versions, ...rest, upgradePackages: upgradePackage },
+        { root, versions, ...(({ upgradePackage, ...rest }) => ({ ...rest, upgradePackages: upgradePackage }))(options) },
         { exec: createExec(), env: runtime.env, home: runtime.home, log: ctx.log, signal: ctx.signal },
       );
       ctx.printer.result(result, () => renderLockDeps(result, ctx.printer.color));

@@ -1,8 +1,12 @@
-import { redactText, redactValue } from '../core/redact/redact.js';
+import { createRedactor, type Redactor } from '../core/redact/redact.js';
 
 export interface OutputStream {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** True once a write failed because the reader went away (EPIPE, EIO); see guarded-stream.ts. */
+  readonly broken?: boolean;
+  /** Resolves once everything written so far reached the OS or failed. */
+  settle?(): Promise<void>;
 }
 
 /** Printer writes results to stdout only: one JSON document with --json, else text; always redacted. */
@@ -13,15 +17,16 @@ export interface Printer {
 }
 
 /** createPrinter returns the Printer for the chosen mode; secrets are scrubbed from both shapes. */
-export function createPrinter(stdout: OutputStream, options: { json: boolean; color: boolean }): Printer {
+export function createPrinter(stdout: OutputStream, options: { json: boolean; color: boolean; redactor?: Redactor }): Printer {
+  const redactor = options.redactor ?? createRedactor();
   return {
     json: options.json,
     color: options.color,
     result(data, human) {
-      if (options.json) stdout.write(`${JSON.stringify(redactValue(data), null, 2)}\n`);
+      if (options.json) stdout.write(`${JSON.stringify(redactor.value(data), null, 2)}\n`);
       else {
         const text = human();
-        stdout.write(redactText(text.endsWith('\n') ? text : `${text}\n`));
+        stdout.write(redactor.text(text.endsWith('\n') ? text : `${text}\n`));
       }
     },
   };

@@ -1,3 +1,4 @@
+import type { BackupMode } from '../config/schema.js';
 export type { BackupDeps } from '../backup-store/store-backup.js';
 import type { BackupKind } from '../backup-store/naming.js';
 import type { StoredBackup } from '../backup-store/store-backup.js';
@@ -9,7 +10,7 @@ export interface BackupResult {
   sha256: string;
   /** Bytes of the archive on disk. */
   bytes: number;
-  mode?: 'save' | 'stop' | 'live';
+  mode?: BackupMode;
   durationMs: number;
   /** Every file retention deleted after this backup (archives and their sidecars). */
   pruned: string[];

@@ -1,3 +1,4 @@
+import type { BackupMode } from '../config/schema.js';
 import type { Readable } from 'node:stream';
 import { looksLikeFalkorData } from '../archive/read-archive.js';
 import { OpsError } from '../errors.js';
@@ -15,7 +16,7 @@ import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 
 /** How `backup falkordb` runs. */
 export interface FalkorBackupOptions extends Omit<LocateOptions, 'signal'> {
-  mode: 'save' | 'stop' | 'live';
+  mode: BackupMode;
   outputDir: string;
   policy: RetentionPolicy;
   waitSeconds: number;

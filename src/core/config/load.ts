@@ -3,7 +3,7 @@ import { parse } from 'dotenv';
 import { ConfigError } from '../errors.js';
 import { isTruthy } from './env-bool.js';
 import { originLabel, resolvePassword, resolveVariables, type Resolved, type ResolveInput } from './resolve.js';
-import { rawConfigSchema } from './schema.js';
+import { rawConfigSchema, type BackupMode } from './schema.js';
 import { chooseUserdataDir, userdataBase } from './userdata-dir.js';
 import { VARIABLES, VAR_NAMES, type FileSource, type VarName } from './variables.js';
 
@@ -29,7 +29,7 @@ export interface OpsConfig {
   logLevel: string;
   backupDir: string;
   preRestoreBackupDir: string;
-  backupMode: 'save' | 'stop' | 'live';
+  backupMode: BackupMode;
   retentionDays?: number;
   backupMaxAgeDays: number;
   backupImage?: string;
@@ -67,6 +67,13 @@ export interface LoadConfigResult {
   config: OpsConfig;
   /** Problems that do not stop the run (the scripts' lenient parsing), each a full sentence. */
   warnings: string[];
+}
+
+/** defaultOf is a variable's default from the table in variables.ts, the one place it is written. */
+export function defaultOf(name: VarName): string {
+  const value = (VARIABLES[name] as { default?: string }).default;
+  if (value === undefined) throw new Error(`${name} has no default in variables.ts`);
+  return value;
 }
 
 /** defaultUserdataDir is Electron's userData folder for "Auto Codex" on each OS (runbook "Data Locations"). */
@@ -120,11 +127,11 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
   const r = parsed.data;
 
   // The scripts warn and fall back to 7 on a bad max age rather than refusing to run (original-scripts.md §1, check 10).
-  let backupMaxAgeDays = 7;
+  let backupMaxAgeDays = Number(defaultOf('AUTO_CODEX_BACKUP_MAX_AGE_DAYS'));
   const maxAge = v('AUTO_CODEX_BACKUP_MAX_AGE_DAYS');
   if (maxAge !== undefined) {
     if (/^\d+$/.test(maxAge.trim())) backupMaxAgeDays = Number(maxAge.trim());
-    else warnings.push('AUTO_CODEX_BACKUP_MAX_AGE_DAYS is not a valid integer; defaulting to 7.');
+    else warnings.push(`AUTO_CODEX_BACKUP_MAX_AGE_DAYS is not a valid integer; defaulting to ${backupMaxAgeDays}.`);
   }
 
   // Environment-only switches written into a .env file have no effect; say so rather than let a user believe production is on.
@@ -159,40 +166,40 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
       falkordbAuth: production || isTruthy(v('AUTO_CODEX_ENFORCE_FALKORDB_AUTH')),
       backups: production || isTruthy(v('AUTO_CODEX_ENFORCE_BACKUPS')),
     },
-    logLevel: r.AUTOCODEX_OPS_LOG_LEVEL ?? 'info',
+    logLevel: r.AUTOCODEX_OPS_LOG_LEVEL ?? defaultOf('AUTOCODEX_OPS_LOG_LEVEL'),
     backupDir,
     preRestoreBackupDir: pathOf('PRE_RESTORE_BACKUP_DIR') ?? backupDir,
-    backupMode: r.FALKORDB_BACKUP_MODE ?? 'save',
+    backupMode: r.FALKORDB_BACKUP_MODE ?? (defaultOf('FALKORDB_BACKUP_MODE') as BackupMode),
     retentionDays: r.BACKUP_RETENTION_DAYS,
     backupMaxAgeDays,
     backupImage: v('BACKUP_IMAGE'),
     userdataDir: userdata.dir,
     ...(userdata.note ? { userdataDirNote: userdata.note } : {}),
-    restoreHealthTimeoutSecs: r.RESTORE_HEALTH_TIMEOUT_SECS ?? 120,
+    restoreHealthTimeoutSecs: r.RESTORE_HEALTH_TIMEOUT_SECS ?? Number(defaultOf('RESTORE_HEALTH_TIMEOUT_SECS')),
     skipRestoreHealthWait: isTruthy(v('SKIP_RESTORE_HEALTH_WAIT')),
     graphitiEnabled: isTruthy(v('GRAPHITI_ENABLED')),
     falkordb: {
-      host: v('GRAPHITI_FALKORDB_HOST') ?? 'localhost',
-      port: r.GRAPHITI_FALKORDB_PORT ?? 6380,
+      host: v('GRAPHITI_FALKORDB_HOST') ?? defaultOf('GRAPHITI_FALKORDB_HOST'),
+      port: r.GRAPHITI_FALKORDB_PORT ?? Number(defaultOf('GRAPHITI_FALKORDB_PORT')),
       password: password.value,
       passwordOrigin: password.origin,
       falkordbArgs: v('FALKORDB_ARGS'),
       redisArgs: v('REDIS_ARGS'),
       imageTag: v('FALKORDB_IMAGE_TAG'),
-      containerName: v('FALKORDB_CONTAINER_NAME') ?? 'auto-codex-falkordb',
-      volume: v('FALKORDB_VOLUME') ?? 'auto-codex_falkordb_data',
+      containerName: v('FALKORDB_CONTAINER_NAME') ?? defaultOf('FALKORDB_CONTAINER_NAME'),
+      volume: v('FALKORDB_VOLUME') ?? defaultOf('FALKORDB_VOLUME'),
     },
     graphitiMcp: {
-      port: r.GRAPHITI_MCP_PORT ?? 8000,
+      port: r.GRAPHITI_MCP_PORT ?? Number(defaultOf('GRAPHITI_MCP_PORT')),
       imageTag: v('GRAPHITI_MCP_IMAGE_TAG'),
-      containerName: v('GRAPHITI_MCP_CONTAINER_NAME') ?? 'auto-codex-graphiti-mcp',
+      containerName: v('GRAPHITI_MCP_CONTAINER_NAME') ?? defaultOf('GRAPHITI_MCP_CONTAINER_NAME'),
     },
-    composeProject: v('COMPOSE_PROJECT_NAME') ?? 'auto-codex',
+    composeProject: v('COMPOSE_PROJECT_NAME') ?? defaultOf('COMPOSE_PROJECT_NAME'),
     audit: {
       path: pathOf('AUTOCODEX_OPS_AUDIT_LOG', join('logs', 'autocodex-ops-audit.jsonl'))!,
       appLog: v('AUTO_CODEX_AUDIT_LOG'),
-      maxBytes: r.AUTO_CODEX_AUDIT_LOG_MAX_BYTES ?? 5 * 1024 * 1024,
-      backups: r.AUTO_CODEX_AUDIT_LOG_BACKUPS ?? 5,
+      maxBytes: r.AUTO_CODEX_AUDIT_LOG_MAX_BYTES ?? Number(defaultOf('AUTO_CODEX_AUDIT_LOG_MAX_BYTES')),
+      backups: r.AUTO_CODEX_AUDIT_LOG_BACKUPS ?? Number(defaultOf('AUTO_CODEX_AUDIT_LOG_BACKUPS')),
     },
     warnings,
     age: {

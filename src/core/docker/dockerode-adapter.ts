@@ -37,10 +37,11 @@ export class DockerodeAdapter implements DockerApi {
   readonly endpoint: string;
   readonly #docker: Docker;
 
-  constructor(endpoint: DockerEndpoint) {
+  /** `sshAgent` is the ssh-agent socket (the caller's SSH_AUTH_SOCK) for an ssh:// endpoint. */
+  constructor(endpoint: DockerEndpoint, options: { sshAgent?: string } = {}) {
     this.endpoint = describeEndpoint(endpoint);
     try {
-      this.#docker = new Docker(modemOptions(endpoint));
+      this.#docker = new Docker(modemOptions(endpoint, options.sshAgent));
     } catch (error) {
       // docker-modem parses process.env.DOCKER_HOST itself before applying our options.
       throw new UsageError(`Cannot use Docker endpoint ${this.endpoint}: ${(error as Error).message}`, { cause: error });
@@ -233,7 +234,7 @@ export class DockerodeAdapter implements DockerApi {
 
 // Every modem key is set, even to undefined: docker-modem merges our options over defaults it
 // derives from process.env.DOCKER_HOST, which must not leak into an endpoint chosen otherwise.
-function modemOptions(endpoint: DockerEndpoint): Docker.DockerOptions & { pathPrefix?: string } {
+function modemOptions(endpoint: DockerEndpoint, sshAgent: string | undefined): Docker.DockerOptions & { pathPrefix?: string } {
   const base = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined };
   if (endpoint.transport === 'unix' || endpoint.transport === 'npipe') return { ...base, socketPath: endpoint.socketPath };
   if (endpoint.transport === 'ssh') {
@@ -243,7 +244,7 @@ function modemOptions(endpoint: DockerEndpoint): Docker.DockerOptions & { pathPr
       host: endpoint.host,
       port: endpoint.port,
       username: endpoint.username,
-      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+      sshOptions: { agent: sshAgent },
     };
   }
   if (!endpoint.tls) return { ...base, protocol: 'http', host: endpoint.host, port: endpoint.port, pathPrefix: '/' };

@@ -1,4 +1,4 @@
-import { OpsError, UsageError } from '../errors.js';
+import { DeclinedError, UsageError } from '../errors.js';
 import type { EnvChange } from './env-file.js';
 import { applyImagesRollback, type ImagesApplyDeps, type ServiceHealth } from './images-apply.js';
 import { missingImagesError, planImagesRollback, type ImagesPlan, type ImagesPlanDeps, type ImagesRollbackOptions } from './images-plan.js';
@@ -51,7 +51,7 @@ function toResult(plan: ImagesPlan, deps: ImagesRollbackDeps, dryRun: boolean, s
 /**
  * runImagesRollback moves the stack to another pinned tag pair. With `dryRun` it only plans (no
  * lock, nothing written). Otherwise it takes the `images` lock, plans, logs the warnings, asks
- * `confirm` (false: OpsError, exit 1, nothing changed) and applies, returning to the previous pair
+ * `confirm` (false: DeclinedError, exit 1, nothing changed) and applies, returning to the previous pair
  * when the new one does not become healthy (then it rejects, exit 1). Errors are those of
  * planImagesRollback and applyImagesRollback; the lock is always released.
  */
@@ -64,7 +64,7 @@ export async function runImagesRollback(options: ImagesRollbackOptions & { dryRu
     const missing = missingImagesError(plan);
     if (missing) throw missing;
     for (const w of plan.warnings) deps.log.warn(w);
-    if (!(await deps.confirm(plan))) throw new OpsError('Rollback cancelled; nothing was changed.');
+    if (!(await deps.confirm(plan))) throw new DeclinedError();
     const applied = await applyImagesRollback(plan, deps);
     deps.log.info(`Now running ${plan.to.falkordb} / ${plan.to.graphiti}; the previous pair stays recorded in ${deps.history.path}.`);
     return toResult(plan, deps, false, started, { backup: applied.backup ?? false, health: applied.health });

@@ -14,7 +14,7 @@ export const codexAuthCheck: Check = {
   group: 'codex',
   title: 'Codex auth',
   async run(ctx) {
-    const verdict = await judgeCodexAuth(ctx.config, ctx.home, ctx.cwd ?? process.cwd());
+    const verdict = await judgeCodexAuth(ctx.config, ctx.home, ctx.cwd ?? ctx.config.root);
     const ignored = verdict.rejected.length ? `; ignored as the app does: ${verdict.rejected.join('; ')}` : '';
     if (verdict.source) return ok(`Codex auth source: ${verdict.source}${ignored}`);
     const why = verdict.rejected.length ? [...verdict.rejected] : ['OPENAI_API_KEY, CODEX_CODE_OAUTH_TOKEN and CODEX_CONFIG_DIR not set (environment, auto-codex/.env)'];

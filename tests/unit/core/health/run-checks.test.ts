@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../../../../src/core/health/checks/index.js';
 import { runChecks } from '../../../../src/core/health/run-checks.js';
 import { selectChecks } from '../../../../src/core/health/select.js';
-import { renderReport } from '../../../../src/core/health/report.js';
+import { renderReport } from '../../../../src/output/health.js';
 import { ok, warn, type Check } from '../../../../src/core/health/types.js';
 import { fakeHealthContext } from '../../../helpers/health-context.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderLockDeps } from '../../../../src/core/lock-deps/render.js';
-import type { LockDepsResult, LockReport } from '../../../../src/core/lock-deps/run-lock-deps.js';
+import { renderLockDeps } from '../../../src/output/lock-deps.js';
+import type { LockDepsResult, LockReport } from '../../../src/core/lock-deps/run-lock-deps.js';
 
 const report = (over: Partial<LockReport>): LockReport => ({
   python: '3.12',

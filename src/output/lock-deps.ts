@@ -1,6 +1,6 @@
-import { paint } from '../../output/printer.js';
-import { formatChange } from './lock-file.js';
-import type { LockDepsResult, LockReport } from './run-lock-deps.js';
+import { paint } from './printer.js';
+import { formatChange } from '../core/lock-deps/lock-file.js';
+import type { LockDepsResult, LockReport } from '../core/lock-deps/run-lock-deps.js';
 
 const COLOUR: Record<LockReport['status'], 'green' | 'yellow' | 'red' | 'dim'> = {
   created: 'green',
