@@ -5,6 +5,8 @@ import { isTruthy } from '../config/env-bool.js';
 import { defaultOf, loadConfig, type OpsConfig } from '../config/load.js';
 import { readConfigFiles } from '../config/read-files.js';
 import { discoverRoot } from '../config/root.js';
+import { resolveVariables, type Resolved } from '../config/resolve.js';
+import type { VarName } from '../config/variables.js';
 import { ExitCode } from '../exit-codes.js';
 import { canonicalJson, type AuditEntry } from './record.js';
 import { appendAuditRecord, type AppendOptions } from './append.js';
@@ -126,6 +128,17 @@ export class AuditSession {
   facts(): { command: string; startedAt: Date; details: Record<string, unknown>; config?: OpsConfig } | undefined {
     if (!this.command || !this.startedAt) return undefined;
     return { command: this.command, startedAt: this.startedAt, details: { ...this.details }, config: this.config };
+  }
+
+  /**
+   * rawValues resolves the variables without validating them, for when the configuration is
+   * invalid (the run fails with exit 2) but its notification settings may still be fine.
+   */
+  async rawValues(): Promise<{ root: string; values: Record<VarName, Resolved> }> {
+    const { runtime } = this;
+    const { root } = discoverRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
+    const files = await readConfigFiles(root).catch(() => ({}));
+    return { root, values: resolveVariables({ env: runtime.env, files }) };
   }
 
   /** runConfig is the config the run loaded, else the one it would have (undefined when that is invalid). */
