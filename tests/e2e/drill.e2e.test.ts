@@ -33,7 +33,7 @@ describe('drill userdata through the binary', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'userdata', ok: true, files: [{ path: 'settings.json', ok: true }, { path: 'store/projects.json', ok: true }] });
     const list = await run(['backup', 'list', '--root', root]);
-    expect(list.stdout).toMatch(/drilled \d{4}-\d\d-\d\d ok\s+userdata_20250101_000000\.tar\.gz/);
+    expect(list.stdout).toMatch(/\d{4}-\d\d-\d\d ok\s+userdata_20250101_000000\.tar\.gz/);
   });
 
   it('a missing subcommand argument is exit 2', async () => {
