@@ -3,13 +3,13 @@ import { retentionPolicy, type App } from '../app.js';
 import { BACKUP_PRUNE } from '../cli-options.js';
 import { consentFor } from '../consent.js';
 import { createContext } from '../context.js';
-import { describeDecision, type PruneDecision } from '../core/backup-store/prune.js';
+import type { PruneDecision } from '../core/backup-store/prune.js';
 import { runPrune, type PruneTarget } from '../core/backups/run-prune.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { ReportedFailure } from '../core/errors.js';
 import { opsLockDir } from '../core/run/lock-dir.js';
 import { addOptions, flagOverrides, schemaOf, type OptionsOf } from '../option-spec.js';
-import { renderPrune } from '../output/backup.js';
+import { describeDecision, renderPrune } from '../output/backup.js';
 import { pruneRemoteCommand } from './offsite-prune.js';
 
 const schema = schemaOf(BACKUP_PRUNE);

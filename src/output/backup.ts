@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { BackupResult } from '../core/backups/backup-result.js';
 import type { BackupListing } from '../core/backup-store/list.js';
-import { describeDecision } from '../core/backup-store/prune.js';
+import type { PruneDecision } from '../core/backup-store/prune.js';
 import type { PruneReport } from '../core/backups/run-prune.js';
 import { formatBytes } from '../core/format-bytes.js';
 
@@ -70,6 +70,11 @@ export function renderVerifyBackup(result: { ok: boolean; archive: string; entri
     ...result.problems.map((p) => `  problem: ${p}`),
     ...result.warnings.map((w) => `  warning: ${w}`),
   ].join('\n');
+}
+
+/** describeDecision renders one prune decision as a line: `remove falkordb_data_….tar.gz (9.0 days old: older than 7 days)`. */
+export function describeDecision(d: Pick<PruneDecision, 'action' | 'path' | 'reason'>): string {
+  return `${d.action === 'remove' ? 'remove' : 'keep  '} ${basename(d.path)} (${d.reason})`;
 }
 
 /** renderPrune lists every decision and what was done. */

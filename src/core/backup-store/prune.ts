@@ -1,5 +1,4 @@
 import { unlink } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { BackupRecord } from './catalog.js';
 import type { BackupKind } from './naming.js';
 
@@ -123,9 +122,4 @@ export async function executePrune(decisions: readonly PruneDecision[], remove: 
     }
   }
   return outcome;
-}
-
-/** describeDecision renders one decision as a line: `remove falkordb_data_….tar.gz (9.0 days old: older than 7 days)`. */
-export function describeDecision(d: Pick<PruneDecision, 'action' | 'path' | 'reason'>): string {
-  return `${d.action === 'remove' ? 'remove' : 'keep  '} ${basename(d.path)} (${d.reason})`;
 }

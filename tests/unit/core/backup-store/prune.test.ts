@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { applyRetention } from '../../../../src/core/backup-store/apply-retention.js';
 import type { BackupRecord } from '../../../../src/core/backup-store/catalog.js';
 import { findLeftovers } from '../../../../src/core/backup-store/leftovers.js';
-import { describeDecision, executePrune, planPrune, type PruneDecision, type RetentionPolicy } from '../../../../src/core/backup-store/prune.js';
+import { executePrune, planPrune, type PruneDecision, type RetentionPolicy } from '../../../../src/core/backup-store/prune.js';
+import { describeDecision } from '../../../../src/output/backup.js';
 
 const NOW = new Date('2026-06-15T03:00:00Z');
 const DAY = 86_400_000;
@@ -46,6 +47,7 @@ describe('planPrune', () => {
     expect(ds[2]!.files).toEqual(['/b/falkordb-9.tar.gz', '/b/falkordb-9.tar.gz.sha256', '/b/falkordb-9.tar.gz.manifest.json']);
     expect(ds[1]!.files).toEqual(['/b/falkordb-3.tar.gz', '/b/falkordb-3.tar.gz.sha256']);
     expect(describeDecision(ds[2]!)).toBe('remove falkordb-9.tar.gz (9.0 days old: older than 7 days)');
+    expect(describeDecision(ds[0]!)).toBe('keep   falkordb-0.tar.gz (newest backup (always kept))');
     expect(planPrune([rec(0), rec(5)], { keepLast: 1, keepMin: 1 }, NOW)[1]!.reason).toBe('not among the newest 1 (--keep-last)');
   });
 
