@@ -9,7 +9,7 @@ import { readTrail } from '../core/audit/show.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { createExec } from '../core/exec/exec.js';
 import { createScheduleHost } from '../core/schedule/host.js';
-import { installSchedule, removeSchedule, showSchedule, type ScheduleDeps, type TrailRun } from '../core/schedule/run-schedule.js';
+import { installSchedule, removeSchedule, showSchedule, type ScheduleDeps, type TrailRun } from '../core/schedule-run/run-schedule.js';
 import { scanPathsFor } from '../core/schedule/scan.js';
 import { addOptions, schemaOf } from '../option-spec.js';
 import { renderInstall, renderRemove, renderShow } from '../output/schedule.js';

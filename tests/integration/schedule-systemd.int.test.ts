@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { createExec } from '../../src/core/exec/exec.js';
-import { installSchedule } from '../../src/core/schedule/run-schedule.js';
+import { installSchedule } from '../../src/core/schedule-run/run-schedule.js';
 import { createScheduleHost } from '../../src/core/schedule/host.js';
 
 // The systemd target without a running systemd (this machine has none): the units the tool writes

@@ -9,9 +9,8 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
-const USE_CASES = ['backups', 'restore', 'drill', 'rollback', 'health', 'lock-deps', 'audit', 'offsite', 'support-bundle', 'after-run'];
-// schedule is the crontab model the healthcheck reads (host, scan, targets) and, for now, the
-// `schedule` run beside it; moving run-schedule.ts into a use-case folder is a follow-up.
+const USE_CASES = ['backups', 'restore', 'drill', 'rollback', 'health', 'lock-deps', 'audit', 'offsite', 'support-bundle', 'after-run', 'schedule-run'];
+// schedule is the crontab model that the `schedule` run (schedule-run) writes and the healthcheck reads.
 const DOMAIN = ['stack', 'backup-store', 'schedule', 'codex', 'graphiti'];
 
 /**
@@ -89,6 +88,9 @@ describe('architecture', () => {
     expect(violation({ from: 'core/docker/a.ts', to: 'core/health/b.ts' })).toBe('lower layer imports a use case');
     expect(violation({ from: 'core/docker/a.ts', to: 'core/stack/b.ts' })).toBe('foundation imports the shared domain');
     expect(violation({ from: 'core/restore/a.ts', to: 'core/stack/b.ts' })).toBeUndefined();
+    expect(violation({ from: 'core/health/checks/schedule.ts', to: 'core/schedule-run/run-schedule.ts' })).toBe('use case imports another use case');
+    expect(violation({ from: 'core/schedule/scan.ts', to: 'core/schedule-run/replace-old.ts' })).toBe('lower layer imports a use case');
+    expect(violation({ from: 'core/health/checks/schedule.ts', to: 'core/schedule/scan.ts' })).toBeUndefined();
     expect(violation({ from: 'commands/restore.ts', to: 'core/restore/a.ts' })).toBeUndefined();
   });
 

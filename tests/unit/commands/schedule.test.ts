@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runProgram } from '../../helpers/run-program.js';
-import { installSchedule } from '../../../src/core/schedule/run-schedule.js';
+import { installSchedule } from '../../../src/core/schedule-run/run-schedule.js';
 import { FakeScheduleHost } from '../../helpers/fake-schedule-host.js';
 
 describe('schedule (argv layer)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { installSchedule, removeSchedule, showSchedule, type InstallOptions, type ScheduleDeps } from '../../../../src/core/schedule/run-schedule.js';
+import { installSchedule, removeSchedule, showSchedule, type InstallOptions, type ScheduleDeps } from '../../../../src/core/schedule-run/run-schedule.js';
 import { unitPrefix } from '../../../../src/core/schedule/targets.js';
 import { FakeScheduleHost } from '../../../helpers/fake-schedule-host.js';
 

@@ -1,11 +1,11 @@
 import { dirname } from 'node:path';
-import { jobCommand, shellQuote, type JobLineInput } from './crontab-text.js';
-import type { ScheduleHost } from './host.js';
-import { JOBS, planJobs, type JobId, type JobRequest } from './jobs.js';
-import { carryOver, findOldLines, type OldLine } from './old-lines.js';
+import { jobCommand, shellQuote, type JobLineInput } from '../schedule/crontab-text.js';
+import type { ScheduleHost } from '../schedule/host.js';
+import { JOBS, planJobs, type JobId, type JobRequest } from '../schedule/jobs.js';
+import { carryOver, findOldLines, type OldLine } from '../schedule/old-lines.js';
+import { scanSources, type ScanPaths } from '../schedule/scan.js';
+import { chooseTarget, createTarget, type InstalledJob, type TargetKind, type TargetPaths } from '../schedule/targets.js';
 import { replaceOldLines, restoreOldLines } from './replace-old.js';
-import { scanSources, type ScanPaths } from './scan.js';
-import { chooseTarget, createTarget, type InstalledJob, type TargetKind, type TargetPaths } from './targets.js';
 
 /** What the schedule use cases need from the machine; `lastRuns` reads the audit trail. */
 export interface ScheduleDeps {

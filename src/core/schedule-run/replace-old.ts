@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ScheduleHost } from './host.js';
-import type { OldLine, ScheduleSource } from './old-lines.js';
+import type { ScheduleHost } from '../schedule/host.js';
+import type { OldLine, ScheduleSource } from '../schedule/old-lines.js';
 
 /**
  * `--replace-old` and `--restore-old` (issue 25): the old scripts' lines are taken out of their
