@@ -1,4 +1,5 @@
 import { PassThrough, Readable, type Writable } from 'node:stream';
+import { Header } from 'tar';
 import { ContainerEnv } from '../../src/core/docker/container-env.js';
 import type {
   CallOptions,
@@ -18,6 +19,8 @@ import { HELPER_LABEL } from '../../src/core/docker/helper-container.js';
 // It behaves like the engine where it matters to callers: start/stop change state, unknown ids
 // are undefined, creating a container with a missing volume creates that volume (so tests can
 // prove callers check first), images are never pulled. Every call is recorded in `calls`.
+// State, not command text (issue 13 §6): a volume is its files, a helper container does what its
+// purpose label says (a wipe empties the files, putArchive extracts into them, getArchive tars them).
 
 /** A container to seed the fake with; everything but `name` has a default. */
 export type FakeContainerInit = Partial<Omit<ContainerInfo, 'env'>> & {
@@ -29,8 +32,8 @@ export type FakeContainerInit = Partial<Omit<ContainerInfo, 'env'>> & {
   healthSequence?: HealthStatus[];
 };
 
-/** A volume to seed the fake with; `content` is what getArchive streams (any bytes). */
-export type FakeVolumeInit = string | { name: string; content?: Buffer; labels?: Record<string, string> };
+/** A volume to seed the fake with; `files` maps a path inside the volume (`dump.rdb`, `appendonlydir/x`) to its content. */
+export type FakeVolumeInit = string | { name: string; files?: Record<string, string | Buffer>; labels?: Record<string, string> };
 
 /** Seed data for FakeDocker. */
 export interface FakeDockerInit {
@@ -60,11 +63,10 @@ interface FakeContainer {
   stdin?: string[];
 }
 
-interface FakeVolume {
+/** A volume as files: path inside the volume (no `./`) → content. getArchive tars them, putArchive adds to them, a wipe empties them. */
+export interface FakeVolume {
   info: VolumeInfo;
-  content: Buffer;
-  /** Every tar body written by putArchive, in order. */
-  imported: Buffer[];
+  files: Map<string, Buffer>;
 }
 
 let seq = 0;
@@ -122,10 +124,17 @@ export class FakeDocker implements DockerApi {
     }
   }
 
-  /** addVolume adds (or replaces) a volume with optional content. */
-  addVolume(v: { name: string; content?: Buffer; labels?: Record<string, string> }): void {
+  /** addVolume adds (or replaces) a volume with optional files. */
+  addVolume(v: { name: string; files?: Record<string, string | Buffer>; labels?: Record<string, string> }): void {
     const info = { name: v.name, driver: 'local', mountpoint: `/var/lib/docker/volumes/${v.name}/_data`, labels: v.labels ?? {} };
-    this.volumes.set(v.name, { info, content: v.content ?? Buffer.alloc(0), imported: [] });
+    const files = new Map(Object.entries(v.files ?? {}).map(([path, body]) => [path, Buffer.from(body)] as const));
+    this.volumes.set(v.name, { info, files });
+  }
+
+  /** filesOf returns a volume's files as a plain object of strings (for toEqual), or undefined when it does not exist. */
+  filesOf(name: string): Record<string, string> | undefined {
+    const volume = this.volumes.get(name);
+    return volume && Object.fromEntries([...volume.files].map(([path, body]) => [path, body.toString()]));
   }
 
   /** failNext makes the next call of `method` (matching `when`, if given) reject with `error`. */
@@ -209,7 +218,8 @@ export class FakeDocker implements DockerApi {
 
   async volumeSize(name: string, options: CallOptions = {}): Promise<number | undefined> {
     this.#record('volumeSize', [name, options]);
-    return this.volumes.get(name)?.content?.length;
+    const volume = this.volumes.get(name);
+    return volume && [...volume.files.values()].reduce((sum, body) => sum + body.length, 0);
   }
 
   async inspectVolume(name: string, options: CallOptions = {}): Promise<VolumeInfo | undefined> {
@@ -269,7 +279,7 @@ export class FakeDocker implements DockerApi {
 
   async getArchive(id: string, path: string, options: CallOptions = {}): Promise<Readable> {
     this.#record('getArchive', [id, path, options]);
-    return Readable.from([this.#helperVolume(id).content]);
+    return Readable.from([tarOf(this.#helperVolume(id).files)]);
   }
 
   async putArchive(id: string, path: string, tar: Readable, options: CallOptions = {}): Promise<void> {
@@ -277,8 +287,8 @@ export class FakeDocker implements DockerApi {
     const volume = this.#helperVolume(id);
     const chunks: Buffer[] = [];
     for await (const chunk of tar) chunks.push(Buffer.from(chunk as Buffer));
-    volume.content = Buffer.concat(chunks);
-    volume.imported.push(volume.content);
+    // Like tar -x: the archive's files are added to (and replace same-named ones in) the volume.
+    for (const [path, body] of untar(Buffer.concat(chunks))) volume.files.set(path, body);
   }
 
   async attachStdin(id: string, options: CallOptions = {}): Promise<Writable> {
@@ -293,7 +303,7 @@ export class FakeDocker implements DockerApi {
 
   #wipe(c: FakeContainer): void {
     const volume = this.volumes.get(c.spec?.mounts[0]?.volume ?? '');
-    if (volume && (this.#init.helperExitCode ?? 0) === 0) volume.content = Buffer.alloc(0);
+    if (volume && (this.#init.helperExitCode ?? 0) === 0) volume.files.clear();
   }
 
   #record(method: keyof DockerApi, args: unknown[]): void {
@@ -326,4 +336,38 @@ export class FakeDocker implements DockerApi {
 function matchesLabel(labels: Readonly<Record<string, string>>, filter: string): boolean {
   const eq = filter.indexOf('=');
   return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
+}
+
+const MTIME = new Date('2025-01-01T00:00:00Z');
+
+function header(path: string, type: 'File' | 'Directory', size: number): Buffer {
+  const block = Buffer.alloc(512);
+  new Header({ path, type, mode: type === 'File' ? 0o644 : 0o755, uid: 0, gid: 0, size, mtime: MTIME }).encode(block, 0);
+  return block;
+}
+
+/** tarOf writes the files as `tar -C volume -c .` would: `./`, each folder, each file, then the two zero blocks. */
+export function tarOf(files: ReadonlyMap<string, Buffer>): Buffer {
+  const paths = [...files.keys()].sort();
+  const dirs = new Set(paths.flatMap((p) => p.split('/').slice(0, -1).map((_, i, parts) => `${parts.slice(0, i + 1).join('/')}/`)));
+  const blocks = [header('./', 'Directory', 0), ...[...dirs].sort().map((d) => header(`./${d}`, 'Directory', 0))];
+  for (const path of paths) {
+    const body = files.get(path)!;
+    blocks.push(header(`./${path}`, 'File', body.length), body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  return Buffer.concat([...blocks, Buffer.alloc(1024)]);
+}
+
+/** untar reads the regular files of a plain tar (folders are implied by paths); anything else is a test error. */
+export function untar(tar: Buffer): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (let at = 0; at + 512 <= tar.length && tar[at] !== 0; ) {
+    const h = new Header(tar, at);
+    const size = h.size ?? 0;
+    const path = (h.path ?? '').replace(/^(\.\/)+/, '');
+    if (h.type === 'File' || h.type === 'OldFile') files.set(path, tar.subarray(at + 512, at + 512 + size));
+    else if (h.type !== 'Directory') throw new Error(`FakeDocker: putArchive models files and folders only, got ${h.type} ${h.path}`);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return files;
 }

@@ -1,8 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
 import { runFalkorBackup, type FalkorBackupOptions } from '../../../../src/core/backups/falkordb-backup.js';
 import { PrerequisiteError } from '../../../../src/core/errors.js';
@@ -10,17 +8,6 @@ import { createFalkorClient } from '../../../../src/core/falkordb/client.js';
 import { FalkorAuthError } from '../../../../src/core/falkordb/falkor-errors.js';
 import { composeLabels, FakeDocker } from '../../../helpers/fake-docker.js';
 import { fakeWorld } from '../../../helpers/fake-falkordb.js';
-
-async function tarOf(files: Record<string, string>): Promise<Buffer> {
-  const src = mkdtempSync(join(tmpdir(), 'aco-fb-src-'));
-  for (const [rel, content] of Object.entries(files)) {
-    await mkdir(join(src, rel, '..'), { recursive: true });
-    await writeFile(join(src, rel), content);
-  }
-  const chunks: Buffer[] = [];
-  for await (const c of tar.c({ cwd: src }, ['.']) as unknown as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
-}
 
 const DATA = { 'dump.rdb': 'REDIS0011 fake rdb', 'appendonlydir/appendonly.aof.1.base.rdb': 'REDIS', 'appendonlydir/appendonly.aof.manifest': 'file x' };
 const IMAGE = { id: 'sha256:falkordb-test', repoTags: ['falkordb/falkordb:v4.2.1'], repoDigests: ['falkordb/falkordb@sha256:abc'] };
@@ -39,7 +26,7 @@ async function world(opts: { appendonly?: boolean; graphitiRunning?: boolean; fa
       },
       { name: 'auto-codex-graphiti-mcp', id: 'graphiti-id', labels: composeLabels('graphiti-mcp'), running: opts.graphitiRunning ?? true },
     ],
-    volumes: opts.volumeExists === false ? [] : [{ name: 'auto-codex_falkordb_data', content: await tarOf(opts.files ?? DATA) }],
+    volumes: opts.volumeExists === false ? [] : [{ name: 'auto-codex_falkordb_data', files: opts.files ?? DATA }],
     images: [IMAGE],
   });
   const { redis, clock } = fakeWorld();

@@ -1,17 +1,18 @@
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { text } from 'node:stream/consumers';
+import { buffer, text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { InterruptedError, OpsError, PrerequisiteError, UsageError } from '../../../../src/core/errors.js';
 import type { HelperContainerSpec } from '../../../../src/core/docker/docker.js';
 import { HELPER_LABEL, HELPER_MOUNT, resolveHelperImage } from '../../../../src/core/docker/helper-container.js';
 import { armWipe, exportVolume, importVolume, wipeVolume } from '../../../../src/core/docker/volume-stream.js';
-import { FakeDocker } from '../../../helpers/fake-docker.js';
+import { FakeDocker, tarOf, untar } from '../../../helpers/fake-docker.js';
 
+const DATA = { 'dump.rdb': 'RDB-BYTES', '.hidden': 'dot', 'appendonlydir/a.aof': 'SET k v' };
 const seeded = (helperExitCode = 0) =>
   new FakeDocker({
-    volumes: [{ name: 'data', content: Buffer.from('TAR-BYTES') }],
+    volumes: [{ name: 'data', files: DATA }],
     images: ['falkordb/falkordb:v4', 'alpine:3.20'],
     helperExitCode,
   });
@@ -34,7 +35,7 @@ describe('exportVolume', () => {
   it('streams the archive of <mount>/. from a created, never started, labelled helper and removes it before the end', async () => {
     const docker = seeded();
     const stream = await exportVolume(docker, { ...base, labels: { 'autocodex-ops.test': 'run1' } });
-    expect(await text(stream)).toBe('TAR-BYTES');
+    expect(Object.fromEntries([...untar(Buffer.from(await buffer(stream)))].map(([p, b]) => [p, b.toString()]))).toEqual(DATA);
     const spec = specOf(docker);
     expect(spec).toMatchObject({
       image: 'falkordb/falkordb:v4',
@@ -113,8 +114,9 @@ describe('exportVolume', () => {
 describe('importVolume', () => {
   it('puts the tar into the helper mount and removes the helper', async () => {
     const docker = seeded();
-    await importVolume(docker, { ...base, tar: Readable.from([Buffer.from('NEW')]) });
-    expect(docker.volumes.get('data')?.imported.map(String)).toEqual(['NEW']);
+    await importVolume(docker, { ...base, tar: Readable.from([tarOf(new Map([['dump.rdb', Buffer.from('NEW')], ['new/file', Buffer.from('added')]]))]) });
+    // Like tar -x: the archive's files are added, a same-named one replaced, the others stay.
+    expect(docker.filesOf('data')).toEqual({ ...DATA, 'dump.rdb': 'NEW', 'new/file': 'added' });
     expect(docker.callsTo('putArchive')[0]?.[1]).toBe(HELPER_MOUNT);
     expect(specOf(docker).mounts[0]?.readOnly).toBe(false);
     expect(docker.containers.size).toBe(0);
@@ -147,7 +149,7 @@ describe('wipeVolume', () => {
     expect(spec.cmd).toHaveLength(1);
     expect(spec.cmd[0]).toContain(`rm -rf ${HELPER_MOUNT}/* ${HELPER_MOUNT}/.[!.]* ${HELPER_MOUNT}/..?*`);
     expect(spec.user).toBe('0:0');
-    expect(docker.volumes.get('data')?.content.length).toBe(0);
+    expect(docker.filesOf('data')).toEqual({});
     expect(docker.containers.size).toBe(0);
   });
 
@@ -179,9 +181,9 @@ describe('armWipe', () => {
     expect(spec.cmd[0]).toMatch(/^read -r go; \[ "\$go" = wipe \] \|\| exit 3; rm -rf /);
     // Attached before the start, so the helper never sees a stdin nobody holds.
     expect(docker.calls.map((c) => c.method).filter((m) => m === 'attachStdin' || m === 'startContainer')).toEqual(['attachStdin', 'startContainer']);
-    expect(docker.volumes.get('data')?.content.toString()).toBe('TAR-BYTES');
+    expect(docker.filesOf('data')).toEqual(DATA);
     await armed.go();
-    expect(docker.volumes.get('data')?.content.length).toBe(0);
+    expect(docker.filesOf('data')).toEqual({});
     expect(docker.containers.size).toBe(0);
     await armed.cancel(); // after go: harmless
   });
@@ -191,7 +193,7 @@ describe('armWipe', () => {
     const armed = await armWipe(docker, base);
     await armed.cancel();
     await armed.cancel();
-    expect(docker.volumes.get('data')?.content.toString()).toBe('TAR-BYTES');
+    expect(docker.filesOf('data')).toEqual(DATA);
     expect(docker.containers.size).toBe(0);
   });
 
