@@ -1,27 +1,31 @@
-import { redactText, redactValue } from '../core/redact/redact.js';
+import { maskSecretFields, redactTokens } from '../core/redact/redact.js';
 
 export interface OutputStream {
   write(text: string): unknown;
   isTTY?: boolean;
 }
 
-/** Printer writes results to stdout only: one JSON document with --json, else text; always redacted. */
+/**
+ * Printer writes results to stdout only: one JSON document with --json, else text. Results are never
+ * rewritten by value scrubbing (a password that is also a folder name must not break a path): secrets
+ * stay out because fields named like secrets are masked and nothing formats a secret into a result.
+ */
 export interface Printer {
   readonly json: boolean;
   readonly color: boolean;
   result(data: unknown, human: () => string): void;
 }
 
-/** createPrinter returns the Printer for the chosen mode; secrets are scrubbed from both shapes. */
+/** createPrinter returns the Printer for the chosen mode; secret fields and app tokens are masked in both shapes. */
 export function createPrinter(stdout: OutputStream, options: { json: boolean; color: boolean }): Printer {
   return {
     json: options.json,
     color: options.color,
     result(data, human) {
-      if (options.json) stdout.write(`${JSON.stringify(redactValue(data), null, 2)}\n`);
+      if (options.json) stdout.write(`${JSON.stringify(maskSecretFields(data), null, 2)}\n`);
       else {
         const text = human();
-        stdout.write(redactText(text.endsWith('\n') ? text : `${text}\n`));
+        stdout.write(redactTokens(text.endsWith('\n') ? text : `${text}\n`));
       }
     },
   };

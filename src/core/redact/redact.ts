@@ -27,7 +27,10 @@ const TOKEN_PATTERNS: RegExp[] = [
 const PREFIX_PATTERNS: RegExp[] = [
   /(Bearer\s+)(\S+)/gi,
   /((?:api[_-]?key|token|secret|password|passwd|pwd)\s*[:=]\s*)([^\s,;"'}]+)/gi,
-  /((?:--)?(?:requirepass|masterauth)(?:\s+|=))(\S+)/gi,
+  // Only where a value follows: prose such as "missing --requirepass for production" or a
+  // placeholder (`<password>`) is not a value, and swallowing it rewrote messages and hints.
+  /((?:--)?(?:requirepass|masterauth)=)([^\s`'"]+)/gi,
+  /((?:--)?(?:requirepass|masterauth)\s+)(?!(?:for|to|in|on|is|are|and|or|the|a|an|with|without|missing|set|not|was|when|if|must|of|from|matches|differs|present)\b)(?![<`'"(\[*])([^\s`'")\]]+)/gi,
   /(REDISCLI_AUTH=)(\S+)/g,
   /(redis(?:s)?:\/\/[^:@/\s]*:)([^@\s]+)(@)/gi,
 ];
@@ -38,16 +41,43 @@ export const SECRET_KEY = /password|passwd|^pass$|secret|token|api[-_]?key|(^|_)
 /** Known secret values to scrub wherever they appear, registered once the config is loaded. */
 const knownSecrets = new Set<string>();
 
-/** registerSecret makes every later redaction scrub this exact value (ignored when shorter than 4 chars, to avoid mangling text). */
+/** Values shorter than this are never scrubbed from prose: `ab` would rewrite every word holding it. */
+export const MIN_SCRUB_LENGTH = 4;
+
+/**
+ * registerSecret makes every later redaction of logs and error messages scrub this exact value
+ * (ignored when shorter than MIN_SCRUB_LENGTH). Scrubbing is the last line of defence: secrets are
+ * kept out of output by never formatting them (maskSecretFields, maskServerArgs).
+ */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 4) knownSecrets.add(value);
+  if (value && value.length >= MIN_SCRUB_LENGTH) knownSecrets.add(value);
 }
 
-/** redactText replaces every secret the patterns or the registered values find in a string with `***`. */
-export function redactText(text: string): string {
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * scrubKnown replaces registered values where they stand as a whole word: a password `backups7`
+ * is hidden in "AUTH backups7 failed" but `mybackups7x` is left alone.
+ */
+function scrubKnown(text: string): string {
   let out = text;
-  for (const secret of knownSecrets) out = out.split(secret).join(REDACTED);
+  for (const secret of knownSecrets) {
+    if (!out.includes(secret)) continue;
+    out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRe(secret)}(?![A-Za-z0-9])`, 'g'), REDACTED);
+  }
+  return out;
+}
+
+/** redactTokens replaces only the app's token shapes (`sk-…`, `ghp_…`): safe on result text, whose paths it cannot hit. */
+export function redactTokens(text: string): string {
+  let out = text;
   for (const re of TOKEN_PATTERNS) out = out.replace(re, REDACTED);
+  return out;
+}
+
+/** redactText replaces every secret the patterns or the registered values find in a log line or error message with `***`. */
+export function redactText(text: string): string {
+  let out = redactTokens(scrubKnown(text));
   for (const re of PREFIX_PATTERNS) {
     // A third capture group (the URL's `@`) is kept; with two groups that argument is the match offset.
     out = out.replace(re, (_m, prefix: string, _secret: string, suffix: unknown) => `${prefix}${REDACTED}${typeof suffix === 'string' ? suffix : ''}`);
@@ -74,6 +104,48 @@ export function redactValue<T>(value: T, seen = new WeakSet<object>()): T {
     out[key] = SECRET_KEY.test(key) && typeof v === 'string' && v !== '' ? REDACTED : redactValue(v, seen);
   }
   return out as T;
+}
+
+/**
+ * maskSecretFields returns a deep copy in which every string field named like a secret is `***`
+ * and app tokens (`sk-…`) are hidden; registered values are not scrubbed: for result data (`--json`, human results), whose paths and names must
+ * reach scripts exactly as they are. Cycles are cut.
+ */
+export function maskSecretFields<T>(value: T, seen = new WeakSet<object>()): T {
+  if (typeof value === 'string') return redactTokens(value) as T;
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[Circular]' as T;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => maskSecretFields(v, seen)) as T;
+  if (value instanceof Error) return { name: value.name, message: redactText(value.message) } as T;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) && typeof v === 'string' && v !== '' ? REDACTED : maskSecretFields(v, seen);
+  }
+  return out as T;
+}
+
+/**
+ * maskServerArgs masks the value of every password option in a redis/FalkorDB argument string
+ * (`--requirepass x`, `--requirepass=x`, `masterauth x`), whatever its length; the rest is kept.
+ */
+export function maskServerArgs(args: string): string {
+  const tokens = args.split(/(\s+)/);
+  let maskNext = false;
+  return tokens
+    .map((t) => {
+      if (/^\s+$/.test(t) || t === '') return t;
+      if (maskNext) {
+        maskNext = false;
+        return REDACTED;
+      }
+      const m = /^(--)?(requirepass|masterauth)(=)?(.*)$/i.exec(t);
+      if (!m) return t;
+      if (m[3]) return `${m[1] ?? ''}${m[2]}=${REDACTED}`;
+      maskNext = m[4] === '';
+      return t;
+    })
+    .join('');
 }
 
 // A flag whose next argument is a secret: `--password x`, `--api-key x`, `--requirepass x`.

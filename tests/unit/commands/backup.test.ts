@@ -173,3 +173,17 @@ describe('backup list / verify / prune', () => {
     expect(asked).toEqual(['Remove the 2 backup(s) above and their sidecars? (2)', 'Remove the 2 backup(s) above and their sidecars? (2)']);
   });
 });
+
+describe('results are never rewritten by secret scrubbing', () => {
+  it('a password that is also a folder name keeps the --json and human paths intact', async () => {
+    const { root, userdata } = setup();
+    const backups = join(root, 'backups7');
+    const env = { GRAPHITI_FALKORDB_PASSWORD: 'backups7' };
+    const json = await runProgram(['backup', 'userdata', '--json', '--root', root, '--userdata-dir', userdata, '--output-dir', backups], { env });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).archive).toMatch(new RegExp(`^${backups}/userdata_\\d{8}_\\d{6}\\.tar\\.gz$`));
+    const human = await runProgram(['backup', 'userdata', '--root', root, '--userdata-dir', userdata, '--output-dir', backups], { env });
+    expect(human.stdout).toContain(`${backups}/`);
+    expect(human.stdout).not.toContain('***');
+  });
+});
