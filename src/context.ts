@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { auditSessionOf, NOOP_RECORDER, type AuditRecorder } from './core/audit/session.js';
 import { loadConfig, type OpsConfig } from './core/config/load.js';
 import { readConfigFiles } from './core/config/read-files.js';
 import type { FlagValue } from './core/config/resolve.js';
-import { discoverRoot } from './core/config/root.js';
+import { currentIds, resolveTrustedRoot } from './core/config/trust.js';
 import { VARIABLES, VAR_NAMES, type VarName } from './core/config/variables.js';
 import { registerSecret } from './core/redact/redact.js';
 import { createLogger, type Logger } from './output/logger.js';
@@ -45,8 +44,9 @@ export function createContext(globals: GlobalOptions, runtime: Runtime, cmd: str
     signal: runtime.signal,
     audit: auditSessionOf(runtime)?.recorder ?? NOOP_RECORDER,
     async config(flags) {
-      const { root, origin } = discoverRoot({ flag: globals.root, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
-      const files = await readConfigFiles(root);
+      const { root, origin, policy } = resolveTrustedRoot({ flag: globals.root, env: runtime.env, cwd: runtime.cwd, ...(runtime.identity ?? currentIds()) });
+      if (origin === 'cwd') log.info(`No Auto-Codex checkout (auto-codex/ or docker-compose.yml) at or above the working directory; using ${root} as the root.`);
+      const files = await readConfigFiles(root, policy);
       const { config, warnings } = loadConfig({ env: runtime.env, files, flags, root, rootOrigin: origin, home: runtime.home, platform: runtime.platform });
       // Every secret value is scrubbed from all later output, wherever it turns up.
       for (const name of VAR_NAMES) if (VARIABLES[name].secret === true) registerSecret(config.values[name].value);

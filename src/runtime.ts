@@ -12,6 +12,8 @@ export interface Runtime {
   stdout: OutputStream;
   stderr: OutputStream;
   stdinIsTTY: boolean;
+  /** Effective uid/gid of the run (default: the process's): which owners the run trusts, and whether it runs as root. */
+  identity?: { uid: number; gid: number };
   /** Aborted on SIGINT/SIGTERM; every long operation honours it. */
   signal: AbortSignal;
 }

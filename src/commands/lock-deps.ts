@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
-import { discoverRoot } from '../core/config/root.js';
+import { currentIds, resolveTrustedRoot } from '../core/config/trust.js';
 import { ReportedFailure } from '../core/errors.js';
 import { createExec } from '../core/exec/exec.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
@@ -61,7 +60,7 @@ export function lockDepsCommand(runtime: Runtime): Command {
       const ctx = createContext(globals, runtime, 'lock-deps');
       // lock-deps reads no .env setting (the original script read none), so an unrelated invalid
       // value there must not stop it: only the root is looked up.
-      const { root } = discoverRoot({ flag: globals.root, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
+      const { root } = resolveTrustedRoot({ flag: globals.root, env: runtime.env, cwd: runtime.cwd, ...(runtime.identity ?? currentIds()) });
       const result = await runLockDeps(
         { root, versions, ...options },
         { exec: createExec(), env: runtime.env, home: runtime.home, log: ctx.log, signal: ctx.signal },

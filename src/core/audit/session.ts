@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { isTruthy } from '../config/env-bool.js';
 import { loadConfig, type OpsConfig } from '../config/load.js';
 import { readConfigFiles } from '../config/read-files.js';
-import { discoverRoot } from '../config/root.js';
+import { currentIds, resolveTrustedRoot } from '../config/trust.js';
 import { ExitCode } from '../exit-codes.js';
 import { canonicalJson, type AuditEntry } from './record.js';
 import { appendAuditRecord, type AppendOptions } from './append.js';
@@ -170,9 +169,11 @@ export class AuditSession {
   // The command failed before loading its config: find the trail the way the config would.
   private async fallbackTarget(): Promise<AuditTarget> {
     const { runtime } = this;
-    const { root } = discoverRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
+    // A root that does not exist or that another user controls gets no record: writing one there
+    // would create folders the run was refused for, or follow that user's links as root.
+    const { root, policy } = resolveTrustedRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, ...(runtime.identity ?? currentIds()) });
     try {
-      const { config } = loadConfig({ env: runtime.env, files: await readConfigFiles(root), root, home: runtime.home, platform: runtime.platform });
+      const { config } = loadConfig({ env: runtime.env, files: await readConfigFiles(root, policy), root, home: runtime.home, platform: runtime.platform });
       return targetOf(config);
     } catch {
       // Invalid configuration: the run already fails with exit 2; its record still goes to the default place.
