@@ -7,7 +7,7 @@ import { flagOverrides } from '../core/config/flags.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { ReportedFailure } from '../core/errors.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
-import { opsLockDir } from '../core/run/lock-dir.js';
+import { lockPlace } from './locks.js';
 import { askOnTerminal } from '../output/confirm.js';
 import type { Runtime } from '../runtime.js';
 import { addRetentionOptions, kindOption, policyFrom, retentionFields } from './backup-shared.js';
@@ -55,7 +55,7 @@ export function backupPruneCommand(runtime: Runtime, deps: BackupCommandDeps): C
       };
       const report = await runPrune(
         { targets: targets(options.kind, config), policy: policyFrom(options, config), dryRun: options.dryRun, yes: options.yes, waitSeconds: options.wait },
-        { log: ctx.log, signal: ctx.signal, now: () => new Date(), lockDir: opsLockDir(config.root), ...(runtime.stdinIsTTY ? { confirm } : {}) },
+        { log: ctx.log, signal: ctx.signal, now: () => new Date(), lockDir: lockPlace(ctx, config).lockDir, locks: lockPlace(ctx, config).locks, ...(runtime.stdinIsTTY ? { confirm } : {}) },
       );
       ctx.printer.result(report, () => {
         if (report.decisions.length === 0) return `No backups to prune in ${config.backupDir}.`;

@@ -7,7 +7,7 @@ import type { OpsConfig } from '../core/config/load.js';
 import type { BackupDeps, BackupResult } from '../core/backups/backup-result.js';
 import type { RetentionPolicy } from '../core/backups/prune.js';
 import { formatBytes } from '../core/format-bytes.js';
-import { opsLockDir } from '../core/run/lock-dir.js';
+import { lockPlace } from './locks.js';
 import { createProgressLine } from '../output/progress.js';
 import { VERSION } from '../version.js';
 
@@ -46,7 +46,7 @@ export function backupDeps(ctx: CommandContext, globals: GlobalOptions, config: 
     now: () => new Date(),
     hostname: hostname(),
     toolVersion: VERSION,
-    lockDir: opsLockDir(config.root),
+    ...(({ lockDir, locks }) => ({ lockDir, locks }))(lockPlace(ctx, config)),
     ...(showProgress ? { progress: createProgressLine(ctx.runtime.stderr, '[backup]') } : {}),
   };
 }

@@ -5,7 +5,7 @@ import type { OpsConfig } from '../core/config/load.js';
 import { InterruptedError, UsageError } from '../core/errors.js';
 import { renderPlan, renderResult } from '../core/restore/render.js';
 import type { RestoreDeps, RestorePlan, RestoreResult } from '../core/restore/restore-result.js';
-import { opsLockDir } from '../core/run/lock-dir.js';
+import { lockPlace } from './locks.js';
 import { askOnTerminal } from '../output/confirm.js';
 import { createProgressLine } from '../output/progress.js';
 import type { Runtime } from '../runtime.js';
@@ -77,7 +77,7 @@ export function restoreDeps(ctx: CommandContext, globals: GlobalOptions, config:
     now: () => new Date(),
     hostname: hostname(),
     toolVersion: VERSION,
-    lockDir: opsLockDir(config.root),
+    ...(({ lockDir, locks }) => ({ lockDir, locks }))(lockPlace(ctx, config)),
     confirm,
     ...(showProgress ? { progress: createProgressLine(ctx.runtime.stderr, '[restore]') } : {}),
   };

@@ -9,7 +9,7 @@ import { fileEnvStore } from '../core/rollback/env-store.js';
 import { fileImageHistory, imageHistoryPath } from '../core/rollback/image-history.js';
 import type { ImagesRollbackDeps } from '../core/rollback/run-images-rollback.js';
 import { acquireLock } from '../core/run/lock.js';
-import { opsLockDir } from '../core/run/lock-dir.js';
+import { lockPlace } from './locks.js';
 import { askOnTerminal } from '../output/confirm.js';
 import type { Runtime } from '../runtime.js';
 import { backupDeps } from './backup-shared.js';
@@ -45,9 +45,11 @@ export function consentGate(options: { yes: boolean; dryRun: boolean }, runtime:
   };
 }
 
-/** lockFor takes the named per-target lock under `<root>/.autocodex-ops/locks`, failing at once when another run holds it (exit 11). */
-export function lockFor(ctx: CommandContext, config: OpsConfig, target: string, command: string) {
-  return () => acquireLock({ dir: opsLockDir(config.root), target, command, signal: ctx.signal, log: ctx.log });
+/** lockFor takes the machine-wide lock of what `target` names in this configuration, failing at once when another run holds it (exit 11). */
+export function lockFor(ctx: CommandContext, config: OpsConfig, target: 'falkordb' | 'userdata' | 'images', command: string) {
+  const place = lockPlace(ctx, config);
+  const name = target === 'images' ? place.images : place.locks[target];
+  return () => acquireLock({ dir: place.lockDir, target: name, command, signal: ctx.signal, log: ctx.log });
 }
 
 /** imagesDeps wires `rollback images` to the engine, compose, the root .env, the history and `backup falkordb`. */

@@ -15,6 +15,16 @@ export interface ProgramRun {
 }
 
 let scratchAudit: string | undefined;
+let scratchLocks: string | undefined;
+
+/**
+ * testLockDir is where runProgram's runs keep their locks unless the test's env names
+ * AUTOCODEX_OPS_LOCK_DIR: a scratch folder, so parallel test files never meet in /run/lock.
+ */
+export function testLockDir(): string {
+  scratchLocks ??= mkdtempSync(join(tmpdir(), 'aco-locks-'));
+  return scratchLocks;
+}
 
 /**
  * runProgram runs the CLI in-process with a fake runtime, the way cli.ts does (audit record
@@ -38,7 +48,10 @@ export async function runProgram(args: string[], over: Partial<Runtime> = {}): P
     stdinIsTTY: false,
     signal: new AbortController().signal,
     ...over,
-    env: 'AUTOCODEX_OPS_AUDIT_LOG' in env ? env : { ...env, AUTOCODEX_OPS_AUDIT_LOG: scratchAudit },
+    env: {
+      ...('AUTOCODEX_OPS_LOCK_DIR' in env ? {} : { AUTOCODEX_OPS_LOCK_DIR: testLockDir() }),
+      ...('AUTOCODEX_OPS_AUDIT_LOG' in env ? env : { ...env, AUTOCODEX_OPS_AUDIT_LOG: scratchAudit }),
+    },
   };
   const audit = startAuditSession(runtime, args, { version: VERSION });
   let code = 0;

@@ -1,3 +1,4 @@
+import type { LockTargets } from '../run/target-lock.js';
 import type { BackupKind } from './naming.js';
 import type { BackupLog, StoredBackup } from './store-backup.js';
 
@@ -34,8 +35,10 @@ export interface BackupDeps {
   now: () => Date;
   hostname: string;
   toolVersion: string;
-  /** Folder of the per-target lock files. */
+  /** Folder of the per-target lock files (machine-wide: see opsLockDir). */
   lockDir: string;
+  /** Lock names keyed by what they protect (target-lock.ts); `falkordb`/`userdata` when absent (tests). */
+  locks?: LockTargets;
   progress?: ProgressSink;
 }
 

@@ -3,6 +3,7 @@ import { relative, resolve, isAbsolute } from 'node:path';
 import { folderSize, folderTar } from '../archive/folder-tar.js';
 import { OpsError, PrerequisiteError, UsageError } from '../errors.js';
 import { acquireLock } from '../run/lock.js';
+import { userdataLockTarget } from '../run/target-lock.js';
 import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from './app-running.js';
 import { toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
 import type { RetentionPolicy } from './prune.js';
@@ -48,7 +49,7 @@ export async function runUserdataBackup(options: UserdataBackupOptions, deps: Ba
       hint: 'Choose an --output-dir (BACKUP_DIR) outside the userData folder.',
     });
   }
-  const lock = await acquireLock({ dir: deps.lockDir, target: 'userdata', command: 'backup userdata', waitSeconds: options.waitSeconds, signal, log });
+  const lock = await acquireLock({ dir: deps.lockDir, target: userdataLockTarget(options.userdataDir), command: 'backup userdata', waitSeconds: options.waitSeconds, signal, log });
   try {
     const warnings: string[] = [];
     const app = await detectRunningApp(options.userdataDir, deps.probe);

@@ -6,6 +6,7 @@ import { storeBackup } from '../backups/store-backup.js';
 import { OpsError, UsageError } from '../errors.js';
 import { withCleanup } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';
+import { userdataLockTarget } from '../run/target-lock.js';
 import { checkRestoreArchive } from './check-archive.js';
 import { Phases } from './phases.js';
 import { dryRunResult, planBase, type RestoreDeps, type RestorePlan, type RestoreResult } from './restore-result.js';
@@ -81,7 +82,7 @@ export async function runUserdataRestore(options: UserdataRestoreOptions, deps: 
   if (options.dryRun) return dryRunResult(plan, phases.timings, performance.now() - started);
   if (!(await deps.confirm(plan))) throw new OpsError('Restore cancelled; nothing was changed.');
 
-  const lock = await acquireLock({ dir: deps.lockDir, target: 'userdata', command: 'restore userdata', signal, log });
+  const lock = await acquireLock({ dir: deps.lockDir, target: userdataLockTarget(target), command: 'restore userdata', signal, log });
   return withCleanup(async (stack) => {
     stack.defer('release the userdata lock', () => lock.release());
     const now = await inspectTarget(target);

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { acquireLock } from '../../../src/core/run/lock.js';
-import { opsLockDir } from '../../../src/core/run/lock-dir.js';
+import { userdataLockTarget } from '../../../src/core/run/target-lock.js';
 import { makeArchive } from '../../helpers/archives.js';
-import { runProgram } from '../../helpers/run-program.js';
+import { runProgram, testLockDir } from '../../helpers/run-program.js';
 
 function setup(): { root: string; userdata: string; backups: string } {
   const root = mkdtempSync(join(tmpdir(), 'aco-cli-'));
@@ -61,7 +61,7 @@ describe('backup userdata', () => {
 
   it('exit 11 while another run holds the userdata lock', async () => {
     const { root, userdata } = setup();
-    const lock = await acquireLock({ dir: opsLockDir(root), target: 'userdata', command: 'backup userdata', pid: process.pid });
+    const lock = await acquireLock({ dir: testLockDir(), target: userdataLockTarget(userdata), command: 'backup userdata', pid: process.pid });
     try {
       const run = await runProgram(['backup', 'userdata', '--root', root, '--userdata-dir', userdata, '--json']);
       expect(run.code).toBe(11);
@@ -163,7 +163,7 @@ describe('backup list / verify / prune', () => {
     const deps = (answer: boolean) => ({
       log: { info: () => {}, warn: () => {} },
       now: () => new Date(),
-      lockDir: opsLockDir(f.root),
+      lockDir: join(f.root, 'locks'),
       confirm: async (q: string, doomed: readonly unknown[]) => (asked.push(`${q} (${doomed.length})`), answer),
     });
     const options = { targets: [{ kind: 'falkordb' as const, dir: f.backups }], policy: { keepLast: 1, keepMin: 1 }, dryRun: false, yes: false, waitSeconds: 0 };

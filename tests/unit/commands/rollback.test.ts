@@ -5,10 +5,10 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rollbackCommand } from '../../../src/commands/rollback.js';
 import { acquireLock } from '../../../src/core/run/lock.js';
-import { opsLockDir } from '../../../src/core/run/lock-dir.js';
+import { userdataLockTarget } from '../../../src/core/run/target-lock.js';
 import { exitCodeFor, formatError } from '../../../src/error-report.js';
 import type { Runtime } from '../../../src/runtime.js';
-import { runProgram, type ProgramRun } from '../../helpers/run-program.js';
+import { runProgram, testLockDir, type ProgramRun } from '../../helpers/run-program.js';
 
 // The CLI layer of `rollback`: argv to exit code and output, the confirmation rules of CONTRACT
 // (TTY asks, non-TTY needs --yes, --dry-run changes nothing) and the usage errors raised before I/O.
@@ -115,7 +115,7 @@ describe('rollback source (CLI)', () => {
   it('exit 11 while another run holds the userData lock (as backup userdata does), nothing touched', async () => {
     const { root, ud, listing } = setup();
     const before = listing();
-    const held = await acquireLock({ dir: opsLockDir(root), target: 'userdata', command: 'backup userdata' });
+    const held = await acquireLock({ dir: testLockDir(), target: userdataLockTarget(ud), command: 'backup userdata' });
     try {
       const run = await runProgram(['rollback', 'source', '--to', 'bundled', '--yes', '--root', root, '--userdata-dir', ud]);
       expect(run.code).toBe(11);
