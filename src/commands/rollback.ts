@@ -6,7 +6,8 @@ import { flagOverrides } from '../core/config/flags.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import { renderSourcePlan, renderSourceResult } from '../core/rollback/render.js';
 import { runSourceRollback } from '../core/rollback/run-source-rollback.js';
-import { nodeSourceFs } from '../core/rollback/source-fs.js';
+import { sourceFsAs } from '../core/rollback/source-fs.js';
+import { ownerToActAs } from '../os/identity.js';
 import type { Runtime } from '../runtime.js';
 import { rollbackImagesCommand } from './rollback-images.js';
 import { consentGate, lockFor, type RollbackCommandDeps } from './rollback-shared.js';
@@ -51,7 +52,8 @@ export function rollbackSourceCommand(runtime: Runtime, deps: RollbackCommandDep
       const result = await runSourceRollback(
         { to: options.to, userdataDir: config.userdataDir, force: options.force, dryRun: options.dryRun },
         {
-          fs: nodeSourceFs,
+          // As root on a user's userData folder, every file step runs as that folder's owner.
+          fs: sourceFsAs(ownerToActAs(config.userdataDir)),
           appState: (dir) => detectRunningApp(dir),
           now: () => new Date(),
           signal: ctx.signal,

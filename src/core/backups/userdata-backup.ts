@@ -4,6 +4,7 @@ import { folderSize, folderTar } from '../archive/folder-tar.js';
 import { OpsError, PrerequisiteError, UsageError } from '../errors.js';
 import { acquireLock } from '../run/lock.js';
 import { userdataLockTarget } from '../run/target-lock.js';
+import { ownerToActAs } from '../../os/identity.js';
 import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from './app-running.js';
 import { toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
 import type { RetentionPolicy } from './prune.js';
@@ -66,6 +67,7 @@ export async function runUserdataBackup(options: UserdataBackupOptions, deps: Ba
     log.info(`userData: ${options.userdataDir}`);
     if (deps.progress) deps.progress.start(await folderSize(options.userdataDir));
     const source = await folderTar(options.userdataDir, {
+      as: ownerToActAs(options.userdataDir),
       exclude: USERDATA_EXCLUDES,
       onWarning: (message) => {
         warnings.push(`A file changed or vanished while it was read and was skipped: ${message}`);

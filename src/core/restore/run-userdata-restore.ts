@@ -1,4 +1,5 @@
-import { isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { ownerToActAs } from '../../os/identity.js';
 import { folderTar } from '../archive/folder-tar.js';
 import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../backups/app-running.js';
 import { archivePath } from '../backups/naming.js';
@@ -87,13 +88,15 @@ export async function runUserdataRestore(options: UserdataRestoreOptions, deps: 
     stack.defer('release the userdata lock', () => lock.release());
     const now = await inspectTarget(target);
     if (now.state === 'folder') await refuseWhileRunning(target, options.force, deps.probe, []);
+    // As root on a user's folder, the staging, swap and removals beside it run as that folder's owner.
+    const as = ownerToActAs(dirname(target));
     const staging = siblingPath(target, 'restore');
-    stack.defer('remove the staging folder', async () => void (await removeTree(staging)));
-    await phases.run('extracting the archive into a staging folder', () => extractToStaging(checked, staging, { skip: USERDATA_EXCLUDES, signal }));
+    stack.defer('remove the staging folder', async () => void (await removeTree(staging, as)));
+    await phases.run('extracting the archive into a staging folder', () => extractToStaging(checked, staging, { skip: USERDATA_EXCLUDES, signal, as }));
     let safety: string | null = null;
     if (now.state === 'folder') {
       const stored = await phases.run('taking the safety copy of the current folder', async () => {
-        const source = await folderTar(target, { exclude: USERDATA_EXCLUDES, onWarning: (m) => log.warn(`A file changed or vanished while it was read: ${m}`) });
+        const source = await folderTar(target, { as: ownerToActAs(target), exclude: USERDATA_EXCLUDES, onWarning: (m) => log.warn(`A file changed or vanished while it was read: ${m}`) });
         // A read error before the writer's pipeline listens must not be an uncaught exception.
         source.on('error', () => undefined);
         try {
@@ -114,8 +117,8 @@ export async function runUserdataRestore(options: UserdataRestoreOptions, deps: 
       safety = stored.written.path;
       log.info(`Safety copy written and verified: ${safety}`);
     }
-    const aside = await phases.run('moving the restored folder into place', () => swapIn(target, staging, now.state === 'folder'));
-    if (aside && !(await removeTree(aside))) {
+    const aside = await phases.run('moving the restored folder into place', () => swapIn(target, staging, now.state === 'folder', as));
+    if (aside && !(await removeTree(aside, as))) {
       warnings.push(`The replaced folder could not be deleted; remove it by hand: ${aside}`);
       log.warn(warnings.at(-1)!);
     }

@@ -1,19 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, rename, rm } from 'node:fs/promises';
+import { chmodSync, closeSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Transform, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { fsyncDir } from '../archive/atomic-file.js';
 import { InterruptedError, OpsError, UsageError } from '../errors.js';
+import type { Identity } from '../../os/identity.js';
+import { asOwnerSync } from '../fs/as-owner.js';
 import type { ArchiveSource } from './falkordb-volume.js';
 
 // The userData folder is replaced by renames in its parent folder, so at every moment one complete
 // folder exists under a known name: the new content is extracted beside the target, then the
 // current folder is renamed aside and the new one renamed into place (both on one file system).
 
-const CHUNK = 1024 * 1024;
+// Pieces of the stored archive handed to node-tar at a time; between two, the event loop runs.
+const CHUNK = 256 * 1024;
 const DIR_MODE = 0o700;
 
 /** What is at the userData path now: nothing yet (a new machine) or a real folder. */
@@ -40,27 +40,58 @@ export function siblingPath(target: string, purpose: string): string {
 /**
  * extractToStaging creates `staging` (mode 0700; it must not exist) and extracts the archive into
  * it with node-tar (strict, no absolute paths, links kept inside), leaving out the `skip` entries,
- * hashing the bytes it reads: they must hash to `source.sha256`. It rejects with OpsError on any
- * extraction or digest problem and InterruptedError on abort; the caller removes `staging`.
+ * hashing the bytes it reads: they must hash to `source.sha256`. Owners are never kept and modes
+ * lose setuid, setgid and sticky bits. With `as` (root restoring a user's folder) every file
+ * operation runs as that user (asOwnerSync), one archive piece at a time, so a link the user plants
+ * in the staging folder leads only where the user could write anyway. It rejects with OpsError on
+ * any extraction or digest problem and InterruptedError on abort; the caller removes `staging`.
  */
-export async function extractToStaging(source: ArchiveSource, staging: string, options: { skip: ReadonlySet<string>; signal?: AbortSignal }): Promise<void> {
-  await mkdir(dirname(staging), { recursive: true, mode: DIR_MODE });
-  await mkdir(staging, { mode: DIR_MODE });
+export async function extractToStaging(source: ArchiveSource, staging: string, options: { skip: ReadonlySet<string>; signal?: AbortSignal; as?: Identity }): Promise<void> {
+  const { as } = options;
+  asOwnerSync(as, () => {
+    mkdirSync(dirname(staging), { recursive: true, mode: DIR_MODE });
+    // Fails with EEXIST on anything already there, a planted symlink included.
+    mkdirSync(staging, { mode: DIR_MODE });
+  });
   const tar = await import('tar');
   const hash = createHash('sha256');
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      callback(null, chunk);
+  let failure: Error | undefined;
+  const unpack = new tar.UnpackSync({
+    cwd: staging,
+    strict: true,
+    preservePaths: false,
+    preserveOwner: false,
+    filter: (path: string, entry: { mode?: number }) => {
+      if (options.skip.has(path)) return false;
+      // A crafted archive must not plant a setuid file (or a sticky folder) in the user's folder.
+      if (typeof entry.mode === 'number') entry.mode &= 0o777;
+      return true;
     },
   });
-  const unpack = tar.x({ cwd: staging, strict: true, preservePaths: false, filter: (path: string) => !options.skip.has(path) });
+  unpack.on('error', (err: Error) => (failure ??= err));
+  const fd = openSync(source.path, 'r');
+  const buf = Buffer.allocUnsafe(CHUNK);
   try {
-    await pipeline(createReadStream(source.path, { highWaterMark: CHUNK }), tap, createGunzip({ chunkSize: CHUNK }), unpack as unknown as Writable, { signal: options.signal });
+    for (;;) {
+      if (options.signal?.aborted) throw new InterruptedError();
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      // A copy: node-tar may keep a partial header from this piece until the next one.
+      const piece = Buffer.from(buf.subarray(0, n));
+      hash.update(piece);
+      asOwnerSync(as, () => unpack.write(piece));
+      if (failure) break;
+      // Let signals and timers run between pieces (never while acting as the user).
+      await new Promise((r) => setImmediate(r));
+    }
+    if (!failure) asOwnerSync(as, () => unpack.end());
   } catch (error) {
-    if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
+    if (error instanceof InterruptedError) throw error;
     throw new OpsError(`Extracting ${source.path} failed: ${(error as Error).message}`, { cause: error });
+  } finally {
+    closeSync(fd);
   }
+  if (failure) throw new OpsError(`Extracting ${source.path} failed: ${failure.message}`, { cause: failure });
   const actual = hash.digest('hex');
   if (actual !== source.sha256) {
     throw new OpsError(`The archive ${source.path} changed after it was checked (sha256 ${actual}, checked ${source.sha256}).`, {
@@ -68,7 +99,7 @@ export async function extractToStaging(source: ArchiveSource, staging: string, o
     });
   }
   // The archive's `./` entry may carry a wider mode; userData holds tokens.
-  await chmod(staging, DIR_MODE);
+  asOwnerSync(as, () => chmodSync(staging, DIR_MODE));
 }
 
 /**
@@ -77,8 +108,9 @@ export async function extractToStaging(source: ArchiveSource, staging: string, o
  * If the second rename fails the first is undone before rejecting. Resolves with where the old
  * folder now is (undefined when there was none); the caller removes it once it is no longer needed.
  */
-export async function swapIn(target: string, staging: string, exists: boolean): Promise<string | undefined> {
+export async function swapIn(target: string, staging: string, exists: boolean, as?: Identity): Promise<string | undefined> {
   const aside = exists ? siblingPath(target, 'replaced') : undefined;
+  const rename = async (from: string, to: string) => asOwnerSync(as, () => renameSync(from, to));
   if (aside) await rename(target, aside);
   try {
     await rename(staging, target);
@@ -98,10 +130,16 @@ export async function swapIn(target: string, staging: string, exists: boolean): 
   return aside;
 }
 
-/** removeTree deletes a folder tree; resolves false (never rejects) when it could not, so the caller can say where it is. */
-export async function removeTree(path: string): Promise<boolean> {
-  return rm(path, { recursive: true, force: true }).then(
-    () => true,
-    () => false,
-  );
+/**
+ * removeTree deletes a folder tree without following links (as `as` when given, so a folder the
+ * user swaps for a link mid-walk leads nowhere root-only); resolves false (never rejects) when it
+ * could not, so the caller can say where it is.
+ */
+export async function removeTree(path: string, as?: Identity): Promise<boolean> {
+  try {
+    asOwnerSync(as, () => rmSync(path, { recursive: true, force: true }));
+    return true;
+  } catch {
+    return false;
+  }
 }
