@@ -4,6 +4,7 @@ import { readConfigFiles } from './core/config/read-files.js';
 import type { FlagValue } from './core/config/resolve.js';
 import { currentIds, resolveTrustedRoot } from './core/config/trust.js';
 import { VARIABLES, VAR_NAMES, type VarName } from './core/config/variables.js';
+import { argValue } from './core/health/server-args.js';
 import { registerSecret } from './core/redact/redact.js';
 import { createLogger, type Logger } from './output/logger.js';
 import { createPrinter, type Printer } from './output/printer.js';
@@ -51,6 +52,7 @@ export function createContext(globals: GlobalOptions, runtime: Runtime, cmd: str
       // Every secret value is scrubbed from all later output, wherever it turns up.
       for (const name of VAR_NAMES) if (VARIABLES[name].secret === true) registerSecret(config.values[name].value);
       registerSecret(config.falkordb.password);
+      for (const args of [config.falkordb.redisArgs, config.falkordb.falkordbArgs]) registerSecret(argValue(args, 'requirepass'));
       for (const w of warnings) log.warn(w);
       // The audit record of this run goes where this config says, with its production profile.
       auditSessionOf(runtime)?.useConfig(config);
