@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
@@ -113,14 +113,28 @@ describe('root restoring and reading a folder another user owns', () => {
     const planted = join(userdata, 'planted-shadow');
     writeFileSync(planted, 'root-only secret');
     chmodSync(planted, 0o600);
+    symlinkSync('otherhost-1', join(userdata, 'SingletonLock'));
     const out = join(base, 'backups');
-    const run = await runProgram(['backup', 'userdata', '--json', '--userdata-dir', userdata, '--output-dir', out, '--root', root], { env });
+    const run = await runProgram(['backup', 'userdata', '--json', '--force', '--userdata-dir', userdata, '--output-dir', out, '--root', root], { env });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     const listing = (await execa('tar', ['-tzf', result.archive])).stdout.split('\n');
     expect(listing).toContain('./settings.json');
     expect(listing).not.toContain('./planted-shadow');
+    expect(listing).not.toContain('./SingletonLock');
     expect(result.warnings.join(' ')).toMatch(/planted-shadow/);
     expect(existsSync(`${result.archive}.sha256`)).toBe(true);
+  });
+
+  it('a restore onto a new machine creates the missing folders as the home folder\'s owner', async () => {
+    freshUserdata();
+    rmSync(join(home, '.config'), { recursive: true, force: true });
+    const src = join(base, 'fresh');
+    mkdirSync(src);
+    writeFileSync(join(src, 'settings.json'), 'restored');
+    const archive = await gzipTar(join(base, 'fresh.tar.gz'), src);
+    const run = await runProgram(['restore', 'userdata', archive, '--userdata-dir', userdata, '--yes', '--root', root], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(walk(join(home, '.config')).filter((e) => e.uid !== NOBODY)).toEqual([]);
   });
 });
