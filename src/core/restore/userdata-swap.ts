@@ -1,7 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, createReadStream, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
+import { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
+import { READ_CHUNK } from '../archive/read-archive.js';
 import { fsyncDir } from '../archive/atomic-file.js';
 import { InterruptedError, OpsError, UsageError } from '../errors.js';
 import type { Identity } from '../../os/identity.js';
@@ -12,8 +16,7 @@ import type { ArchiveSource } from './falkordb-volume.js';
 // folder exists under a known name: the new content is extracted beside the target, then the
 // current folder is renamed aside and the new one renamed into place (both on one file system).
 
-// Pieces of the stored archive handed to node-tar at a time; between two, the event loop runs.
-const CHUNK = 256 * 1024;
+const CHUNK = 1024 * 1024;
 const DIR_MODE = 0o700;
 
 /** What is at the userData path now: nothing yet (a new machine) or a real folder. */
@@ -42,7 +45,7 @@ export function siblingPath(target: string, purpose: string): string {
  * it with node-tar (strict, no absolute paths, links kept inside), leaving out the `skip` entries,
  * hashing the bytes it reads: they must hash to `source.sha256`. Owners are never kept and modes
  * lose setuid, setgid and sticky bits. With `as` (root restoring a user's folder) every file
- * operation runs as that user (asOwnerSync), one archive piece at a time, so a link the user plants
+ * operation runs as that user (asOwnerSync), one gunzipped piece at a time, so a link the user plants
  * in the staging folder leads only where the user could write anyway. It rejects with OpsError on
  * any extraction or digest problem and InterruptedError on abort; the caller removes `staging`.
  */
@@ -69,27 +72,39 @@ export async function extractToStaging(source: ArchiveSource, staging: string, o
     },
   });
   unpack.on('error', (err: Error) => (failure ??= err));
+  // Only node-tar's file work runs as the user, synchronously inside each write; reading and
+  // gunzip (no file access) stay asynchronous. The archive is opened here, as this run, first.
   const fd = openSync(source.path, 'r');
-  const buf = Buffer.allocUnsafe(CHUNK);
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  const sink = new Writable({
+    highWaterMark: CHUNK,
+    write(chunk: Buffer, _encoding, callback) {
+      try {
+        asOwnerSync(as, () => unpack.write(chunk));
+      } catch (err) {
+        failure ??= err as Error;
+      }
+      callback(failure);
+    },
+    final(callback) {
+      try {
+        asOwnerSync(as, () => unpack.end());
+      } catch (err) {
+        failure ??= err as Error;
+      }
+      callback(failure);
+    },
+  });
   try {
-    for (;;) {
-      if (options.signal?.aborted) throw new InterruptedError();
-      const n = readSync(fd, buf, 0, CHUNK, null);
-      if (n === 0) break;
-      // A copy: node-tar may keep a partial header from this piece until the next one.
-      const piece = Buffer.from(buf.subarray(0, n));
-      hash.update(piece);
-      asOwnerSync(as, () => unpack.write(piece));
-      if (failure) break;
-      // Let signals and timers run between pieces (never while acting as the user).
-      await new Promise((r) => setImmediate(r));
-    }
-    if (!failure) asOwnerSync(as, () => unpack.end());
+    await pipeline(createReadStream('', { fd, highWaterMark: READ_CHUNK }), tap, createGunzip({ chunkSize: CHUNK }), sink, { signal: options.signal });
   } catch (error) {
-    if (error instanceof InterruptedError) throw error;
-    throw new OpsError(`Extracting ${source.path} failed: ${(error as Error).message}`, { cause: error });
-  } finally {
-    closeSync(fd);
+    if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
+    throw new OpsError(`Extracting ${source.path} failed: ${(failure ?? (error as Error)).message}`, { cause: error });
   }
   if (failure) throw new OpsError(`Extracting ${source.path} failed: ${failure.message}`, { cause: failure });
   const actual = hash.digest('hex');
