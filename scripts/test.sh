@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/test-env.sh
+# The offsite tests start the Ceph RGW (scripts/s3-gateway.sh) when they need it; whatever this run
+# leaves running is stopped by pid on the way out, pass or fail, unless it ran before we started.
+if ! bash scripts/s3-gateway.sh status; then trap 'bash scripts/s3-gateway.sh stop' EXIT; fi
 npm run build
 npm run typecheck
 

@@ -13,11 +13,12 @@ async function main(): Promise<void> {
     return;
   }
   // Relative dynamic imports stay inside the bundle (esbuild initialises them lazily).
-  const [{ startAuditSession }, { ReportedFailure }, { formatError, exitCodeFor }, { createProgram }] = await Promise.all([
+  const [{ startAuditSession }, { ReportedFailure }, { formatError, exitCodeFor }, { createProgram }, { finishRun }] = await Promise.all([
     import('./core/audit/session.js'),
     import('./core/errors.js'),
     import('./error-report.js'),
     import('./program.js'),
+    import('./finish-run.js'),
   ]);
   const controller = new AbortController();
   // Every concurrent operation (healthcheck checks, engine calls) listens on this one signal.
@@ -63,7 +64,8 @@ async function main(): Promise<void> {
     if (code !== 0 && !(err instanceof ReportedFailure)) process.stderr.write(formatError(err, json));
     code = controller.signal.aborted && code !== 0 ? 130 : code;
   }
-  process.exitCode = await audit.finish(code, failure);
+  // Notification and metrics (issue 25), then the audit record: only here is the exit code known.
+  process.exitCode = await finishRun(audit, runtime, code, failure, json);
   // The verdict is out: a socket still draining (a hung server's connect) must not keep the
   // process alive past it. Unref'd, this fires only if something else still holds the loop.
   setTimeout(() => process.exit(), 200).unref();

@@ -53,6 +53,7 @@ export function createContext(globals: GlobalOptions, runtime: Runtime, cmd: str
       for (const name of VAR_NAMES) if (VARIABLES[name].secret === true) registerSecret(config.values[name].value);
       registerSecret(config.falkordb.password);
       for (const args of [config.falkordb.redisArgs, config.falkordb.falkordbArgs]) registerSecret(argValue(args, 'requirepass'));
+      for (const url of config.notify.urls) registerSecret(url);
       for (const w of warnings) log.warn(w);
       // The audit record of this run goes where this config says, with its production profile.
       auditSessionOf(runtime)?.useConfig(config);

@@ -6,6 +6,8 @@ import { healthcheckCommand } from './commands/healthcheck.js';
 import { lockDepsCommand } from './commands/lock-deps.js';
 import { restoreCommand } from './commands/restore.js';
 import { rollbackCommand } from './commands/rollback.js';
+import { supportBundleCommand } from './commands/support-bundle.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { exitStatusHelp } from './core/exit-codes.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
@@ -31,8 +33,10 @@ export function createProgram(runtime: Runtime): Command {
   program.addCommand(restoreCommand(runtime));
   program.addCommand(rollbackCommand(runtime));
   program.addCommand(lockDepsCommand(runtime));
+  program.addCommand(scheduleCommand(runtime));
   program.addCommand(auditCommand(runtime));
   program.addCommand(configCommand(runtime));
+  program.addCommand(supportBundleCommand(runtime));
 
   // Every command exits through cli.ts, never through commander's process.exit, and writes
   // usage errors through the same printer as every other error.

@@ -25,8 +25,8 @@ export type AuditVerifyOptions = z.infer<typeof auditVerifyOptionsSchema>;
 
 const TRAIL_HELP = `
 The trail is AUTOCODEX_OPS_AUDIT_LOG (default <root>/logs/autocodex-ops-audit.jsonl): one JSON
-record per run of backup, restore, rollback, lock-deps (and healthcheck in production), each
-holding the SHA-256 of the one before; <file>.head names the newest record.`;
+record per run of backup, restore, rollback, lock-deps, support-bundle (and healthcheck in
+production), each holding the SHA-256 of the one before; <file>.head names the newest record.`;
 
 /** auditCommand reads the audit trail (`show`) and checks its hash chain (`verify`, exit 1 naming the first broken record). */
 export function auditCommand(runtime: Runtime): Command {

@@ -5,10 +5,10 @@ import { runFalkorBackup } from '../core/backups/falkordb-backup.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { createDockerApi } from '../core/docker/docker.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
-import { observePairQuietly } from '../core/rollback/observe-pair.js';
+import { observePairQuietly } from '../core/stack/observe-pair.js';
 import type { Runtime } from '../runtime.js';
 import { addRetentionOptions, backupDeps, policyFrom, printBackup, retentionFields } from './backup-shared.js';
-import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
+import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 
 /** The options of `backup falkordb` as commander hands them over; an invalid value fails with exit 2. */
 export const backupFalkordbOptionsSchema = z

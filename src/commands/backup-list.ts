@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
-import { LIST_KINDS, listAllBackups } from '../core/backups/list.js';
+import { LIST_KINDS, listAllBackups } from '../core/backup-store/list.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import { formatBytes } from '../core/format-bytes.js';

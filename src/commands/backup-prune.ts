@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
-import { describeDecision, type PruneDecision } from '../core/backups/prune.js';
+import { describeDecision, type PruneDecision } from '../core/backup-store/prune.js';
 import { runPrune, type PruneTarget } from '../core/backups/run-prune.js';
 import { flagOverrides } from '../core/config/flags.js';
 import type { OpsConfig } from '../core/config/load.js';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { CommandContext, GlobalOptions } from '../context.js';
 import type { OpsConfig } from '../core/config/load.js';
 import type { BackupDeps, BackupResult } from '../core/backups/backup-result.js';
-import type { RetentionPolicy } from '../core/backups/prune.js';
+import type { RetentionPolicy } from '../core/backup-store/prune.js';
 import { formatBytes } from '../core/format-bytes.js';
 import { lockPlace } from './locks.js';
 import { createProgressLine } from '../output/progress.js';
@@ -51,8 +51,10 @@ export function backupDeps(ctx: CommandContext, globals: GlobalOptions, config: 
   };
 }
 
-/** printBackup prints the result: the CONTRACT JSON with --json, else one summary line (nothing with --quiet). */
+/** printBackup records the result for the audit trail and prints it: the CONTRACT JSON with --json, else one summary line (nothing with --quiet). */
 export function printBackup(ctx: CommandContext, globals: GlobalOptions, result: BackupResult): void {
+  // The audit record, the notification and the metrics file all read these.
+  ctx.audit.touch({ kind: result.kind, archive: result.archive, sha256: result.sha256, bytes: result.bytes, ...(result.mode ? { mode: result.mode } : {}) });
   if (globals.quiet && !globals.json) return;
   ctx.printer.result(result, () => {
     const mode = result.mode ? ` (${result.mode} mode)` : '';

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
-import { listBackups } from '../core/backups/catalog.js';
-import type { BackupKind } from '../core/backups/naming.js';
-import { verifyBackup } from '../core/backups/verify.js';
+import { listBackups } from '../core/backup-store/catalog.js';
+import type { BackupKind } from '../core/backup-store/naming.js';
+import { verifyBackup } from '../core/backup-store/verify.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { ReportedFailure, UsageError } from '../core/errors.js';
 import { ExitCode, exitStatusHelp } from '../core/exit-codes.js';

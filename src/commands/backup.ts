@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { PruneDecision } from '../core/backups/prune.js';
+import type { PruneDecision } from '../core/backup-store/prune.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import type { Runtime } from '../runtime.js';
 import { backupFalkordbCommand } from './backup-falkordb.js';

@@ -51,7 +51,7 @@ export function healthcheckCommand(runtime: Runtime): Command {
         signal: ctx.signal,
         connectors: createLiveConnectors(config, ctx.signal, runtime.env, options.timeout, runtime.cwd),
       });
-      ctx.audit.touch({ status: report.status, failedChecks: report.checks.filter((c) => c.status === 'fail').map((c) => c.id) });
+      ctx.audit.touch({ status: report.status, failedChecks: report.checks.filter((c) => c.status === 'fail').map((c) => c.id), profile: report.profile, summary: report.summary });
       if (ctx.signal.aborted) throw new InterruptedError('Healthcheck interrupted.');
       ctx.printer.result(report, () => renderReport(report, { root: config.root, color: ctx.printer.color }));
       if (report.status === 'fail') throw new ReportedFailure(`healthcheck found ${report.summary.fail} failing check(s)`);

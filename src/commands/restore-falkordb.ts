@@ -8,7 +8,7 @@ import { exitStatusHelp } from '../core/exit-codes.js';
 import { runFalkorRestore } from '../core/restore/run-falkordb-restore.js';
 import type { Runtime } from '../runtime.js';
 import { printRestore, restoreConsent, restoreDeps, type RestoreCommandDeps } from './restore-shared.js';
-import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
+import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 
 export const restoreFalkordbOptionsSchema = z
   .object({

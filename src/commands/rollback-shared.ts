@@ -6,14 +6,14 @@ import { UsageError } from '../core/errors.js';
 import { createExec } from '../core/exec/exec.js';
 import { prepareCompose } from '../core/rollback/compose-runner.js';
 import { fileEnvStore } from '../core/rollback/env-store.js';
-import { fileImageHistory, imageHistoryPath } from '../core/rollback/image-history.js';
+import { fileImageHistory, imageHistoryPath } from '../core/stack/image-history.js';
 import type { ImagesRollbackDeps } from '../core/rollback/run-images-rollback.js';
 import { acquireLock } from '../core/run/lock.js';
 import { lockPlace } from './locks.js';
 import { askOnTerminal } from '../output/confirm.js';
 import type { Runtime } from '../runtime.js';
 import { backupDeps } from './backup-shared.js';
-import { falkorTargetFrom } from '../core/backups/falkordb-source.js';
+import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 
 /** Test seams of the rollback commands; the default asks on the real terminal. */
 export interface RollbackCommandDeps {

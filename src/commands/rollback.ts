@@ -1,13 +1,13 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
-import { detectRunningApp } from '../core/backups/app-running.js';
+import { detectRunningApp } from '../core/stack/app-running.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import { renderSourcePlan, renderSourceResult } from '../core/rollback/render.js';
 import { runSourceRollback } from '../core/rollback/run-source-rollback.js';
 import { sourceFsAs } from '../core/rollback/source-fs.js';
-import { ownerToActAs } from '../os/identity.js';
+import { ownerToActAs } from '../core/fs/identity.js';
 import type { Runtime } from '../runtime.js';
 import { rollbackImagesCommand } from './rollback-images.js';
 import { consentGate, lockFor, type RollbackCommandDeps } from './rollback-shared.js';

@@ -1,12 +1,9 @@
+import type { ProgressSink } from '../core/run/progress.js';
 import { formatBytes } from '../core/format-bytes.js';
 import type { OutputStream } from './printer.js';
 
 /** A progress line on stderr: bytes done, rate and, when the total is known, percent and ETA. */
-export interface ProgressLine {
-  start(totalBytes?: number): void;
-  update(bytesDone: number): void;
-  stop(): void;
-}
+export type ProgressLine = ProgressSink;
 
 const CLEAR = '\r\u001b[2K';
 

@@ -190,9 +190,22 @@ export class FakeDocker implements DockerApi {
     c.info = { ...c.info, running: false, state: 'exited', exitCode: 0 };
   }
 
-  async containerLogs(id: string, options: CallOptions & { tail: number }): Promise<string> {
+  async containerLogs(id: string, options: CallOptions & { tail: number; timestamps?: boolean }): Promise<string> {
     this.#record('containerLogs', [id, options]);
     return this.#must(id).logs.split('\n').slice(-options.tail).join('\n');
+  }
+
+  async inspectContainerRaw(idOrName: string, options: CallOptions = {}): Promise<Record<string, unknown> | undefined> {
+    this.#record('inspectContainerRaw', [idOrName, options]);
+    const found = this.#find(idOrName);
+    if (!found) return undefined;
+    const env = found.info.env.names().map((n) => `${n}=${found.info.env.get(n) ?? ''}`);
+    return { Id: found.info.id, Name: `/${found.info.name}`, Config: { Image: found.info.image, Env: env, Labels: found.info.labels }, State: { Status: found.info.state, Running: found.info.running } };
+  }
+
+  async volumeSize(name: string, options: CallOptions = {}): Promise<number | undefined> {
+    this.#record('volumeSize', [name, options]);
+    return this.volumes.get(name)?.content?.length;
   }
 
   async inspectVolume(name: string, options: CallOptions = {}): Promise<VolumeInfo | undefined> {

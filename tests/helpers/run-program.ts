@@ -7,6 +7,7 @@ import type { Runtime } from '../../src/runtime.js';
 import { ReportedFailure } from '../../src/core/errors.js';
 import { startAuditSession } from '../../src/core/audit/session.js';
 import { VERSION } from '../../src/version.js';
+import { finishRun } from '../../src/finish-run.js';
 
 export interface ProgramRun {
   code: number;
@@ -64,6 +65,6 @@ export async function runProgram(args: string[], over: Partial<Runtime> = {}): P
     if (code !== 0 && !(err instanceof ReportedFailure)) stderr += formatError(err, args.includes('--json'));
     code = runtime.signal.aborted && code !== 0 ? 130 : code;
   }
-  code = await audit.finish(code, failure);
+  code = await finishRun(audit, runtime, code, failure, args.includes('--json'));
   return { code, stdout, stderr };
 }

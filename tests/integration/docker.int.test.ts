@@ -161,6 +161,30 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('Docker port on 
     const events = await pullEvents(env, started);
     expect(events).toEqual([]);
   });
+
+  it('what support-bundle reads: raw inspect with the environment, restart count, timestamped logs, a volume\'s size', async () => {
+    const volume = await env.createVolume();
+    await env.fillVolume(volume, { 'payload.bin': Buffer.alloc(300_000, 7) });
+    const c = await env.docker.createContainer({
+      name: env.uniqueName('sb'),
+      Image: GRAPHITI_STANDIN,
+      Env: ['SB_MARK=value-1'],
+      Entrypoint: ['/bin/sh', '-c'],
+      Cmd: ['echo first; echo second; exec sleep 600'],
+      Labels: env.label,
+      HostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: '/v' }] },
+    });
+    await c.start();
+    for (let i = 0; i < 50 && !(await api.containerLogs(c.id, { tail: 5 })).includes('second'); i += 1) await new Promise((r) => setTimeout(r, 100));
+    const raw = (await api.inspectContainerRaw(c.id)) as { Config: { Env: string[] } };
+    expect(raw.Config.Env).toContain('SB_MARK=value-1');
+    expect(await api.inspectContainerRaw('aco-no-such-container')).toBeUndefined();
+    expect((await api.inspectContainer(c.id))?.restartCount).toBe(0);
+    expect(await api.containerLogs(c.id, { tail: 1, timestamps: true })).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z second\n$/);
+    expect(await api.containerLogs(c.id, { tail: 2 })).toBe('first\nsecond\n');
+    expect(await api.volumeSize(volume)).toBeGreaterThanOrEqual(300_000);
+    expect(await api.volumeSize('aco-no-such-volume')).toBeUndefined();
+  });
 });
 
 async function pullEvents(env: DockerTestEnv, since: number): Promise<unknown[]> {

@@ -15,12 +15,6 @@ export function sidecarLine(hex: string, archivePath: string): string {
   return `${hex}  ${basename(archivePath)}\n`;
 }
 
-export type SidecarState =
-  | { state: 'missing' }
-  | { state: 'invalid'; reason: string }
-  | { state: 'mismatch'; expected: string; actual: string }
-  | { state: 'match'; sha256: string };
-
 /** What `<archive>.sha256` says, before any hashing: missing, invalid, or a digest and the file name it names. */
 export type SidecarContent = { state: 'missing' } | { state: 'invalid'; reason: string } | { state: 'ok'; sha256: string; name?: string };
 
@@ -40,13 +34,3 @@ export async function readSidecar(archivePath: string): Promise<SidecarContent> 
   return { state: 'ok', sha256: expected, ...(name ? { name } : {}) };
 }
 
-/**
- * checkSidecar compares `<archive>.sha256` with the archive's digest: missing, invalid (empty or
- * not 64 hex digits), mismatch, or match. It reads the first token as the scripts did.
- */
-export async function checkSidecar(archivePath: string, signal?: AbortSignal): Promise<SidecarState> {
-  const content = await readSidecar(archivePath);
-  if (content.state !== 'ok') return content;
-  const actual = await sha256File(archivePath, signal);
-  return actual === content.sha256 ? { state: 'match', sha256: actual } : { state: 'mismatch', expected: content.sha256, actual };
-}

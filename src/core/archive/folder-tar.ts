@@ -2,7 +2,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
-import type { Identity } from '../../os/identity.js';
+import type { Identity } from '../fs/identity.js';
 import { OpsError } from '../errors.js';
 
 /** What folderTar archives and how it reports trouble. */

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
-import { ensurePrivateDir, FILE_MODE, fileSystemError, publishNoReplace, tempPathFor, writeFileAtomic, type Undo } from './atomic-file.js';
+import { ensurePrivateDir, FILE_MODE, fileSystemError, publishNoReplace, tempPathFor, writeFileAtomic, type Undo } from '../fs/write-file-atomic.js';
 import { createParallelGzip, type GzipStats, type ParallelGzipOptions } from './parallel-gzip.js';
 import { readArchive, type ArchiveListing } from './read-archive.js';
 

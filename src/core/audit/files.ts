@@ -1,7 +1,8 @@
-import { open, readFile, rename, stat } from 'node:fs/promises';
+import { readFile, rename, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { readdirOrEmpty } from '../fs/read-dir.js';
+import { writeFileAtomic } from '../fs/write-file-atomic.js';
 
 /**
  * The files of one trail, all beside `<path>`: rotated files `<name>.<YYYYmmdd-HHMMSS>[-N]`
@@ -110,16 +111,7 @@ export async function readHead(path: string): Promise<Head | { corrupt: string }
   }
 }
 
-/** writeHead replaces the head atomically (temp file, fsync, rename), mode 0600; errors propagate. */
+/** writeHead replaces the head atomically (writeFileAtomic), mode 0600; errors propagate. */
 export async function writeHead(path: string, head: Head): Promise<void> {
-  const target = headPath(path);
-  const tmp = `${target}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(`${JSON.stringify(head)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, target);
+  await writeFileAtomic(headPath(path), `${JSON.stringify(head)}\n`, { replace: true, hint: `Fix that in ${dirname(path)} and rerun.` });
 }

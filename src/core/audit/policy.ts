@@ -13,6 +13,10 @@ const RULES: ReadonlyArray<readonly [string, AuditPolicy]> = [
   ['rollback', 'always'],
   ['lock-deps', 'always'],
   ['healthcheck', 'production'],
+  // A bundle carries logs and configuration off the machine: who took one, when, and where it went.
+  ['support-bundle', 'always'],
+  ['schedule install', 'always'],
+  ['schedule remove', 'always'],
 ];
 
 /** auditPolicyFor maps a command path such as `backup falkordb` to its policy; unknown commands are `never`. */

@@ -71,6 +71,7 @@ export class AuditSession {
   private policy: AuditPolicy = 'never';
   private startedAt?: Date;
   private target?: AuditTarget;
+  private config?: OpsConfig;
   private rootFlag?: string;
   private json: boolean;
   private details: Record<string, unknown> = {};
@@ -109,6 +110,29 @@ export class AuditSession {
   /** useConfig is called by the context whenever a command loads its config; the last one wins. */
   useConfig(config: OpsConfig): void {
     this.target = targetOf(config);
+    this.config = config;
+  }
+
+  /**
+   * facts says what ran, when it started, the details it recorded and the config it loaded, for
+   * what happens after the run (notification, metrics); undefined when no command action started.
+   */
+  facts(): { command: string; startedAt: Date; details: Record<string, unknown>; config?: OpsConfig } | undefined {
+    if (!this.command || !this.startedAt) return undefined;
+    return { command: this.command, startedAt: this.startedAt, details: { ...this.details }, config: this.config };
+  }
+
+  /** runConfig is the config the run loaded, else the one it would have (undefined when that is invalid). */
+  async runConfig(): Promise<OpsConfig | undefined> {
+    if (this.config) return this.config;
+    const { runtime } = this;
+    try {
+      // An untrusted or missing root gives no config (trust.ts), like an invalid one.
+      const { root, policy } = resolveTrustedRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, ...(runtime.identity ?? currentIds()) });
+      return loadConfig({ env: runtime.env, files: await readConfigFiles(root, policy), root, home: runtime.home, platform: runtime.platform }).config;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
-import type { LockTargets } from '../run/target-lock.js';
-import type { BackupKind } from './naming.js';
-import type { BackupLog, StoredBackup } from './store-backup.js';
+export type { BackupDeps } from '../backup-store/store-backup.js';
+import type { BackupKind } from '../backup-store/naming.js';
+import type { StoredBackup } from '../backup-store/store-backup.js';
 
 /** CONTRACT `--json` for `backup falkordb|userdata`: kind, archive, sha256, bytes, mode?, durationMs, pruned, and more. */
 export interface BackupResult {
@@ -19,27 +19,6 @@ export interface BackupResult {
   warnings: string[];
   /** Retention failures: the backup is good, but these files could not be removed. */
   pruneFailures?: Array<{ path: string; message: string }>;
-}
-
-/** Progress of a long copy: told the expected total when known, then the bytes done so far. */
-export interface ProgressSink {
-  start(totalBytes?: number): void;
-  update(bytesDone: number): void;
-  stop(): void;
-}
-
-/** Dependencies every backup use-case shares. */
-export interface BackupDeps {
-  log: BackupLog;
-  signal?: AbortSignal;
-  now: () => Date;
-  hostname: string;
-  toolVersion: string;
-  /** Folder of the per-target lock files (machine-wide: see opsLockDir). */
-  lockDir: string;
-  /** Lock names keyed by what they protect (target-lock.ts); `falkordb`/`userdata` when absent (tests). */
-  locks?: LockTargets;
-  progress?: ProgressSink;
 }
 
 /** toBackupResult shapes a stored backup as the command's result; pure. */

@@ -5,13 +5,13 @@ import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { withCleanup, type CleanupStack } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';
 import { toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
-import { listBackups } from './catalog.js';
-import { describeStorage, locateFalkorData, openDataStream, type BackupDocker, type FalkorData, type LocateOptions } from './falkordb-source.js';
+import { listBackups } from '../backup-store/catalog.js';
+import { describeStorage, locateFalkorData, openDataStream, type BackupDocker, type FalkorData, type LocateOptions } from '../stack/falkor-data.js';
 import { quiesceForSave, readServerFacts, stopForBackup, type BackupFalkor, type ServerFacts } from './falkordb-quiesce.js';
-import { readManifest } from './manifest.js';
-import type { RetentionPolicy } from './prune.js';
-import { storeBackup } from './store-backup.js';
-import { MOUNT_TRAP_HINT } from './verify.js';
+import { readManifest } from '../backup-store/manifest.js';
+import type { RetentionPolicy } from '../backup-store/prune.js';
+import { storeBackup } from '../backup-store/store-backup.js';
+import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 
 /** How `backup falkordb` runs. */
 export interface FalkorBackupOptions extends Omit<LocateOptions, 'signal'> {

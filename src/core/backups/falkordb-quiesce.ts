@@ -2,8 +2,8 @@ import type { FalkorClient } from '../falkordb/falkordb.js';
 import { infoField } from '../falkordb/info.js';
 import { stopContainers } from '../docker/stop-start.js';
 import type { CleanupStack } from '../run/cleanup.js';
-import type { BackupDocker } from './falkordb-source.js';
-import type { BackupLog } from './store-backup.js';
+import type { BackupDocker } from '../stack/falkor-data.js';
+import type { BackupLog } from '../backup-store/store-backup.js';
 
 /** The FalkorDB calls a backup makes. */
 export type BackupFalkor = Pick<

@@ -1,10 +1,10 @@
 import { UsageError } from '../errors.js';
 import { acquireLock, type Lock } from '../run/lock.js';
 import type { LockTargets } from '../run/target-lock.js';
-import { applyRetention } from './apply-retention.js';
-import type { BackupKind } from './naming.js';
-import { executePrune, type PruneDecision, type RetentionPolicy } from './prune.js';
-import type { BackupLog } from './store-backup.js';
+import { applyRetention } from '../backup-store/apply-retention.js';
+import type { BackupKind } from '../backup-store/naming.js';
+import { executePrune, type PruneDecision, type RetentionPolicy } from '../backup-store/prune.js';
+import type { BackupLog } from '../backup-store/store-backup.js';
 
 /** Which archives `backup prune` looks at: each kind in its folder. */
 export interface PruneTarget {

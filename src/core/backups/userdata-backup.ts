@@ -4,11 +4,11 @@ import { folderSize, folderTar } from '../archive/folder-tar.js';
 import { OpsError, PrerequisiteError, UsageError } from '../errors.js';
 import { acquireLock } from '../run/lock.js';
 import { userdataLockTarget } from '../run/target-lock.js';
-import { ownerToActAs } from '../../os/identity.js';
-import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from './app-running.js';
+import { ownerToActAs } from '../fs/identity.js';
+import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../stack/app-running.js';
 import { toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
-import type { RetentionPolicy } from './prune.js';
-import { storeBackup } from './store-backup.js';
+import type { RetentionPolicy } from '../backup-store/prune.js';
+import { storeBackup } from '../backup-store/store-backup.js';
 
 /** What `backup userdata` backs up, where to, and how. */
 export interface UserdataBackupOptions {

@@ -45,6 +45,10 @@ export interface OpsConfig {
   graphitiMcp: { port: number; imageTag?: string; containerName: string };
   composeProject: string;
   audit: { path: string; appLog?: string; maxBytes: number; backups: number };
+  /** Webhooks told about runs (issue 25); `urls` are secrets, registered for redaction like passwords. */
+  notify: { urls: string[]; on: 'failure' | 'always' };
+  metricsFile?: string;
+  schedule: { cronDFile: string; systemdDir: string };
 }
 
 export interface LoadConfigResult {
@@ -58,6 +62,26 @@ export function defaultUserdataDir(platform: NodeJS.Platform, home: string, env:
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Auto Codex');
   if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Auto Codex');
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'Auto Codex');
+}
+
+/**
+ * notifyUrls splits AUTOCODEX_OPS_NOTIFY_URL on spaces and commas. A value that is not an http(s)
+ * URL is left out with a warning that does not quote it (it may hold a token): a scheduled backup
+ * must not fail because its notification is misconfigured.
+ */
+export function notifyUrls(raw: string | undefined, warnings: string[]): string[] {
+  const urls: string[] = [];
+  (raw ?? '').split(/[\s,]+/).filter(Boolean).forEach((text, i) => {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(text).protocol);
+    } catch {
+      ok = false;
+    }
+    if (ok) urls.push(text);
+    else warnings.push(`AUTOCODEX_OPS_NOTIFY_URL: entry ${i + 1} is not an http(s) URL; no notification goes there.`);
+  });
+  return urls;
 }
 
 /**
@@ -141,6 +165,9 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
       maxBytes: r.AUTO_CODEX_AUDIT_LOG_MAX_BYTES ?? 5 * 1024 * 1024,
       backups: r.AUTO_CODEX_AUDIT_LOG_BACKUPS ?? 5,
     },
+    notify: { urls: notifyUrls(v('AUTOCODEX_OPS_NOTIFY_URL'), warnings), on: r.AUTOCODEX_OPS_NOTIFY_ON ?? 'failure' },
+    metricsFile: v('AUTOCODEX_OPS_METRICS_FILE') ? inRoot(v('AUTOCODEX_OPS_METRICS_FILE')!) : undefined,
+    schedule: { cronDFile: v('AUTOCODEX_OPS_CRON_D_FILE') ?? '/etc/cron.d/autocodex-ops', systemdDir: v('AUTOCODEX_OPS_SYSTEMD_DIR') ?? '/etc/systemd/system' },
   };
   return { config, warnings };
 }

@@ -17,6 +17,7 @@ export const rawConfigSchema = z.object({
   RESTORE_HEALTH_TIMEOUT_SECS: wholeNumber.refine((n) => n > 0, 'must be more than 0').optional(),
   AUTO_CODEX_AUDIT_LOG_MAX_BYTES: wholeNumber.optional(),
   AUTO_CODEX_AUDIT_LOG_BACKUPS: wholeNumber.optional(),
+  AUTOCODEX_OPS_NOTIFY_ON: z.string().trim().toLowerCase().pipe(z.enum(['failure', 'always'])).optional(),
   GRAPHITI_LLM_PROVIDER: z.string().trim().toLowerCase().optional(),
   GRAPHITI_EMBEDDER_PROVIDER: z.string().trim().toLowerCase().optional(),
 });

@@ -79,6 +79,20 @@ const VARIABLE_TABLE = {
   AUTO_CODEX_AUDIT_LOG: { sources: STD, description: "the app's own command audit log" },
   AUTO_CODEX_AUDIT_LOG_MAX_BYTES: { sources: STD, description: 'rotate the audit log at this size (0 = never)', default: '5242880' },
   AUTO_CODEX_AUDIT_LOG_BACKUPS: { sources: STD, description: 'rotated audit files kept', default: '5' },
+  AUTOCODEX_OPS_S3_URL: { sources: STD, description: 'offsite copies: s3://bucket[/prefix] (credentials: the AWS chain, never here)' },
+  AUTOCODEX_OPS_S3_ENDPOINT: { sources: STD, description: 'S3 endpoint URL for non-AWS stores (Ceph RGW, MinIO, R2, B2)' },
+  AUTOCODEX_OPS_S3_REGION: { sources: STD, description: 'S3 region (else AWS_REGION)', default: 'us-east-1' },
+  AUTOCODEX_OPS_S3_PATH_STYLE: { sources: STD, description: 'path-style addressing (most self-run stores need it)', default: 'false' },
+  AUTOCODEX_OPS_S3_RETAIN_DAYS: { sources: STD, description: 'object-lock retention of pushed objects, in days (bucket must have object lock)' },
+  AUTOCODEX_OPS_S3_LOCK_MODE: { sources: STD, description: 'COMPLIANCE or GOVERNANCE object-lock retention', default: 'COMPLIANCE' },
+  AUTOCODEX_OPS_S3_TIMEOUT_SECS: { sources: STD, description: 'how long one S3 request may go unanswered', default: '30' },
+  AUTOCODEX_OPS_OFFSITE: { sources: STD, description: 'always: push every new backup offsite (same as --offsite)' },
+  AUTOCODEX_OPS_OFFSITE_REQUIRE_ENCRYPTION: { sources: STD, description: 'refuse to push archives that are not age-encrypted', default: 'false' },
+  AUTOCODEX_OPS_NOTIFY_URL: { sources: STD, secret: true, description: 'webhook URL(s), space- or comma-separated, POSTed a JSON message after backup, drill, prune, push and production healthcheck runs' },
+  AUTOCODEX_OPS_NOTIFY_ON: { sources: STD, description: 'failure|always: which runs send a notification', default: 'failure' },
+  AUTOCODEX_OPS_METRICS_FILE: { sources: STD, description: "Prometheus text file rewritten after each run (node_exporter's textfile collector)" },
+  AUTOCODEX_OPS_CRON_D_FILE: { sources: ENV_ONLY, description: 'the file `schedule install --target cron.d` writes', default: '/etc/cron.d/autocodex-ops' },
+  AUTOCODEX_OPS_SYSTEMD_DIR: { sources: ENV_ONLY, description: 'where `schedule install --target systemd` writes its units', default: '/etc/systemd/system' },
 } as const satisfies Record<string, VariableSpec>;
 
 export type VarName = keyof typeof VARIABLE_TABLE;

@@ -52,6 +52,8 @@ export interface ContainerInfo {
   created: string;
   startedAt?: string;
   finishedAt?: string;
+  /** How often the engine restarted it under its restart policy (`RestartCount`). */
+  restartCount?: number;
 }
 
 /** Engine identity from `GET /version`. */
@@ -123,8 +125,15 @@ export interface DockerApi {
   inspectContainer(idOrName: string, options?: CallOptions): Promise<ContainerInfo | undefined>;
   startContainer(id: string, options?: CallOptions): Promise<void>;
   stopContainer(id: string, options?: CallOptions & { timeoutSeconds?: number }): Promise<void>;
-  /** The last `tail` lines of stdout and stderr, demultiplexed, in order. */
-  containerLogs(id: string, options: CallOptions & { tail: number }): Promise<string>;
+  /** The last `tail` lines of stdout and stderr, demultiplexed, in order; `timestamps` prefixes each with the engine's RFC 3339 time. */
+  containerLogs(id: string, options: CallOptions & { tail: number; timestamps?: boolean }): Promise<string>;
+  /**
+   * The engine's own inspect document of a container (`GET /containers/{id}/json`), undefined on 404.
+   * It holds the environment and command line in clear: callers mask it before it goes anywhere.
+   */
+  inspectContainerRaw(idOrName: string, options?: CallOptions): Promise<Record<string, unknown> | undefined>;
+  /** Bytes used by a volume's content as the engine counts them (`GET /system/df`); undefined when it cannot tell. */
+  volumeSize(name: string, options?: CallOptions): Promise<number | undefined>;
   inspectVolume(name: string, options?: CallOptions): Promise<VolumeInfo | undefined>;
   inspectImage(ref: string, options?: CallOptions): Promise<ImageInfo | undefined>;
   /** Creates (does not start) a container and returns its id; never pulls the image. */

@@ -96,13 +96,29 @@ export class DockerodeAdapter implements DockerApi {
     await this.#call(`Stopping container ${id} failed`, () => this.#docker.getContainer(id).stop(opts), 304);
   }
 
-  async containerLogs(id: string, options: CallOptions & { tail: number }): Promise<string> {
+  async containerLogs(id: string, options: CallOptions & { tail: number; timestamps?: boolean }): Promise<string> {
     const data: unknown = await this.#call(`Reading logs of container ${id} failed`, () =>
-      this.#docker.getContainer(id).logs({ stdout: true, stderr: true, tail: options.tail, follow: false, abortSignal: options.signal }),
+      this.#docker.getContainer(id).logs({ stdout: true, stderr: true, tail: options.tail, timestamps: options.timestamps ?? false, follow: false, abortSignal: options.signal }),
     );
     // docker-modem hands back parsed JSON when the whole log happens to be valid JSON.
     const buffer = Buffer.isBuffer(data) ? data : Buffer.from(typeof data === 'string' ? data : JSON.stringify(data));
     return demuxDockerLogs(buffer);
+  }
+
+  async inspectContainerRaw(idOrName: string, options: CallOptions = {}): Promise<Record<string, unknown> | undefined> {
+    const raw = await this.#lookup(`Inspecting container ${idOrName} failed`, () =>
+      this.#docker.getContainer(idOrName).inspect({ abortSignal: options.signal }),
+    );
+    return raw as unknown as Record<string, unknown> | undefined;
+  }
+
+  async volumeSize(name: string, options: CallOptions = {}): Promise<number | undefined> {
+    // /system/df walks every volume (engines before API 1.42 ignore `type`); -1 means "not computed".
+    const df = (await this.#call('Reading disk usage from the engine failed', () =>
+      (this.#docker as unknown as { df(o: object): Promise<unknown> }).df({ abortSignal: options.signal }),
+    )) as { Volumes?: Array<{ Name?: string; UsageData?: { Size?: number } | null }> | null };
+    const size = df.Volumes?.find((v) => v.Name === name)?.UsageData?.Size;
+    return typeof size === 'number' && size >= 0 ? size : undefined;
   }
 
   async inspectVolume(name: string, options: CallOptions = {}): Promise<VolumeInfo | undefined> {

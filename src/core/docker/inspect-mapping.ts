@@ -13,6 +13,7 @@ export interface RawContainerInspect {
   Name?: string;
   Created?: string;
   Image?: string;
+  RestartCount?: number;
   State?: {
     Status?: string;
     Running?: boolean;
@@ -59,6 +60,7 @@ export function mapContainerInspect(raw: RawContainerInspect): ContainerInfo {
   if (!running && typeof state.ExitCode === 'number' && state.Status !== 'created') info.exitCode = state.ExitCode;
   if (state.StartedAt && state.StartedAt !== ZERO_TIME) info.startedAt = state.StartedAt;
   if (state.FinishedAt && state.FinishedAt !== ZERO_TIME) info.finishedAt = state.FinishedAt;
+  if (typeof raw.RestartCount === 'number') info.restartCount = raw.RestartCount;
   return info;
 }
 

@@ -1,24 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
+import { OpsError, throwIfAborted } from '../errors.js';
+import { systemClock, type Clock } from '../run/clock.js';
 import type { ContainerInfo, DockerApi } from './docker.js';
 
 // The restore readiness wait of the original scripts (original-scripts.md "Container readiness
 // wait"): poll inspect every 2 s; healthy, or running without a healthcheck, is ready; unhealthy or
 // a timeout fails with the log tail. We also fail fast when the container exits, and keep the log
 // tail out of the message because logs can hold secrets (the printer redacts messages only).
-
-/** Time source for polling loops; tests pass a fake whose sleep advances now(). */
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms`; rejects (any error) when the signal aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-/** The real clock: Date.now and timers/promises setTimeout. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
-};
 
 /** Options of waitHealthy; defaults: 120 s timeout, 2 s poll, 40 log lines. */
 export interface WaitHealthyOptions {
@@ -94,11 +81,8 @@ export async function waitHealthy(
       const status = info.running ? `health: ${info.health}` : `state: ${info.state}`;
       return fail('timeout', `Timed out after ${formatMs(timeoutMs)} waiting for container ${info.name} to become healthy (${status})`, info.name);
     }
-    try {
-      await clock.sleep(Math.min(pollMs, Math.max(0, timeoutMs - waitedMs)), options.signal);
-    } catch (error) {
-      throw new InterruptedError(undefined, { cause: error });
-    }
+    // The one clock's sleep rejects with InterruptedError on abort.
+    await clock.sleep(Math.min(pollMs, Math.max(0, timeoutMs - waitedMs)), options.signal);
   }
 }
 

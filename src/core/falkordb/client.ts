@@ -1,5 +1,5 @@
 import { InterruptedError, OpsError } from '../errors.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../run/clock.js';
 import type { CommandPort, RedisPort } from './connection.js';
 import type { FalkorClient, FalkorModule } from './falkordb.js';
 import { FalkorCommandError } from './falkor-errors.js';

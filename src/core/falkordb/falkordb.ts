@@ -1,5 +1,5 @@
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock } from '../run/clock.js';
+import { systemClock } from '../run/clock.js';
 import { abortable, createFalkorClient } from './client.js';
 import { openRedisPort, type RedisPort } from './connection.js';
 import { FalkorAuthError, FalkorCommandError, FalkorLoadingError } from './falkor-errors.js';
@@ -7,7 +7,7 @@ import type { InfoSections } from './info.js';
 import type { BgsaveResult, BgsaveStart, WaitForBgsaveOptions, WaitOptions } from './wait-save.js';
 
 export { flattenInfo, infoField, infoNumber, parseInfo, type InfoSections } from './info.js';
-export { systemClock, type Clock } from './clock.js';
+export { systemClock, type Clock } from '../run/clock.js';
 export {
   FalkorAuthError,
   FalkorCommandError,

@@ -1,5 +1,5 @@
 import { OpsError, throwIfAborted } from '../errors.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../run/clock.js';
 import type { CommandPort } from './connection.js';
 import { FalkorCommandError } from './falkor-errors.js';
 import { type InfoSections, infoField, infoNumber, parseInfo } from './info.js';

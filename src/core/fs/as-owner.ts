@@ -1,4 +1,4 @@
-import type { Identity } from '../../os/identity.js';
+import type { Identity } from './identity.js';
 
 // Root working in a user's folder acts as that user: the effective uid/gid (and groups) are
 // switched around synchronous calls only, so no other asynchronous work of this process ever runs

@@ -1,6 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { OpsConfig } from '../config/load.js';
+import type { ContainerInfo } from '../docker/docker.js';
 import type { HealthConnectors } from './run-healthcheck.js';
 import type { HealthDocker, HealthFalkor, ServiceInfo } from './types.js';
 
@@ -42,24 +43,25 @@ export function createLiveConnectors(
     const api = await d.createDockerApi({ inputs: { env } });
     await d.pingEngine(api, { signal });
     engine = api;
-    const toService = (found: Awaited<ReturnType<typeof d.findFalkorDbContainer>>): ServiceInfo | undefined =>
-      found && {
-        id: found.container.id,
-        name: found.container.name,
-        image: found.container.image,
-        running: found.container.running,
-        health: found.container.health,
-        mounts: found.container.mounts.map((m) => ({ type: m.type, name: m.name, destination: m.destination })),
-        ports: found.container.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort!, containerPort: p.containerPort })),
+    const toService = (c: ContainerInfo | undefined): ServiceInfo | undefined =>
+      c && {
+        id: c.id,
+        name: c.name,
+        image: c.image,
+        running: c.running,
+        health: c.health,
+        mounts: c.mounts.map((m) => ({ type: m.type, name: m.name, destination: m.destination })),
+        ports: c.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort!, containerPort: p.containerPort })),
       };
-    const services = {
-      falkordb: memo(async () => toService(await d.findFalkorDbContainer(api, { project: config.composeProject, containerName: config.falkordb.containerName, signal }))),
-      'graphiti-mcp': memo(async () => toService(await d.findGraphitiMcpContainer(api, { project: config.composeProject, containerName: config.graphitiMcp.containerName, signal }))),
-    };
+    // Both services in one look-up (the image-tags check asks for both at once anyway).
+    const stack = memo(async () => {
+      const { findStackContainers } = await import('../stack/containers.js');
+      return findStackContainers(api, config, signal);
+    });
     return {
       endpoint: api.endpoint,
       version: () => d.engineVersion(api, { signal }),
-      findService: (service) => services[service](),
+      findService: async (service) => toService((await stack())[service === 'falkordb' ? 'falkordb' : 'graphiti']),
       volumeSize: async () => undefined,
     };
   });
@@ -98,7 +100,7 @@ export function createLiveConnectors(
     async recordImagePair() {
       // Only when a check already reached the engine: recording must not add a connection of its own.
       if (!engine) return;
-      const { observePairQuietly } = await import('../rollback/observe-pair.js');
+      const { observePairQuietly } = await import('../stack/observe-pair.js');
       await observePairQuietly(async () => engine!, config, 'healthcheck', { debug: () => undefined }, signal);
     },
     async close() {

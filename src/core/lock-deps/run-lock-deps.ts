@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpsError, UsageError, throwIfAborted } from '../errors.js';
 import type { Exec } from '../exec/exec.js';
+import { writeFileAtomic } from '../fs/write-file-atomic.js';
 import { acquireLock } from '../run/lock.js';
 import type { BackendName, PreparedPython, Resolution, Resolver } from './backend.js';
 import { diffPins, parsePins, splitHeader, type PinChange } from './lock-file.js';
-import { replaceFileAtomic } from './publish.js';
 import { selectResolver } from './select-resolver.js';
 import { assertInputsExist, lockJobs, parsePythonVersions, type LockJob } from './versions.js';
+
+
+const LOCK_WRITE_HINT = (root: string) => `Fix that under ${root} and rerun; the lock files not yet written were left as they were.`;
 
 /** The lock-deps options after argv parsing: positional versions as given, the root already found. */
 export interface LockDepsOptions {
@@ -187,7 +190,8 @@ async function publish(root: string, writes: Array<{ job: LockJob; text: string 
   const done: string[] = [];
   for (const { job, text } of writes) {
     try {
-      await replaceFileAtomic(join(root, job.lock), text);
+      // Lock files are committed and read by everyone: a new one gets 0644 (less the umask).
+      await writeFileAtomic(join(root, job.lock), text, { replace: true, mode: 0o644, mkdir: true, hint: LOCK_WRITE_HINT(root) });
     } catch (err) {
       if (done.length > 0) log.warn(`Already replaced before the failure: ${done.join(', ')}.`);
       throw err;

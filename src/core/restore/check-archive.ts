@@ -1,10 +1,8 @@
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { readSidecar, sha256File } from '../archive/checksum.js';
-import { looksLikeFalkorData, readArchive, type ArchiveListing } from '../archive/read-archive.js';
-import { readManifest, type ManifestView } from '../backups/manifest.js';
-import { parseArchiveName, type BackupKind } from '../backups/naming.js';
-import { MOUNT_TRAP_HINT } from '../backups/verify.js';
+import { looksLikeFalkorData, type ArchiveListing } from '../archive/read-archive.js';
+import type { ManifestView } from '../backup-store/manifest.js';
+import type { BackupKind } from '../backup-store/naming.js';
+import { inspectArchive } from '../backup-store/verify.js';
+import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 import { throwIfAborted, UsageError } from '../errors.js';
 import { unsafeEntries } from './entry-rules.js';
 
@@ -41,14 +39,6 @@ const FAMILY: Record<BackupKind, RestoreFamily> = {
   'userdata-pre-restore': 'userdata',
 };
 
-function compareManifest(manifest: ManifestView, listing: ArchiveListing, problems: string[]): void {
-  const a = manifest.archive;
-  if (a.sha256 !== listing.sha256) problems.push(`checksum mismatch: the manifest says ${a.sha256}, the file hashes to ${listing.sha256}`);
-  if (a.compressedBytes !== listing.compressedBytes) problems.push(`size mismatch: the manifest says ${a.compressedBytes} bytes, the file has ${listing.compressedBytes}`);
-  if (a.entries !== listing.entries.length) problems.push(`the manifest lists ${a.entries} entries, the archive holds ${listing.entries.length}`);
-  if (a.uncompressedBytes !== listing.tarBytes) problems.push(`the manifest says ${a.uncompressedBytes} uncompressed bytes, the archive holds ${listing.tarBytes}`);
-}
-
 function contentProblems(options: CheckArchiveOptions, kind: BackupKind | undefined, listing: ArchiveListing, problems: string[], warnings: string[]): void {
   const wrongKind = kind !== undefined && FAMILY[kind] !== options.family;
   if (options.family === 'falkordb') {
@@ -74,36 +64,18 @@ function contentProblems(options: CheckArchiveOptions, kind: BackupKind | undefi
  */
 export async function checkRestoreArchive(path: string, options: CheckArchiveOptions): Promise<CheckedArchive> {
   const { signal } = options;
-  const st = await stat(path).catch((err: NodeJS.ErrnoException) => err);
-  if (st instanceof Error) {
-    throw new UsageError(st.code === 'ENOENT' ? `Backup file not found: ${path}` : `Cannot read the backup file ${path}: ${st.message}`, {
+  const found = await inspectArchive(path, signal);
+  const unreadable = found.unreadable;
+  if (unreadable?.reason === 'not-a-file') throw new UsageError(`Not a regular file: ${path}`, { hint: 'Nothing was changed. Pass the path of a .tar.gz backup.' });
+  if (unreadable) {
+    throw new UsageError(unreadable.reason === 'not-found' ? `Backup file not found: ${path}` : `Cannot read the backup file ${path} (${unreadable.message})`, {
       hint: 'Nothing was changed. `autocodex-ops backup list` shows the backups that exist.',
     });
   }
-  if (!st.isFile()) throw new UsageError(`Not a regular file: ${path}`, { hint: 'Nothing was changed. Pass the path of a .tar.gz backup.' });
-
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  let listing: ArchiveListing | undefined;
-  try {
-    listing = await readArchive(path, signal);
-  } catch (err) {
-    throwIfAborted(signal);
-    problems.push(`the archive does not read completely (truncated or corrupt): ${(err as Error).message}`);
-  }
-  const sidecar = await readSidecar(path);
-  const actual = listing?.sha256 ?? (sidecar.state === 'ok' ? await sha256File(path, signal).catch(() => undefined) : undefined);
-  if (sidecar.state === 'missing') warnings.push(`no checksum file ${basename(path)}.sha256: the archive's integrity cannot be compared with what was written`);
-  else if (sidecar.state === 'invalid') problems.push(`the checksum file ${basename(path)}.sha256 is invalid (${sidecar.reason})`);
-  else if (actual !== undefined && sidecar.sha256 !== actual) problems.push(`checksum mismatch: ${basename(path)}.sha256 says ${sidecar.sha256}, the file hashes to ${actual}`);
-
-  const manifestState = await readManifest(path);
-  const manifest = manifestState.state === 'ok' ? manifestState.manifest : undefined;
-  if (manifestState.state === 'invalid') problems.push(`the manifest ${basename(path)}.manifest.json is invalid (${manifestState.reason})`);
-  const kind = (manifest?.kind as BackupKind | undefined) ?? parseArchiveName(basename(path))?.kind;
-
+  const { listing, manifest, kind } = found;
+  const problems = [...found.problems];
+  const warnings = [...found.warnings];
   if (listing) {
-    if (manifest) compareManifest(manifest, listing, problems);
     problems.push(...unsafeEntries(listing.entries, { skip: options.skip }));
     contentProblems(options, kind !== undefined && kind in FAMILY ? kind : undefined, listing, problems, warnings);
   }
@@ -117,7 +89,7 @@ export async function checkRestoreArchive(path: string, options: CheckArchiveOpt
     path,
     sha256: listing.sha256,
     listing,
-    sidecar: sidecar.state === 'ok' ? 'match' : 'missing',
+    sidecar: found.sidecar === 'match' ? 'match' : 'missing',
     ...(manifest ? { manifest } : {}),
     ...(kind ? { kind } : {}),
     warnings,

@@ -1,5 +1,5 @@
-import { archivePath } from '../backups/naming.js';
-import type { ManifestView } from '../backups/manifest.js';
+import { archivePath } from '../backup-store/naming.js';
+import type { ManifestView } from '../backup-store/manifest.js';
 import type { CheckedArchive } from './check-archive.js';
 import type { FalkorTarget } from './falkordb-target.js';
 import type { ExpectedData } from './falkordb-verify.js';

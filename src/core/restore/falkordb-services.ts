@@ -1,6 +1,7 @@
 import type { ContainerInfo } from '../docker/docker.js';
 import { startContainers, stopContainers } from '../docker/stop-start.js';
-import { waitHealthy, type Clock } from '../docker/wait-healthy.js';
+import { waitHealthy } from '../docker/wait-healthy.js';
+import type { Clock } from '../run/clock.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { askServer, type ConnectFalkor, type RestoreDocker, type ServerBefore } from './falkordb-target.js';
 import { checkServerData, type ExpectedData, type ServerData } from './falkordb-verify.js';

@@ -1,6 +1,6 @@
-import { locateFalkorData, type BackupDocker, type FalkorData, type LocateOptions } from '../backups/falkordb-source.js';
-import type { ManifestView } from '../backups/manifest.js';
-import { MOUNT_TRAP_HINT } from '../backups/verify.js';
+import { locateFalkorData, type BackupDocker, type FalkorData, type LocateOptions } from '../stack/falkor-data.js';
+import type { ManifestView } from '../backup-store/manifest.js';
+import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 import { LEGACY_DATA_PATH } from '../docker/data-volume.js';
 import type { ContainerInfo, DockerApi } from '../docker/docker.js';
 import { resolveHelperImage } from '../docker/helper-container.js';

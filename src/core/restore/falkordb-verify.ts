@@ -1,4 +1,4 @@
-import type { Clock } from '../docker/wait-healthy.js';
+import type { Clock } from '../run/clock.js';
 import { InterruptedError, OpsError } from '../errors.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { FalkorAuthError } from '../falkordb/falkor-errors.js';

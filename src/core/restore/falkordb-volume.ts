@@ -4,9 +4,9 @@ import { once } from 'node:events';
 import { Transform, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { READ_CHUNK } from '../archive/read-archive.js';
-import type { ProgressSink } from '../backups/backup-result.js';
-import type { ManifestFacts } from '../backups/manifest.js';
-import { storeBackup, type BackupLog, type StoredBackup } from '../backups/store-backup.js';
+import type { ProgressSink } from '../run/progress.js';
+import type { ManifestFacts } from '../backup-store/manifest.js';
+import { storeBackup, type BackupLog, type StoredBackup } from '../backup-store/store-backup.js';
 import { exportVolume, importVolume, wipeVolume, type ArmedWipe, type VolumeStreamDocker } from '../docker/volume-stream.js';
 import { OpsError, throwIfAborted } from '../errors.js';
 

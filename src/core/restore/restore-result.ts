@@ -1,4 +1,4 @@
-import type { BackupDeps } from '../backups/backup-result.js';
+import type { BackupDeps } from '../backup-store/store-backup.js';
 import type { CheckedArchive } from './check-archive.js';
 import type { HealthReport } from './falkordb-services.js';
 import type { PhaseTiming, RestoreLog } from './phases.js';

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
-import type { LocateOptions } from '../backups/falkordb-source.js';
-import { describeStorage } from '../backups/falkordb-source.js';
+import type { LocateOptions } from '../stack/falkor-data.js';
+import { describeStorage } from '../stack/falkor-data.js';
 import { armWipe } from '../docker/volume-stream.js';
-import { systemClock, type Clock } from '../docker/wait-healthy.js';
+import { systemClock, type Clock } from '../run/clock.js';
 import { OpsError } from '../errors.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { withCleanup } from '../run/cleanup.js';

@@ -1,9 +1,9 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { ownerToActAs } from '../../os/identity.js';
+import { ownerToActAs } from '../fs/identity.js';
 import { folderTar } from '../archive/folder-tar.js';
-import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../backups/app-running.js';
-import { archivePath } from '../backups/naming.js';
-import { storeBackup } from '../backups/store-backup.js';
+import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../stack/app-running.js';
+import { archivePath } from '../backup-store/naming.js';
+import { storeBackup } from '../backup-store/store-backup.js';
 import { OpsError, UsageError } from '../errors.js';
 import { withCleanup } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';

@@ -6,9 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
 import { READ_CHUNK } from '../archive/read-archive.js';
-import { fsyncDir } from '../archive/atomic-file.js';
+import { fsyncDir } from '../fs/write-file-atomic.js';
 import { InterruptedError, OpsError, UsageError } from '../errors.js';
-import type { Identity } from '../../os/identity.js';
+import type { Identity } from '../fs/identity.js';
 import { asOwnerSync } from '../fs/as-owner.js';
 import type { ArchiveSource } from './falkordb-volume.js';
 

@@ -1,12 +1,12 @@
-import { ContainerNotReadyError, waitHealthy, type Clock, type DockerApi } from '../docker/index.js';
+import { ContainerNotReadyError, waitHealthy, type DockerApi } from '../docker/index.js';
+import type { Clock } from '../run/clock.js';
 import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
-import { imageTag } from '../health/checks/docker.js';
 import type { ComposeRunner } from './compose-runner.js';
 import type { EnvStore } from './env-store.js';
-import { recordPair, type ImageHistoryStore, type PairRecord } from './image-history.js';
-import { describePair, imageRef, STACK_KEYS, STACK_SERVICES, type ImagePair, type StackKey } from './image-tags.js';
+import { recordPair, type ImageHistoryStore, type PairRecord } from '../stack/image-history.js';
+import { describePair, imageRef, STACK_KEYS, STACK_SERVICES, type ImagePair, type StackKey, imageTag } from '../stack/image-tags.js';
 import type { ImagesPlan } from './images-plan.js';
-import { findStackContainers, type StackLocator } from './observe-pair.js';
+import { findStackContainers, type StackLocator } from '../stack/containers.js';
 
 /** What applyImagesRollback needs; the backup and the lock are seams the command wires. */
 export interface ImagesApplyDeps {

@@ -1,11 +1,11 @@
 import type { DockerApi } from '../docker/index.js';
 import { PrerequisiteError, UsageError } from '../errors.js';
-import { imageTag } from '../health/checks/docker.js';
 import type { EnvStore } from './env-store.js';
 import { rewriteEnv, type EnvChange } from './env-file.js';
-import { entryPair, previousEntry, type HistoryEntry, type ImageHistoryStore, type PairRecord } from './image-history.js';
-import { describePair, imageRef, samePair, STACK_KEYS, STACK_SERVICES, tagDirection, tagProblem, type Direction, type ImagePair, type StackKey } from './image-tags.js';
-import { findStackContainers, runningPair, type StackContainers, type StackLocator } from './observe-pair.js';
+import { entryPair, previousEntry, type HistoryEntry, type ImageHistoryStore, type PairRecord } from '../stack/image-history.js';
+import { describePair, imageRef, samePair, STACK_KEYS, STACK_SERVICES, tagDirection, tagProblem, type Direction, type ImagePair, type StackKey, imageTag } from '../stack/image-tags.js';
+import { findStackContainers, type StackContainers, type StackLocator } from '../stack/containers.js';
+import { runningPair } from '../stack/observe-pair.js';
 
 /** What `rollback images` is asked to do. */
 export interface ImagesRollbackOptions {

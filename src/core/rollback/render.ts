@@ -1,4 +1,4 @@
-import { describePair } from './image-tags.js';
+import { describePair } from '../stack/image-tags.js';
 import type { ImagesPlan } from './images-plan.js';
 import type { HistoryRow, ImagesRollbackResult } from './run-images-rollback.js';
 import type { SourceRollbackResult } from './run-source-rollback.js';

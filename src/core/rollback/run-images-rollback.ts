@@ -2,8 +2,8 @@ import { OpsError, UsageError } from '../errors.js';
 import type { EnvChange } from './env-file.js';
 import { applyImagesRollback, type ImagesApplyDeps, type ServiceHealth } from './images-apply.js';
 import { planImagesRollback, type ImagesPlan, type ImagesPlanDeps, type ImagesRollbackOptions } from './images-plan.js';
-import { entryPair, type HistoryEntry, type ImageHistoryStore } from './image-history.js';
-import { samePair, type Direction, type ImagePair, type StackKey } from './image-tags.js';
+import { entryPair, type HistoryEntry, type ImageHistoryStore } from '../stack/image-history.js';
+import { samePair, type Direction, type ImagePair, type StackKey } from '../stack/image-tags.js';
 
 /** Everything runImagesRollback uses; the command wires the real ones, tests pass fakes. */
 export interface ImagesRollbackDeps extends Omit<ImagesPlanDeps, 'docker' | 'env'>, Omit<ImagesApplyDeps, 'docker'> {

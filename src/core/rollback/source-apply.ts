@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
-import { stamp } from '../backups/naming.js';
+import { stamp } from '../backup-store/naming.js';
 import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
 import { CleanupStack } from '../run/cleanup.js';
 import type { SourceFs } from './source-fs.js';

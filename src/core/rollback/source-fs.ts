@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, constants, cpSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import type { Identity } from '../../os/identity.js';
+import type { Identity } from '../fs/identity.js';
 import { OpsError } from '../errors.js';
 import { asOwnerSync } from '../fs/as-owner.js';
-import { fsyncDir } from '../archive/atomic-file.js';
+import { fsyncDir } from '../fs/write-file-atomic.js';
 
 /** The kind of entry at a path, or undefined when nothing is there. */
 export type EntryKind = 'dir' | 'file' | 'symlink' | 'other';
@@ -24,7 +25,7 @@ export interface SourceFs {
   rename(from: string, to: string): Promise<void>;
   /** Removes a tree; nothing there is fine. */
   remove(path: string): Promise<void>;
-  /** Writes a small file and fsyncs it (the journal), replacing any earlier one. */
+  /** Writes a small file atomically (the journal), replacing any earlier one. */
   writeDurable(path: string, text: string): Promise<void>;
   /** Flushes a folder's entries so that renames in it survive a power cut. */
   syncDir(path: string): Promise<void>;
@@ -75,13 +76,21 @@ export function sourceFsAs(as?: Identity): SourceFs {
     remove: (path) => run(() => rmSync(path, { recursive: true, force: true })),
     writeDurable: (path, text) =>
       run(() => {
-        // O_NOFOLLOW: a journal path swapped for a link is refused (ELOOP), never written through.
-        const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+        // Written whole beside it and renamed over it (a rename replaces a planted link, never
+        // follows it); the temporary file is created new (O_EXCL), so no link is written through.
+        const tmp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+        const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
         try {
           writeFileSync(fd, text);
           fsyncSync(fd);
         } finally {
           closeSync(fd);
+        }
+        try {
+          renameSync(tmp, path);
+        } catch (err) {
+          rmSync(tmp, { force: true });
+          throw err;
         }
       }),
     syncDir: (path) => fsyncDir(path),

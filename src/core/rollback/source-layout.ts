@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { stamp } from '../backups/naming.js';
+import { stamp } from '../backup-store/naming.js';
 import type { SourceFs } from './source-fs.js';
 
 // The Desktop UI's source updater layout (original-scripts.md §10, runbook "Rollback (Auto-Codex

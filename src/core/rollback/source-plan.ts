@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { OpsError, PrerequisiteError, UsageError } from '../errors.js';
-import type { AppState } from '../backups/app-running.js';
+import type { AppState } from '../stack/app-running.js';
 import type { SourceFs } from './source-fs.js';
 import {
   CARRY_OVER,

@@ -1,6 +1,6 @@
-import { checkSidecar } from '../../archive/checksum.js';
-import { looksLikeFalkorData, readArchive } from '../../archive/read-archive.js';
-import { listBackups, type BackupRecord } from '../../backups/catalog.js';
+import { looksLikeFalkorData } from '../../archive/read-archive.js';
+import { inspectArchive } from '../../backup-store/verify.js';
+import { listBackups, type BackupRecord } from '../../backup-store/catalog.js';
 import { escalate, ok, skip, warn, SkipCheck, type Check, type CheckContext } from '../types.js';
 import { formatBytes } from '../../format-bytes.js';
 
@@ -43,16 +43,11 @@ export const backupIntegrityCheck: Check = {
   async run(ctx) {
     const latest = await newest(ctx);
     const enforced = ctx.config.enforce.backups;
-    const sidecar = await checkSidecar(latest.archive, ctx.signal);
     const verifyHint = `Run \`autocodex-ops backup verify ${latest.archive}\` and take a fresh backup.`;
-    if (sidecar.state === 'mismatch') return escalate(enforced, `Latest FalkorDB backup checksum mismatch: ${latest.archive}`, verifyHint);
-    if (sidecar.state === 'invalid') return escalate(enforced, `Latest FalkorDB backup checksum file invalid (${sidecar.reason}): ${latest.archive}.sha256`, verifyHint);
-    let listing;
-    try {
-      listing = await readArchive(latest.archive, ctx.signal);
-    } catch (err) {
-      return escalate(enforced, `Latest FalkorDB backup archive is invalid (${(err as Error).message}): ${latest.archive}`, verifyHint);
-    }
+    // The same verifier as `backup verify` and restore; the check only escalates what it finds.
+    const found = await inspectArchive(latest.archive, ctx.signal);
+    const listing = found.listing;
+    if (found.problems.length > 0 || !listing) return escalate(enforced, `Latest FalkorDB backup fails verification: ${found.problems.join('; ')} (${latest.archive})`, verifyHint);
     if (!looksLikeFalkorData(listing.entries)) {
       return escalate(
         enforced,
@@ -60,7 +55,7 @@ export const backupIntegrityCheck: Check = {
         'The volume was probably mounted at /data while FalkorDB writes to /var/lib/falkordb/data, so it backs up nothing; see falkordb-data-mount.',
       );
     }
-    if (sidecar.state === 'missing') {
+    if (found.sidecar === 'missing') {
       return escalate(enforced, `Latest FalkorDB backup checksum missing: ${latest.archive}.sha256 (archive reads, ${listing.entries.length} entries)`, 'Backups made by autocodex-ops always have one; take a fresh backup.');
     }
     return ok(`Latest FalkorDB backup verified: checksum matches, ${listing.entries.length} entries read (${formatBytes(listing.contentBytes)})`);

@@ -1,4 +1,5 @@
 import { detectCompose, detectComposeFast } from '../../docker/compose.js';
+import { imageTag, isImageTag } from '../../stack/image-tags.js';
 import { escalate, fail, ok, SkipCheck, type Check, type CheckContext, type ServiceInfo } from '../types.js';
 
 export const dockerCheck: Check = {
@@ -25,16 +26,6 @@ export const composeCheck: Check = {
     return ok(`compose command: ${found.command.join(' ')} ${found.version}`);
   },
 };
-
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
-/** imageTag returns the tag of an image reference (`repo/name:tag` → `tag`), or undefined for digests and untagged refs. */
-export function imageTag(ref: string): string | undefined {
-  if (ref.includes('@') || ref.startsWith('sha256:')) return undefined;
-  const slash = ref.lastIndexOf('/');
-  const colon = ref.lastIndexOf(':');
-  return colon > slash ? ref.slice(colon + 1) : 'latest';
-}
 
 async function runningService(ctx: CheckContext, service: 'falkordb' | 'graphiti-mcp'): Promise<ServiceInfo | undefined> {
   try {
@@ -64,7 +55,7 @@ export const imageTagsCheck: Check = {
     for (const [i, [name, tag]] of pairs.entries()) {
       if (!tag) problems.push(`${name} not set (required for production)`);
       else if (tag === 'latest') problems.push(`${name}=latest is not a pinned tag`);
-      else if (!TAG.test(tag)) problems.push(`${name}=${tag} is not a valid image tag`);
+      else if (!isImageTag(tag)) problems.push(`${name}=${tag} is not a valid image tag`);
       const running = services[i];
       if (running && tag) {
         const actual = imageTag(running.image);

@@ -6,6 +6,7 @@ import { falkordbAppendonlyCheck, falkordbAuthCheck, falkordbDataMountCheck, fal
 import { graphitiConfigCheck } from './graphiti-config.js';
 import { graphitiMcpLiveCheck } from './graphiti-mcp.js';
 import { lockfilesCheck } from './repository.js';
+import { scheduledBackupsCheck } from './schedule.js';
 import { insecureTokenStorageCheck, riskPolicyCheck, unsignedUpdatesCheck } from './security.js';
 import { gitCheck, gitCleanCheck, gitRepoCheck, nodeCheck, pythonCheck } from './toolchain.js';
 
@@ -35,5 +36,6 @@ export const ALL_CHECKS: readonly Check[] = [
   backupFreshnessCheck,
   backupIntegrityCheck,
   backupDiskCheck,
+  scheduledBackupsCheck,
   lockfilesCheck,
 ];

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
-import { fileSystemError } from '../../../../src/core/archive/atomic-file.js';
+import { fileSystemError } from '../../../../src/core/fs/write-file-atomic.js';
 import { looksLikeFalkorData } from '../../../../src/core/archive/read-archive.js';
 import { writeArchive } from '../../../../src/core/archive/write-archive.js';
 import { InterruptedError, OpsError } from '../../../../src/core/errors.js';

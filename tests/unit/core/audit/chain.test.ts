@@ -5,7 +5,7 @@ import { appendAuditRecord } from '../../../../src/core/audit/append.js';
 import { headPath, listRotated } from '../../../../src/core/audit/files.js';
 import { recordHash, sealRecord } from '../../../../src/core/audit/record.js';
 import { verifyAuditTrail } from '../../../../src/core/audit/verify.js';
-import { appendMany, entry, trailDir } from './helpers.js';
+import { appendMany, entry, trailDir } from '../../../helpers/audit.js';
 
 let dir: string;
 let path: string;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { auditRecordSchema, canonicalJson, GENESIS, recordHash, sealRecord } from '../../../../src/core/audit/record.js';
-import { entry } from './helpers.js';
+import { entry } from '../../../helpers/audit.js';
 
 const hasJq = (() => {
   try {

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { startAuditSession } from '../../../../src/core/audit/session.js';
 import { redactArgv } from '../../../../src/core/redact/redact.js';
 import type { Runtime } from '../../../../src/runtime.js';
-import { trailDir } from './helpers.js';
+import { trailDir } from '../../../helpers/audit.js';
 
 // The app's 15 rules (original-scripts.md §9): a secret for each, and what must survive.
 const PATTERNS: [string, string, string][] = [

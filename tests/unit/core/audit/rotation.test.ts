@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendAuditRecord } from '../../../../src/core/audit/append.js';
 import { listRotated, rotatedStamp, rotateFile } from '../../../../src/core/audit/files.js';
 import { verifyAuditTrail } from '../../../../src/core/audit/verify.js';
-import { appendMany, entry, trailDir } from './helpers.js';
+import { appendMany, entry, trailDir } from '../../../helpers/audit.js';
 
 let dir: string;
 let path: string;

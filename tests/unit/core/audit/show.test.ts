@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendAuditRecord } from '../../../../src/core/audit/append.js';
 import { filterEntries, parseSince, readTrail, renderTable, summariseDetails, type TrailEntry } from '../../../../src/core/audit/show.js';
 import { UsageError } from '../../../../src/core/errors.js';
-import { entry, trailDir } from './helpers.js';
+import { entry, trailDir } from '../../../helpers/audit.js';
 
 let dir: string;
 let path: string;

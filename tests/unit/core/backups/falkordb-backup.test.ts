@@ -9,7 +9,7 @@ import { PrerequisiteError } from '../../../../src/core/errors.js';
 import { createFalkorClient } from '../../../../src/core/falkordb/client.js';
 import { FalkorAuthError } from '../../../../src/core/falkordb/falkor-errors.js';
 import { composeLabels, FakeDocker } from '../../../helpers/fake-docker.js';
-import { fakeWorld } from '../falkordb/fakes.js';
+import { fakeWorld } from '../../../helpers/fake-falkordb.js';
 
 async function tarOf(files: Record<string, string>): Promise<Buffer> {
   const src = mkdtempSync(join(tmpdir(), 'aco-fb-src-'));

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InterruptedError } from '../../../../src/core/errors.js';
+import { InterruptedError, throwIfAborted } from '../../../../src/core/errors.js';
 import type { FakeContainerInit } from '../../../helpers/fake-docker.js';
 import { FakeDocker } from '../../../helpers/fake-docker.js';
-import { ContainerNotReadyError, waitHealthy, type Clock } from '../../../../src/core/docker/wait-healthy.js';
+import { ContainerNotReadyError, waitHealthy } from '../../../../src/core/docker/wait-healthy.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
 
-function fakeClock(): Clock & { sleeps: number[] } {
-  let now = 1_000_000;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms, signal) => {
-      if (signal?.aborted) throw new Error('aborted');
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
-}
+const fakeClock = () => new FakeClock(undefined, 1_000_000);
 
 const setup = (container: Partial<FakeContainerInit>) => {
   const docker = new FakeDocker({ containers: [{ name: 'falkor', id: 'f', ...container }] });
@@ -94,9 +83,10 @@ describe('waitHealthy', () => {
     controller.abort();
     await expect(waitHealthy(docker, 'f', { clock, signal: controller.signal })).rejects.toBeInstanceOf(InterruptedError);
     const later = new AbortController();
-    clock.sleep = async () => {
+    // The abort comes during the sleep: the clock's own InterruptedError reaches the caller.
+    clock.sleep = async (_ms, signal) => {
       later.abort();
-      throw new Error('aborted');
+      throwIfAborted(signal);
     };
     await expect(waitHealthy(docker, 'f', { clock, signal: later.signal })).rejects.toBeInstanceOf(InterruptedError);
   });

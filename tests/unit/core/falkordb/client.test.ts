@@ -3,7 +3,7 @@ import { InterruptedError } from '../../../../src/core/errors.js';
 import { abortable, createFalkorClient, parseModuleList } from '../../../../src/core/falkordb/client.js';
 import type { CommandPort } from '../../../../src/core/falkordb/connection.js';
 import { FalkorCommandError, FalkorLoadingError } from '../../../../src/core/falkordb/falkor-errors.js';
-import { fakeWorld } from './fakes.js';
+import { fakeWorld } from '../../../helpers/fake-falkordb.js';
 
 function setup(signal?: AbortSignal) {
   const { redis, clock } = fakeWorld();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InterruptedError, OpsError } from '../../../../src/core/errors.js';
 import { startBgsave, waitForAofRewriteIdle, waitForBgsave } from '../../../../src/core/falkordb/wait-save.js';
-import { fakeWorld } from './fakes.js';
+import { fakeWorld } from '../../../helpers/fake-falkordb.js';
 
 describe('startBgsave + waitForBgsave', () => {
   it('starts a save and waits until LASTSAVE moves with nothing in progress', async () => {

@@ -57,11 +57,11 @@ describe('backup-integrity', () => {
     writeFileSync(archive, bytes);
     expect(await backupIntegrityCheck.run(ctx(dir, { AUTO_CODEX_PRODUCTION: 'true' }))).toMatchObject({ status: 'fail', message: expect.stringMatching(/checksum mismatch/) });
     writeFileSync(`${archive}.sha256`, '');
-    expect((await backupIntegrityCheck.run(ctx(dir))).message).toMatch(/checksum file invalid \(empty\)/);
+    expect((await backupIntegrityCheck.run(ctx(dir))).message).toMatch(/fails verification: .*the checksum file .*\.sha256 is invalid \(empty\)/);
     const { dir: d2, archive: a2 } = await dirWith(1, DATA, false);
     const whole = readFileSync(a2);
     writeFileSync(a2, whole.subarray(0, Math.floor(whole.length / 2)));
-    expect(await backupIntegrityCheck.run(ctx(d2))).toMatchObject({ status: 'warn', message: expect.stringMatching(/archive is invalid/) });
+    expect(await backupIntegrityCheck.run(ctx(d2))).toMatchObject({ status: 'warn', message: expect.stringMatching(/fails verification: the archive does not read completely/) });
   });
   it('flags an archive that holds no FalkorDB data (the /data trap)', async () => {
     const { dir } = await dirWith(1, { 'data/.keep': '' });

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { composeCheck, dockerCheck, imageTag, imageTagsCheck } from '../../../../src/core/health/checks/docker.js';
+import { composeCheck, dockerCheck, imageTagsCheck } from '../../../../src/core/health/checks/docker.js';
+import { imageTag } from '../../../../src/core/stack/image-tags.js';
 import {
   falkordbAppendonlyCheck,
   falkordbAuthCheck,

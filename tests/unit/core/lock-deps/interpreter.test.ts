@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findInterpreter } from '../../../../src/core/lock-deps/interpreter.js';
 import { parsePythonVersions } from '../../../../src/core/lock-deps/versions.js';
-import { makeBin, pythonExec, type FakePython } from './fakes.js';
+import { makeBin, pythonExec, type FakePython } from '../../../helpers/lock-deps.js';
 
 const [py312] = parsePythonVersions(['3.12']) as [ReturnType<typeof parsePythonVersions>[number]];
 

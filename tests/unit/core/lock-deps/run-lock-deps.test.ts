@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OpsError } from '../../../../src/core/errors.js';
 import { runLockDeps, type LockDepsDeps, type LockDepsOptions } from '../../../../src/core/lock-deps/run-lock-deps.js';
-import { INPUTS, makeBin, makeRoot, pythonExec, uvExec, type Answers, type ScriptedExec } from './fakes.js';
+import { INPUTS, makeBin, makeRoot, pythonExec, uvExec, type Answers, type ScriptedExec } from '../../../helpers/lock-deps.js';
 
 function deps(exec: ScriptedExec, over: Partial<LockDepsDeps> = {}) {
   const logs: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ManifestView } from '../../../../src/core/backups/manifest.js';
+import type { ManifestView } from '../../../../src/core/backup-store/manifest.js';
 import { manualRestoreCommand } from '../../../../src/core/restore/falkordb-rollback.js';
 import { expectedData } from '../../../../src/core/restore/falkordb-plan.js';
 import { buildWarnings } from '../../../../src/core/restore/falkordb-target.js';

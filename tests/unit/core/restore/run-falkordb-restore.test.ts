@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { listBackups } from '../../../../src/core/backups/catalog.js';
-import { storeBackup } from '../../../../src/core/backups/store-backup.js';
-import type { Clock } from '../../../../src/core/docker/wait-healthy.js';
+import { listBackups } from '../../../../src/core/backup-store/catalog.js';
+import { storeBackup } from '../../../../src/core/backup-store/store-backup.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
 import { InterruptedError, LockHeldError, OpsError, PrerequisiteError, UsageError } from '../../../../src/core/errors.js';
 import { acquireLock } from '../../../../src/core/run/lock.js';
 import { FalkorUnreachableError } from '../../../../src/core/falkordb/falkor-errors.js';
@@ -20,10 +20,7 @@ const IMAGE = { id: 'sha256:falkordb-test', repoTags: ['falkordb/falkordb:test']
 const CURRENT: RawEntry[] = [{ path: './', type: 'Directory' }, { path: './dump.rdb', body: 'current-data' }, { path: './.hidden', body: 'dot' }];
 const BACKUP: RawEntry[] = [{ path: './', type: 'Directory' }, { path: './dump.rdb', body: 'backup-data' }, { path: './appendonlydir/', type: 'Directory' }, { path: './appendonlydir/a.aof', body: 'SET k v' }];
 
-const fakeClock = (): Clock => {
-  let t = 0;
-  return { now: () => t, sleep: async (ms) => void (t += ms) };
-};
+const fakeClock = () => new FakeClock();
 
 interface World {
   docker: FakeDocker;

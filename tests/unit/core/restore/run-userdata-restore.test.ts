@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSyn
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listBackups } from '../../../../src/core/backups/catalog.js';
+import { listBackups } from '../../../../src/core/backup-store/catalog.js';
 import { InterruptedError, OpsError, UsageError } from '../../../../src/core/errors.js';
 import type { RestorePlan } from '../../../../src/core/restore/restore-result.js';
 import { runUserdataRestore, type UserdataRestoreOptions } from '../../../../src/core/restore/run-userdata-restore.js';

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock, HealthStatus } from '../../../../src/core/docker/index.js';
+import type { HealthStatus } from '../../../../src/core/docker/index.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
 import { InterruptedError, OpsError, PrerequisiteError } from '../../../../src/core/errors.js';
 import type { ComposeRunner } from '../../../../src/core/rollback/compose-runner.js';
 import type { EnvStore } from '../../../../src/core/rollback/env-store.js';
-import type { HistoryEntry, ImageHistoryStore } from '../../../../src/core/rollback/image-history.js';
+import type { HistoryEntry, ImageHistoryStore } from '../../../../src/core/stack/image-history.js';
 import { runImagesRollback, type ImagesRollbackDeps } from '../../../../src/core/rollback/run-images-rollback.js';
 import { composeLabels, FakeDocker } from '../../../helpers/fake-docker.js';
 
@@ -24,13 +25,7 @@ interface World {
   healthOf: Record<string, HealthStatus>;
 }
 
-function fakeClock(): Clock {
-  let now = 0;
-  return { now: () => now, sleep: async (ms, signal) => {
-    if (signal?.aborted) throw new Error('aborted');
-    now += ms;
-  } };
-}
+const fakeClock = () => new FakeClock();
 
 function world(options: { images?: string[]; history?: HistoryEntry[]; env?: string; configured?: { falkordb?: string; graphiti?: string; fromEnv?: ('falkordb' | 'graphiti')[] }; running?: [string, string] | null; over?: Partial<ImagesRollbackDeps> } = {}): World {
   const [ft, gt] = options.running === undefined ? ['v4.2.1', '0.4.0'] : options.running ?? ['', ''];
@@ -243,7 +238,7 @@ describe('rollback images: automatic return', () => {
     const w = world({ over: { signal: controller.signal } });
     w.healthOf['v4.1.0'] = 'starting';
     const clock = w.deps.clock!;
-    w.deps.clock = { now: clock.now, sleep: async (ms, signal) => {
+    w.deps.clock = { now: () => clock.now(), sleep: async (ms, signal) => {
       controller.abort();
       return clock.sleep(ms, signal);
     } };

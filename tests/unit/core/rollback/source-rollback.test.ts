@@ -4,7 +4,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { detectRunningApp } from '../../../../src/core/backups/app-running.js';
+import { detectRunningApp } from '../../../../src/core/stack/app-running.js';
 import { InterruptedError, OpsError } from '../../../../src/core/errors.js';
 import { runSourceRollback, type SourceRollbackDeps } from '../../../../src/core/rollback/run-source-rollback.js';
 import { recoverInterruptedRollback } from '../../../../src/core/rollback/source-apply.js';
