@@ -1,4 +1,5 @@
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { readTextNoFollow } from '../fs/read-no-follow.js';
+import { lstat, readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { filePart, isPart, listFiles } from './file-parts.js';
 import { messageOf, reasonOf, skip, type Collected, type Collector } from './types.js';
@@ -19,7 +20,7 @@ export interface TaskLogsDeps {
 export async function projectsOf(userdataDir: string): Promise<{ paths: string[]; problem?: string }> {
   const file = join(userdataDir, 'store', 'projects.json');
   try {
-    const doc = JSON.parse(await readFile(file, 'utf8')) as { projects?: Array<{ path?: unknown }> };
+    const doc = JSON.parse(await readTextNoFollow(file)) as { projects?: Array<{ path?: unknown }> };
     return { paths: (doc.projects ?? []).map((p) => p.path).filter((p): p is string => typeof p === 'string' && p !== '') };
   } catch (err) {
     return { paths: [], problem: `${file}: ${messageOf(err)}` };
