@@ -15,6 +15,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { lazyBuiltinsPlugin } from './build-lazy-builtins.mjs';
+import { lazySdkPlugin } from './build-lazy-sdk.mjs';
 import { nativeStubPlugin } from './build-native-stub.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -82,7 +84,7 @@ async function bundle(entry, outfile) {
     sourcemap: 'external',
     sourcesContent: false,
     legalComments: 'none',
-    plugins: [nativeStubPlugin()],
+    plugins: [nativeStubPlugin(), lazyBuiltinsPlugin(), lazySdkPlugin()],
     metafile: true,
     logLevel: 'silent',
     absWorkingDir: root,

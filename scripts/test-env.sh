@@ -67,6 +67,16 @@ if [ "${#missing_pkgs[@]}" -gt 0 ]; then
   done
 fi
 
+# --- 1b. Python 3.11 with pip -------------------------------------------------------------------
+# lock-deps' integration test resolves real (local) wheels with it; whether the machine has it is
+# this script's business, not a test's.
+if ! python3.11 -c 'import pip' >/dev/null 2>&1; then
+  is_root || die "no python3.11 with pip; as root run: apt-get install -y python3-pip"
+  log "installing python3-pip (lock-deps' integration test resolves with python3.11 and pip)"
+  { DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 update -q && DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -q python3-pip; } >&2 || die "apt-get install python3-pip failed"
+  python3.11 -c 'import pip' >/dev/null 2>&1 || die "python3.11 with pip is still missing after installing python3-pip"
+fi
+
 # --- 2. Docker engine ----------------------------------------------------------------------------
 engine_answers() { timeout 20 docker info >/dev/null 2>&1; }
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
-import { exists } from '../core/audit/files.js';
+import { exists } from '../core/fs/exists.js';
 import { filterEntries, parseSince, readTrail, renderTable } from '../core/audit/show.js';
 import { renderVerify, verifyAuditTrail } from '../core/audit/verify.js';
 import { ReportedFailure, UsageError } from '../core/errors.js';

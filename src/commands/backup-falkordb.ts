@@ -7,7 +7,8 @@ import { createDockerApi } from '../core/docker/docker.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import { observePairQuietly } from '../core/stack/observe-pair.js';
 import type { Runtime } from '../runtime.js';
-import { addRetentionOptions, backupDeps, policyFrom, printBackup, retentionFields } from './backup-shared.js';
+import { addRetentionOptions, backupDeps, finishBackup, policyFrom, retentionFields } from './backup-shared.js';
+import { offsiteWanted } from './offsite-shared.js';
 import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 
 /** The options of `backup falkordb` as commander hands them over; an invalid value fails with exit 2. */
@@ -36,6 +37,8 @@ export function backupFalkordbCommand(runtime: Runtime): Command {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const ctx = createContext(globals, runtime, 'backup');
       const config = await ctx.config(flagOverrides(options));
+      // Decided before the backup: --offsite without a store is exit 2 with nothing written.
+      const offsite = await offsiteWanted(ctx, config, options.offsite);
       const result = await runFalkorBackup(
         {
           mode: config.backupMode,
@@ -52,7 +55,7 @@ export function backupFalkordbCommand(runtime: Runtime): Command {
           connect: async (o) => (await import('../core/falkordb/falkordb.js')).connectFalkor(o),
         },
       );
-      printBackup(ctx, globals, result);
+      await finishBackup(ctx, globals, offsite, result);
       // Issue 6: every run that sees the stack records the image pair it runs, for `rollback images`.
       await observePairQuietly(() => createDockerApi({ inputs: { env: runtime.env } }), config, 'backup', ctx.log, ctx.signal);
     });

@@ -8,6 +8,7 @@ import { exitStatusHelp } from '../core/exit-codes.js';
 import { formatBytes } from '../core/format-bytes.js';
 import type { Runtime } from '../runtime.js';
 import { kindOption } from './backup-shared.js';
+import { printRemoteList, withRemoteColumn } from './offsite-list.js';
 
 /** The options of `backup list` as commander hands them over; an invalid value fails with exit 2. */
 export const backupListOptionsSchema = z
@@ -15,6 +16,7 @@ export const backupListOptionsSchema = z
     kind: z.enum(['falkordb', 'userdata', 'pre-restore']).optional(),
     check: z.boolean().default(false),
     outputDir: z.string().min(1).optional(),
+    remote: z.boolean().default(false),
   })
   .strict();
 /** Parsed options of `backup list`. */
@@ -34,24 +36,31 @@ export function backupListCommand(runtime: Runtime): Command {
     .addOption(kindOption(Object.keys(LIST_KINDS), 'only this kind'))
     .option('--check', 're-hash every archive and compare it with its .sha256 sidecar (slower)', false)
     .option('--output-dir <dir>', 'backup folder (env BACKUP_DIR; default <root>/backups)')
+    .option('--remote', 'list the offsite copies (AUTOCODEX_OPS_S3_URL) instead: name, size, time, sha256, object-lock retention', false)
     .addHelpText('after', exitStatusHelp())
     .action(async (raw: unknown, command: Command) => {
       const options = backupListOptionsSchema.parse(raw);
       const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), runtime, 'backup');
       const config = await ctx.config(flagOverrides(options));
-      const backups = await listAllBackups({
+      if (options.remote) {
+        await printRemoteList(ctx, config, options.kind);
+        return;
+      }
+      const listed = await listAllBackups({
         dirs: [config.backupDir, config.preRestoreBackupDir],
         kinds: options.kind ? LIST_KINDS[options.kind] : undefined,
         check: options.check,
         now: new Date(),
         signal: ctx.signal,
       });
+      const backups = await withRemoteColumn(ctx, config, listed);
       ctx.printer.result({ backups }, () => {
         if (backups.length === 0) return `No backups in ${config.backupDir}.`;
         return backups
           .map((b) => {
             const state = b.verified === true ? (options.check ? 'checksum ok' : 'verified') : b.verified === false ? 'CHECKSUM MISMATCH OR MISSING' : b.sha256 ? 'not verified' : 'no checksum';
-            return `${b.createdAt}  ${age(b.ageSeconds).padStart(10)}  ${formatBytes(b.bytes).padStart(10)}  ${b.kind.padEnd(20)}  ${state.padEnd(12)}  ${basename(b.archive)}`;
+            const remote = b.remote === undefined ? '' : `${(b.remote ? 'offsite' : '-').padEnd(8)}  `;
+            return `${b.createdAt}  ${age(b.ageSeconds).padStart(10)}  ${formatBytes(b.bytes).padStart(10)}  ${b.kind.padEnd(20)}  ${state.padEnd(12)}  ${remote}${basename(b.archive)}`;
           })
           .join('\n');
       });

@@ -12,6 +12,7 @@ import { askOnTerminal } from '../output/confirm.js';
 import type { Runtime } from '../runtime.js';
 import { addRetentionOptions, kindOption, policyFrom, retentionFields } from './backup-shared.js';
 import type { BackupCommandDeps } from './backup.js';
+import { pruneRemoteCommand } from './offsite-prune.js';
 
 /** The options of `backup prune` as commander hands them over; an invalid value fails with exit 2. */
 export const backupPruneOptionsSchema = z
@@ -20,6 +21,7 @@ export const backupPruneOptionsSchema = z
     kind: z.enum(['falkordb', 'userdata', 'pre-restore', 'all']).default('all'),
     dryRun: z.boolean().default(false),
     yes: z.boolean().default(false),
+    remote: z.boolean().default(false),
   })
   .strict();
 /** Parsed options of `backup prune`. */
@@ -41,7 +43,8 @@ export function backupPruneCommand(runtime: Runtime, deps: BackupCommandDeps): C
     .description('remove old backups by the retention policy, listing what is kept and removed and why (the newest of each kind always stays)')
     .addOption(kindOption(['falkordb', 'userdata', 'pre-restore', 'all'], 'which backups (all = falkordb and userdata; pre-restore safety copies only when asked)', 'all'))
     .option('--dry-run', 'print the plan and change nothing', false)
-    .option('--yes', 'remove without asking (required when stdin is not a terminal)', false);
+    .option('--yes', 'remove without asking (required when stdin is not a terminal)', false)
+    .option('--remote', 'prune the offsite copies (AUTOCODEX_OPS_S3_URL) by the same policy, each kind separately; object-locked ones are reported and kept', false);
   return addRetentionOptions(cmd)
     .addHelpText('after', exitStatusHelp())
     .action(async (raw: unknown, command: Command) => {
@@ -49,6 +52,11 @@ export function backupPruneCommand(runtime: Runtime, deps: BackupCommandDeps): C
       const globals = command.optsWithGlobals<GlobalOptions>();
       const ctx = createContext(globals, runtime, 'backup');
       const config = await ctx.config(flagOverrides(options));
+      if (options.remote) {
+        const ask = (question: string) => (deps.confirm ? deps.confirm(question, [], ctx.signal) : askOnTerminal(question, ctx.signal));
+        await pruneRemoteCommand(ctx, config, policyFrom(options, config), { dryRun: options.dryRun, yes: options.yes, wait: options.wait }, ask);
+        return;
+      }
       const confirm = async (question: string, doomed: readonly PruneDecision[]) => {
         runtime.stderr.write(`${doomed.map(describeDecision).join('\n')}\n`);
         return deps.confirm ? deps.confirm(question, doomed, ctx.signal) : askOnTerminal(question, ctx.signal);

@@ -10,6 +10,7 @@ import { formatBytes } from '../core/format-bytes.js';
 import { lockPlace } from './locks.js';
 import { createProgressLine } from '../output/progress.js';
 import { VERSION } from '../version.js';
+import { offsiteAfterBackup, type Offsite } from './offsite-shared.js';
 
 const count = z.coerce.number().int().nonnegative();
 
@@ -20,6 +21,7 @@ export const retentionFields = {
   keepLast: count.positive().optional(),
   keepMin: count.positive().default(1),
   wait: count.default(0),
+  offsite: z.boolean().default(false),
 };
 
 /** addRetentionOptions declares --output-dir, --retention-days, --keep-last, --keep-min and --wait on a subcommand. */
@@ -29,7 +31,22 @@ export function addRetentionOptions(cmd: Command): Command {
     .option('--retention-days <n>', 'retention: remove backups of this kind older than n days (env BACKUP_RETENTION_DAYS; default: keep all)')
     .option('--keep-last <n>', 'retention: keep only the newest n (with --retention-days, only what both rules let go is removed)')
     .option('--keep-min <n>', 'never keep fewer than n backups of this kind, whatever the other rules say', '1')
-    .option('--wait <seconds>', 'wait up to this long for another run holding the lock; 0 fails at once with exit 11', '0');
+    .option('--wait <seconds>', 'wait up to this long for another run holding the lock; 0 fails at once with exit 11', '0')
+    .option('--offsite', 'after the local backup is verified, push it to the offsite store (env AUTOCODEX_OPS_OFFSITE=always); a failed push keeps the local backup and exits 1', false);
+}
+
+/**
+ * finishBackup prints the result and, when an offsite copy was asked for, pushes it first: a
+ * failed push ("local ok, offsite failed") is printed with the result, then thrown (exit 1).
+ */
+export async function finishBackup(ctx: CommandContext, globals: GlobalOptions, offsite: Offsite | undefined, result: BackupResult): Promise<void> {
+  if (!offsite) {
+    printBackup(ctx, globals, result);
+    return;
+  }
+  const done = await offsiteAfterBackup(ctx, globals, offsite, result);
+  printBackup(ctx, globals, done.result);
+  if (done.failure) throw done.failure;
 }
 
 /** policyFrom combines the parsed flags with the configuration (BACKUP_RETENTION_DAYS through --retention-days). */
@@ -52,7 +69,7 @@ export function backupDeps(ctx: CommandContext, globals: GlobalOptions, config: 
 }
 
 /** printBackup records the result for the audit trail and prints it: the CONTRACT JSON with --json, else one summary line (nothing with --quiet). */
-export function printBackup(ctx: CommandContext, globals: GlobalOptions, result: BackupResult): void {
+export function printBackup(ctx: CommandContext, globals: GlobalOptions, result: BackupResult & { offsite?: Record<string, unknown> }): void {
   // The audit record, the notification and the metrics file all read these.
   ctx.audit.touch({ kind: result.kind, archive: result.archive, sha256: result.sha256, bytes: result.bytes, ...(result.mode ? { mode: result.mode } : {}) });
   if (globals.quiet && !globals.json) return;
@@ -62,7 +79,8 @@ export function printBackup(ctx: CommandContext, globals: GlobalOptions, result:
     return (
       `Backed up ${result.kind}${mode} to ${result.archive}: ${formatBytes(result.bytes)} ` +
       `(${formatBytes(result.uncompressedBytes)} uncompressed, ${result.entries} entries, verified) in ` +
-      `${(result.durationMs / 1000).toFixed(1)} s; sha256 ${result.sha256.slice(0, 12)}… in ${basename(result.archive)}.sha256${pruned}.`
+      `${(result.durationMs / 1000).toFixed(1)} s; sha256 ${result.sha256.slice(0, 12)}… in ${basename(result.archive)}.sha256${pruned}.` +
+      (result.offsite?.ok === true ? `\nOffsite copy: ${String(result.offsite.url)} (verified).` : '')
     );
   });
 }

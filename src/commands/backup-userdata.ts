@@ -5,7 +5,8 @@ import { runUserdataBackup } from '../core/backups/userdata-backup.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import type { Runtime } from '../runtime.js';
-import { addRetentionOptions, backupDeps, policyFrom, printBackup, retentionFields } from './backup-shared.js';
+import { addRetentionOptions, backupDeps, policyFrom, finishBackup, retentionFields } from './backup-shared.js';
+import { offsiteWanted } from './offsite-shared.js';
 
 /** The options of `backup userdata` as commander hands them over; an invalid value fails with exit 2. */
 export const backupUserdataOptionsSchema = z
@@ -31,10 +32,12 @@ export function backupUserdataCommand(runtime: Runtime): Command {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const ctx = createContext(globals, runtime, 'backup');
       const config = await ctx.config(flagOverrides(options));
+      // Decided before the backup: --offsite without a store is exit 2 with nothing written.
+      const offsite = await offsiteWanted(ctx, config, options.offsite);
       const result = await runUserdataBackup(
         { userdataDir: config.userdataDir, outputDir: config.backupDir, policy: policyFrom(options, config), force: options.force, waitSeconds: options.wait },
         backupDeps(ctx, globals, config),
       );
-      printBackup(ctx, globals, result);
+      await finishBackup(ctx, globals, offsite, result);
     });
 }

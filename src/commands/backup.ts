@@ -5,6 +5,8 @@ import type { Runtime } from '../runtime.js';
 import { backupFalkordbCommand } from './backup-falkordb.js';
 import { backupListCommand } from './backup-list.js';
 import { backupPruneCommand } from './backup-prune.js';
+import { backupPullCommand } from './backup-pull.js';
+import { backupPushCommand } from './backup-push.js';
 import { backupUserdataCommand } from './backup-userdata.js';
 import { backupVerifyCommand } from './backup-verify.js';
 
@@ -20,11 +22,13 @@ export interface BackupCommandDeps {
  */
 export function backupCommand(runtime: Runtime, deps: BackupCommandDeps = {}): Command {
   return new Command('backup')
-    .description('consistent, verified FalkorDB and userData backups with manifests and retention; list, verify, prune')
+    .description('consistent, verified FalkorDB and userData backups with manifests and retention; list, verify, prune; push/pull offsite copies')
     .addCommand(backupFalkordbCommand(runtime))
     .addCommand(backupUserdataCommand(runtime))
     .addCommand(backupListCommand(runtime))
     .addCommand(backupVerifyCommand(runtime))
     .addCommand(backupPruneCommand(runtime, deps))
+    .addCommand(backupPushCommand(runtime))
+    .addCommand(backupPullCommand(runtime))
     .addHelpText('after', exitStatusHelp());
 }

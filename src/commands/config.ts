@@ -5,6 +5,8 @@ import { describeConfig } from '../core/config/describe.js';
 import { flagOverrides } from '../core/config/flags.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import type { Runtime } from '../runtime.js';
+import { describeLocation } from '../core/offsite/s3-url.js';
+import { openOffsite } from './offsite-shared.js';
 
 export const configOptionsSchema = z
   .object({
@@ -34,13 +36,29 @@ export function configCommand(runtime: Runtime): Command {
       const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>(), runtime, 'config');
       const config = await ctx.config(flagOverrides(options));
       const rows = describeConfig(config, options.all);
-      ctx.printer.result({ root: config.root, rootOrigin: config.rootOrigin, values: rows }, () => {
+      // Where offsite copies go and which credential source the AWS chain will use (never the keys).
+      const opened = await openOffsite(ctx, config);
+      const offsite = opened && {
+        url: describeLocation(opened.config.location),
+        bucket: opened.config.location.bucket,
+        prefix: opened.config.location.prefix,
+        endpoint: opened.config.endpoint ?? 'AWS S3',
+        region: opened.config.region,
+        pathStyle: opened.config.pathStyle,
+        always: opened.config.always,
+        ...(opened.config.retain ? { retainDays: opened.config.retain.days, lockMode: opened.config.retain.mode } : {}),
+        awsKeysFrom: opened.credentials.description,
+      };
+      ctx.printer.result({ root: config.root, rootOrigin: config.rootOrigin, values: rows, ...(offsite ? { offsite } : {}) }, () => {
         const width = Math.max(...rows.map((r) => r.name.length));
         const lines = rows.map((r) => {
           const base = `${r.name.padEnd(width)}  ${r.value ?? '(unset)'}`;
           return options.showOrigin ? `${base}  [${r.origin}]` : base;
         });
-        return [`Root: ${config.root} (${config.rootOrigin})`, '', ...lines].join('\n');
+        const off = offsite
+          ? ['', `Offsite: ${offsite.url} at ${offsite.endpoint} (region ${offsite.region}${offsite.pathStyle ? ', path-style' : ''})${offsite.always ? ', every backup pushed' : ''}`, `AWS credentials: ${offsite.awsKeysFrom}`]
+          : [];
+        return [`Root: ${config.root} (${config.rootOrigin})`, '', ...lines, ...off].join('\n');
       });
     });
 }

@@ -10,6 +10,7 @@ import { createLiveConnectors } from '../core/health/live-connectors.js';
 import { renderReport } from '../core/health/report.js';
 import { runHealthcheck } from '../core/health/run-healthcheck.js';
 import type { Runtime } from '../runtime.js';
+import { offsiteNewest } from './offsite-shared.js';
 
 export const healthcheckOptionsSchema = z
   .object({
@@ -49,7 +50,7 @@ export function healthcheckCommand(runtime: Runtime): Command {
         home: runtime.home,
         now: () => new Date(),
         signal: ctx.signal,
-        connectors: createLiveConnectors(config, ctx.signal, runtime.env, options.timeout, runtime.cwd),
+        connectors: { ...createLiveConnectors(config, ctx.signal, runtime.env, options.timeout, runtime.cwd), offsiteNewest: () => offsiteNewest(ctx, config) },
       });
       ctx.audit.touch({ status: report.status, failedChecks: report.checks.filter((c) => c.status === 'fail').map((c) => c.id), profile: report.profile, summary: report.summary });
       if (ctx.signal.aborted) throw new InterruptedError('Healthcheck interrupted.');

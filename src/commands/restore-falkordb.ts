@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
@@ -7,6 +6,7 @@ import { createDockerApi } from '../core/docker/docker.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import { runFalkorRestore } from '../core/restore/run-falkordb-restore.js';
 import type { Runtime } from '../runtime.js';
+import { withArchive } from './offsite-restore.js';
 import { printRestore, restoreConsent, restoreDeps, type RestoreCommandDeps } from './restore-shared.js';
 import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 
@@ -38,7 +38,7 @@ Examples:
 export function restoreFalkordbCommand(runtime: Runtime, deps: RestoreCommandDeps = {}): Command {
   return new Command('falkordb')
     .description('restore the FalkorDB data volume from a backup: check everything first, keep a verified safety copy, roll back on failure')
-    .argument('<archive>', 'the .tar.gz to restore (a backup of this tool or of the original scripts)')
+    .argument('<archive>', 'the .tar.gz to restore (a backup of this tool or of the original scripts), or s3://bucket/key of an offsite copy')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
     .option('--dry-run', 'run every check, print the plan and change nothing', false)
     .option('--health-timeout <seconds>', 'how long to wait for the services to be healthy and the data loaded (env RESTORE_HEALTH_TIMEOUT_SECS; default 120)')
@@ -51,9 +51,9 @@ export function restoreFalkordbCommand(runtime: Runtime, deps: RestoreCommandDep
       const ctx = createContext(globals, runtime, 'restore');
       const consent = restoreConsent(options, runtime, ctx, deps);
       const config = await ctx.config(flagOverrides(options));
-      const path = resolve(runtime.cwd, archive);
-      ctx.audit.touch({ archive: path });
-      const result = await runFalkorRestore(
+      const result = await withArchive(ctx, config, archive, (path) => {
+        ctx.audit.touch({ archive: path });
+        return runFalkorRestore(
         {
           archive: path,
           dryRun: options.dryRun,
@@ -70,7 +70,8 @@ export function restoreFalkordbCommand(runtime: Runtime, deps: RestoreCommandDep
           // ioredis loads only when a restore really talks to FalkorDB.
           connect: async (o) => (await import('../core/falkordb/falkordb.js')).connectFalkor(o),
         },
-      );
+        );
+      });
       printRestore(ctx, globals, result);
     });
 }

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { createContext, type GlobalOptions } from '../context.js';
@@ -6,6 +5,7 @@ import { flagOverrides } from '../core/config/flags.js';
 import { exitStatusHelp } from '../core/exit-codes.js';
 import { runUserdataRestore } from '../core/restore/run-userdata-restore.js';
 import type { Runtime } from '../runtime.js';
+import { withArchive } from './offsite-restore.js';
 import { printRestore, restoreConsent, restoreDeps, type RestoreCommandDeps } from './restore-shared.js';
 
 export const restoreUserdataOptionsSchema = z
@@ -32,7 +32,7 @@ Examples:
 export function restoreUserdataCommand(runtime: Runtime, deps: RestoreCommandDeps = {}): Command {
   return new Command('userdata')
     .description("restore the Auto Codex app's userData folder from a backup: checks first, verified safety copy, atomic swap")
-    .argument('<archive>', 'the .tar.gz to restore')
+    .argument('<archive>', 'the .tar.gz to restore, or s3://bucket/key of an offsite copy (downloaded and checked first)')
     .option('--userdata-dir <dir>', 'the userData folder (env USERDATA_DIR; default: the OS location of "Auto Codex")')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
     .option('--dry-run', 'run every check, print the plan and change nothing', false)
@@ -44,12 +44,13 @@ export function restoreUserdataCommand(runtime: Runtime, deps: RestoreCommandDep
       const ctx = createContext(globals, runtime, 'restore');
       const consent = restoreConsent(options, runtime, ctx, deps);
       const config = await ctx.config(flagOverrides(options));
-      const path = resolve(runtime.cwd, archive);
-      ctx.audit.touch({ archive: path });
-      const result = await runUserdataRestore(
+      const result = await withArchive(ctx, config, archive, (path) => {
+        ctx.audit.touch({ archive: path });
+        return runUserdataRestore(
         { archive: path, userdataDir: config.userdataDir, preRestoreDir: config.preRestoreBackupDir, dryRun: options.dryRun, force: options.force },
         restoreDeps(ctx, globals, config, consent),
-      );
+        );
+      });
       printRestore(ctx, globals, result);
     });
 }

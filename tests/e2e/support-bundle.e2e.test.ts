@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,27 @@ describe('support-bundle from the single binary', () => {
     const all = (await execa('sh', ['-c', `gzip -dc '${join(cwd, name!)}'`], { encoding: 'buffer' })).stdout as Uint8Array;
     expect(Buffer.from(all).includes(Buffer.from('E2E-Secret-Pass-31'))).toBe(false);
     expect(r.stdout + r.stderr).not.toContain('E2E-Secret-Pass-31');
+  });
+});
+
+describe('support-bundle interrupted', () => {
+  it('SIGINT while a large log is copied: exit 130, neither bundle nor staging folder left', async () => {
+    const ud = join(base, 'ud-big');
+    await mkdir(join(ud, 'logs'), { recursive: true });
+    const fh = await open(join(ud, 'logs', 'main.log'), 'w');
+    const block = Buffer.from('[2024] [log] a long line of an old log, written again and again to make it big\n'.repeat(12_000));
+    for (let n = 0; n < 100; n += 1) await fh.write(block);
+    await fh.close();
+    const out = join(base, 'int-out');
+    await mkdir(out);
+    const child = execa(process.execPath, [bundle, 'support-bundle', '--output', out], { cwd: base, env: { ...env(), USERDATA_DIR: ud }, extendEnv: false, reject: false });
+    // Wait for the staging folder: collection is over and the copy has begun.
+    for (let i = 0; i < 300 && !(await readdir(out)).some((n) => n.includes('.staging-')); i += 1) await new Promise((r) => setTimeout(r, 20));
+    expect((await readdir(out)).some((n) => n.includes('.staging-'))).toBe(true);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, r.stderr).toBe(130);
+    expect(await readdir(out)).toEqual([]);
   });
 });
 

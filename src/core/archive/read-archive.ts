@@ -36,7 +36,7 @@ export const READ_CHUNK = 256 * 1024;
 /**
  * readArchive reads a .tar.gz from start to end (every entry's data, the gzip CRC and length),
  * lists its entries and hashes the stored bytes in the same pass. It rejects when the archive is
- * truncated, corrupt or not gzip/tar.
+ * truncated (also at an entry boundary: the end-of-archive marker is required), corrupt or not gzip/tar.
  */
 export async function readArchive(path: string, signal?: AbortSignal): Promise<ArchiveListing> {
   const tar = await import('tar');
@@ -66,8 +66,13 @@ export async function readArchive(path: string, signal?: AbortSignal): Promise<A
   });
   const countTar = tap((chunk) => (tarBytes += chunk.length));
   const file = createReadStream(path, { signal, highWaterMark: READ_CHUNK });
+  // A tar ends with two zero blocks; without them the file was cut at an entry boundary, which
+  // node-tar (and gzip, when the cut came before compression) accept silently (issue 23 §7b).
+  let sawEnd = false;
+  parser.on('eof', () => (sawEnd = true));
   await pipeline(file, hashStored, createGunzip({ chunkSize: CHUNK }), countTar, parser as unknown as Writable, { signal });
   if (problem) throw problem;
+  if (!sawEnd) throw new Error('TAR_BAD_ARCHIVE: the tar stream has no end-of-archive marker (two zero blocks): the archive was cut off');
   return { entries, contentBytes, tarBytes, compressedBytes, sha256: hash.digest('hex') };
 }
 

@@ -3,7 +3,8 @@ import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LockHeldError } from '../errors.js';
 import { acquireLock, type Lock } from '../run/lock.js';
-import { exists, listRotated, readHead, rotateFile, writeHead, type Head } from './files.js';
+import { exists } from '../fs/exists.js';
+import { listRotated, readHead, rotateFile, writeHead, type Head } from './files.js';
 import { GENESIS, sealRecord, type AuditEntry, type AuditRecord, type ChainTip } from './record.js';
 
 /** Where and how to append: the trail path and the rotation settings of OpsConfig.audit. */

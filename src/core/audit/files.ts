@@ -1,6 +1,7 @@
-import { readFile, rename, stat } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
+import { exists } from '../fs/exists.js';
 import { readdirOrEmpty } from '../fs/read-dir.js';
 import { writeFileAtomic } from '../fs/write-file-atomic.js';
 
@@ -50,17 +51,6 @@ export async function listRotated(path: string): Promise<RotatedFile[]> {
 export async function trailFiles(path: string): Promise<string[]> {
   const rotated = (await listRotated(path)).map((r) => r.path);
   return (await exists(path)) ? [...rotated, path] : rotated;
-}
-
-/** exists is true when `path` exists; errors other than ENOENT propagate. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
 }
 
 /**

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { sidecarLine } from '../archive/checksum.js';
 import type { ParallelGzipOptions } from '../archive/parallel-gzip.js';
@@ -10,6 +9,7 @@ import { applyRetention, type RetentionResult } from './apply-retention.js';
 import { buildManifest, type BackupManifest, type ManifestFacts } from './manifest.js';
 import { archivePath } from './naming.js';
 import { hasRetention, type RetentionPolicy } from './prune.js';
+import { exists } from '../fs/exists.js';
 
 /** The narrow logger the backup use-cases write to (pino fits). */
 export interface BackupLog {
@@ -61,7 +61,6 @@ export interface StoredBackup {
 // (AOF text 0.26 of its size against 0.23; the RDB part does not compress at either level).
 const BACKUP_GZIP: ParallelGzipOptions = { level: 1 };
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
 
 /**
  * freeArchivePath returns the archive path for `at`, moved on by a second at a time while that

@@ -4,6 +4,7 @@ import { stopContainers } from '../docker/stop-start.js';
 import type { CleanupStack } from '../run/cleanup.js';
 import type { BackupDocker } from '../stack/falkor-data.js';
 import type { BackupLog } from '../backup-store/store-backup.js';
+import { once } from '../run/once.js';
 
 /** The FalkorDB calls a backup makes. */
 export type BackupFalkor = Pick<
@@ -47,12 +48,6 @@ export async function readServerFacts(client: BackupFalkor): Promise<ServerFacts
     keys,
     ...(graphs ? { graphs } : {}),
   };
-}
-
-/** once shares the first call's promise with every later call (its failure too). */
-export function once(fn: () => Promise<void>): () => Promise<void> {
-  let done: Promise<void> | undefined;
-  return () => (done ??= fn());
 }
 
 /**

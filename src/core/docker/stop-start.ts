@@ -1,5 +1,6 @@
 import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
 import type { DockerApi } from './docker.js';
+import { once } from '../run/once.js';
 
 // offen/docker-volume-backup restarts every container it "stopped", including ones that were off
 // before (anchors-and-gotchas.md §B.5, the original stop mode too: original-scripts.md). We stop
@@ -93,6 +94,5 @@ export async function startContainers(docker: Pick<DockerApi, 'startContainer'>,
 }
 
 function onceUndo(docker: Pick<DockerApi, 'startContainer'>, stopped: readonly string[]): () => Promise<void> {
-  let done: Promise<void> | undefined;
-  return () => (done ??= startContainers(docker, [...stopped]));
+  return once(() => startContainers(docker, [...stopped]));
 }

@@ -1,4 +1,5 @@
 import { InterruptedError, OpsError, PrerequisiteError } from '../errors.js';
+import { redactValues } from '../redact/redact.js';
 
 /** FalkorDB cannot be reached or does not answer in time (exit 10): refused, timeout, DNS, silent server. */
 export class FalkorUnreachableError extends PrerequisiteError {}
@@ -36,13 +37,6 @@ export interface ErrorContext {
   lastSocketError?: Error;
 }
 
-/** redact replaces every non-empty secret in `text` with `***`; used on every message we build. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join('***');
-  return out;
-}
-
 const unreachableHint =
   'Check that the FalkorDB container is running and that GRAPHITI_FALKORDB_HOST / GRAPHITI_FALKORDB_PORT ' +
   'point at it (docker compose ps; docker compose logs falkordb).';
@@ -58,7 +52,8 @@ export function mapRedisError(err: unknown, ctx: ErrorContext): OpsError {
   if (ctx.aborted) return new InterruptedError();
   if (err instanceof OpsError) return err;
   const e = err instanceof Error ? err : new Error(String(err));
-  const clean = (s: string) => redact(s, ctx.secrets);
+  // Every message built here is scrubbed of the connection's secrets.
+  const clean = (s: string) => redactValues(s, ctx.secrets);
   const cause = sanitized(e, clean);
   if (e.name === 'ReplyError') return mapReply(clean(e.message), ctx, cause);
   if (/command timed out/i.test(e.message)) {

@@ -13,7 +13,6 @@ export {
   FalkorCommandError,
   FalkorLoadingError,
   FalkorUnreachableError,
-  redact,
 } from './falkor-errors.js';
 export type { BgsaveResult, BgsaveStart, WaitForBgsaveOptions, WaitOptions } from './wait-save.js';
 

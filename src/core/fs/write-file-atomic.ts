@@ -116,6 +116,8 @@ export interface WriteFileAtomicOptions {
   replace?: boolean;
   /** Mode of a new file (less the umask); default 0600. */
   mode?: number;
+  /** Give the file exactly `mode`, whatever the umask and the old file's mode (cron.d, node_exporter's textfiles). */
+  forceMode?: boolean;
   /** Create missing parent folders first. */
   mkdir?: boolean;
   /** Hint of the OpsError for a full disk, a permission problem or a read-only file system (default: a backup's). */
@@ -141,11 +143,10 @@ export async function writeFileAtomic(path: string, data: string | Buffer, optio
     const fh = await open(temp, 'wx', options.mode ?? FILE_MODE);
     try {
       await fh.writeFile(data);
-      if (before) {
-        // open() applied the umask; give the new file exactly the old one's mode and owner.
-        await fh.chmod(previous!.mode);
-        await chown(temp, before.uid, before.gid).catch(() => undefined);
-      }
+      // open() applied the umask; give the new file exactly the mode asked for, or the old one's.
+      if (options.forceMode) await fh.chmod(options.mode ?? FILE_MODE);
+      else if (before) await fh.chmod(previous!.mode);
+      if (before) await chown(temp, before.uid, before.gid).catch(() => undefined);
       await fh.sync();
     } finally {
       await fh.close();

@@ -4,12 +4,8 @@ import type { OpsConfig } from '../config/load.js';
 import type { ContainerInfo } from '../docker/docker.js';
 import type { HealthConnectors } from './run-healthcheck.js';
 import type { HealthDocker, HealthFalkor, ServiceInfo } from './types.js';
+import { once } from '../run/once.js';
 
-/** memo runs a factory once and shares its promise (a failure is shared too, so every check sees one cause). */
-function memo<T>(factory: () => Promise<T>): () => Promise<T> {
-  let promise: Promise<T> | undefined;
-  return () => (promise ??= factory());
-}
 
 async function nearestStatfs(path: string): Promise<number> {
   for (let p = path; ; p = dirname(p)) {
@@ -35,10 +31,11 @@ export function createLiveConnectors(
   cwd = process.cwd(),
 ): HealthConnectors {
   // close() aborts whatever is still connecting (a hung FalkorDB), so no socket outlives the report.
+  // Each connection is opened once and shared (a failure too, so every check sees one cause).
   const closing = new AbortController();
   const signal = AbortSignal.any([outer, closing.signal]);
   let engine: import('../docker/docker.js').DockerApi | undefined;
-  const docker = memo(async (): Promise<HealthDocker> => {
+  const docker = once(async (): Promise<HealthDocker> => {
     const d = await import('../docker/index.js');
     const api = await d.createDockerApi({ inputs: { env } });
     await d.pingEngine(api, { signal });
@@ -54,7 +51,7 @@ export function createLiveConnectors(
         ports: c.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort!, containerPort: p.containerPort })),
       };
     // Both services in one look-up (the image-tags check asks for both at once anyway).
-    const stack = memo(async () => {
+    const stack = once(async () => {
       const { findStackContainers } = await import('../stack/containers.js');
       return findStackContainers(api, config, signal);
     });
@@ -75,7 +72,7 @@ export function createLiveConnectors(
     signal,
   });
   let client: { close(): Promise<void> } | undefined;
-  const falkor = memo(async (): Promise<HealthFalkor> => {
+  const falkor = once(async (): Promise<HealthFalkor> => {
     const f = await import('../falkordb/falkordb.js');
     const c = await f.connectFalkor(connectOptions());
     client = c;
@@ -85,7 +82,7 @@ export function createLiveConnectors(
       info: async (section) => f.flattenInfo(await c.info(section)),
     };
   });
-  const falkorAuthRequired = memo(async () => {
+  const falkorAuthRequired = once(async () => {
     const f = await import('../falkordb/falkordb.js');
     return f.probeAuthRequired({ ...connectOptions(), password: undefined });
   });

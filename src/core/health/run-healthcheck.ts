@@ -16,7 +16,7 @@ export interface HealthcheckOptions {
  * The live connections a healthcheck may open (Docker, FalkorDB, disk; created lazily, closed at
  * the end), and the environment and working folder its programs run with.
  */
-export interface HealthConnectors extends Pick<CheckContext, 'docker' | 'falkor' | 'falkorAuthRequired' | 'freeBytes' | 'env' | 'cwd'> {
+export interface HealthConnectors extends Pick<CheckContext, 'docker' | 'falkor' | 'falkorAuthRequired' | 'freeBytes' | 'env' | 'cwd' | 'offsiteNewest'> {
   /** Records the image pair the stack runs (for `rollback images`); never throws. */
   recordImagePair?(): Promise<void>;
   close(): Promise<void>;

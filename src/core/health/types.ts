@@ -1,5 +1,6 @@
 import type { OpsConfig } from '../config/load.js';
 import type { Exec } from '../exec/exec.js';
+import type { PortBinding as DockerPortBinding } from '../docker/docker.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 export type CheckGroup = 'toolchain' | 'codex' | 'security' | 'graphiti' | 'docker' | 'falkordb' | 'backups' | 'repository';
@@ -11,12 +12,8 @@ export interface CheckResult {
   hint?: string;
 }
 
-/** A published port of a container, as Docker reports it. */
-export interface PortBinding {
-  hostIp: string;
-  hostPort: number;
-  containerPort: number;
-}
+/** A port a container publishes on the host (docker's PortBinding with the host port known). */
+export type PortBinding = Omit<DockerPortBinding, 'protocol' | 'hostPort'> & { hostPort: number };
 
 /** The facts about a service container that checks use. */
 export interface ServiceInfo {
@@ -66,6 +63,18 @@ export interface CheckContext {
   falkorAuthRequired(): Promise<boolean>;
   /** Free bytes on the filesystem holding `path` (or its nearest existing parent). */
   freeBytes(path: string): Promise<number>;
+  /**
+   * The newest offsite copy of each kind, from a listing of the S3 prefix; undefined when no store
+   * is configured. Wired by the command layer (offsite is a use case of its own); rejects when the
+   * store cannot be listed.
+   */
+  offsiteNewest?(): Promise<OffsiteNewest | undefined>;
+}
+
+/** What offsite-freshness reads: where, and the newest archive of each kind there (by the time in its name). */
+export interface OffsiteNewest {
+  location: string;
+  newest: Array<{ kind: string; name: string; at: Date }>;
 }
 
 /** A check is data: id, group, and a run function; Graphiti-only checks are skipped when Graphiti is off. */

@@ -1,5 +1,6 @@
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeFileAtomic } from '../fs/write-file-atomic.js';
 
 /**
  * The Prometheus text-format file for node_exporter's textfile collector (issue 25). Each run
@@ -74,20 +75,6 @@ export async function updateMetricsFile(path: string, samples: readonly Sample[]
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  // node_exporter only reads `*.prom`; the temporary name must not end so.
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    const fh = await open(tmp, 'w', 0o644);
-    try {
-      await fh.writeFile(renderMetrics(old, samples));
-      await fh.chmod(0o644);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  // node_exporter only reads `*.prom`; writeFileAtomic's temporary names end in `-<hex>`.
+  await writeFileAtomic(path, renderMetrics(old, samples), { replace: true, mode: 0o644, forceMode: true, hint: `Fix that in ${dirname(path)}.` });
 }

@@ -1,7 +1,8 @@
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { sidecarLine } from '../archive/checksum.js';
-import { ensurePrivateDir, fsyncDir, publishNoReplace, tempPathFor } from '../fs/write-file-atomic.js';
+import { exists } from '../fs/exists.js';
+import { ensurePrivateDir, fsyncDir, publishNoReplace, tempPathFor, writeFileAtomic, type Undo } from '../fs/write-file-atomic.js';
 import { UsageError } from '../errors.js';
 import { archiveKey, parseRemoteArchiveName } from './remote-keys.js';
 import type { S3Location } from './s3-url.js';
@@ -37,13 +38,13 @@ export async function downloadArchive(store: ObjectStore, key: string, dir: stri
   const head = await store.head(key, options.signal);
   if (!head) throw new UsageError(`There is no ${url}.`, { hint: 'See `autocodex-ops backup list --remote`.' });
   const final = join(dir, name);
-  if (await stat(final).then(() => true, () => false)) throw new UsageError(`${final} already exists; it was left untouched.`, { hint: 'Use it as it is, or pull into another folder with --output-dir.' });
+  if (await exists(final)) throw new UsageError(`${final} already exists; it was left untouched.`, { hint: 'Use it as it is, or pull into another folder with --output-dir.' });
   await ensurePrivateDir(dir);
   const sidecarText = await store.getText(`${key}.sha256`, options.signal);
   const manifestText = await store.getText(`${key}.manifest.json`, options.signal);
   const expected = sidecarText?.trim().split(/\s+/)[0]?.toLowerCase();
   const temps: string[] = [];
-  const published: string[] = [];
+  const undos: Undo[] = [];
   try {
     const temp = tempPathFor(final);
     temps.push(temp);
@@ -59,11 +60,7 @@ export async function downloadArchive(store: ObjectStore, key: string, dir: stri
     const sidecars: [string, string][] = [[`${final}.sha256`, sidecarText ?? sidecarLine(got.sha256, final)]];
     if (manifestText !== undefined) sidecars.push([`${final}.manifest.json`, manifestText]);
     for (const [path, text] of sidecars) {
-      const t = tempPathFor(path);
-      temps.push(t);
-      await writeFile(t, text, { mode: 0o600, flush: true });
-      await publishNoReplace(t, path);
-      published.push(path);
+      undos.push(await writeFileAtomic(path, text));
       files.push(path);
     }
     await publishNoReplace(temp, final);
@@ -71,7 +68,7 @@ export async function downloadArchive(store: ObjectStore, key: string, dir: stri
     return { url, archive: final, bytes: got.bytes, sha256: got.sha256, files: [final, ...files] };
   } catch (err) {
     // Sidecars without their archive would only confuse the catalog: take them back.
-    for (const p of published) await rm(p, { force: true });
+    for (const undo of undos) await undo();
     throw err;
   } finally {
     for (const t of temps) await rm(t, { force: true });

@@ -56,13 +56,13 @@ export function registerSecret(value: string | undefined): void {
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * scrubKnown replaces registered values where they stand as a whole word: a password `backups7`
- * is hidden in "AUTH backups7 failed" but `mybackups7x` is left alone.
+ * redactValues replaces each non-empty value in `secrets` with `***` where it stands as a whole
+ * word: a password `backups7` is hidden in "AUTH backups7 failed" but `mybackups7x` is left alone.
  */
-function scrubKnown(text: string): string {
+export function redactValues(text: string, secrets: Iterable<string>): string {
   let out = text;
-  for (const secret of knownSecrets) {
-    if (!out.includes(secret)) continue;
+  for (const secret of secrets) {
+    if (!secret || !out.includes(secret)) continue;
     out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRe(secret)}(?![A-Za-z0-9])`, 'g'), REDACTED);
   }
   return out;
@@ -77,7 +77,7 @@ export function redactTokens(text: string): string {
 
 /** redactText replaces every secret the patterns or the registered values find in a log line or error message with `***`. */
 export function redactText(text: string): string {
-  let out = redactTokens(scrubKnown(text));
+  let out = redactTokens(redactValues(text, knownSecrets));
   for (const re of PREFIX_PATTERNS) {
     // A third capture group (the URL's `@`) is kept; with two groups that argument is the match offset.
     out = out.replace(re, (_m, prefix: string, _secret: string, suffix: unknown) => `${prefix}${REDACTED}${typeof suffix === 'string' ? suffix : ''}`);

@@ -2,7 +2,7 @@ import { basename, dirname } from 'node:path';
 import type { ContainerInfo } from '../docker/docker.js';
 import { stopContainers } from '../docker/stop-start.js';
 import { InterruptedError, OpsError } from '../errors.js';
-import { bringUp, type BringUpOptions, type HealthReport, type ServiceSet } from './falkordb-services.js';
+import { bringUp, type BringUpOptions, type ServicesHealth, type ServiceSet } from './falkordb-services.js';
 import type { RestoreDocker } from './falkordb-target.js';
 import type { PutBack } from './falkordb-volume.js';
 import type { RestoreLog } from './phases.js';
@@ -24,7 +24,7 @@ export interface RollbackContext {
 /** How far a rollback got: the volume holds the safety copy again (`restored`) or is in an unknown state. */
 export interface RollbackOutcome {
   volume: 'restored' | 'unknown';
-  health?: HealthReport;
+  health?: ServicesHealth;
   failure?: { step: string; message: string };
 }
 

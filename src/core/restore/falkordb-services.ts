@@ -6,6 +6,7 @@ import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { askServer, type ConnectFalkor, type RestoreDocker, type ServerBefore } from './falkordb-target.js';
 import { checkServerData, type ExpectedData, type ServerData } from './falkordb-verify.js';
 import type { RestoreLog } from './phases.js';
+import { once } from '../run/once.js';
 
 /** FalkorDB and Graphiti MCP as found (either may be missing). */
 export interface ServiceSet {
@@ -22,11 +23,6 @@ export interface StoppedServices {
   /** Starts exactly the containers it stopped; runs once; rejects naming every container it could not start. */
   undo: () => Promise<void>;
 }
-
-const once = (fn: () => Promise<void>) => {
-  let done: Promise<void> | undefined;
-  return () => (done ??= fn());
-};
 
 /**
  * stopServices stops Graphiti MCP (FalkorDB's writer) if it runs, then reads FalkorDB's key count,
@@ -74,7 +70,7 @@ export interface BringUpOptions {
 }
 
 /** The health part of a restore's result. */
-export interface HealthReport {
+export interface ServicesHealth {
   status: 'healthy' | 'skipped' | 'not-started';
   containers: Array<{ name: string; status: string }>;
   data?: ServerData;
@@ -88,8 +84,8 @@ export interface HealthReport {
  * failure (ContainerNotReadyError with the log tail, OpsError on a data mismatch, InterruptedError
  * on abort); containers in `tolerate` only add a warning.
  */
-export async function bringUp(docker: RestoreDocker, options: BringUpOptions): Promise<HealthReport> {
-  const report: HealthReport = { status: 'not-started', containers: [], warnings: [] };
+export async function bringUp(docker: RestoreDocker, options: BringUpOptions): Promise<ServicesHealth> {
+  const report: ServicesHealth = { status: 'not-started', containers: [], warnings: [] };
   if (options.start.length === 0) return report;
   await startContainers(docker, options.start.map((c) => c.id));
   if (options.skipHealthWait) return { ...report, status: 'skipped', containers: options.start.map((c) => ({ name: c.name, status: 'started' })) };

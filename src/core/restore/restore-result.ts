@@ -1,6 +1,6 @@
 import type { BackupDeps } from '../backup-store/store-backup.js';
 import type { CheckedArchive } from './check-archive.js';
-import type { HealthReport } from './falkordb-services.js';
+import type { ServicesHealth } from './falkordb-services.js';
 import type { PhaseTiming, RestoreLog } from './phases.js';
 
 /** What a restore will do, shown before the confirmation and printed by --dry-run. */
@@ -34,7 +34,7 @@ export interface RestoreResult {
   /** The verified pre-restore archive (planned path with --dry-run); null when there was nothing to save. */
   safetyBackup: string | null;
   durationMs: number;
-  health?: HealthReport;
+  health?: ServicesHealth;
   dryRun: boolean;
   sha256: string;
   checksum: 'verified' | 'missing';

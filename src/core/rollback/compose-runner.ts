@@ -1,8 +1,8 @@
-import { access } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { detectCompose, type ComposeCli } from '../docker/compose.js';
 import { OpsError, PrerequisiteError } from '../errors.js';
 import type { Exec } from '../exec/exec.js';
+import { exists } from '../fs/exists.js';
 
 // Compose is run the way an operator would run it from the checkout: in the root, so that it
 // finds docker-compose.yml with any docker-compose.override.yml beside it and reads the root .env;
@@ -84,7 +84,6 @@ export function createComposeRunner(exec: Exec, target: ComposeTarget): ComposeR
 /** The names compose looks for in a folder (v1 and v2 alike), first match wins. */
 export const DEFAULT_COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
 
-const exists = (p: string) => access(p).then(() => true, () => false);
 
 /**
  * prepareCompose finds the compose CLI (`docker compose`, else `docker-compose`) and the compose

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Exec } from '../exec/exec.js';
 import { OpsError, PrerequisiteError } from '../errors.js';
+import { writeFileAtomic } from '../fs/write-file-atomic.js';
 
 /**
  * ScheduleHost is the narrow port to the machine's schedulers: the invoking user's crontab
@@ -62,20 +63,8 @@ export function createScheduleHost(exec: Exec, signal?: AbortSignal): ScheduleHo
       }
     },
     async writeFile(path, text, mode) {
-      // A leading dot keeps cron from reading the half-written file (it skips names with dots).
-      const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-      const fh = await open(tmp, 'w', mode);
-      try {
-        await fh.writeFile(text);
-        await fh.chmod(mode);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, path).catch(async (err) => {
-        await rm(tmp, { force: true });
-        throw err;
-      });
+      // writeFileAtomic's temporary name starts with a dot: cron skips names with dots.
+      await writeFileAtomic(path, text, { replace: true, mode, forceMode: true, hint: `Fix that in ${dirname(path)}.` });
     },
     async removeFile(path) {
       await rm(path, { force: true });

@@ -1,17 +1,11 @@
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VarName } from '../../config/variables.js';
 import { fail, ok, warn, type Check } from '../types.js';
-import { versionOf } from './toolchain.js';
+import { installedCheck } from './toolchain.js';
+import { exists } from '../../fs/exists.js';
 
 const AUTH_KEYS: VarName[] = ['OPENAI_API_KEY', 'CODEX_CODE_OAUTH_TOKEN', 'CODEX_CONFIG_DIR'];
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * codex-auth follows the scripts' shell fallback: the three keys in the environment, then in
@@ -44,16 +38,7 @@ export const codexAuthCheck: Check = {
   },
 };
 
-export const codexCliCheck: Check = {
-  id: 'codex-cli',
-  group: 'codex',
-  title: 'Codex CLI',
-  async run(ctx) {
-    const found = await versionOf(ctx.exec, 'codex', ctx.signal);
-    if (found === 'missing') return fail('Codex CLI not found', 'Install it (`npm install -g @openai/codex`) and put `codex` on PATH.');
-    return ok(`Codex CLI ${found}`);
-  },
-};
+export const codexCliCheck = installedCheck({ id: 'codex-cli', group: 'codex', title: 'Codex CLI' }, 'codex', 'Codex CLI', 'Install it (`npm install -g @openai/codex`) and put `codex` on PATH.');
 
 /** sandbox keeps the scripts' rules: empty or 0 is enforced; anything else warns, or fails when enforced. */
 export const sandboxCheck: Check = {

@@ -5,6 +5,7 @@ import { composeCheck, dockerCheck, imageTagsCheck } from './docker.js';
 import { falkordbAppendonlyCheck, falkordbAuthCheck, falkordbDataMountCheck, falkordbExposureCheck, falkordbLiveCheck } from './falkordb.js';
 import { graphitiConfigCheck } from './graphiti-config.js';
 import { graphitiMcpLiveCheck } from './graphiti-mcp.js';
+import { offsiteFreshnessCheck } from './offsite.js';
 import { lockfilesCheck } from './repository.js';
 import { scheduledBackupsCheck } from './schedule.js';
 import { insecureTokenStorageCheck, riskPolicyCheck, unsignedUpdatesCheck } from './security.js';
@@ -36,6 +37,7 @@ export const ALL_CHECKS: readonly Check[] = [
   backupFreshnessCheck,
   backupIntegrityCheck,
   backupDiskCheck,
+  offsiteFreshnessCheck,
   scheduledBackupsCheck,
   lockfilesCheck,
 ];

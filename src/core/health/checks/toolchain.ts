@@ -52,16 +52,19 @@ function minimumVersion(id: string, cmd: string, minimum: string, missingHint: s
 export const pythonCheck = minimumVersion('python', 'python3', '3.12.0', 'Install Python 3.12+ (e.g. with pyenv or your OS packages) and put python3 on PATH.');
 export const nodeCheck = minimumVersion('node', 'node', '18.0.0', 'Install Node.js 18+ (needed to build auto-codex-ui).', ' (required for auto-codex-ui)');
 
-export const gitCheck: Check = {
-  id: 'git',
-  group: 'toolchain',
-  title: 'git',
-  async run(ctx) {
-    const found = await versionOf(ctx.exec, 'git', ctx.signal);
-    if (found === 'missing') return fail('git not found', 'Install git and put it on PATH.');
-    return ok(`git ${found}`);
-  },
-};
+/** installedCheck passes when `cmd` answers `--version` (any version), naming it; fails with `hint` when it is not found. */
+export function installedCheck(check: Pick<Check, 'id' | 'group' | 'title'>, cmd: string, label: string, hint: string): Check {
+  return {
+    ...check,
+    async run(ctx) {
+      const found = await versionOf(ctx.exec, cmd, ctx.signal);
+      if (found === 'missing') return fail(`${label} not found`, hint);
+      return ok(`${label} ${found}`);
+    },
+  };
+}
+
+export const gitCheck = installedCheck({ id: 'git', group: 'toolchain', title: 'git' }, 'git', 'git', 'Install git and put it on PATH.');
 
 /** gitDirKind tells whether the root holds a repository: `.git` folder, a worktree's `.git` file, or nothing. */
 async function gitDirKind(root: string): Promise<'dir' | 'worktree' | 'none'> {

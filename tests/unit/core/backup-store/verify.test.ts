@@ -1,6 +1,9 @@
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
 import { verifyBackup } from '../../../../src/core/backup-store/verify.js';
 import { makeArchive } from '../../../helpers/archives.js';
@@ -14,6 +17,31 @@ describe('verifyBackup', () => {
     const result = await verifyBackup(archive);
     expect(result).toMatchObject({ ok: true, problems: [], kind: 'falkordb', entries: 4 });
     expect(result.warnings).toEqual([expect.stringMatching(/^no falkordb_data_\d{8}_\d{6}\.tar\.gz\.manifest\.json \(archives of the original scripts have none\)$/)]);
+  });
+
+  it('reports a tar cut at an entry boundary (its end-of-archive marker missing), though gzip reads it whole', async () => {
+    const d = dir();
+    const whole = join(d, 'whole.tar');
+    const src = join(d, 'src');
+    mkdirSync(join(src, 'appendonlydir'), { recursive: true });
+    writeFileSync(join(src, 'dump.rdb'), 'REDIS0011');
+    await tar.c({ file: whole, cwd: src, portable: true }, ['.']);
+    const bytes = readFileSync(whole);
+    // Drop every trailing zero block: the tar now ends right after the last entry's data.
+    let end = bytes.length;
+    while (end >= 512 && bytes.subarray(end - 512, end).every((b) => b === 0)) end -= 512;
+    expect(end).toBeLessThan(bytes.length - 1023);
+    const archive = join(d, 'falkordb_data_20260101_020000.tar.gz');
+    const gz = gzipSync(bytes.subarray(0, end));
+    writeFileSync(archive, gz);
+    writeFileSync(`${archive}.sha256`, `${createHash('sha256').update(gz).digest('hex')}  falkordb_data_20260101_020000.tar.gz\n`);
+    const result = await verifyBackup(archive);
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([expect.stringMatching(/^the archive does not read completely \(truncated or corrupt\): .*no end-of-archive marker/)]);
+    // The same bytes with their marker pass.
+    writeFileSync(archive, gzipSync(bytes));
+    writeFileSync(`${archive}.sha256`, `${createHash('sha256').update(readFileSync(archive)).digest('hex')}  falkordb_data_20260101_020000.tar.gz\n`);
+    expect((await verifyBackup(archive)).problems).toEqual([]);
   });
 
   it('reports a missing archive, a checksum mismatch, a truncation and a missing sidecar', async () => {

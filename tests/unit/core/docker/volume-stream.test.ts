@@ -89,7 +89,7 @@ describe('exportVolume', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(uncaught).toEqual([]);
       expect(stream.destroyed).toBe(true);
-      await expect(pipeline(stream, new PassThrough().resume())).rejects.toBeTruthy();
+      await expect(pipeline(stream, new PassThrough().resume())).rejects.toBeInstanceOf(InterruptedError);
     } finally {
       process.off('uncaughtException', onUncaught);
     }

@@ -52,6 +52,22 @@ describe('writeFileAtomic with replace (lock files, .env, audit head)', () => {
     expect(readdirSync(dir)).toEqual(['.env']);
   });
 
+  it('forceMode gives exactly that mode, over an existing file\'s and whatever the umask (cron.d, node_exporter)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aco-wfa-'));
+    const path = join(dir, 'autocodex.prom');
+    writeFileSync(path, 'old');
+    chmodSync(path, 0o600);
+    const umask = process.umask(0o077);
+    try {
+      await writeFileAtomic(path, 'new', { replace: true, mode: 0o644, forceMode: true });
+      await writeFileAtomic(join(dir, 'fresh.prom'), 'x', { replace: true, mode: 0o644, forceMode: true });
+    } finally {
+      process.umask(umask);
+    }
+    expect(statSync(path).mode & 0o777).toBe(0o644);
+    expect(statSync(join(dir, 'fresh.prom')).mode & 0o777).toBe(0o644);
+  });
+
   it('writes through a symlink to its target, leaving the link a link', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aco-wfa-'));
     writeFileSync(join(dir, 'real.env'), 'old\n');

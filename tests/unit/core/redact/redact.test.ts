@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactText, redactValue, registerSecret } from '../../../../src/core/redact/redact.js';
+import { redactText, redactValue, registerSecret, redactValues } from '../../../../src/core/redact/redact.js';
 
 describe('redactText', () => {
   // The app's 15 rules (original-scripts.md §9), one sample each.
@@ -57,5 +57,12 @@ describe('redactValue', () => {
     const a: Record<string, unknown> = { name: 'a' };
     a.self = a;
     expect(redactValue(a)).toEqual({ name: 'a', self: '[Circular]' });
+  });
+});
+
+describe('redactValues', () => {
+  it('replaces every occurrence of every non-empty value, patterns aside', () => {
+    expect(redactValues('a pw b pw', ['pw', ''])).toBe('a *** b ***');
+    expect(redactValues('token=abc', [])).toBe('token=abc');
   });
 });
