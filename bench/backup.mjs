@@ -42,7 +42,7 @@ export async function toolBackup(ctx, target, dir) {
   const r = await runMeasured(ctx.binary, ['backup', 'falkordb', '--mode', 'live', '--output-dir', dir, '--json'], { env: target.env, tmp: ctx.tmp });
   if (r.code !== 0) throw new Error(`autocodex-ops backup exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-2000)}`);
   const res = JSON.parse(r.stdout);
-  return { ms: r.ms, peakRssKiB: r.peakRssKiB, descendantsSeen: r.descendantsSeen, descendantsPeakKiB: r.descendantsPeakKiB, bytes: res.bytes, archive: res.archive, reportedMs: res.durationMs };
+  return { ms: r.ms, cpuMs: r.cpuMs, peakRssKiB: r.peakRssKiB, descendantsSeen: r.descendantsSeen, descendantsPeakKiB: r.descendantsPeakKiB, bytes: res.bytes, archive: res.archive, reportedMs: res.durationMs };
 }
 
 /**

@@ -34,7 +34,8 @@ const statusKiB = (pid, field) => {
  */
 export async function runMeasured(cmd, args, { env, tmp } = {}) {
   const timeFile = join(tmp, `time-${process.hrtime.bigint()}.txt`);
-  const [file, argv] = hasGnuTime ? [GNU_TIME, ['-f', '%M', '-o', timeFile, cmd, ...args]] : [cmd, args];
+  // %U %S: the tool's CPU seconds (user, system), steadier than wall time on a busy machine.
+  const [file, argv] = hasGnuTime ? [GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, cmd, ...args]] : [cmd, args];
   let toolPid;
   let hwm = 0;
   const seen = new Set();
@@ -57,11 +58,14 @@ export async function runMeasured(cmd, args, { env, tmp } = {}) {
   });
   clearInterval(timer);
   let peakRssKiB = hwm;
+  let cpuMs;
   if (hasGnuTime) {
     const lines = existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n') : [];
     rmSync(timeFile, { force: true });
-    // GNU time prints "Command exited with non-zero status N" before the figure then.
-    peakRssKiB = Number(lines.at(-1)) || hwm;
+    // GNU time prints "Command exited with non-zero status N" before the figures then.
+    const [user, sys, maxRss] = (lines.at(-1) ?? '').split(' ').map(Number);
+    peakRssKiB = maxRss || hwm;
+    if (Number.isFinite(user) && Number.isFinite(sys)) cpuMs = (user + sys) * 1000;
   }
-  return { ...res, peakRssKiB, descendantsSeen: seen.size, descendantsPeakKiB };
+  return { ...res, peakRssKiB, cpuMs, descendantsSeen: seen.size, descendantsPeakKiB };
 }

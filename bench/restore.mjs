@@ -32,7 +32,7 @@ export async function toolRestore(ctx, target, archive, preDir) {
   if (r.code !== 0) throw new Error(`autocodex-ops restore exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-2000)}`);
   const res = JSON.parse(r.stdout);
   const phases = Object.fromEntries((res.phases ?? []).map((p) => [p.name, p.ms]));
-  return { ms: r.ms, peakRssKiB: r.peakRssKiB, descendantsSeen: r.descendantsSeen, descendantsPeakKiB: r.descendantsPeakKiB, reportedMs: res.durationMs, phases };
+  return { ms: r.ms, cpuMs: r.cpuMs, peakRssKiB: r.peakRssKiB, descendantsSeen: r.descendantsSeen, descendantsPeakKiB: r.descendantsPeakKiB, reportedMs: res.durationMs, phases };
 }
 
 async function originalFlow(target, archive, preDir) {

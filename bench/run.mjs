@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchBackup, limitCompressor, toolBackup } from './backup.mjs';
+import { benchEncryption } from './encryption.mjs';
 import { benchHealthcheck } from './healthcheck.mjs';
 import { log, must, run, table } from './lib.mjs';
 import { memoryMethod } from './memory.mjs';
@@ -19,7 +20,7 @@ import { benchRestore, restoreAvailable } from './restore.mjs';
 import { benchStartup } from './startup.mjs';
 import { createTarget, FALKOR_IMAGE } from './target.mjs';
 
-const SECTIONS = ['startup', 'healthcheck', 'backup', 'restore', 'memory'];
+const SECTIONS = ['startup', 'healthcheck', 'backup', 'restore', 'encryption', 'memory'];
 const USAGE = `usage: npm run bench [-- options]
   --quick            small volume (0.1x, ~47 MB), fewer runs: about 2 min (the full run: about 15 min)
   --size <factor>    scale the reference volume (1 = 300 MB dump.rdb + 165 MB AOF text)
@@ -112,7 +113,7 @@ async function main(results, rows) {
       [`FalkorDB hung, --timeout ${hc.hung.timeoutMs}`, `${hc.hung.medianMs.toFixed(0)} ms`, `${hc.hung.spreadPct.toFixed(0)}%`, `${(hc.hung.medianMs / hc.hung.timeoutMs).toFixed(2)}x the timeout`],
     ]);
   }
-  if (!only.some((s) => ['backup', 'restore', 'memory'].includes(s))) return;
+  if (!only.some((s) => ['backup', 'restore', 'encryption', 'memory'].includes(s))) return;
 
   const root = join(tmp, 'root');
   const src = await createTarget('src', { seed, scale, root });
@@ -143,6 +144,14 @@ async function main(results, rows) {
       section('restore', restore.rows);
       await ctx.removeDir(keepDir);
     }
+  }
+
+  if (only.includes('encryption') && withRestore) {
+    const edst = await createTarget('edst', { copyFrom: src, root });
+    log(`encryption: ${heavyRuns} runs per contender after a warm-up`);
+    const e = await benchEncryption(ctx, src, edst, { runs: heavyRuns });
+    results.sections.encryption = e.result;
+    section('encryption', e.rows);
   }
 
   if (only.includes('memory')) {

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Prepares this machine for the autocodex-ops test suite; idempotent and quick when all is there.
-#  1. Debian packages: docker.io, redis-server, busybox-static, docker-compose (v1), pigz,
+#  1. Debian packages: docker.io, redis-server, busybox-static, docker-compose (v1), pigz, age,
 #     cron (the schedule tests start the real daemon by pid), prometheus (for `promtool check metrics`).
 #  2. A Docker engine that answers (starts `dockerd --iptables=false` when none runs).
 #  3. The local stand-in images (scripts/images/build.sh): no registry is reachable here.
 # jq: the audit test recomputes a record hash by hand with it.
 # ceph-mon, ceph-osd, radosgw, s3cmd, uuid-runtime, curl: the real S3 store of the offsite tests
 # (scripts/s3-gateway.sh; started on demand by the tests, stopped by scripts/test.sh).
+# age: the reference age implementation judges the encrypted-backup tests, both ways (issue 21).
 # Prints one summary line. Runs under a lock, so parallel test runs don't race.
 set -euo pipefail
 
@@ -30,13 +31,13 @@ declare -A pkg_for=(
   [dockerd]=docker.io [docker]=docker.io [containerd]=docker.io
   [redis-server]=redis-server [redis-cli]=redis-server
   [busybox]=busybox-static [docker-compose]=docker-compose [pigz]=pigz
-  [/usr/bin/time]=time [jq]=jq [cron]=cron [crontab]=cron [promtool]=prometheus
+  [/usr/bin/time]=time [jq]=jq [age]=age [age-keygen]=age [cron]=cron [crontab]=cron [promtool]=prometheus
   [ceph-mon]=ceph-mon [ceph-osd]=ceph-osd [radosgw]=radosgw [s3cmd]=s3cmd [uuidgen]=uuid-runtime [curl]=curl
 )
 missing_cmds=()
 missing_pkgs=()
 # /usr/bin/time (GNU time; `time` alone is a shell keyword) measures peak memory in the benchmark.
-for cmd in dockerd docker containerd redis-server redis-cli busybox docker-compose pigz /usr/bin/time jq cron crontab promtool ceph-mon ceph-osd radosgw s3cmd uuidgen curl; do
+for cmd in dockerd docker containerd redis-server redis-cli busybox docker-compose pigz /usr/bin/time jq age age-keygen cron crontab promtool ceph-mon ceph-osd radosgw s3cmd uuidgen curl; do
   if ! command -v "$cmd" >/dev/null 2>&1; then
     missing_cmds+=("$cmd")
     case " ${missing_pkgs[*]} " in *" ${pkg_for[$cmd]} "*) ;; *) missing_pkgs+=("${pkg_for[$cmd]}") ;; esac

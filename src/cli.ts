@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     stderr: process.stderr,
     stdinIsTTY: Boolean(process.stdin.isTTY),
     signal: controller.signal,
+    readSecret: async (prompt, signal) => (await import('./output/secret-prompt.js')).readSecretOnTerminal(prompt, signal),
   };
   const json = process.argv.includes('--json');
   // One audit record per audited run, written here because only here is the final exit code known.

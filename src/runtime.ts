@@ -16,4 +16,6 @@ export interface Runtime {
   identity?: { uid: number; gid: number };
   /** Aborted on SIGINT/SIGTERM; every long operation honours it. */
   signal: AbortSignal;
+  /** Reads a secret (an age passphrase) from the terminal without echo; absent where there is none. */
+  readSecret?: (prompt: string, signal?: AbortSignal) => Promise<string>;
 }

@@ -9,12 +9,14 @@ import { observePairQuietly } from '../core/stack/observe-pair.js';
 import type { Runtime } from '../runtime.js';
 import { addRetentionOptions, backupDeps, finishBackup, policyFrom, retentionFields } from './backup-shared.js';
 import { offsiteWanted } from './offsite-shared.js';
+import { addEncryptionOptions, backupEncryption, encryptionFields } from './age-options.js';
 import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 
 /** The options of `backup falkordb` as commander hands them over; an invalid value fails with exit 2. */
 export const backupFalkordbOptionsSchema = z
   .object({
     ...retentionFields,
+    ...encryptionFields,
     mode: z.enum(['save', 'stop', 'live']).optional(),
     saveTimeout: z.coerce.number().int().positive().max(86_400).default(300),
   })
@@ -30,7 +32,7 @@ export function backupFalkordbCommand(runtime: Runtime): Command {
       new Option('--mode <mode>', 'save: BGSAVE (AOF rewrites held off) then copy; stop: stop FalkorDB and Graphiti MCP while copying, restart what ran; live: copy as is (env FALKORDB_BACKUP_MODE; default save)').choices(['save', 'stop', 'live']),
     )
     .option('--save-timeout <seconds>', 'limit for the background save and for an AOF rewrite to finish', '300');
-  return addRetentionOptions(cmd)
+  return addEncryptionOptions(addRetentionOptions(cmd))
     .addHelpText('after', exitStatusHelp())
     .action(async (raw: unknown, command: Command) => {
       const options = backupFalkordbOptionsSchema.parse(raw);
@@ -39,6 +41,7 @@ export function backupFalkordbCommand(runtime: Runtime): Command {
       const config = await ctx.config(flagOverrides(options));
       // Decided before the backup: --offsite without a store is exit 2 with nothing written.
       const offsite = await offsiteWanted(ctx, config, options.offsite);
+      const encryption = await backupEncryption(ctx, config, options);
       const result = await runFalkorBackup(
         {
           mode: config.backupMode,
@@ -50,6 +53,7 @@ export function backupFalkordbCommand(runtime: Runtime): Command {
         },
         {
           ...backupDeps(ctx, globals, config),
+          encryption,
           docker: () => createDockerApi({ inputs: { env: runtime.env } }),
           // ioredis loads only when a backup really talks to FalkorDB.
           connect: async (o) => (await import('../core/falkordb/falkordb.js')).connectFalkor(o),

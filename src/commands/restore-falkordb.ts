@@ -7,6 +7,7 @@ import { exitStatusHelp } from '../core/exit-codes.js';
 import { runFalkorRestore } from '../core/restore/run-falkordb-restore.js';
 import type { Runtime } from '../runtime.js';
 import { withArchive } from './offsite-restore.js';
+import { archiveKey, safetyEncryption } from './age-options.js';
 import { printRestore, restoreConsent, restoreDeps, type RestoreCommandDeps } from './restore-shared.js';
 import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 
@@ -38,7 +39,7 @@ Examples:
 export function restoreFalkordbCommand(runtime: Runtime, deps: RestoreCommandDeps = {}): Command {
   return new Command('falkordb')
     .description('restore the FalkorDB data volume from a backup: check everything first, keep a verified safety copy, roll back on failure')
-    .argument('<archive>', 'the .tar.gz to restore (a backup of this tool or of the original scripts), or s3://bucket/key of an offsite copy')
+    .argument('<archive>', 'the .tar.gz or .tar.gz.age (AUTOCODEX_OPS_AGE_IDENTITY decrypts it) to restore (a backup of this tool or of the original scripts), or s3://bucket/key of an offsite copy')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
     .option('--dry-run', 'run every check, print the plan and change nothing', false)
     .option('--health-timeout <seconds>', 'how long to wait for the services to be healthy and the data loaded (env RESTORE_HEALTH_TIMEOUT_SECS; default 120)')
@@ -51,8 +52,9 @@ export function restoreFalkordbCommand(runtime: Runtime, deps: RestoreCommandDep
       const ctx = createContext(globals, runtime, 'restore');
       const consent = restoreConsent(options, runtime, ctx, deps);
       const config = await ctx.config(flagOverrides(options));
-      const result = await withArchive(ctx, config, archive, (path) => {
+      const result = await withArchive(ctx, config, archive, async (path) => {
         ctx.audit.touch({ archive: path });
+        const key = await archiveKey(ctx, config, path);
         return runFalkorRestore(
         {
           archive: path,
@@ -66,6 +68,8 @@ export function restoreFalkordbCommand(runtime: Runtime, deps: RestoreCommandDep
         },
         {
           ...restoreDeps(ctx, globals, config, consent),
+          archiveKey: key,
+          encryption: await safetyEncryption(config, key, path),
           docker: () => createDockerApi({ inputs: { env: runtime.env } }),
           // ioredis loads only when a restore really talks to FalkorDB.
           connect: async (o) => (await import('../core/falkordb/falkordb.js')).connectFalkor(o),

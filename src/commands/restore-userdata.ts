@@ -6,6 +6,7 @@ import { exitStatusHelp } from '../core/exit-codes.js';
 import { runUserdataRestore } from '../core/restore/run-userdata-restore.js';
 import type { Runtime } from '../runtime.js';
 import { withArchive } from './offsite-restore.js';
+import { archiveKey, safetyEncryption } from './age-options.js';
 import { printRestore, restoreConsent, restoreDeps, type RestoreCommandDeps } from './restore-shared.js';
 
 export const restoreUserdataOptionsSchema = z
@@ -32,7 +33,7 @@ Examples:
 export function restoreUserdataCommand(runtime: Runtime, deps: RestoreCommandDeps = {}): Command {
   return new Command('userdata')
     .description("restore the Auto Codex app's userData folder from a backup: checks first, verified safety copy, atomic swap")
-    .argument('<archive>', 'the .tar.gz to restore, or s3://bucket/key of an offsite copy (downloaded and checked first)')
+    .argument('<archive>', 'the .tar.gz or .tar.gz.age (AUTOCODEX_OPS_AGE_IDENTITY decrypts it) to restore, or s3://bucket/key of an offsite copy (downloaded and checked first)')
     .option('--userdata-dir <dir>', 'the userData folder (env USERDATA_DIR; default: the OS location of "Auto Codex")')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
     .option('--dry-run', 'run every check, print the plan and change nothing', false)
@@ -44,11 +45,12 @@ export function restoreUserdataCommand(runtime: Runtime, deps: RestoreCommandDep
       const ctx = createContext(globals, runtime, 'restore');
       const consent = restoreConsent(options, runtime, ctx, deps);
       const config = await ctx.config(flagOverrides(options));
-      const result = await withArchive(ctx, config, archive, (path) => {
+      const result = await withArchive(ctx, config, archive, async (path) => {
         ctx.audit.touch({ archive: path });
+        const key = await archiveKey(ctx, config, path);
         return runUserdataRestore(
-        { archive: path, userdataDir: config.userdataDir, preRestoreDir: config.preRestoreBackupDir, dryRun: options.dryRun, force: options.force },
-        restoreDeps(ctx, globals, config, consent),
+          { archive: path, userdataDir: config.userdataDir, preRestoreDir: config.preRestoreBackupDir, dryRun: options.dryRun, force: options.force },
+          { ...restoreDeps(ctx, globals, config, consent), archiveKey: key, encryption: await safetyEncryption(config, key, path) },
         );
       });
       printRestore(ctx, globals, result);

@@ -14,6 +14,8 @@ import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN 
 import { runProgram } from '../helpers/run-program.js';
 import { writeRawArchive } from '../fixtures/restore/raw-tar.js';
 import { freePort } from '../helpers/redis-server.js';
+import { ageKeygen, ageTool } from '../helpers/age-tool.js';
+import { execFileSync } from 'node:child_process';
 
 // `restore falkordb` on the real engine with the stand-in FalkorDB. Each stack is its own compose
 // project with a fixed published port (a restart keeps it), a REDISCLI_AUTH healthcheck and a
@@ -178,6 +180,41 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkord
       expect(run.stderr).not.toContain(PASSWORD);
     });
   }
+
+  it('encrypted (age) round trip: the backup opens with age -d, a wrong key is exit 2 with the data untouched, the right one restores', async () => {
+    const keys = mkdtempSync(join(tmpdir(), 'aco-int-age-'));
+    const alice = ageKeygen(keys, 'alice.txt');
+    const carol = ageKeygen(keys, 'carol.txt');
+    try {
+      const s = await stack(true);
+      await fill(s, 'graph', 150);
+      const made = await cli(s, ['backup', 'falkordb', '--json'], { AUTOCODEX_OPS_AGE_RECIPIENTS: alice.recipient });
+      expect(made.code, made.stderr).toBe(0);
+      const archive = JSON.parse(made.stdout).archive as string;
+      expect(archive).toMatch(/\.tar\.gz\.age$/);
+      const plain = ageTool(['-d', '-i', alice.file], readFileSync(archive));
+      expect(plain.status).toBe(0);
+      expect(execFileSync('tar', ['-tz'], { input: plain.stdout, encoding: 'utf8' })).toMatch(/appendonlydir/);
+      const backedUp = await snapshot(s);
+      await s.redis.flushall();
+      await fill(s, 'changed', 20);
+      const changed = await snapshot(s);
+      const wrong = await cli(s, ['restore', 'falkordb', archive, '--yes'], { AUTOCODEX_OPS_AGE_IDENTITY: carol.file });
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain('No identity matches');
+      expect(await snapshot(s)).toEqual(changed);
+      const run = await cli(s, ['restore', 'falkordb', archive, '--yes', '--json'], { AUTOCODEX_OPS_AGE_IDENTITY: alice.file });
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout);
+      expect(await snapshot(s)).toEqual(backedUp);
+      // The identity is at hand and the archive was encrypted: so is the safety copy, to its key.
+      expect(result.safetyBackup).toMatch(/falkordb_pre_restore_.*\.tar\.gz\.age$/);
+      expect(ageTool(['-d', '-i', alice.file], readFileSync(result.safetyBackup)).status).toBe(0);
+      expect(`${run.stdout}${run.stderr}${wrong.stderr}`).not.toContain(alice.secret);
+    } finally {
+      rmSync(keys, { recursive: true, force: true });
+    }
+  });
 
   it('refuses corrupt, truncated, mismatching, ../, absolute-path and symlink-out archives with exit 2, volume untouched', async () => {
     const s = await stack(false);

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { decryptionStages, type ArchiveKey } from './archive-encryption.js';
 
 /** One entry of an archive, as listed. */
 export interface ArchiveEntry {
@@ -23,6 +24,14 @@ export interface ArchiveListing {
   compressedBytes: number;
   /** SHA-256 of the file as stored, computed in the same pass. */
   sha256: string;
+  /** For an age-encrypted archive: the decrypted tar.gz's SHA-256 and size (the manifest's plaintext digest). */
+  plaintext?: { sha256: string; bytes: number };
+}
+
+/** How readArchive opens the file: `key` decrypts an age-encrypted archive (`.tar.gz.age`). */
+export interface ReadArchiveOptions {
+  /** Identities, or the file key a writer still holds for its own read-back. */
+  key?: ArchiveKey | { fileKey: Buffer };
 }
 
 // Node's gunzip with its default 16 KiB output chunks read a 465 MB archive in 5.4 s; 1 MiB
@@ -35,10 +44,13 @@ export const READ_CHUNK = 256 * 1024;
 
 /**
  * readArchive reads a .tar.gz from start to end (every entry's data, the gzip CRC and length),
- * lists its entries and hashes the stored bytes in the same pass. It rejects when the archive is
- * truncated (also at an entry boundary: the end-of-archive marker is required), corrupt or not gzip/tar.
+ * lists its entries and hashes the stored bytes in the same pass. With `key` it first decrypts
+ * an age file (every chunk authenticated) and also hashes the plaintext. It rejects when the
+ * archive is truncated (also at an entry boundary: the end-of-archive marker is required),
+ * corrupt or not gzip/tar; an encrypted one also when no identity is configured
+ * (PrerequisiteError, exit 10) or none matches, or the age layer is damaged (exit 2).
  */
-export async function readArchive(path: string, signal?: AbortSignal): Promise<ArchiveListing> {
+export async function readArchive(path: string, signal?: AbortSignal, options: ReadArchiveOptions = {}): Promise<ArchiveListing> {
   const tar = await import('tar');
   const entries: ArchiveEntry[] = [];
   let contentBytes = 0;
@@ -65,15 +77,16 @@ export async function readArchive(path: string, signal?: AbortSignal): Promise<A
     compressedBytes += chunk.length;
   });
   const countTar = tap((chunk) => (tarBytes += chunk.length));
+  const decrypt = decryptionStages(path, options.key);
   const file = createReadStream(path, { signal, highWaterMark: READ_CHUNK });
   // A tar ends with two zero blocks; without them the file was cut at an entry boundary, which
   // node-tar (and gzip, when the cut came before compression) accept silently (issue 23 §7b).
   let sawEnd = false;
   parser.on('eof', () => (sawEnd = true));
-  await pipeline(file, hashStored, createGunzip({ chunkSize: CHUNK }), countTar, parser as unknown as Writable, { signal });
+  await pipeline([file, hashStored, ...decrypt.stages, createGunzip({ chunkSize: CHUNK }), countTar, parser as unknown as Writable], { signal });
   if (problem) throw problem;
   if (!sawEnd) throw new Error('TAR_BAD_ARCHIVE: the tar stream has no end-of-archive marker (two zero blocks): the archive was cut off');
-  return { entries, contentBytes, tarBytes, compressedBytes, sha256: hash.digest('hex') };
+  return { entries, contentBytes, tarBytes, compressedBytes, sha256: hash.digest('hex'), ...(decrypt.plaintext ? { plaintext: decrypt.plaintext() } : {}) };
 }
 
 function tap(see: (chunk: Buffer) => void): Transform {

@@ -13,6 +13,8 @@ export interface BackupRecord {
   createdAtSource: 'manifest' | 'mtime';
   hasSidecar: boolean;
   hasManifest: boolean;
+  /** An age-encrypted archive (`.tar.gz.age`, issue 21). */
+  encrypted: boolean;
 }
 
 async function manifestCreatedAt(archive: string): Promise<Date | undefined> {
@@ -51,6 +53,7 @@ export async function listBackups(dir: string, kind?: BackupKind): Promise<Backu
         createdAtSource: fromManifest ? 'manifest' : 'mtime',
         hasSidecar: sidecar,
         hasManifest: manifest,
+        encrypted: parsed.encrypted,
       };
     }),
   );

@@ -10,7 +10,7 @@ import { parseTempName } from '../fs/write-file-atomic.js';
 // fs/write-file-atomic.ts's tempPathFor). A sidecar whose archive is gone (deleted by hand) is
 // debris too. Both are removed with the kind's prune, never anything else.
 
-const SIDECAR = /^(.+\.tar\.gz)(\.sha256|\.manifest\.json)$/;
+const SIDECAR = /^(.+\.tar\.gz(?:\.age)?)(\.sha256|\.manifest\.json)$/;
 const GRACE_MS = 3_600_000;
 
 /** Seams for findLeftovers: the clock and how to tell a live process. */

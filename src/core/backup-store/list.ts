@@ -26,6 +26,8 @@ export interface BackupListing {
   verified?: boolean;
   verifiedAt?: string;
   hasManifest: boolean;
+  /** An age-encrypted archive (`.tar.gz.age`); its sha256 is of the encrypted file. */
+  encrypted: boolean;
 }
 
 /** What to list: the folders to look in (duplicates are read once), which kinds, and whether to re-hash. */
@@ -72,6 +74,7 @@ export async function listAllBackups(options: ListOptions): Promise<BackupListin
         ...(verified !== undefined ? { verified } : {}),
         ...(verifiedAt ? { verifiedAt } : {}),
         hasManifest: record.hasManifest,
+        encrypted: record.encrypted,
       });
     }
   }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import type { WrittenArchive } from '../archive/write-archive.js';
+import type { WrittenArchive, WrittenEncryption } from '../archive/write-archive.js';
 import type { BackupKind } from './naming.js';
 
 /** Version of the manifest layout; a reader rejects a newer major it does not know. */
@@ -40,6 +40,9 @@ export interface BackupManifest {
     files: ManifestFile[];
   };
   verification: { verifiedAt: string; method: string };
+  /** Issue 21: true for a `.tar.gz.age`; `archive.sha256` is then of the encrypted file, as the sidecar. */
+  encrypted?: true;
+  encryption?: WrittenEncryption;
   warnings?: string[];
 }
 
@@ -77,7 +80,13 @@ export function buildManifest(facts: ManifestFacts, written: WrittenArchive): Ba
       gzip: { members: written.gzip.blocks, storedMembers: written.gzip.storedBlocks },
       files: listing.entries.map((e) => ({ path: e.path, type: e.type, size: e.size })),
     },
-    verification: { verifiedAt: written.verifiedAt.toISOString(), method: 'every entry decompressed and read back; sha256 of the file on disk equals the one written' },
+    verification: {
+      verifiedAt: written.verifiedAt.toISOString(),
+      method: written.encryption
+        ? 'decrypted with the file key held while writing, every entry decompressed and read back; sha256 of the file on disk and of the tar.gz equal the ones written'
+        : 'every entry decompressed and read back; sha256 of the file on disk equals the one written',
+    },
+    ...(written.encryption ? { encrypted: true as const, encryption: written.encryption } : {}),
     ...(facts.warnings && facts.warnings.length > 0 ? { warnings: facts.warnings } : {}),
   };
 }
@@ -98,6 +107,11 @@ const manifestSchema = z
       .loose(),
     verification: z.object({ verifiedAt: z.string() }).loose().optional(),
     server: z.object({ keys: z.number().int().optional(), graphs: z.array(z.string()).optional() }).loose().optional(),
+    encrypted: z.boolean().optional(),
+    encryption: z
+      .object({ recipients: z.array(z.string()), plaintextSha256: z.string().regex(/^[0-9a-f]{64}$/), plaintextBytes: z.number().int().nonnegative() })
+      .loose()
+      .optional(),
   })
   .loose();
 

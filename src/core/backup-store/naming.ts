@@ -10,27 +10,27 @@ const PREFIX: Record<BackupKind, string> = {
   'userdata-pre-restore': 'userdata_pre_restore_',
 };
 
-const NAME = /^(falkordb_data|userdata|falkordb_pre_restore|userdata_pre_restore)_(\d{8})_(\d{6})\.tar\.gz$/;
+const NAME = /^(falkordb_data|userdata|falkordb_pre_restore|userdata_pre_restore)_(\d{8})_(\d{6})\.tar\.gz(\.age)?$/;
 
 /** stamp formats a time as `YYYYmmdd_HHMMSS` in UTC. */
 export function stamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
 }
 
-/** archiveName returns `<dir>/<prefix><YYYYmmdd_HHMMSS>.tar.gz` for a kind and time (UTC). */
-export function archivePath(dir: string, kind: BackupKind, date: Date): string {
-  return join(dir, `${PREFIX[kind]}${stamp(date)}.tar.gz`);
+/** archivePath returns `<dir>/<prefix><YYYYmmdd_HHMMSS>.tar.gz` for a kind and time (UTC), `.tar.gz.age` when encrypted. */
+export function archivePath(dir: string, kind: BackupKind, date: Date, encrypted = false): string {
+  return join(dir, `${PREFIX[kind]}${stamp(date)}.tar.gz${encrypted ? '.age' : ''}`);
 }
 
 /**
- * parseArchiveName recognises our archive names (and the original scripts', which used the same
- * pattern in local time); the stamp is read as UTC, so treat it as approximate without a manifest.
+ * parseArchiveName recognises our archive names, plain and age-encrypted (`.tar.gz.age`), and the
+ * original scripts' (the same pattern in local time); the stamp is read as UTC, so treat it as approximate without a manifest.
  */
-export function parseArchiveName(name: string): { kind: BackupKind; stampedAt: Date } | undefined {
+export function parseArchiveName(name: string): { kind: BackupKind; stampedAt: Date; encrypted: boolean } | undefined {
   const m = NAME.exec(name);
   if (!m) return undefined;
   const kind = (Object.entries(PREFIX).find(([, p]) => p === `${m[1]}_`)?.[0] ?? 'falkordb') as BackupKind;
   const [d, t] = [m[2]!, m[3]!];
   const at = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`);
-  return Number.isNaN(at.getTime()) ? undefined : { kind, stampedAt: at };
+  return Number.isNaN(at.getTime()) ? undefined : { kind, stampedAt: at, encrypted: m[4] !== undefined };
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { sidecarLine } from '../archive/checksum.js';
+import type { ArchiveEncryption, ArchiveKey } from '../archive/archive-encryption.js';
 import type { ParallelGzipOptions } from '../archive/parallel-gzip.js';
 import type { ArchiveListing } from '../archive/read-archive.js';
 import { writeArchive, type WrittenArchive } from '../archive/write-archive.js';
@@ -29,6 +30,10 @@ export interface BackupDeps {
   /** Lock names keyed by what they protect (target-lock.ts); `falkordb`/`userdata` when absent (tests). */
   locks?: LockTargets;
   progress?: ProgressSink;
+  /** Encrypt what this run writes with age (issue 21); restore sets it for its safety copy only when `archiveKey` can open it. */
+  encryption?: ArchiveEncryption;
+  /** Identities for reading age-encrypted archives (restore, verify). */
+  archiveKey?: ArchiveKey;
 }
 
 /** What storeBackup needs beyond the manifest facts. */
@@ -47,6 +52,8 @@ export interface StoreBackupOptions {
   onSourceEnd?: () => void;
   /** Judges the verified content before it is kept (e.g. "holds dump.rdb"); throw to refuse it. */
   inspect?: (listing: ArchiveListing) => void | Promise<void>;
+  /** Encrypt with age (issue 21): the archive is written as `.tar.gz.age`. */
+  encryption?: ArchiveEncryption;
 }
 
 /** A stored backup: the archive as written, its manifest, and what retention did afterwards. */
@@ -66,23 +73,27 @@ const BACKUP_GZIP: ParallelGzipOptions = { level: 1 };
  * freeArchivePath returns the archive path for `at`, moved on by a second at a time while that
  * name (or one of its sidecars) is taken, so two backups in one second never collide.
  */
-export async function freeArchivePath(dir: string, facts: Pick<ManifestFacts, 'kind' | 'createdAt'>): Promise<string> {
+export async function freeArchivePath(dir: string, facts: Pick<ManifestFacts, 'kind' | 'createdAt'>, encrypted = false): Promise<string> {
   for (let offset = 0; ; offset += 1000) {
-    const path = archivePath(dir, facts.kind, new Date(facts.createdAt.getTime() + offset));
-    const taken = await Promise.all([path, `${path}.sha256`, `${path}.manifest.json`].map(exists));
+    const at = new Date(facts.createdAt.getTime() + offset);
+    const path = archivePath(dir, facts.kind, at, encrypted);
+    // Either form of the name counts as taken: a stamp names one backup, encrypted or not.
+    const names = [archivePath(dir, facts.kind, at), archivePath(dir, facts.kind, at, true)].flatMap((p) => [p, `${p}.sha256`, `${p}.manifest.json`]);
+    const taken = await Promise.all(names.map(exists));
     if (!taken.some(Boolean)) return path;
   }
 }
 
 /**
- * storeBackup writes the tar stream as `<dir>/<kind prefix><UTC stamp>.tar.gz` with writeArchive
+ * storeBackup writes the tar stream as `<dir>/<kind prefix><UTC stamp>.tar.gz` (`.tar.gz.age`,
+ * encrypted on the fly, with `encryption`) with writeArchive
  * (atomic, 0600, read back and checked before it is published) together with its `.sha256` and
  * `.manifest.json`, then applies the retention policy to that kind. It rejects as writeArchive
  * does, leaving nothing behind; a retention failure is logged and reported in `retention`,
  * never thrown, because it does not make the new backup any less good.
  */
 export async function storeBackup(options: StoreBackupOptions): Promise<StoredBackup> {
-  const path = await freeArchivePath(options.dir, options.facts);
+  const path = await freeArchivePath(options.dir, options.facts, options.encryption !== undefined);
   options.log.info(`Writing ${path}.`);
   options.source.once('end', () => {
     options.onSourceEnd?.();
@@ -91,6 +102,7 @@ export async function storeBackup(options: StoreBackupOptions): Promise<StoredBa
   let manifest: BackupManifest | undefined;
   const written = await writeArchive({
     path,
+    encryption: options.encryption,
     source: options.source,
     signal: options.signal,
     gzip: options.gzip ?? BACKUP_GZIP,

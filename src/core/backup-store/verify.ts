@@ -2,6 +2,8 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readSidecar, sha256File } from '../archive/checksum.js';
 import { looksLikeFalkorData, readArchive, type ArchiveListing } from '../archive/read-archive.js';
+import { isEncryptedArchive, type ArchiveKey } from '../archive/archive-encryption.js';
+import { readAgeHeader } from '../crypto/key-files.js';
 import { throwIfAborted } from '../errors.js';
 import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 import { readManifest, type ManifestView } from './manifest.js';
@@ -28,6 +30,11 @@ export interface ArchiveInspection {
   problems: string[];
   /** Missing sidecar, a sidecar naming another file: worth saying, not a failure. */
   warnings: string[];
+  /**
+   * For an age-encrypted archive (issue 21): `content` when it was decrypted and read, `header`
+   * when there was no identity, so only its age header and checksums were checked (no listing).
+   */
+  encrypted?: { checked: 'content' | 'header' };
 }
 
 /**
@@ -36,7 +43,7 @@ export interface ArchiveInspection {
  * against what was read. It never throws for a bad archive (the problems say why); only an abort
  * rejects, with InterruptedError.
  */
-export async function inspectArchive(archive: string, signal?: AbortSignal): Promise<ArchiveInspection> {
+export async function inspectArchive(archive: string, signal?: AbortSignal, key?: ArchiveKey): Promise<ArchiveInspection> {
   const name = basename(archive);
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -49,15 +56,25 @@ export async function inspectArchive(archive: string, signal?: AbortSignal): Pro
   }
 
   let listing: ArchiveListing | undefined;
-  try {
-    listing = await readArchive(archive, signal);
-  } catch (err) {
-    throwIfAborted(signal);
-    problems.push(`the archive does not read completely (truncated or corrupt): ${(err as Error).message}`);
+  const encrypted = isEncryptedArchive(archive);
+  const headerOnly = encrypted && !key;
+  if (headerOnly) {
+    // No identity (a server that holds only public keys): check what can be checked without one.
+    await readAgeHeader(archive).catch((err: Error) => problems.push(err.message));
+    warnings.push('encrypted, and no identity is configured (AUTOCODEX_OPS_AGE_IDENTITY): only its age header and checksums were checked, not its content');
+  } else {
+    try {
+      listing = await readArchive(archive, signal, { key });
+    } catch (err) {
+      throwIfAborted(signal);
+      const message = (err as Error).message;
+      // A wrong key is not a damaged archive: say it as it is.
+      problems.push(/^No identity matches/.test(message) ? message : `the archive does not read completely (truncated or corrupt): ${message}`);
+    }
   }
   const sidecar = await readSidecar(archive);
   // A file that does not decompress is still hashed when a sidecar can tell a mismatch from a truncation.
-  const sha256 = listing?.sha256 ?? (sidecar.state === 'ok' ? await sha256File(archive, signal).catch(() => undefined) : undefined);
+  const sha256 = listing?.sha256 ?? (sidecar.state === 'ok' || headerOnly ? await sha256File(archive, signal).catch(() => undefined) : undefined);
   if (sidecar.state === 'missing') warnings.push(`no checksum file ${name}.sha256: the archive's integrity cannot be compared with what was written (archives of the original scripts have none)`);
   else if (sidecar.state === 'invalid') problems.push(`the checksum file ${name}.sha256 is invalid (${sidecar.reason})`);
   else if (sha256 !== undefined && sidecar.sha256 !== sha256) problems.push(`checksum mismatch: ${name}.sha256 says ${sidecar.sha256}, the file hashes to ${sha256}`);
@@ -67,6 +84,12 @@ export async function inspectArchive(archive: string, signal?: AbortSignal): Pro
   const manifestRead = await readManifest(archive);
   const manifest = manifestRead.state === 'ok' ? manifestRead.manifest : undefined;
   if (manifestRead.state === 'invalid') problems.push(`the manifest ${name}.manifest.json is invalid (${manifestRead.reason})`);
+  if (manifest && headerOnly && sha256 !== undefined) {
+    if (manifest.archive.sha256 !== sha256) problems.push(`checksum mismatch: the manifest says ${manifest.archive.sha256}, the file hashes to ${sha256}`);
+    if (manifest.archive.compressedBytes !== st.size) problems.push(`size mismatch: the manifest says ${manifest.archive.compressedBytes} bytes, the file has ${st.size}`);
+  }
+  const plainExpected = manifest?.encryption?.plaintextSha256;
+  if (plainExpected && listing?.plaintext && listing.plaintext.sha256 !== plainExpected) problems.push(`the decrypted tar.gz hashes to ${listing.plaintext.sha256}, the manifest says ${plainExpected}`);
   if (manifest && listing) {
     const a = manifest.archive;
     if (a.sha256 !== listing.sha256) problems.push(`checksum mismatch: the manifest says ${a.sha256}, the file hashes to ${listing.sha256}`);
@@ -85,6 +108,7 @@ export async function inspectArchive(archive: string, signal?: AbortSignal): Pro
     ...(kind ? { kind } : {}),
     problems,
     warnings,
+    ...(encrypted ? { encrypted: { checked: headerOnly ? ('header' as const) : ('content' as const) } } : {}),
   };
 }
 
@@ -98,6 +122,8 @@ export interface VerifyResult {
   sha256?: string;
   entries?: number;
   contentBytes?: number;
+  /** For an age-encrypted archive: whether its content was decrypted and read, or only its header (no identity). */
+  encrypted?: { checked: 'content' | 'header' };
 }
 
 function isFalkorKind(kind: BackupKind | undefined): boolean {
@@ -110,8 +136,8 @@ function isFalkorKind(kind: BackupKind | undefined): boolean {
  * content: a FalkorDB archive holds dump.rdb or appendonlydir, a userData archive is not empty.
  * It never throws for a bad archive; only an abort rejects, with InterruptedError.
  */
-export async function verifyBackup(archive: string, signal?: AbortSignal): Promise<VerifyResult> {
-  const found = await inspectArchive(archive, signal);
+export async function verifyBackup(archive: string, signal?: AbortSignal, key?: ArchiveKey): Promise<VerifyResult> {
+  const found = await inspectArchive(archive, signal, key);
   const { problems, warnings, listing, kind } = found;
   if (found.unreadable) return { archive, ok: false, problems, warnings };
   if (found.manifestState === 'missing') warnings.push(`no ${basename(archive)}.manifest.json (archives of the original scripts have none)`);
@@ -126,6 +152,7 @@ export async function verifyBackup(archive: string, signal?: AbortSignal): Promi
     problems,
     warnings,
     ...(kind ? { kind } : {}),
-    ...(listing ? { sha256: listing.sha256, entries: listing.entries.length, contentBytes: listing.contentBytes } : {}),
+    ...(listing ? { sha256: listing.sha256, entries: listing.entries.length, contentBytes: listing.contentBytes } : found.sha256 ? { sha256: found.sha256 } : {}),
+    ...(found.encrypted ? { encrypted: found.encrypted } : {}),
   };
 }

@@ -16,6 +16,8 @@ export interface BackupResult {
   uncompressedBytes: number;
   entries: number;
   sidecars: string[];
+  /** True for an age-encrypted archive (`.tar.gz.age`). */
+  encrypted: boolean;
   warnings: string[];
   /** Retention failures: the backup is good, but these files could not be removed. */
   pruneFailures?: Array<{ path: string; message: string }>;
@@ -36,6 +38,7 @@ export function toBackupResult(stored: StoredBackup, extra: { startedAt: Date; f
     uncompressedBytes: written.tarBytes,
     entries: written.listing.entries.length,
     sidecars: written.sidecars,
+    encrypted: written.encryption !== undefined,
     warnings: extra.warnings,
     ...(failures.length > 0 ? { pruneFailures: failures } : {}),
   };

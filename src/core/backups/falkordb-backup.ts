@@ -108,6 +108,7 @@ export async function runFalkorBackup(options: FalkorBackupOptions, deps: Falkor
     const c = data.falkordb;
     const stored = await storeBackup({
       dir: options.outputDir,
+      encryption: deps.encryption,
       facts: {
         kind: 'falkordb',
         createdAt: startedAt,

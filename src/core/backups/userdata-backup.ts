@@ -77,6 +77,7 @@ export async function runUserdataBackup(options: UserdataBackupOptions, deps: Ba
     try {
       const stored = await storeBackup({
         dir: options.outputDir,
+        encryption: deps.encryption,
         facts: {
           kind: 'userdata',
           createdAt: startedAt,

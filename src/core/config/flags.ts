@@ -8,6 +8,8 @@ export const FLAG_VARIABLES = {
   retentionDays: ['BACKUP_RETENTION_DAYS', '--retention-days'],
   userdataDir: ['USERDATA_DIR', '--userdata-dir'],
   healthTimeout: ['RESTORE_HEALTH_TIMEOUT_SECS', '--health-timeout'],
+  recipient: ['AUTOCODEX_OPS_AGE_RECIPIENTS', '--recipient'],
+  recipientsFile: ['AUTOCODEX_OPS_AGE_RECIPIENTS_FILE', '--recipients-file'],
 } as const satisfies Record<string, readonly [VarName, string]>;
 
 /**

@@ -45,6 +45,8 @@ export interface OpsConfig {
   graphitiMcp: { port: number; imageTag?: string; containerName: string };
   composeProject: string;
   audit: { path: string; appLog?: string; maxBytes: number; backups: number };
+  /** Issue 21: age recipients (raw text and a file's path) for new backups, and the identity file for reading them. */
+  age: { recipients?: string; recipientsFile?: string; identityFile?: string };
   /** Webhooks told about runs (issue 25); `urls` are secrets, registered for redaction like passwords. */
   notify: { urls: string[]; on: 'failure' | 'always' };
   metricsFile?: string;
@@ -164,6 +166,11 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
       appLog: v('AUTO_CODEX_AUDIT_LOG'),
       maxBytes: r.AUTO_CODEX_AUDIT_LOG_MAX_BYTES ?? 5 * 1024 * 1024,
       backups: r.AUTO_CODEX_AUDIT_LOG_BACKUPS ?? 5,
+    },
+    age: {
+      recipients: v('AUTOCODEX_OPS_AGE_RECIPIENTS'),
+      recipientsFile: v('AUTOCODEX_OPS_AGE_RECIPIENTS_FILE') ? inRoot(v('AUTOCODEX_OPS_AGE_RECIPIENTS_FILE')!) : undefined,
+      identityFile: v('AUTOCODEX_OPS_AGE_IDENTITY') ? inRoot(v('AUTOCODEX_OPS_AGE_IDENTITY')!) : undefined,
     },
     notify: { urls: notifyUrls(v('AUTOCODEX_OPS_NOTIFY_URL'), warnings), on: r.AUTOCODEX_OPS_NOTIFY_ON ?? 'failure' },
     metricsFile: v('AUTOCODEX_OPS_METRICS_FILE') ? inRoot(v('AUTOCODEX_OPS_METRICS_FILE')!) : undefined,

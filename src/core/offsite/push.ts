@@ -1,3 +1,4 @@
+import { offsiteEncryptionRule } from '../archive/archive-encryption.js';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readSidecar, sha256File, sidecarLine } from '../archive/checksum.js';
@@ -50,6 +51,8 @@ interface Checked {
   sha256: string;
   sidecar: string;
   manifest?: string;
+  /** Set when the archive is not encrypted: logged before the upload. */
+  plainWarning?: string;
 }
 
 // Every check runs before the first byte goes out: a bad archive stops the push with exit 2.
@@ -58,9 +61,8 @@ async function checkLocal(archive: string, deps: PushDeps): Promise<Checked> {
   if (!key) throw new UsageError(`${archive} is not a backup archive name (falkordb_data_…, userdata_…, project_…, .tar.gz or .tar.gz.age).`);
   const st = await stat(archive).catch(() => undefined);
   if (!st?.isFile()) throw new UsageError(`${archive} does not exist or is not a file.`, { hint: 'List local backups with `autocodex-ops backup list`.' });
-  if (deps.requireEncryption && !parseRemoteArchiveName(basename(archive))?.encrypted) {
-    throw new UsageError(`${archive} is not encrypted, and AUTOCODEX_OPS_OFFSITE_REQUIRE_ENCRYPTION is set.`, { hint: 'Set AUTOCODEX_OPS_AGE_RECIPIENTS so backups are written as .tar.gz.age.' });
-  }
+  // Issue 21: a plain archive is refused with AUTOCODEX_OPS_OFFSITE_REQUIRE_ENCRYPTION, else warned about.
+  const plainWarning = offsiteEncryptionRule(archive, deps.requireEncryption === true);
   const actual = await sha256File(archive, deps.signal);
   const side = await readSidecar(archive);
   if (side.state === 'invalid') throw new UsageError(`${archive}.sha256 is ${side.reason}; not pushing an archive whose checksum cannot be trusted.`);
@@ -70,7 +72,7 @@ async function checkLocal(archive: string, deps: PushDeps): Promise<Checked> {
   // Archives of the original scripts had no sidecar: the remote copy gets one, computed now.
   const sidecar = side.state === 'ok' ? await readFile(`${archive}.sha256`, 'utf8') : sidecarLine(actual, archive);
   const manifest = await readFile(`${archive}.manifest.json`, 'utf8').catch(() => undefined);
-  return { archive, key, bytes: st.size, sha256: actual, sidecar, ...(manifest !== undefined ? { manifest } : {}) };
+  return { archive, key, bytes: st.size, sha256: actual, sidecar, ...(manifest !== undefined ? { manifest } : {}), ...(plainWarning ? { plainWarning } : {}) };
 }
 
 /**
@@ -84,7 +86,7 @@ export async function pushArchives(archives: readonly string[], deps: PushDeps):
   const checked: Checked[] = [];
   for (const a of archives) checked.push(await checkLocal(a, deps));
   const facts = await deps.store.probe(deps.signal);
-  const warnings: string[] = [];
+  const warnings: string[] = checked.flatMap((c) => (c.plainWarning ? [c.plainWarning] : []));
   let retention: Retention | undefined;
   if (deps.retain && facts.objectLock) {
     retention = { mode: deps.retain.mode, until: new Date(now().getTime() + deps.retain.days * 86_400_000) };

@@ -46,6 +46,7 @@ function asRecord(r: RemoteBackup): BackupRecord {
     createdAtSource: 'manifest',
     hasSidecar: r.hasSidecar,
     hasManifest: r.hasManifest,
+    encrypted: parseRemoteArchiveName(r.name)?.encrypted ?? false,
   };
 }
 

@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { isEncryptedArchive, noIdentityConfigured, type ArchiveKey } from '../archive/archive-encryption.js';
 import { looksLikeFalkorData, type ArchiveListing } from '../archive/read-archive.js';
 import type { ManifestView } from '../backup-store/manifest.js';
 import type { BackupKind } from '../backup-store/naming.js';
@@ -17,6 +19,8 @@ export interface CheckArchiveOptions {
   /** Entries the restore leaves out (userData's runtime lock files); they are neither checked nor extracted. */
   skip?: ReadonlySet<string>;
   signal?: AbortSignal;
+  /** Identities for an age-encrypted archive; without them an `.age` archive is exit 10. */
+  key?: ArchiveKey;
 }
 
 /** An archive that passed every check: what was read, and what the restore may still warn about. */
@@ -30,6 +34,8 @@ export interface CheckedArchive {
   manifest?: ManifestView;
   kind?: BackupKind;
   warnings: string[];
+  /** The identities that opened it, for the extraction (an encrypted archive). */
+  key?: ArchiveKey;
 }
 
 const FAMILY: Record<BackupKind, RestoreFamily> = {
@@ -64,7 +70,9 @@ function contentProblems(options: CheckArchiveOptions, kind: BackupKind | undefi
  */
 export async function checkRestoreArchive(path: string, options: CheckArchiveOptions): Promise<CheckedArchive> {
   const { signal } = options;
-  const found = await inspectArchive(path, signal);
+  // An encrypted archive and no identity: exit 10 before reading it (issue 21).
+  if (isEncryptedArchive(path) && !options.key && (await stat(path).then((s) => s.isFile(), () => false))) throw noIdentityConfigured(path);
+  const found = await inspectArchive(path, signal, options.key);
   const unreadable = found.unreadable;
   if (unreadable?.reason === 'not-a-file') throw new UsageError(`Not a regular file: ${path}`, { hint: 'Nothing was changed. Pass the path of a .tar.gz backup.' });
   if (unreadable) {
@@ -93,5 +101,6 @@ export async function checkRestoreArchive(path: string, options: CheckArchiveOpt
     ...(manifest ? { manifest } : {}),
     ...(kind ? { kind } : {}),
     warnings,
+    ...(options.key ? { key: options.key } : {}),
   };
 }

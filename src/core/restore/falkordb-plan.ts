@@ -11,6 +11,8 @@ export interface FalkorPlanOptions {
   preRestoreDir: string;
   healthTimeoutSecs: number;
   skipHealthWait: boolean;
+  /** The safety copy is age-encrypted (`.tar.gz.age`), issue 21. */
+  encryptSafetyCopy?: boolean;
 }
 
 const field = (value: unknown, ...path: string[]): unknown =>
@@ -52,7 +54,7 @@ export function falkorPlan(options: FalkorPlanOptions, checked: CheckedArchive, 
       : options.skipHealthWait
         ? 'start the services without waiting for them (SKIP_RESTORE_HEALTH_WAIT)'
         : `wait up to ${options.healthTimeoutSecs} s for the services to be healthy, then an authenticated PING${checks.length ? ` and ${checks.join(' and ')} as in the manifest` : ''}`;
-  const safetyBackup = archivePath(options.preRestoreDir, 'falkordb-pre-restore', now);
+  const safetyBackup = archivePath(options.preRestoreDir, 'falkordb-pre-restore', now, options.encryptSafetyCopy === true);
   return {
     kind: 'falkordb',
     ...planBase(checked),

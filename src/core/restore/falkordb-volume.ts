@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { Transform, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { decryptionStages, type ArchiveEncryption, type ArchiveKey } from '../archive/archive-encryption.js';
 import { READ_CHUNK } from '../archive/read-archive.js';
 import type { ProgressSink } from '../run/progress.js';
 import type { ManifestFacts } from '../backup-store/manifest.js';
@@ -28,6 +29,8 @@ export interface VolumeTarget {
 export interface ArchiveSource {
   path: string;
   sha256: string;
+  /** Decrypts an age-encrypted archive (`.tar.gz.age`); its absence there is exit 10. */
+  key?: ArchiveKey;
 }
 
 /** Undoes a replaced volume: puts its safety copy back (wipe + extract), ignoring any AbortSignal. */
@@ -66,7 +69,8 @@ export async function replaceVolumeContent(
   // The callback form destroys every stage with the first error, so importVolume sees it on `gunzip`.
   // read-archive's piece size: extraction is where a restore peaks, and 1 MiB reads held 3-7 MB
   // more (GNU time %M, 3 runs each on the reference volume) without being faster.
-  pipeline(createReadStream(source.path, { highWaterMark: READ_CHUNK }), tap, gunzip, () => undefined);
+  const decrypt = decryptionStages(source.path, source.key).stages;
+  pipeline([createReadStream(source.path, { highWaterMark: READ_CHUNK }), tap, ...decrypt, gunzip], () => undefined);
   try {
     await importVolume(docker, { ...target, tar: gunzip, signal });
     // The engine stops reading at the tar end marker; read the padding after it so the digest covers the whole file.
@@ -95,6 +99,9 @@ export interface SafetyCopyOptions {
   now: () => Date;
   signal?: AbortSignal;
   progress?: ProgressSink;
+  /** Encrypt the copy (issue 21: only when `key`, an identity on this machine, can open it again). */
+  encryption?: ArchiveEncryption;
+  key?: ArchiveKey;
 }
 
 /**
@@ -124,9 +131,10 @@ export async function takeSafetyCopy(docker: VolumeStreamDocker, target: VolumeT
       // restore time. On the reference volume level 1 cost 1-1.5 s of a 10 s restore to save only
       // the AOF's share of disk (bench); the copy is as large as the data, in plain gzip framing.
       gzip: { level: 0 },
+      encryption: options.encryption,
       onProgress: (n) => options.progress?.update(n),
     });
-    const written = { path: stored.written.path, sha256: stored.written.sha256 };
+    const written = { path: stored.written.path, sha256: stored.written.sha256, key: options.key };
     return { stored, putBack: () => replaceVolumeContent(docker, target, written) };
   } finally {
     options.progress?.stop();

@@ -79,14 +79,14 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
     return { docker, target: await locateRestoreTarget(docker, located) };
   })();
   lookup.catch(() => undefined);
-  const checked = await phases.run('checking the archive', () => checkRestoreArchive(options.archive, { family: 'falkordb', force: options.force, signal }));
+  const checked = await phases.run('checking the archive', () => checkRestoreArchive(options.archive, { family: 'falkordb', force: options.force, signal, key: deps.archiveKey }));
   const { docker, target } = await phases.run('finding FalkorDB, Graphiti MCP and the data volume', () => lookup);
   const falkordb = target.data.falkordb;
   const server = falkordb?.running ? await askServer(deps.connect, options.server, signal) : undefined;
   const warnings = [...checked.warnings, ...target.warnings, ...buildWarnings(checked.manifest, falkordb, server?.module)];
   if (server && !server.reachable) warnings.push(`FalkorDB runs but could not be asked (${server.problem}): its module version was not compared, and the restored data will be checked through the containers' health only.`);
   for (const w of warnings) log.warn(w);
-  const plan = falkorPlan(options, checked, target, warnings, deps.now());
+  const plan = falkorPlan({ ...options, encryptSafetyCopy: deps.encryption !== undefined }, checked, target, warnings, deps.now());
   if (options.dryRun) return dryRunResult(plan, phases.timings, clock.now() - started);
   if (!(await deps.confirm(plan))) throw new OpsError('Restore cancelled; nothing was changed.');
 
@@ -128,6 +128,8 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
         now: deps.now,
         signal,
         progress: deps.progress,
+        encryption: deps.encryption,
+        key: deps.archiveKey,
       }),
     );
     log.info(`Safety copy written and verified: ${safety.stored.written.path}`);

@@ -54,7 +54,7 @@ export async function runUserdataRestore(options: UserdataRestoreOptions, deps: 
   const started = performance.now();
   const phases = new Phases(log);
   const target = resolve(options.userdataDir);
-  const checked = await phases.run('checking the archive', () => checkRestoreArchive(options.archive, { family: 'userdata', force: false, skip: USERDATA_EXCLUDES, signal }));
+  const checked = await phases.run('checking the archive', () => checkRestoreArchive(options.archive, { family: 'userdata', force: false, skip: USERDATA_EXCLUDES, signal, key: deps.archiveKey }));
   const current = await inspectTarget(target);
   if (isInside(options.preRestoreDir, target)) throw new UsageError(`The safety-copy folder ${options.preRestoreDir} is inside the userData folder ${target}, which is about to be replaced; nothing was changed.`, { hint: 'Set PRE_RESTORE_BACKUP_DIR (or BACKUP_DIR) to a folder outside it.' });
   if (isInside(checked.path, target)) throw new UsageError(`The archive ${checked.path} is inside the userData folder it would replace; nothing was changed.`, { hint: 'Move the archive (and its sidecars) out of the folder first.' });
@@ -63,7 +63,7 @@ export async function runUserdataRestore(options: UserdataRestoreOptions, deps: 
   for (const w of warnings) log.warn(w);
   const skipped = checked.listing.entries.filter((e) => USERDATA_EXCLUDES.has(e.path)).map((e) => e.path);
   if (skipped.length > 0) log.info(`Leaving out the app's runtime lock entries: ${skipped.join(', ')}.`);
-  const safetyBackup = current.state === 'folder' ? archivePath(options.preRestoreDir, 'userdata-pre-restore', deps.now()) : null;
+  const safetyBackup = current.state === 'folder' ? archivePath(options.preRestoreDir, 'userdata-pre-restore', deps.now(), deps.encryption !== undefined) : null;
   const plan: RestorePlan = {
     kind: 'userdata',
     ...planBase(checked),
@@ -102,6 +102,7 @@ export async function runUserdataRestore(options: UserdataRestoreOptions, deps: 
         try {
           return await storeBackup({
             dir: options.preRestoreDir,
+            encryption: deps.encryption,
             facts: { kind: 'userdata-pre-restore', createdAt: deps.now(), host: deps.hostname, toolVersion: deps.toolVersion, source: { dir: target, excluded: [...USERDATA_EXCLUDES], restoring: checked.path }, warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`] },
             source,
             // Never prune here: the safety copies are what an operator falls back on after an incident.

@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { READ_CHUNK } from '../archive/read-archive.js';
 import { fsyncDir } from '../fs/write-file-atomic.js';
 import { InterruptedError, OpsError, UsageError } from '../errors.js';
+import { decryptionStages } from '../archive/archive-encryption.js';
 import type { Identity } from '../fs/identity.js';
 import { asOwnerSync } from '../fs/as-owner.js';
 import type { ArchiveSource } from './falkordb-volume.js';
@@ -101,7 +102,8 @@ export async function extractToStaging(source: ArchiveSource, staging: string, o
     },
   });
   try {
-    await pipeline(createReadStream('', { fd, highWaterMark: READ_CHUNK }), tap, createGunzip({ chunkSize: CHUNK }), sink, { signal: options.signal });
+    const decrypt = decryptionStages(source.path, source.key).stages;
+    await pipeline([createReadStream('', { fd, highWaterMark: READ_CHUNK }), tap, ...decrypt, createGunzip({ chunkSize: CHUNK }), sink], { signal: options.signal });
   } catch (error) {
     if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
     throw new OpsError(`Extracting ${source.path} failed: ${(failure ?? (error as Error)).message}`, { cause: error });

@@ -1,3 +1,7 @@
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { ArchiveKey } from '../../archive/archive-encryption.js';
+import { loadIdentityFile } from '../../crypto/key-files.js';
 import { looksLikeFalkorData } from '../../archive/read-archive.js';
 import { inspectArchive } from '../../backup-store/verify.js';
 import { listBackups, type BackupRecord } from '../../backup-store/catalog.js';
@@ -44,10 +48,26 @@ export const backupIntegrityCheck: Check = {
     const latest = await newest(ctx);
     const enforced = ctx.config.enforce.backups;
     const verifyHint = `Run \`autocodex-ops backup verify ${latest.archive}\` and take a fresh backup.`;
+    const age = ctx.config.age;
+    const recipientsSet = Boolean(age.recipients || age.recipientsFile);
+    let key: ArchiveKey | undefined;
+    if (latest.encrypted && age.identityFile) {
+      try {
+        key = { identities: await loadIdentityFile(age.identityFile), source: age.identityFile };
+      } catch (err) {
+        return escalate(enforced, `The age identity cannot be used: ${(err as Error).message}`, 'Fix AUTOCODEX_OPS_AGE_IDENTITY (a 0600 file of this user).');
+      }
+    }
     // The same verifier as `backup verify` and restore; the check only escalates what it finds.
-    const found = await inspectArchive(latest.archive, ctx.signal);
+    const found = await inspectArchive(latest.archive, ctx.signal, key);
     const listing = found.listing;
-    if (found.problems.length > 0 || !listing) return escalate(enforced, `Latest FalkorDB backup fails verification: ${found.problems.join('; ')} (${latest.archive})`, verifyHint);
+    if (found.problems.length > 0) return escalate(enforced, `Latest FalkorDB backup fails verification: ${found.problems.join('; ')} (${latest.archive})`, verifyHint);
+    if (found.encrypted?.checked === 'header') {
+      // Issue 21: a server that holds only public keys checks what it can: the age header and the sidecar.
+      if (found.sidecar === 'missing') return escalate(enforced, `Latest FalkorDB backup checksum missing: ${latest.archive}.sha256`, 'Backups made by autocodex-ops always have one; take a fresh backup.');
+      return ok('Latest FalkorDB backup is encrypted (age): header valid, checksum matches; content not read (no AUTOCODEX_OPS_AGE_IDENTITY on this machine)');
+    }
+    if (!listing) return escalate(enforced, `Latest FalkorDB backup fails verification (${latest.archive})`, verifyHint);
     if (!looksLikeFalkorData(listing.entries)) {
       return escalate(
         enforced,
@@ -58,9 +78,23 @@ export const backupIntegrityCheck: Check = {
     if (found.sidecar === 'missing') {
       return escalate(enforced, `Latest FalkorDB backup checksum missing: ${latest.archive}.sha256 (archive reads, ${listing.entries.length} entries)`, 'Backups made by autocodex-ops always have one; take a fresh backup.');
     }
-    return ok(`Latest FalkorDB backup verified: checksum matches, ${listing.entries.length} entries read (${formatBytes(listing.contentBytes)})`);
+    const verified = `Latest FalkorDB backup verified${latest.encrypted ? ' (decrypted)' : ''}: checksum matches, ${listing.entries.length} entries read (${formatBytes(listing.contentBytes)})`;
+    if (recipientsSet && !latest.encrypted) return warn(`${verified}; but it is not encrypted although age recipients are configured`, 'The next `autocodex-ops backup falkordb` writes a .tar.gz.age; older plain archives stay until retention removes them.');
+    const sameDisk = recipientsSet && age.identityFile ? await onSameDevice(age.identityFile, ctx.config.backupDir) : false;
+    if (sameDisk) {
+      return warn(
+        `${verified}; the age identity ${age.identityFile} is on the same disk as the backups (${ctx.config.backupDir})`,
+        'Losing that disk loses the backups and the key together. Keep a copy of the identity off this machine (a password manager, a hardware key, another site); only the public keys need to stay here.',
+      );
+    }
+    return ok(verified);
   },
 };
+
+async function onSameDevice(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => stat(dirname(b)).catch(() => undefined))]);
+  return sa !== undefined && sb !== undefined && sa.dev === sb.dev;
+}
 
 /** backup-disk: free space where backups go is at least twice the newest backup; sizes in the message. */
 export const backupDiskCheck: Check = {

@@ -12,6 +12,7 @@ const DAY = 86_400_000;
 const rec = (ageDays: number, kind: BackupRecord['kind'] = 'falkordb'): BackupRecord => ({
   kind,
   archive: `/b/${kind}-${ageDays}.tar.gz`,
+  encrypted: false,
   bytes: 1,
   createdAt: new Date(NOW.getTime() - ageDays * DAY),
   createdAtSource: 'manifest',
