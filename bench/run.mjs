@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { benchBackup, limitCompressor, toolBackup } from './backup.mjs';
 import { benchEncryption } from './encryption.mjs';
 import { benchHealthcheck } from './healthcheck.mjs';
+import { benchOffsite } from './offsite.mjs';
 import { log, must, run, table } from './lib.mjs';
 import { memoryMethod } from './memory.mjs';
 import { benchMemory } from './memory-growth.mjs';
@@ -20,7 +21,7 @@ import { benchRestore, restoreAvailable } from './restore.mjs';
 import { benchStartup } from './startup.mjs';
 import { createTarget, FALKOR_IMAGE } from './target.mjs';
 
-const SECTIONS = ['startup', 'healthcheck', 'backup', 'restore', 'encryption', 'memory'];
+const SECTIONS = ['startup', 'healthcheck', 'backup', 'restore', 'encryption', 'memory', 'offsite'];
 const USAGE = `usage: npm run bench [-- options]
   --quick            small volume (0.1x, ~47 MB), fewer runs: about 2 min (the full run: about 15 min)
   --size <factor>    scale the reference volume (1 = 300 MB dump.rdb + 165 MB AOF text)
@@ -167,6 +168,12 @@ async function main(results, rows) {
     });
     results.sections.memory = m.result;
     section('memory', m.rows);
+  }
+  if (only.includes('offsite')) {
+    log('offsite: backup push vs s3cmd put to the Ceph RGW of scripts/s3-gateway.sh');
+    const o = await benchOffsite({ sizeMB: quick ? 256 : 1024, runs: quick ? 1 : 2 });
+    results.sections.offsite = o.result;
+    section('offsite', o.rows);
   }
 }
 

@@ -14,7 +14,11 @@ export interface Runtime {
   stdinIsTTY: boolean;
   /** Effective uid/gid of the run (default: the process's): which owners the run trusts, and whether it runs as root. */
   identity?: { uid: number; gid: number };
-  /** Aborted on SIGINT/SIGTERM; every long operation honours it. */
+  /** Asks one question on the terminal (stderr) and resolves to the line typed on stdin; an abort rejects. Only used when stdinIsTTY. */
+  prompt(question: string, signal: AbortSignal): Promise<string>;
+  /** This process's id (the audit record's `pid`). */
+  pid?: number;
+  /** Aborted on SIGINT/SIGTERM/SIGHUP; every long operation honours it. */
   signal: AbortSignal;
   /** Reads a secret (an age passphrase) from the terminal without echo; absent where there is none. */
   readSecret?: (prompt: string, signal?: AbortSignal) => Promise<string>;

@@ -7,7 +7,6 @@ import { SCRYPT_LOG_N } from '../core/crypto/age-stanzas.js';
 import { loadIdentityFile, loadRecipients, readAgeHeader } from '../core/crypto/key-files.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { UsageError } from '../core/errors.js';
-import { registerSecret } from '../core/redact/redact.js';
 
 // Issue 21 at the argv layer: which recipients a backup is encrypted to, and which identity
 // opens an archive. Keys come from files and the environment; a passphrase only from the terminal.
@@ -39,7 +38,7 @@ async function askPassphrase(ctx: CommandContext, confirm: boolean): Promise<Buf
   const first = await read('Age passphrase: ', ctx.signal);
   if (!first) throw new UsageError('The passphrase is empty; nothing was changed.');
   // Scrubbed from every later line of output, should it ever reach one.
-  registerSecret(first);
+  ctx.app.redactor.addSecret(first);
   if (confirm && (await read('Again, to confirm: ', ctx.signal)) !== first) throw new UsageError('The two passphrases differ; nothing was changed.');
   return Buffer.from(first, 'utf8');
 }

@@ -1,14 +1,14 @@
 import { rm } from 'node:fs/promises';
 import { Command } from 'commander';
 import { z } from 'zod';
+import type { App } from '../app.js';
+import { OUTPUT_DIR } from '../cli-options.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { verifyBackup } from '../core/backup-store/verify.js';
-import { flagOverrides } from '../core/config/flags.js';
+import { flagOverrides } from '../option-spec.js';
 import { UsageError } from '../core/errors.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import { downloadArchive, remoteKeyFor } from '../core/offsite/pull.js';
 import { parseS3ObjectUrl } from '../core/offsite/s3-url.js';
-import type { Runtime } from '../runtime.js';
 import { requireOffsite, type Offsite } from './offsite-shared.js';
 
 export const backupPullOptionsSchema = z.object({ outputDir: z.string().min(1).optional() }).strict();
@@ -23,17 +23,18 @@ export async function resolveRemote(offsite: Offsite, ref: string) {
 }
 
 /** backupPullCommand downloads an offsite backup, checks size and sha256, then reads it fully like `backup verify`. */
-export function backupPullCommand(runtime: Runtime): Command {
+export function backupPullCommand(app: App): Command {
+  const { runtime } = app;
   return new Command('pull')
     .description('download an offsite backup into the backup folder, verified (size, sha256, full read)')
     .argument('<name>', 'the archive name (as `backup list --remote` shows it), its key, or s3://bucket/key')
     .option('--output-dir <dir>', 'where to put it (env BACKUP_DIR; default <root>/backups)')
-    .addHelpText('after', `\nExamples:\n  autocodex-ops backup pull falkordb_data_20250101_030000.tar.gz\n  autocodex-ops backup pull s3://bucket/host1/userdata/userdata_20250101_030000.tar.gz --output-dir /tmp/restore\n${exitStatusHelp()}`)
+    .addHelpText('after', `\nExamples:\n  autocodex-ops backup pull falkordb_data_20250101_030000.tar.gz\n  autocodex-ops backup pull s3://bucket/host1/userdata/userdata_20250101_030000.tar.gz --output-dir /tmp/restore`)
     .action(async (name: string, raw: unknown, command: Command) => {
       const options = backupPullOptionsSchema.parse(raw);
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const ctx = createContext(globals, runtime, 'backup');
-      const config = await ctx.config(flagOverrides(options));
+      const ctx = createContext(globals, app, 'backup');
+      const config = await ctx.config(flagOverrides({ outputDir: OUTPUT_DIR }, options));
       const offsite = await requireOffsite(ctx, config);
       const { store, key } = await resolveRemote(offsite, name);
       const pulled = await downloadArchive(store, key, config.backupDir, { signal: ctx.signal });

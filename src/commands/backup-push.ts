@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import type { App } from '../app.js';
+import { OUTPUT_DIR } from '../cli-options.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { listBackups } from '../core/backup-store/catalog.js';
-import { flagOverrides } from '../core/config/flags.js';
+import { flagOverrides } from '../option-spec.js';
 import { UsageError } from '../core/errors.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
 import { latestPerKind, missingRemotely, pushArchives } from '../core/offsite/push.js';
-import type { Runtime } from '../runtime.js';
 import { pushDeps, renderPush, requireOffsite } from './offsite-shared.js';
 
 const count = z.coerce.number().int().nonnegative();
@@ -34,7 +34,8 @@ Examples:
   autocodex-ops backup push backups/falkordb_data_20250101_030000.tar.gz`;
 
 /** backupPushCommand uploads one archive, the newest of each kind, or every one missing remotely. */
-export function backupPushCommand(runtime: Runtime): Command {
+export function backupPushCommand(app: App): Command {
+  const { runtime } = app;
   return new Command('push')
     .description('copy backups to the offsite S3 store (AUTOCODEX_OPS_S3_URL), verified')
     .argument('[archive]', 'the archive to upload')
@@ -42,14 +43,14 @@ export function backupPushCommand(runtime: Runtime): Command {
     .option('--missing', 'every local backup not yet offsite', false)
     .option('--output-dir <dir>', 'backup folder for --latest/--missing (env BACKUP_DIR; default <root>/backups)')
     .option('--wait <seconds>', 'wait up to this long for another push or prune on the same prefix; 0 fails at once with exit 11', '0')
-    .addHelpText('after', `${HELP}\n${exitStatusHelp()}`)
+    .addHelpText('after', HELP)
     .action(async (archive: string | undefined, raw: unknown, command: Command) => {
       const options = backupPushOptionsSchema.parse(raw);
       const chosen = [archive !== undefined, options.latest, options.missing].filter(Boolean).length;
       if (chosen !== 1) throw new UsageError('Give exactly one of: an archive, --latest, --missing.', { hint: 'autocodex-ops backup push --latest' });
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const ctx = createContext(globals, runtime, 'backup');
-      const config = await ctx.config(flagOverrides(options));
+      const ctx = createContext(globals, app, 'backup');
+      const config = await ctx.config(flagOverrides({ outputDir: OUTPUT_DIR }, options));
       const offsite = await requireOffsite(ctx, config);
       const deps = await pushDeps(ctx, globals, offsite, 'backup push', options.wait);
       let archives: string[];

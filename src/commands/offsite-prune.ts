@@ -1,7 +1,7 @@
 import type { CommandContext } from '../context.js';
 import type { RetentionPolicy } from '../core/backup-store/prune.js';
 import type { OpsConfig } from '../core/config/load.js';
-import { ReportedFailure, UsageError } from '../core/errors.js';
+import { DeclinedError, UsageError } from '../core/errors.js';
 import { pruneRemote, type RemotePruneDecision, type RemotePruneReport } from '../core/offsite/remote-prune.js';
 import { prefixLockDir, requireOffsite } from './offsite-shared.js';
 
@@ -42,7 +42,7 @@ export async function pruneRemoteCommand(
   if (!options.dryRun && doomed.length > 0) {
     if (!options.yes) {
       ctx.runtime.stderr.write(`${report.decisions.map(describe).join('\n')}\n`);
-      if (!(await ask(`Remove ${doomed.length} offsite backup(s)?`))) throw new ReportedFailure('Aborted; nothing changed.');
+      if (!(await ask(`Remove ${doomed.length} offsite backup(s)?`))) throw new DeclinedError();
     }
     report = await pruneRemote(policy, { dryRun: false }, deps);
   }

@@ -11,7 +11,7 @@ import type { ObjectStore } from '../core/offsite/store.js';
 import { kindPrefix, parseRemoteArchiveName } from '../core/offsite/remote-keys.js';
 import { describeLocation } from '../core/offsite/s3-url.js';
 import type { OffsiteNewest } from '../core/health/types.js';
-import { registerSecret } from '../core/redact/redact.js';
+import { renderBackup } from '../output/backup.js';
 import { createProgressLine } from '../output/progress.js';
 
 /** An opened offsite configuration: the settings, where the credentials come from, and a store factory. */
@@ -34,8 +34,8 @@ export function prefixLockDir(env: Record<string, string | undefined>): string {
 /** openOffsite reads the offsite settings; undefined when AUTOCODEX_OPS_S3_URL is unset. The AWS secrets are registered for redaction first. */
 export async function openOffsite(ctx: CommandContext, config: OpsConfig): Promise<Offsite | undefined> {
   const env = ctx.runtime.env;
-  registerSecret(env.AWS_SECRET_ACCESS_KEY);
-  registerSecret(env.AWS_SESSION_TOKEN);
+  ctx.app.redactor.addSecret(env.AWS_SECRET_ACCESS_KEY);
+  ctx.app.redactor.addSecret(env.AWS_SESSION_TOKEN);
   const offsite = offsiteConfigFrom(config.values, env);
   if (!offsite) return undefined;
   const credentials = await findCredentialSource(env, ctx.runtime.home);
@@ -146,4 +146,18 @@ export async function offsiteNewest(ctx: CommandContext, config: OpsConfig): Pro
     if (!seen || parsed.stampedAt > seen.at) newest.set(parsed.kind, { kind: parsed.kind, name, at: parsed.stampedAt });
   }
   return { location: describeLocation(offsite.config.location), newest: [...newest.values()] };
+}
+
+/**
+ * finishBackup records and prints a backup's result and, when an offsite copy was asked for,
+ * pushes it first: a failed push ("local ok, offsite failed") is printed with the result, then
+ * thrown (exit 1).
+ */
+export async function finishBackup(ctx: CommandContext, offsite: Offsite | undefined, result: BackupResult): Promise<void> {
+  const done = offsite ? await offsiteAfterBackup(ctx, ctx.globals, offsite, result) : { result, failure: undefined };
+  const shown: BackupResult & { offsite?: Record<string, unknown> } = done.result;
+  // The audit record, the notification and the metrics file all read these.
+  ctx.audit.touch({ kind: shown.kind, archive: shown.archive, sha256: shown.sha256, bytes: shown.bytes, ...(shown.mode ? { mode: shown.mode } : {}) });
+  if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(shown, () => renderBackup(shown));
+  if (done.failure) throw done.failure;
 }

@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import { exitStatusHelp } from '../core/exit-codes.js';
-import type { Runtime } from '../runtime.js';
+import type { App } from '../app.js';
 import { restoreFalkordbCommand } from './restore-falkordb.js';
-import type { RestoreCommandDeps } from './restore-shared.js';
 import { restoreUserdataCommand } from './restore-userdata.js';
 
 /**
@@ -10,10 +8,9 @@ import { restoreUserdataCommand } from './restore-userdata.js';
  * destructive: they ask on a TTY, need --yes otherwise (exit 2, nothing touched), honour --dry-run,
  * and check the archive completely before touching anything.
  */
-export function restoreCommand(runtime: Runtime, deps: RestoreCommandDeps = {}): Command {
+export function restoreCommand(app: App): Command {
   return new Command('restore')
     .description('restore FalkorDB or userData from a backup, with checks first, a verified safety copy and automatic rollback')
-    .addCommand(restoreFalkordbCommand(runtime, deps))
-    .addCommand(restoreUserdataCommand(runtime, deps))
-    .addHelpText('after', exitStatusHelp());
+    .addCommand(restoreFalkordbCommand(app))
+    .addCommand(restoreUserdataCommand(app));
 }

@@ -1,27 +1,17 @@
-import { Command, Option } from 'commander';
-import { z } from 'zod';
-import { createContext, type GlobalOptions } from '../context.js';
+import { Command } from 'commander';
+import { lockFor, type App } from '../app.js';
+import { ROLLBACK_SOURCE } from '../cli-options.js';
+import { consentFor } from '../consent.js';
+import { createContext } from '../context.js';
 import { detectRunningApp } from '../core/stack/app-running.js';
-import { flagOverrides } from '../core/config/flags.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
-import { renderSourcePlan, renderSourceResult } from '../core/rollback/render.js';
 import { runSourceRollback } from '../core/rollback/run-source-rollback.js';
-import { sourceFsAs } from '../core/rollback/source-fs.js';
 import { ownerToActAs } from '../core/fs/identity.js';
-import type { Runtime } from '../runtime.js';
+import { sourceFsAs } from '../core/rollback/source-fs.js';
+import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
+import { renderSourcePlan, renderSourceResult } from '../output/rollback.js';
 import { rollbackImagesCommand } from './rollback-images.js';
-import { consentGate, lockFor, type RollbackCommandDeps } from './rollback-shared.js';
 
-export const rollbackSourceOptionsSchema = z
-  .object({
-    to: z.enum(['bundled', 'previous']),
-    userdataDir: z.string().min(1).optional(),
-    force: z.boolean().default(false),
-    yes: z.boolean().default(false),
-    dryRun: z.boolean().default(false),
-  })
-  .strict();
-export type RollbackSourceOptions = z.infer<typeof rollbackSourceOptionsSchema>;
+const schema = schemaOf(ROLLBACK_SOURCE);
 
 const SOURCE_HELP = `
 Paths (relative to userData):
@@ -34,20 +24,17 @@ Examples:
   autocodex-ops rollback source --to previous --yes`;
 
 /** rollbackSourceCommand undoes a bad source update: back to the bundled source, or to the updater's backup keeping .env and specs/. */
-export function rollbackSourceCommand(runtime: Runtime, deps: RollbackCommandDeps = {}): Command {
-  return new Command('source')
-    .description("undo a bad source update: drop the override (bundled) or restore the updater's backup (previous); the replaced override is kept as a dated safety copy")
-    .addOption(new Option('--to <target>', 'bundled: the app falls back to its bundled source; previous: the updater\'s backup, with the current .env and specs/').choices(['bundled', 'previous']).makeOptionMandatory())
-    .option('--userdata-dir <dir>', 'the Electron userData folder (env USERDATA_DIR; default: the OS location of "Auto Codex")')
-    .option('--force', 'go ahead although the app may be running (its singleton lock is held)', false)
-    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
-    .option('--dry-run', 'print the plan and change nothing', false)
-    .addHelpText('after', `${SOURCE_HELP}\n${exitStatusHelp()}`)
+export function rollbackSourceCommand(app: App): Command {
+  const cmd = new Command('source').description(
+    "undo a bad source update: drop the override (bundled) or restore the updater's backup (previous); the replaced override is kept as a dated safety copy",
+  );
+  return addOptions(cmd, ROLLBACK_SOURCE)
+    .addHelpText('after', SOURCE_HELP)
     .action(async (raw: unknown, command: Command) => {
-      const options = rollbackSourceOptionsSchema.parse(raw);
-      const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), runtime, 'rollback');
-      const consent = consentGate(options, runtime, ctx, deps);
-      const config = await ctx.config(flagOverrides(options));
+      const options = schema.parse(raw);
+      const ctx = createContext(command.optsWithGlobals(), app, 'rollback');
+      const ask = consentFor('roll back', options, app.runtime, (text) => ctx.log.info(text));
+      const config = await ctx.config(flagOverrides(ROLLBACK_SOURCE, options));
       ctx.audit.touch({ to: options.to, userdataDir: config.userdataDir, dryRun: options.dryRun, force: options.force });
       const result = await runSourceRollback(
         { to: options.to, userdataDir: config.userdataDir, force: options.force, dryRun: options.dryRun },
@@ -59,7 +46,7 @@ export function rollbackSourceCommand(runtime: Runtime, deps: RollbackCommandDep
           signal: ctx.signal,
           log: ctx.log,
           lock: lockFor(ctx, config, 'userdata', 'rollback source'),
-          confirm: (plan) => consent(renderSourcePlan(plan)),
+          confirm: (plan) => ask(renderSourcePlan(plan)),
         },
       );
       ctx.audit.touch({ safetyCopy: result.safetyCopy, from: result.from?.version, installed: result.installed?.version, carriedOver: result.carriedOver });
@@ -71,10 +58,9 @@ export function rollbackSourceCommand(runtime: Runtime, deps: RollbackCommandDep
  * rollbackCommand groups `rollback source` and `rollback images` (CONTRACT "Commands"). Both are
  * destructive: they ask on a TTY, need --yes otherwise (exit 2, nothing touched) and honour --dry-run.
  */
-export function rollbackCommand(runtime: Runtime, deps: RollbackCommandDeps = {}): Command {
+export function rollbackCommand(app: App): Command {
   return new Command('rollback')
     .description('undo a bad source update (source) or a bad image upgrade (images), with safety copies and automatic return on failure')
-    .addCommand(rollbackSourceCommand(runtime, deps))
-    .addCommand(rollbackImagesCommand(runtime, deps))
-    .addHelpText('after', exitStatusHelp());
+    .addCommand(rollbackSourceCommand(app))
+    .addCommand(rollbackImagesCommand(app));
 }

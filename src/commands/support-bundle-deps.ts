@@ -3,7 +3,7 @@ import { arch, release, type as osType, version as osVersion } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { readTrail } from '../core/audit/show.js';
-import { renderVerify, verifyAuditTrail } from '../core/audit/verify.js';
+import { verifyAuditTrail } from '../core/audit/verify.js';
 import { listBackups } from '../core/backup-store/catalog.js';
 import { describeConfig } from '../core/config/describe.js';
 import type { OpsConfig } from '../core/config/load.js';
@@ -21,7 +21,9 @@ import { userdataCollector } from '../core/support-bundle/collect-userdata.js';
 import { versionsCollector } from '../core/support-bundle/collect-versions.js';
 import { BundleRedactor } from '../core/support-bundle/redactor.js';
 import type { Collector } from '../core/support-bundle/types.js';
-import type { Runtime } from '../runtime.js';
+import type { App } from '../app.js';
+import { renderVerify } from '../output/audit.js';
+import { renderConfig } from '../output/config.js';
 import { VERSION } from '../version.js';
 
 /** The options the collectors need from the command line. */
@@ -56,7 +58,8 @@ async function learnDotenvSecrets(path: string, redactor: BundleRedactor): Promi
  * engine (connected once, on first use), the userData folder and the projects. The redactor first
  * learns the secret values of every .env file it can see.
  */
-export async function bundleCollectors(config: OpsConfig, options: BundleWiringOptions, runtime: Runtime): Promise<{ collectors: Collector[]; redactor: BundleRedactor }> {
+export async function bundleCollectors(config: OpsConfig, options: BundleWiringOptions, app: App): Promise<{ collectors: Collector[]; redactor: BundleRedactor }> {
+  const { runtime } = app;
   const { signal, env } = runtime;
   const redactor = new BundleRedactor(redactText);
   const projects = options.projects.length ? options.projects.map((p) => resolve(runtime.cwd, p)) : (await projectsOf(config.userdataDir)).paths;
@@ -67,12 +70,13 @@ export async function bundleCollectors(config: OpsConfig, options: BundleWiringO
   const exec = createExec();
   const docker = memo(async () => {
     const d = await import('../core/docker/index.js');
-    const api = await d.createDockerApi({ inputs: { env } });
+    const api = await app.docker();
     await d.pingEngine(api, { signal });
     return api;
   });
+  const caller = { env, home: runtime.home, platform: runtime.platform, cwd: runtime.cwd };
   const report = memo(async (): Promise<HealthReport> => {
-    const connectors = { ...createLiveConnectors(config, signal, env, 5000, runtime.cwd), recordImagePair: undefined };
+    const connectors = { ...createLiveConnectors(config, signal, caller, 5000), recordImagePair: undefined };
     return runHealthcheck({ strict: false, timeoutMs: 5000 }, { config, exec, home: runtime.home, now: () => new Date(), signal, connectors });
   });
   const services = [
@@ -92,7 +96,7 @@ export async function bundleCollectors(config: OpsConfig, options: BundleWiringO
       ],
       // Its own one-check run: the full report may wait minutes on backup-integrity.
       healthMessage: async (id) => {
-        const connectors = { ...createLiveConnectors(config, signal, env, 5000, runtime.cwd), recordImagePair: undefined };
+        const connectors = { ...createLiveConnectors(config, signal, caller, 5000), recordImagePair: undefined };
         const one = await runHealthcheck({ strict: false, timeoutMs: 5000, only: [id] }, { config, exec, home: runtime.home, now: () => new Date(), signal, connectors });
         return one.checks.find((c) => c.id === id)?.message;
       },
@@ -101,11 +105,7 @@ export async function bundleCollectors(config: OpsConfig, options: BundleWiringO
     healthCollector({
       timeoutMs: 150_000,
       report,
-      configText: async () => {
-        const rows = describeConfig(config);
-        const width = Math.max(...rows.map((r) => r.name.length));
-        return [`Root: ${config.root} (${config.rootOrigin})`, '', ...rows.map((r) => `${r.name.padEnd(width)}  ${r.value ?? '(unset)'}  [${r.origin}]`)].join('\n');
-      },
+      configText: async () => renderConfig(config, describeConfig(config), true),
     }),
     dockerCollector({ docker, project: config.composeProject, services, tail: options.tail, onSecret: (v) => redactor.addSecret(v), timeoutMs: 60_000 }),
     userdataCollector({ userdataDir: config.userdataDir, onSecret: (v) => redactor.addSecret(v), timeoutMs: 60_000 }),

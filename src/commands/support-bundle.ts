@@ -1,33 +1,20 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { z } from 'zod';
-import { createContext, type GlobalOptions } from '../context.js';
+import type { App } from '../app.js';
+import { SUPPORT_BUNDLE } from '../cli-options.js';
+import { createContext } from '../context.js';
 import { parseSince } from '../core/audit/show.js';
 import { stamp } from '../core/backup-store/naming.js';
-import { flagOverrides } from '../core/config/flags.js';
 import { UsageError } from '../core/errors.js';
-import { exitStatusHelp } from '../core/exit-codes.js';
-import { redactArgv } from '../core/redact/redact.js';
 import { runSupportBundle } from '../core/support-bundle/run-support-bundle.js';
-import { DEFAULT_MAX_SIZE, parseSize } from '../core/support-bundle/size-cap.js';
+import { parseSize } from '../core/support-bundle/size-cap.js';
+import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderSupportBundle } from '../output/support-bundle.js';
-import type { Runtime } from '../runtime.js';
 import { VERSION } from '../version.js';
 import { bundleCollectors } from './support-bundle-deps.js';
 
-export const supportBundleOptionsSchema = z
-  .object({
-    output: z.string().min(1).optional(),
-    project: z.array(z.string().min(1)).default([]),
-    tail: z.coerce.number().int().positive().max(1_000_000).default(500),
-    since: z.string().min(1).optional(),
-    maxSize: z.string().min(1).optional(),
-    dryRun: z.boolean().default(false),
-    userdataDir: z.string().min(1).optional(),
-  })
-  .strict();
-export type SupportBundleCommandOptions = z.infer<typeof supportBundleOptionsSchema>;
+const schema = schemaOf(SUPPORT_BUNDLE);
 
 const HELP = `
 Writes autocodex-support_<YYYYmmdd_HHMMSS>.tar.gz (mode 0600) in the working folder: versions,
@@ -44,37 +31,31 @@ async function outputPath(option: string | undefined, cwd: string, now: Date): P
   return st?.isDirectory() ? join(path, name) : path;
 }
 
-function commandLine(cmd: Command): string {
+function commandLine(cmd: Command, app: App): string {
   let root: Command = cmd;
   while (root.parent) root = root.parent;
   const raw = (root as unknown as { rawArgs?: string[] }).rawArgs ?? [];
-  return ['autocodex-ops', ...redactArgv(raw.slice(2))].join(' ');
+  return ['autocodex-ops', ...app.redactor.argv(raw.slice(2))].join(' ');
 }
 
 /** supportBundleCommand writes the incident checklist's evidence as one redacted archive; exit 0 (with a warning) when some parts are missing, 1 when nothing could be written. */
-export function supportBundleCommand(runtime: Runtime): Command {
-  return new Command('support-bundle')
-    .description("collect the incident checklist's evidence (logs, versions, health, state) into one redacted archive")
-    .option('--output <file>', 'where to write the bundle (a folder: the default name inside it)')
-    .option('--project <dir...>', 'a project whose task logs to take (repeatable; default: the projects in <userData>/store/projects.json)')
-    .option('--tail <n>', 'container log lines per service', '500')
-    .option('--since <duration>', 'only task logs modified since then (7d, 12h, 2024-05-01)')
-    .option('--max-size <size>', 'most content the bundle holds, uncompressed; the largest logs are cut first', '100MB')
-    .option('--userdata-dir <dir>', "the Desktop app's userData folder (USERDATA_DIR)")
-    .option('--dry-run', 'list what would be collected, with sizes; write nothing', false)
-    .addHelpText('after', `${HELP}\n${exitStatusHelp()}`)
+export function supportBundleCommand(app: App): Command {
+  const cmd = new Command('support-bundle').description("collect the incident checklist's evidence (logs, versions, health, state) into one redacted archive");
+  return addOptions(cmd, SUPPORT_BUNDLE)
+    .addHelpText('after', HELP)
     .action(async (raw: unknown, cmd: Command) => {
-      const options = supportBundleOptionsSchema.parse(raw);
+      const options = schema.parse(raw);
+      const { runtime } = app;
       const now = new Date();
       const since = options.since === undefined ? undefined : parseSince(options.since, now);
-      const maxSize = options.maxSize === undefined ? DEFAULT_MAX_SIZE : parseSize(options.maxSize);
-      const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>(), runtime, 'support-bundle');
+      const maxSize = parseSize(options.maxSize);
+      const ctx = createContext(cmd.optsWithGlobals(), app, 'support-bundle');
       const output = await outputPath(options.output, runtime.cwd, now);
       if (!/\.(tar\.gz|tgz)$/.test(output)) throw new UsageError(`--output: ${output} does not end in .tar.gz.`, { hint: 'Name the bundle <something>.tar.gz, or give a folder.' });
-      const config = await ctx.config(flagOverrides({ userdataDir: options.userdataDir }));
-      const { collectors, redactor } = await bundleCollectors(config, { projects: options.project, tail: options.tail, since }, runtime);
+      const config = await ctx.config(flagOverrides(SUPPORT_BUNDLE, options));
+      const { collectors, redactor } = await bundleCollectors(config, { projects: options.project, tail: options.tail, since }, app);
       const result = await runSupportBundle(
-        { output, dryRun: options.dryRun, maxSize, commandLine: commandLine(cmd), version: VERSION, now },
+        { output, dryRun: options.dryRun, maxSize, commandLine: commandLine(cmd, app), version: VERSION, now },
         { collectors, redactor, signal: ctx.signal },
       );
       const missing = result.parts.filter((p) => p.skipped !== undefined && !p.skipped.startsWith('excluded'));

@@ -52,7 +52,7 @@ export class LockHeldError extends OpsError {
   }
 }
 
-/** The run was interrupted by SIGINT/SIGTERM (exit 130); cleanup has run. */
+/** The run was interrupted by SIGINT/SIGTERM/SIGHUP (exit 130); cleanup has run. */
 export class InterruptedError extends OpsError {
   constructor(message = 'Interrupted; cleanup has run.', options: Omit<OpsErrorOptions, 'exitCode'> = {}) {
     super(message, { ...options, exitCode: ExitCode.Interrupted });
@@ -66,6 +66,16 @@ export class InterruptedError extends OpsError {
 export class ReportedFailure extends OpsError {
   constructor(message: string, exitCode: ExitCodeValue = ExitCode.Failed) {
     super(message, { exitCode });
+  }
+}
+
+/** The one message of a declined confirmation, for every destructive command (CONTRACT, second wave). */
+export const ABORTED_MESSAGE = 'Aborted; nothing changed.';
+
+/** DeclinedError is the operator answering "no" to a confirmation: exit 1, nothing changed. */
+export class DeclinedError extends OpsError {
+  constructor(note = '') {
+    super(`${ABORTED_MESSAGE}${note}`);
   }
 }
 

@@ -17,7 +17,7 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCodeValue, string]> = [
   [ExitCode.Usage, 'usage error or invalid input (bad flag or value, missing/corrupt archive, invalid configuration)'],
   [ExitCode.Prerequisite, 'a prerequisite is unavailable (Docker engine, container, volume, FalkorDB, uv/pip, userData folder)'],
   [ExitCode.Locked, 'another autocodex-ops run holds the lock for the same target'],
-  [ExitCode.Interrupted, 'interrupted (SIGINT/SIGTERM); cleanup has run'],
+  [ExitCode.Interrupted, 'interrupted (SIGINT/SIGTERM/SIGHUP); cleanup has run'],
 ];
 
 /** The exit-status block appended to every command's --help. */

@@ -10,6 +10,8 @@ export interface LoggerOptions {
   json: boolean;
   /** Where lines go; defaults to a synchronous write to fd 2 (pino transports break in the binary). */
   write?: (line: string) => void;
+  /** The run's redaction (default: the patterns only, no known secret values). */
+  redact?: <T>(value: T) => T;
 }
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
@@ -30,7 +32,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? ((line: string) => writeSync(2, line));
   const stream = {
     write(line: string) {
-      const rec = redactValue(JSON.parse(line) as Record<string, unknown>);
+      const rec = (options.redact ?? redactValue)(JSON.parse(line) as Record<string, unknown>);
       if (options.json) write(`${JSON.stringify({ ...rec, level: LEVEL_NAMES[Number(rec.level)] ?? rec.level })}\n`);
       else write(humanLine(rec));
     },

@@ -1,8 +1,12 @@
-import { maskSecretFields, redactTokens } from '../core/redact/redact.js';
+import { createRedactor, redactTokens, type Redactor } from '../core/redact/redact.js';
 
 export interface OutputStream {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** True once a write failed because the reader went away (EPIPE, EIO); see guarded-stream.ts. */
+  readonly broken?: boolean;
+  /** Resolves once everything written so far reached the OS or failed. */
+  settle?(): Promise<void>;
 }
 
 /**
@@ -17,12 +21,13 @@ export interface Printer {
 }
 
 /** createPrinter returns the Printer for the chosen mode; secret fields and app tokens are masked in both shapes. */
-export function createPrinter(stdout: OutputStream, options: { json: boolean; color: boolean }): Printer {
+export function createPrinter(stdout: OutputStream, options: { json: boolean; color: boolean; redactor?: Redactor }): Printer {
+  const redactor = options.redactor ?? createRedactor();
   return {
     json: options.json,
     color: options.color,
     result(data, human) {
-      if (options.json) stdout.write(`${JSON.stringify(maskSecretFields(data), null, 2)}\n`);
+      if (options.json) stdout.write(`${JSON.stringify(redactor.result(data), null, 2)}\n`);
       else {
         const text = human();
         stdout.write(redactTokens(text.endsWith('\n') ? text : `${text}\n`));

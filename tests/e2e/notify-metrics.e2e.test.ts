@@ -86,6 +86,33 @@ describe('notification and metrics after a run', () => {
     expect(`${promtool.stdout}${promtool.stderr}`.trim()).toBe('');
   });
 
+  it("an invalid configuration (exit 2) still notifies, from the root's .env", async () => {
+    const bad = mkdtempSync(join(tmpdir(), 'aco-e2e-notify-bad-'));
+    writeFileSync(join(bad, '.env'), `FALKORDB_BACKUP_MODE=bogus\nAUTOCODEX_OPS_NOTIFY_URL=${hook.url(`/bad?token=${TOKEN}`)}\n`);
+    const before = hook.received.length;
+    const res = await execa(process.execPath, [BUNDLE, 'backup', 'userdata', '--root', bad], { reject: false, extendEnv: false, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1' } });
+    expect(res.exitCode).toBe(2);
+    expect(res.stderr).toMatch(/FALKORDB_BACKUP_MODE/);
+    const all = await hook.waitFor(before + 1, 5000);
+    expect(all.at(-1)!.url).toBe(`/bad?token=${TOKEN}`);
+    expect(JSON.parse(all.at(-1)!.body)).toMatchObject({ command: 'backup userdata', outcome: 'failed', exitCode: 2, summary: expect.stringMatching(/Invalid configuration/) });
+    expect(all.at(-1)!.body).not.toContain(TOKEN);
+  });
+
+  it('a failing healthcheck notifies in the production profile only', async () => {
+    const url = hook.url('/hc');
+    const before = hook.received.length;
+    const plain = await run(['healthcheck', '--only', 'lockfiles', '--strict'], { AUTOCODEX_OPS_NOTIFY_URL: url });
+    expect(plain.exitCode).toBe(1);
+    const production = await run(['healthcheck', '--profile', 'production', '--only', 'lockfiles'], { AUTOCODEX_OPS_NOTIFY_URL: url });
+    expect(production.exitCode).toBe(1);
+    const all = await hook.waitFor(before + 1, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hook.received).toHaveLength(before + 1);
+    expect(JSON.parse(all.at(-1)!.body)).toMatchObject({ command: 'healthcheck', outcome: 'failed', exitCode: 1, details: { profile: 'production', failedChecks: ['lockfiles'] } });
+    expect(readFileSync(metrics, 'utf8')).toContain('autocodex_ops_healthcheck_checks{profile="production",status="fail"} 1\n');
+  });
+
   it('a webhook that never answers does not change the exit code, is bounded in time and reported without its secret', async () => {
     const started = Date.now();
     const res = await run(['backup', 'userdata'], { AUTOCODEX_OPS_NOTIFY_URL: `http://127.0.0.1:${hung.port}/hook?token=${TOKEN}`, AUTOCODEX_OPS_NOTIFY_ON: 'always', USERDATA_DIR: join(root, 'missing') });
@@ -95,6 +122,10 @@ describe('notification and metrics after a run', () => {
     expect(hung.connections()).toBe(3);
     expect(res.stderr).toMatch(/\[notify\] Warning: Could not notify 1 of 1 webhook\(s\): http:\/\/127\.0\.0\.1:\d+\/\*\*\*\?token=\*\*\* \(no answer within 2500 ms, 3 attempt\(s\)\)/);
     expect(res.stderr).not.toContain(TOKEN);
+    // The failed delivery is in the run's audit record, masked.
+    const records = readFileSync(join(root, 'logs', 'autocodex-ops-audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.at(-1)).toMatchObject({ command: 'backup userdata', exitCode: 10, details: { notification: [{ url: expect.stringMatching(/\/\*\*\*\?token=\*\*\*$/), ok: false, attempts: 3 }] } });
+    expect(JSON.stringify(records)).not.toContain(TOKEN);
     // An unreachable port: refused at once, same exit code.
     const refused = await run(['backup', 'userdata'], { AUTOCODEX_OPS_NOTIFY_URL: 'http://127.0.0.1:9/x', USERDATA_DIR: join(root, 'missing') });
     expect(refused.exitCode).toBe(10);

@@ -74,6 +74,11 @@ describe('offsite copies on the bundle, against a real Ceph RGW', () => {
     // The download folder inside the backup folder is gone afterwards.
     expect(readdirSync(join(root, 'backups')).filter((n) => n.startsWith('.'))).toEqual([]);
 
+    const health = await run(['healthcheck', '--only', 'offsite-freshness', '--json']);
+    const check = JSON.parse(health.stdout).checks[0];
+    expect(check).toMatchObject({ id: 'offsite-freshness', status: 'ok' });
+    expect(check.message).toContain(`s3://${bucket}/host1`);
+
     const config = await run(['config', '--json']);
     const doc = JSON.parse(config.stdout);
     expect(doc.offsite).toMatchObject({ bucket, prefix: 'host1', endpoint: gw.endpoint, awsKeysFrom: 'environment (AWS_ACCESS_KEY_ID)' });

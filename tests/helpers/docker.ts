@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -217,4 +217,9 @@ export async function tarEntries(stream: Readable): Promise<Map<string, { type: 
     stream.pipe(parser as unknown as NodeJS.WritableStream);
   });
   return entries;
+}
+
+/** The endpoint inputs of a test run: `env` (default none: the default socket) with this machine's home and platform. */
+export function dockerInputs(env: Record<string, string | undefined> = {}) {
+  return { env, homedir: homedir(), platform: process.platform };
 }

@@ -7,7 +7,7 @@ import { InterruptedError, PrerequisiteError } from '../../src/core/errors.js';
 import { createDockerApi, type DockerApi } from '../../src/core/docker/docker.js';
 import { HELPER_LABEL } from '../../src/core/docker/helper-container.js';
 import { armWipe, exportVolume, importVolume, wipeVolume, type VolumeStreamOptions } from '../../src/core/docker/volume-stream.js';
-import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, sha256Hex, tarEntries, type TreeEntry } from '../helpers/docker.js';
+import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, sha256Hex, tarEntries, type TreeEntry, dockerInputs } from '../helpers/docker.js';
 
 // Volume content in and out through helper containers on the real engine, with the stand-in
 // FalkorDB image as the helper image: byte-identical round trip, dotfiles, wipe, missing volumes
@@ -43,7 +43,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('volume streams 
   beforeAll(async () => {
     await ensureStandinImages(env.docker);
     imagesBefore = (await env.docker.listImages()).map((i) => i.Id).sort();
-    const real = await createDockerApi({ inputs: { env: {} } });
+    const real = await createDockerApi({ inputs: dockerInputs({}) });
     // Record each helper's anonymous volumes just before it is removed.
     const removeContainer = async (id: string, o?: { force?: boolean; anonymousVolumes?: boolean }) => {
       const info = await env.docker.getContainer(id).inspect().catch(() => undefined);

@@ -11,7 +11,7 @@ import { createDockerApi, type DockerApi } from '../../src/core/docker/docker.js
 import { engineVersion, pingEngine } from '../../src/core/docker/engine.js';
 import { stopContainers } from '../../src/core/docker/stop-start.js';
 import { ContainerNotReadyError, waitHealthy } from '../../src/core/docker/wait-healthy.js';
-import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN } from '../helpers/docker.js';
+import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN, dockerInputs } from '../helpers/docker.js';
 
 // The Docker port against the real engine (engine 20.10 here) with the local stand-in images.
 
@@ -24,7 +24,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('Docker port on 
   beforeAll(async () => {
     await ensureStandinImages(env.docker);
     imagesBefore = (await env.docker.listImages()).map((i) => i.Id).sort();
-    api = await createDockerApi({ inputs: { env: {} } });
+    api = await createDockerApi({ inputs: dockerInputs({}) });
   });
 
   afterAll(async () => {
@@ -49,7 +49,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('Docker port on 
       JSON.stringify({ Name: 'aco-test', Metadata: {}, Endpoints: { docker: { Host: 'unix:///var/run/docker.sock', SkipTLSVerify: false } } }),
     );
     try {
-      const viaContext = await createDockerApi({ inputs: { env: { DOCKER_CONFIG: configDir } } });
+      const viaContext = await createDockerApi({ inputs: dockerInputs({ DOCKER_CONFIG: configDir }) });
       expect(viaContext.endpoint).toBe('unix:///var/run/docker.sock (docker context aco-test)');
       await pingEngine(viaContext);
     } finally {
@@ -58,7 +58,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('Docker port on 
   });
 
   it('reports an unreachable engine as PrerequisiteError (exit 10), fast', async () => {
-    const unreachable = await createDockerApi({ inputs: { env: { DOCKER_HOST: 'unix:///nonexistent.sock' } } });
+    const unreachable = await createDockerApi({ inputs: dockerInputs({ DOCKER_HOST: 'unix:///nonexistent.sock' }) });
     const t0 = Date.now();
     const error = (await pingEngine(unreachable).catch((e: unknown) => e)) as PrerequisiteError;
     expect(Date.now() - t0).toBeLessThan(1500);

@@ -10,7 +10,7 @@ import { createDockerApi, type DockerApi } from '../../src/core/docker/docker.js
 import { InterruptedError } from '../../src/core/errors.js';
 import { connectFalkor } from '../../src/core/falkordb/falkordb.js';
 import { runFalkorRestore } from '../../src/core/restore/run-falkordb-restore.js';
-import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN } from '../helpers/docker.js';
+import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN, dockerInputs } from '../helpers/docker.js';
 import { runProgram } from '../helpers/run-program.js';
 import { writeRawArchive } from '../fixtures/restore/raw-tar.js';
 import { freePort } from '../helpers/redis-server.js';
@@ -268,7 +268,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkord
     await fill(s, 'now', 40);
     const before = await snapshot(s);
     const controller = new AbortController();
-    const docker = await createDockerApi();
+    const docker = await createDockerApi({ inputs: dockerInputs() });
     const put = docker.putArchive.bind(docker);
     let first = true;
     // The first import is the archive being restored: abort once bytes are flowing into the volume.
@@ -298,7 +298,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkord
     const before = await snapshot(s);
     const copies = preRestore(s).length;
     const controller = new AbortController();
-    const docker = await createDockerApi();
+    const docker = await createDockerApi({ inputs: dockerInputs() });
     const get = docker.getArchive.bind(docker);
     docker.getArchive = async (id, path, options) => {
       const stream = await get(id, path, options);

@@ -23,7 +23,7 @@ describe('program', () => {
 
   it('prints the package version', async () => {
     const run = await runProgram(['--version']);
-    expect(run).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    expect(run).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
   });
 
   it('maps usage errors to exit 2 with a hint, as JSON with --json', async () => {
@@ -34,6 +34,32 @@ describe('program', () => {
     const json = await runProgram(['nope', '--json']);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 2, message: expect.stringContaining('nope') } });
+  });
+
+  it('a missing subcommand is exit 2 with the help on stderr, also with --json; --help stays 0', async () => {
+    for (const args of [[], ['backup'], ['restore'], ['rollback'], ['audit'], ['backup', '--json']]) {
+      const run = await runProgram(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/Usage: autocodex-ops/);
+      expect(run.stderr).toContain('A subcommand is required');
+    }
+    expect((await runProgram(['backup', '--help'])).code).toBe(0);
+    expect((await runProgram(['help', 'backup'])).code).toBe(0);
+  });
+
+  it('every command and subcommand shows the exit-status table in its help', async () => {
+    const paths = [[], ['healthcheck'], ['backup'], ['backup', 'falkordb'], ['backup', 'prune'], ['restore', 'userdata'], ['rollback', 'images'], ['lock-deps'], ['audit', 'show'], ['config'], ['support-bundle'], ['schedule', 'install']];
+    for (const path of paths) {
+      const run = await runProgram([...path, '--help']);
+      expect(run.stdout.match(/Exit status:/g), path.join(' ')).toHaveLength(1);
+    }
+  });
+
+  it('a run whose stdout went away never exits 0, and says why on stderr', async () => {
+    const run = await runProgram(['config', '--root', makeRoot({})], { stdout: { write: () => false, broken: true } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('stdout was closed before the result was written');
   });
 
   it('lists the exit-status table in --help', async () => {

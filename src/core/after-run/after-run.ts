@@ -50,6 +50,11 @@ const METRIC_RULES: ReadonlyArray<readonly [string, boolean]> = [
 const ruleFor = <T>(rules: ReadonlyArray<readonly [string, T]>, command: string, otherwise: T): T =>
   rules.find(([path]) => command === path || command.startsWith(`${path} `))?.[1] ?? otherwise;
 
+/** concernsAfterRun is false for commands that neither notify nor write metrics (config, audit, schedule, …): nothing to load for them. */
+export function concernsAfterRun(command: string): boolean {
+  return ruleFor(NOTIFY_RULES, command, 'no' as const) !== 'no' || ruleFor(METRIC_RULES, command, false);
+}
+
 /** shouldNotify applies the command rules and AUTOCODEX_OPS_NOTIFY_ON to a finished run. */
 export function shouldNotify(s: RunSummary, settings: AfterRunSettings): boolean {
   if (!settings.notify.urls.length) return false;

@@ -1,16 +1,16 @@
-import type { Command } from 'commander';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { isTruthy } from '../config/env-bool.js';
-import { loadConfig, type OpsConfig } from '../config/load.js';
+import { defaultOf, loadConfig, type OpsConfig } from '../config/load.js';
 import { readConfigFiles } from '../config/read-files.js';
+import { resolveVariables, type Resolved } from '../config/resolve.js';
 import { currentIds, resolveTrustedRoot } from '../config/trust.js';
+import type { VarName } from '../config/variables.js';
 import { ExitCode } from '../exit-codes.js';
 import { canonicalJson, type AuditEntry } from './record.js';
 import { appendAuditRecord, type AppendOptions } from './append.js';
-import { auditPolicyFor, commandPath, type AuditPolicy, type NamedCommand } from './policy.js';
-import { redactArgv, redactText, redactValue } from '../redact/redact.js';
-import type { Runtime } from '../../runtime.js';
+import { auditPolicyFor, type AuditPolicy } from './policy.js';
+import type { Redactor } from '../redact/redact.js';
 
 /**
  * AuditRecorder is what a command sees as `ctx.audit`. It never throws and never writes: the
@@ -35,35 +35,50 @@ export interface AuditTarget {
   production: boolean;
 }
 
-/** Test seams of an audit session; the defaults are the real clock, identity and appender. */
+/** What an audit session needs besides the runtime; the optional ones default to the real clock, identity and appender. */
 export interface AuditSessionDeps {
   version: string;
+  /** The run's redaction: argv, details and the error message pass through it. */
+  redactor: Redactor;
+  /** Where the session reports a record it could not write (the run's logger, `[audit]` lines). */
+  log: { warn(msg: string): void; error(msg: string): void };
   now?: () => Date;
   identity?: () => { user: string; host: string; pid: number };
   append?: (entry: AuditEntry, options: AppendOptions) => Promise<unknown>;
 }
 
-const sessions = new WeakMap<Runtime, AuditSession>();
 // A record stays small so the appender's tail read always finds the last one whole.
 const MAX_DETAILS_BYTES = 64 * 1024;
 
-function defaultIdentity(env: Runtime['env']): { user: string; host: string; pid: number } {
+function defaultIdentity(runtime: AuditRuntime): { user: string; host: string; pid: number } {
   let user: string;
   try {
     user = userInfo().username;
   } catch {
     // No passwd entry (containers running as an arbitrary uid).
-    user = env.USER ?? env.USERNAME ?? `uid ${process.getuid?.() ?? '?'}`;
+    user = runtime.env.USER ?? runtime.env.USERNAME ?? 'unknown';
   }
-  return { user, host: hostname(), pid: process.pid };
+  return { user, host: hostname(), pid: runtime.pid ?? 0 };
+}
+
+/** What a session takes from the run's Runtime: where to look for the config, whose run it is, the abort signal. */
+export interface AuditRuntime {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  home: string;
+  platform: NodeJS.Platform;
+  pid?: number;
+  /** Effective uid/gid of the run (default: the process's), for trusting the root (trust.ts). */
+  identity?: { uid: number; gid: number };
+  signal: AbortSignal;
 }
 
 const targetOf = (c: OpsConfig): AuditTarget => ({ root: c.root, path: c.audit.path, maxBytes: c.audit.maxBytes, backups: c.audit.backups, production: c.production });
 
 /**
- * AuditSession follows one run of the program: `attach` learns which command runs (a preAction
- * hook), the command's context feeds it the loaded config and details, and `finish` appends the
- * record. Only cli.ts (and its in-process test twin) creates one.
+ * AuditSession follows one run of the program: `begin` learns which command runs (run-cli calls it
+ * before the command's action), the command's context feeds it the loaded config and details, and
+ * `finish` appends the record. run-cli creates one per run and passes it down explicitly.
  */
 export class AuditSession {
   readonly recorder: AuditRecorder;
@@ -73,15 +88,13 @@ export class AuditSession {
   private target?: AuditTarget;
   private config?: OpsConfig;
   private rootFlag?: string;
-  private json: boolean;
   private details: Record<string, unknown> = {};
 
   constructor(
-    private readonly runtime: Runtime,
+    private readonly runtime: AuditRuntime,
     private readonly argv: readonly string[],
     private readonly deps: AuditSessionDeps,
   ) {
-    this.json = argv.includes('--json');
     this.recorder = {
       touch: (details) => {
         for (const [key, value] of Object.entries(details)) {
@@ -95,16 +108,12 @@ export class AuditSession {
     };
   }
 
-  /** attach adds the hook that notes the command path, its policy and start time before its action runs. */
-  attach(program: Command): Command {
-    return program.hook('preAction', (_self, action) => {
-      this.command = commandPath(action as NamedCommand);
-      if (this.policy === 'never') this.policy = auditPolicyFor(this.command);
-      this.startedAt = this.now();
-      const globals = action.optsWithGlobals<{ root?: string; json?: boolean }>();
-      this.rootFlag = globals.root;
-      this.json = Boolean(globals.json);
-    });
+  /** begin notes the command path (`backup falkordb`), its policy, the start time and the --root flag, before the action runs. */
+  begin(command: string, globals: { root?: string }): void {
+    this.command = command;
+    if (this.policy === 'never') this.policy = auditPolicyFor(command);
+    this.startedAt = this.now();
+    this.rootFlag = globals.root;
   }
 
   /** useConfig is called by the context whenever a command loads its config; the last one wins. */
@@ -120,6 +129,24 @@ export class AuditSession {
   facts(): { command: string; startedAt: Date; details: Record<string, unknown>; config?: OpsConfig } | undefined {
     if (!this.command || !this.startedAt) return undefined;
     return { command: this.command, startedAt: this.startedAt, details: { ...this.details }, config: this.config };
+  }
+
+  /**
+   * rawValues resolves the variables without validating them, for when the configuration is
+   * invalid (the run fails with exit 2) but its notification settings may still be fine.
+   */
+  async rawValues(): Promise<{ root: string; values: Record<VarName, Resolved> }> {
+    const { runtime } = this;
+    let trusted: ReturnType<typeof resolveTrustedRoot>;
+    try {
+      trusted = resolveTrustedRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, ...(runtime.identity ?? currentIds()) });
+    } catch {
+      // An untrusted or missing root: its .env files must not choose where notifications go, nor
+      // its folder where metrics are written; the environment alone decides, relative to the cwd.
+      return { root: runtime.cwd, values: resolveVariables({ env: runtime.env, files: {} }) };
+    }
+    const files = await readConfigFiles(trusted.root, trusted.policy).catch(() => ({}));
+    return { root: trusted.root, values: resolveVariables({ env: runtime.env, files }) };
   }
 
   /** runConfig is the config the run loaded, else the one it would have (undefined when that is invalid). */
@@ -167,9 +194,10 @@ export class AuditSession {
 
   private entry(target: AuditTarget, exitCode: number, error: unknown): AuditEntry {
     const end = this.now();
-    const id = this.deps.identity?.() ?? defaultIdentity(this.runtime.env);
+    const id = this.deps.identity?.() ?? defaultIdentity(this.runtime);
     const outcome = exitCode === 0 ? 'ok' : exitCode === ExitCode.Interrupted || this.runtime.signal.aborted ? 'interrupted' : 'failed';
-    let details = redactValue(this.details);
+    const { redactor } = this.deps;
+    let details = redactor.value(this.details);
     const size = Buffer.byteLength(canonicalJson(details));
     if (size > MAX_DETAILS_BYTES) details = { truncated: true, bytes: size, keys: Object.keys(details) };
     const message = exitCode === 0 || error === undefined ? undefined : error instanceof Error ? error.message : String(error);
@@ -182,10 +210,10 @@ export class AuditSession {
       ...id,
       root: target.root,
       command: this.command!,
-      args: redactArgv(this.argv),
+      args: redactor.argv(this.argv),
       outcome,
       exitCode,
-      ...(message ? { error: redactText(message).slice(0, 1000) } : {}),
+      ...(message ? { error: redactor.text(message).slice(0, 1000) } : {}),
       details,
     };
   }
@@ -197,12 +225,14 @@ export class AuditSession {
     // would create folders the run was refused for, or follow that user's links as root.
     const { root, policy } = resolveTrustedRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, ...(runtime.identity ?? currentIds()) });
     try {
-      const { config } = loadConfig({ env: runtime.env, files: await readConfigFiles(root, policy), root, home: runtime.home, platform: runtime.platform });
+      const { config } = loadConfig({ env: runtime.env, files: await readConfigFiles(root, policy), root, home: runtime.home, platform: runtime.platform, cwd: runtime.cwd });
       return targetOf(config);
     } catch {
       // Invalid configuration: the run already fails with exit 2; its record still goes to the default place.
-      const path = resolve(root, runtime.env.AUTOCODEX_OPS_AUDIT_LOG ?? 'logs/autocodex-ops-audit.jsonl');
-      return { root, path, maxBytes: 5 * 1024 * 1024, backups: 5, production: isTruthy(runtime.env.AUTO_CODEX_PRODUCTION) };
+      // A relative path from the environment is taken against the working directory, as in the config.
+      const fromEnv = runtime.env.AUTOCODEX_OPS_AUDIT_LOG?.trim() ? runtime.env.AUTOCODEX_OPS_AUDIT_LOG : undefined;
+      const path = fromEnv ? resolve(runtime.cwd, fromEnv) : resolve(root, 'logs/autocodex-ops-audit.jsonl');
+      return { root, path, maxBytes: Number(defaultOf('AUTO_CODEX_AUDIT_LOG_MAX_BYTES')), backups: Number(defaultOf('AUTO_CODEX_AUDIT_LOG_BACKUPS')), production: isTruthy(runtime.env.AUTO_CODEX_PRODUCTION) };
     }
   }
 
@@ -211,19 +241,6 @@ export class AuditSession {
   }
 
   private report(level: 'warn' | 'error', msg: string): void {
-    const text = redactText(msg);
-    this.runtime.stderr.write(this.json ? `${JSON.stringify({ level, cmd: 'audit', msg: text })}\n` : `[audit] ${level === 'error' ? 'Error' : 'Warning'}: ${text}\n`);
+    this.deps.log[level](msg);
   }
-}
-
-/** startAuditSession creates the session of one run and binds it to the runtime, so contexts built on that runtime reach it. */
-export function startAuditSession(runtime: Runtime, argv: readonly string[], deps: AuditSessionDeps): AuditSession {
-  const session = new AuditSession(runtime, argv, deps);
-  sessions.set(runtime, session);
-  return session;
-}
-
-/** auditSessionOf returns the session bound to a runtime, if any. */
-export function auditSessionOf(runtime: Runtime): AuditSession | undefined {
-  return sessions.get(runtime);
 }

@@ -139,17 +139,3 @@ export async function verifyAuditTrail(path: string): Promise<VerifyResult> {
   }
   return result;
 }
-
-/** renderVerify is the human verdict of `audit verify`: one line when intact, else the first break and the rest listed. */
-export function renderVerify(r: VerifyResult): string {
-  const files = `${r.files.length} file${r.files.length === 1 ? '' : 's'}`;
-  if (r.ok) {
-    if (r.records === 0) return `Audit trail ${r.path}: no records yet.`;
-    return `Audit trail ${r.path}: intact, ${r.records} record(s) in ${files}; head seq ${r.head?.seq} (${r.head?.hash.slice(0, 12)}…).`;
-  }
-  const [first, ...rest] = r.problems;
-  const at = (p: ChainProblem) => `${p.file}:${p.line}${p.seq === undefined ? '' : ` (seq ${p.seq})`}`;
-  const lines = [`Audit trail ${r.path}: BROKEN at ${at(first!)}: ${first!.message}.`];
-  if (rest.length) lines.push(`${rest.length} more problem(s):`, ...rest.map((p) => `  - ${at(p)}: ${p.message}`));
-  return lines.join('\n');
-}

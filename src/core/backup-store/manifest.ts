@@ -1,3 +1,4 @@
+import type { BackupMode } from '../config/schema.js';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
@@ -26,7 +27,7 @@ export interface BackupManifest {
   /** When the snapshot was taken (UTC, ISO 8601); the archive's name carries the same time. */
   createdAt: string;
   host: string;
-  mode?: 'save' | 'stop' | 'live';
+  mode?: BackupMode;
   source: Record<string, unknown>;
   server?: Record<string, unknown>;
   archive: {

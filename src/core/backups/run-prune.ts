@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { DeclinedError } from '../errors.js';
 import { acquireLock, type Lock } from '../run/lock.js';
 import type { LockTargets } from '../run/target-lock.js';
 import { applyRetention } from '../backup-store/apply-retention.js';
@@ -17,12 +17,10 @@ export interface RunPruneOptions {
   targets: PruneTarget[];
   policy: RetentionPolicy;
   dryRun: boolean;
-  /** Removal confirmed up front (--yes). */
-  yes: boolean;
   waitSeconds: number;
 }
 
-/** Dependencies of runPrune; `confirm` is undefined when stdin is not a TTY. */
+/** Dependencies of runPrune; `confirm` is the command's consent (it decides about --yes and terminals). */
 export interface RunPruneDeps {
   log: BackupLog;
   signal?: AbortSignal;
@@ -30,7 +28,7 @@ export interface RunPruneDeps {
   lockDir: string;
   /** Lock names keyed by what they protect; `falkordb`/`userdata` when absent (tests). */
   locks?: LockTargets;
-  confirm?: (question: string, toRemove: readonly PruneDecision[]) => Promise<boolean>;
+  confirm: (toRemove: readonly PruneDecision[]) => Promise<boolean>;
 }
 
 /** What `backup prune` planned and did (its `--json` shape). */
@@ -39,7 +37,6 @@ export interface PruneReport {
   decisions: Array<Omit<PruneDecision, 'createdAt'> & { createdAt?: string }>;
   removed: string[];
   failures: Array<{ path: string; message: string }>;
-  cancelled?: boolean;
 }
 
 const lockTarget = (kind: BackupKind, locks?: LockTargets) => (kind.startsWith('falkordb') ? (locks?.falkordb ?? 'falkordb') : (locks?.userdata ?? 'userdata'));
@@ -47,8 +44,8 @@ const lockTarget = (kind: BackupKind, locks?: LockTargets) => (kind.startsWith('
 /**
  * runPrune applies the retention policy on demand: it plans every target (only that kind's
  * files directly in its folder, the newest always kept), and unless `dryRun` takes the targets'
- * locks (exit 11 when held), asks `confirm` on a TTY or requires `yes` otherwise (UsageError,
- * exit 2, nothing touched), and deletes. A file that cannot be removed is listed in `failures`.
+ * locks (exit 11 when held), asks `confirm` (false: DeclinedError, exit 1, nothing removed) and
+ * deletes. A file that cannot be removed is listed in `failures`.
  */
 export async function runPrune(options: RunPruneOptions, deps: RunPruneDeps): Promise<PruneReport> {
   const locks: Lock[] = [];
@@ -63,15 +60,7 @@ export async function runPrune(options: RunPruneOptions, deps: RunPruneDeps): Pr
     const report: PruneReport = { dryRun: options.dryRun, decisions: decisions.map((d) => ({ ...d, createdAt: d.createdAt?.toISOString() })), removed: [], failures: [] };
     const doomed = decisions.filter((d) => d.action === 'remove');
     if (options.dryRun || doomed.length === 0) return report;
-    if (!options.yes) {
-      const question = `Remove the ${doomed.length} backup(s) above and their sidecars?`;
-      if (!deps.confirm) {
-        throw new UsageError(`backup prune would remove ${doomed.length} backup(s) and needs --yes when stdin is not a terminal; nothing was removed.`, {
-          hint: 'Review the plan with --dry-run, then rerun with --yes.',
-        });
-      }
-      if (!(await deps.confirm(question, doomed))) return { ...report, cancelled: true };
-    }
+    if (!(await deps.confirm(doomed))) throw new DeclinedError();
     const outcome = await executePrune(decisions);
     for (const f of outcome.failures) deps.log.warn(`Could not remove ${f.path}: ${f.error.message}`);
     return { ...report, removed: outcome.removed, failures: outcome.failures.map((f) => ({ path: f.path, message: f.error.message })) };

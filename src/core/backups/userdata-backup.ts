@@ -6,7 +6,7 @@ import { acquireLock } from '../run/lock.js';
 import { userdataLockTarget } from '../run/target-lock.js';
 import { ownerToActAs } from '../fs/identity.js';
 import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../stack/app-running.js';
-import { toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
+import { storeWiring, toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
 import type { RetentionPolicy } from '../backup-store/prune.js';
 import { storeBackup } from '../backup-store/store-backup.js';
 
@@ -88,11 +88,7 @@ export async function runUserdataBackup(options: UserdataBackupOptions, deps: Ba
         },
         source,
         policy: options.policy,
-        now: deps.now,
-        log,
-        signal,
-        onProgress: (n) => deps.progress?.update(n),
-      onSourceEnd: () => deps.progress?.stop(),
+        ...storeWiring(deps),
       });
       return toBackupResult(stored, { startedAt, finishedAt: deps.now(), warnings });
     } finally {

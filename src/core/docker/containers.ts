@@ -1,3 +1,4 @@
+import { defaultOf } from '../config/load.js';
 import type { CallOptions, ContainerInfo, DockerApi } from './docker.js';
 
 // Compose labels first (docker/compose pkg/api/labels.go), exact container name second: the
@@ -6,7 +7,7 @@ import type { CallOptions, ContainerInfo, DockerApi } from './docker.js';
 // must find a service that is down.
 
 /** The compose project name fixed by `name:` in Auto-Codex's docker-compose.yml. */
-export const DEFAULT_COMPOSE_PROJECT = 'auto-codex';
+export const DEFAULT_COMPOSE_PROJECT = defaultOf('COMPOSE_PROJECT_NAME');
 
 /** A service of the stack: its compose service name and the container name used without compose. */
 export interface ServiceSpec {
@@ -15,10 +16,10 @@ export interface ServiceSpec {
 }
 
 /** FalkorDB: compose service `falkordb`, container `auto-codex-falkordb` (FALKORDB_CONTAINER_NAME). */
-export const FALKORDB_SERVICE: ServiceSpec = { service: 'falkordb', containerName: 'auto-codex-falkordb' };
+export const FALKORDB_SERVICE: ServiceSpec = { service: 'falkordb', containerName: defaultOf('FALKORDB_CONTAINER_NAME') };
 
 /** Graphiti MCP: compose service `graphiti-mcp`, container `auto-codex-graphiti-mcp` (GRAPHITI_MCP_CONTAINER_NAME). */
-export const GRAPHITI_MCP_SERVICE: ServiceSpec = { service: 'graphiti-mcp', containerName: 'auto-codex-graphiti-mcp' };
+export const GRAPHITI_MCP_SERVICE: ServiceSpec = { service: 'graphiti-mcp', containerName: defaultOf('GRAPHITI_MCP_CONTAINER_NAME') };
 
 /** A container found for a service, and how it was found. */
 export interface FoundContainer {

@@ -1,3 +1,4 @@
+import { defaultOf } from '../config/load.js';
 import { PrerequisiteError } from '../errors.js';
 import type { CallOptions, DockerApi, MountInfo, VolumeInfo } from './docker.js';
 
@@ -11,7 +12,7 @@ export const FALKORDB_DATA_PATH = '/var/lib/falkordb/data';
 /** Where older images (and Auto-Codex's compose file) mount the data volume. */
 export const LEGACY_DATA_PATH = '/data';
 /** FALKORDB_VOLUME's default: compose project `auto-codex` + volume `falkordb_data`. */
-export const DEFAULT_FALKORDB_VOLUME = 'auto-codex_falkordb_data';
+export const DEFAULT_FALKORDB_VOLUME = defaultOf('FALKORDB_VOLUME');
 
 /** Which storage holds FalkorDB's data, and where that answer came from. */
 export type DataVolumeSelection =

@@ -156,7 +156,8 @@ export interface DockerApi {
 /** How to reach the engine: an explicit endpoint, or the inputs to resolve it (process env and ~/.docker by default). */
 export interface CreateDockerApiOptions {
   endpoint?: DockerEndpoint;
-  inputs?: Partial<EndpointInputs>;
+  /** The caller's environment, home folder and platform (the Runtime's; core never reads the process). */
+  inputs: Pick<EndpointInputs, 'env' | 'homedir' | 'platform'> & Partial<EndpointInputs>;
 }
 
 /**
@@ -164,10 +165,9 @@ export interface CreateDockerApiOptions {
  * platform default) and returns a dockerode-backed DockerApi. It does not contact the engine; an invalid
  * DOCKER_HOST or context endpoint throws UsageError.
  */
-export async function createDockerApi(options: CreateDockerApiOptions = {}): Promise<DockerApi> {
-  const { resolveDockerEndpoint, defaultEndpointInputs } = await import('./endpoint.js');
-  const endpoint =
-    options.endpoint ?? (await resolveDockerEndpoint({ ...defaultEndpointInputs(), ...options.inputs }));
+export async function createDockerApi(options: CreateDockerApiOptions): Promise<DockerApi> {
+  const { resolveDockerEndpoint, readTextFile } = await import('./endpoint.js');
+  const endpoint = options.endpoint ?? (await resolveDockerEndpoint({ readFile: readTextFile, ...options.inputs }));
   const { DockerodeAdapter } = await import('./dockerode-adapter.js');
-  return new DockerodeAdapter(endpoint);
+  return new DockerodeAdapter(endpoint, { sshAgent: options.inputs.env.SSH_AUTH_SOCK });
 }

@@ -37,10 +37,11 @@ export class DockerodeAdapter implements DockerApi {
   readonly endpoint: string;
   readonly #docker: Docker;
 
-  constructor(endpoint: DockerEndpoint) {
+  /** `sshAgent` is the ssh-agent socket (the caller's SSH_AUTH_SOCK) for an ssh:// endpoint. */
+  constructor(endpoint: DockerEndpoint, options: { sshAgent?: string } = {}) {
     this.endpoint = describeEndpoint(endpoint);
     try {
-      this.#docker = new Docker(modemOptions(endpoint));
+      this.#docker = new Docker(modemOptions(endpoint, options.sshAgent));
     } catch (error) {
       // docker-modem parses process.env.DOCKER_HOST itself before applying our options.
       throw new UsageError(`Cannot use Docker endpoint ${this.endpoint}: ${(error as Error).message}`, { cause: error });
@@ -112,20 +113,28 @@ export class DockerodeAdapter implements DockerApi {
     return raw as unknown as Record<string, unknown> | undefined;
   }
 
-  async volumeSize(name: string, options: CallOptions = {}): Promise<number | undefined> {
-    // /system/df walks every volume (engines before API 1.42 ignore `type`); -1 means "not computed".
-    const df = (await this.#call('Reading disk usage from the engine failed', () =>
-      (this.#docker as unknown as { df(o: object): Promise<unknown> }).df({ abortSignal: options.signal }),
-    )) as { Volumes?: Array<{ Name?: string; UsageData?: { Size?: number } | null }> | null };
-    const size = df.Volumes?.find((v) => v.Name === name)?.UsageData?.Size;
-    return typeof size === 'number' && size >= 0 ? size : undefined;
-  }
-
   async inspectVolume(name: string, options: CallOptions = {}): Promise<VolumeInfo | undefined> {
     const raw = await this.#lookup(`Inspecting volume ${name} failed`, () =>
       this.#docker.getVolume(name).inspect({ abortSignal: options.signal }),
     );
     return raw && mapVolumeInspect(raw);
+  }
+
+  async volumeSize(name: string, options: CallOptions = {}): Promise<number | undefined> {
+    // /system/df walks every volume; dockerode's df() sends no query, so dial directly: engines with
+    // API 1.42+ then size volumes only (older ones ignore `type`). Size -1 means "not computed".
+    const modem = (this.#docker as unknown as { modem: { dial(o: object, cb: (err: unknown, data: unknown) => void): void } }).modem;
+    type DiskUsage = { Volumes?: { Name: string; UsageData?: { Size?: number } | null }[] | null };
+    const data = await this.#call('Reading Docker disk usage failed', () =>
+      new Promise<DiskUsage>((resolve, reject) => {
+        modem.dial(
+          { path: '/system/df?', method: 'GET', options: { type: 'volume' }, abortSignal: options.signal, statusCodes: { 200: true, 500: 'server error' } },
+          (err, out) => (err ? reject(err) : resolve(out as DiskUsage)),
+        );
+      }),
+    );
+    const size = data.Volumes?.find((v) => v.Name === name)?.UsageData?.Size;
+    return typeof size === 'number' && size >= 0 ? size : undefined;
   }
 
   async inspectImage(ref: string, options: CallOptions = {}): Promise<ImageInfo | undefined> {
@@ -225,7 +234,7 @@ export class DockerodeAdapter implements DockerApi {
 
 // Every modem key is set, even to undefined: docker-modem merges our options over defaults it
 // derives from process.env.DOCKER_HOST, which must not leak into an endpoint chosen otherwise.
-function modemOptions(endpoint: DockerEndpoint): Docker.DockerOptions & { pathPrefix?: string } {
+function modemOptions(endpoint: DockerEndpoint, sshAgent: string | undefined): Docker.DockerOptions & { pathPrefix?: string } {
   const base = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined };
   if (endpoint.transport === 'unix' || endpoint.transport === 'npipe') return { ...base, socketPath: endpoint.socketPath };
   if (endpoint.transport === 'ssh') {
@@ -235,7 +244,7 @@ function modemOptions(endpoint: DockerEndpoint): Docker.DockerOptions & { pathPr
       host: endpoint.host,
       port: endpoint.port,
       username: endpoint.username,
-      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+      sshOptions: { agent: sshAgent },
     };
   }
   if (!endpoint.tls) return { ...base, protocol: 'http', host: endpoint.host, port: endpoint.port, pathPrefix: '/' };

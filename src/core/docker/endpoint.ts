@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -38,10 +37,8 @@ export interface DockerEndpoint {
 const DEFAULT_UNIX_SOCKET = '/var/run/docker.sock';
 const DEFAULT_NPIPE = '//./pipe/docker_engine';
 
-/** defaultEndpointInputs reads the real process environment, home folder and files. */
-export function defaultEndpointInputs(): EndpointInputs {
-  return { env: process.env, homedir: homedir(), platform: process.platform, readFile: (p) => readFile(p, 'utf8') };
-}
+/** readTextFile is EndpointInputs' `readFile` on the real file system. */
+export const readTextFile = (path: string): Promise<string> => readFile(path, 'utf8');
 
 /**
  * resolveDockerEndpoint picks the engine endpoint like the docker CLI: DOCKER_HOST, else the context

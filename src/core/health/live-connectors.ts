@@ -21,15 +21,15 @@ async function nearestStatfs(path: string): Promise<number> {
 /**
  * createLiveConnectors returns the healthcheck's real connections: the Docker engine (DOCKER_HOST or
  * the current context) and FalkorDB (AUTH over the protocol), each opened once on first use, with
- * dockerode and ioredis loaded only then; programs run with `env` in `cwd`.
+ * dockerode and ioredis loaded only then; programs run with the caller's `env` in its `cwd`.
  */
 export function createLiveConnectors(
   config: OpsConfig,
   outer: AbortSignal,
-  env: Record<string, string | undefined>,
+  caller: { env: Record<string, string | undefined>; home: string; platform: NodeJS.Platform; cwd: string },
   commandTimeoutMs = 5000,
-  cwd = process.cwd(),
 ): HealthConnectors {
+  const { env, cwd } = caller;
   // close() aborts whatever is still connecting (a hung FalkorDB), so no socket outlives the report.
   // Each connection is opened once and shared (a failure too, so every check sees one cause).
   const closing = new AbortController();
@@ -37,7 +37,7 @@ export function createLiveConnectors(
   let engine: import('../docker/docker.js').DockerApi | undefined;
   const docker = once(async (): Promise<HealthDocker> => {
     const d = await import('../docker/index.js');
-    const api = await d.createDockerApi({ inputs: { env } });
+    const api = await d.createDockerApi({ inputs: { env, homedir: caller.home, platform: caller.platform } });
     await d.pingEngine(api, { signal });
     engine = api;
     const toService = (c: ContainerInfo | undefined): ServiceInfo | undefined =>
@@ -59,7 +59,7 @@ export function createLiveConnectors(
       endpoint: api.endpoint,
       version: () => d.engineVersion(api, { signal }),
       findService: async (service) => toService((await stack())[service === 'falkordb' ? 'falkordb' : 'graphiti']),
-      volumeSize: async () => undefined,
+      volumeSize: (name) => api.volumeSize(name, { signal }),
     };
   });
 

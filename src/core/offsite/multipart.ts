@@ -43,11 +43,14 @@ export async function uploadMultipart(api: MultipartApi, options: MultipartOptio
   let sent = 0;
   try {
     const worker = async () => {
+      // One buffer per worker, reused part after part: memory stays concurrency × partSize
+      // instead of waiting for the garbage collector to free a fresh buffer per part.
+      const buffer = Buffer.allocUnsafe(Math.min(partSize, size));
       while (next < count && !local.signal.aborted) {
         const index = next++;
         const start = index * partSize;
         const length = Math.min(partSize, size - start);
-        const body = Buffer.allocUnsafe(length);
+        const body = buffer.subarray(0, length);
         let got = 0;
         while (got < length) {
           const { bytesRead } = await fh.read(body, got, length - got, start + got);

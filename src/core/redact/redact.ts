@@ -6,6 +6,8 @@
 
 export const REDACTED = '***';
 
+const NONE: ReadonlySet<string> = new Set();
+
 // The app's rules 1–13: whole-token secrets.
 const TOKEN_PATTERNS: RegExp[] = [
   /sk-ant-[A-Za-z0-9_-]{10,}/g,
@@ -38,19 +40,40 @@ const PREFIX_PATTERNS: RegExp[] = [
 /** Field names whose whole value is a secret (`password`, `apiKey`, `GRAPHITI_FALKORDB_PASSWORD`, …). */
 export const SECRET_KEY = /password|passwd|^pass$|secret|token|api[-_]?key|(^|_)auth$|oauth|credential|private[-_]?key/i;
 
-/** Known secret values to scrub wherever they appear, registered once the config is loaded. */
-const knownSecrets = new Set<string>();
-
 /** Values shorter than this are never scrubbed from prose: `ab` would rewrite every word holding it. */
 export const MIN_SCRUB_LENGTH = 4;
 
 /**
- * registerSecret makes every later redaction of logs and error messages scrub this exact value
- * (ignored when shorter than MIN_SCRUB_LENGTH). Scrubbing is the last line of defence: secrets are
- * kept out of output by never formatting them (maskSecretFields, maskServerArgs).
+ * Redactor is one run's redaction: the patterns plus the exact secret values that run's config
+ * holds (added once it is loaded). run-cli creates one per run and hands it to the logger, the
+ * printer, the error report and the audit session, so no secret set outlives its run.
  */
-export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= MIN_SCRUB_LENGTH) knownSecrets.add(value);
+export interface Redactor {
+  /**
+   * Scrubs this exact value from all later logs and error messages (ignored when shorter than
+   * MIN_SCRUB_LENGTH). Scrubbing is the last line of defence: secrets are kept out of output by
+   * never formatting them (maskSecretFields, maskServerArgs), and results are never value-scrubbed.
+   */
+  addSecret(value: string | undefined): void;
+  text(text: string): string;
+  value<T>(value: T): T;
+  /** Result data (`--json`, human results): secret-named fields and app tokens masked, never value-scrubbed. */
+  result<T>(value: T): T;
+  argv(args: readonly string[]): string[];
+}
+
+/** createRedactor returns a Redactor that knows no secret values yet. */
+export function createRedactor(): Redactor {
+  const known = new Set<string>();
+  return {
+    addSecret(value) {
+      if (value && value.length >= MIN_SCRUB_LENGTH) known.add(value);
+    },
+    text: (text) => redactText(text, known),
+    value: (value) => redactValue(value, known),
+    result: (value) => maskSecretFields(value, known),
+    argv: (args) => redactArgv(args, known),
+  };
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -75,9 +98,9 @@ export function redactTokens(text: string): string {
   return out;
 }
 
-/** redactText replaces every secret the patterns or the registered values find in a log line or error message with `***`. */
-export function redactText(text: string): string {
-  let out = redactTokens(redactValues(text, knownSecrets));
+/** redactText replaces every secret the patterns or the `known` values find in a log line or error message with `***`. */
+export function redactText(text: string, known: ReadonlySet<string> = NONE): string {
+  let out = redactTokens(redactValues(text, known));
   for (const re of PREFIX_PATTERNS) {
     // A third capture group (the URL's `@`) is kept; with two groups that argument is the match offset.
     out = out.replace(re, (_m, prefix: string, _secret: string, suffix: unknown) => `${prefix}${REDACTED}${typeof suffix === 'string' ? suffix : ''}`);
@@ -89,38 +112,39 @@ export function redactText(text: string): string {
  * redactValue returns a deep copy with every string redacted and every field whose name looks
  * like a secret replaced by `***`; cycles are cut, so it never throws on odd input.
  */
-export function redactValue<T>(value: T, seen = new WeakSet<object>()): T {
-  if (typeof value === 'string') return redactText(value) as T;
+export function redactValue<T>(value: T, known: ReadonlySet<string> = NONE, seen = new WeakSet<object>()): T {
+  if (typeof value === 'string') return redactText(value, known) as T;
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return '[Circular]' as T;
   seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, seen)) as T;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, known, seen)) as T;
   if (value instanceof Error) {
-    return { name: value.name, message: redactText(value.message), stack: value.stack && redactText(value.stack) } as T;
+    return { name: value.name, message: redactText(value.message, known), stack: value.stack && redactText(value.stack, known) } as T;
   }
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     // Only string values are secrets; a boolean such as `secret: true` stays readable.
-    out[key] = SECRET_KEY.test(key) && typeof v === 'string' && v !== '' ? REDACTED : redactValue(v, seen);
+    out[key] = SECRET_KEY.test(key) && typeof v === 'string' && v !== '' ? REDACTED : redactValue(v, known, seen);
   }
   return out as T;
 }
 
 /**
  * maskSecretFields returns a deep copy in which every string field named like a secret is `***`
- * and app tokens (`sk-…`) are hidden; registered values are not scrubbed: for result data (`--json`, human results), whose paths and names must
- * reach scripts exactly as they are. Cycles are cut.
+ * and app tokens (`sk-…`) are hidden; known values are not scrubbed: for result data (`--json`,
+ * human results), whose paths and names must reach scripts exactly as they are. Cycles are cut.
  */
-export function maskSecretFields<T>(value: T, seen = new WeakSet<object>()): T {
+export function maskSecretFields<T>(value: T, known: ReadonlySet<string> = NONE, seen = new WeakSet<object>()): T {
   if (typeof value === 'string') return redactTokens(value) as T;
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return '[Circular]' as T;
   seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => maskSecretFields(v, seen)) as T;
-  if (value instanceof Error) return { name: value.name, message: redactText(value.message) } as T;
+  if (Array.isArray(value)) return value.map((v) => maskSecretFields(v, known, seen)) as T;
+  // An error inside a result is a message, not result data: it gets the full scrub.
+  if (value instanceof Error) return { name: value.name, message: redactText(value.message, known) } as T;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && typeof v === 'string' && v !== '' ? REDACTED : maskSecretFields(v, seen);
+    out[key] = SECRET_KEY.test(key) && typeof v === 'string' && v !== '' ? REDACTED : maskSecretFields(v, known, seen);
   }
   return out as T;
 }
@@ -156,6 +180,6 @@ const SECRET_FLAG = /^--?(?:[\w-]*(?:password|passwd|secret|token|api[-_]?key|cr
  * `--password=x` becomes `--password=***`), and the whole argument after a flag named like a
  * secret (`--password x`, `--token x`), even when it starts with `-`. It never throws.
  */
-export function redactArgv(args: readonly string[]): string[] {
-  return args.map((arg, i) => (i > 0 && SECRET_FLAG.test(args[i - 1]!) ? REDACTED : redactText(arg)));
+export function redactArgv(args: readonly string[], known: ReadonlySet<string> = NONE): string[] {
+  return args.map((arg, i) => (i > 0 && SECRET_FLAG.test(args[i - 1]!) ? REDACTED : redactText(arg, known)));
 }

@@ -3,7 +3,7 @@ import type { LocateOptions } from '../stack/falkor-data.js';
 import { describeStorage } from '../stack/falkor-data.js';
 import { armWipe } from '../docker/volume-stream.js';
 import { systemClock, type Clock } from '../run/clock.js';
-import { OpsError } from '../errors.js';
+import { DeclinedError, OpsError } from '../errors.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { withCleanup } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';
@@ -59,7 +59,7 @@ function healthOptions(options: FalkorRestoreOptions, deps: FalkorRestoreDeps, t
 /**
  * runFalkorRestore restores FalkorDB's data volume from an archive. Every check runs first (exit 2,
  * nothing touched: see checkRestoreArchive; exit 10 when Docker, the volume or a local helper image
- * is missing); then the plan is confirmed (false: OpsError, nothing changed) or returned for
+ * is missing); then the plan is confirmed (false: DeclinedError, exit 1, nothing changed) or returned for
  * --dry-run. Under the `falkordb` lock (exit 11) it stops what runs, writes a verified safety copy,
  * wipes the volume, extracts the archive, starts what ran (everything with `start`), waits for
  * health and checks PING, key count and graphs against the manifest. Any failure or Ctrl-C after
@@ -88,7 +88,7 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
   for (const w of warnings) log.warn(w);
   const plan = falkorPlan({ ...options, encryptSafetyCopy: deps.encryption !== undefined }, checked, target, warnings, deps.now());
   if (options.dryRun) return dryRunResult(plan, phases.timings, clock.now() - started);
-  if (!(await deps.confirm(plan))) throw new OpsError('Restore cancelled; nothing was changed.');
+  if (!(await deps.confirm(plan))) throw new DeclinedError();
 
   const lock = await acquireLock({ dir: deps.lockDir, target: deps.locks?.falkordb ?? 'falkordb', command: 'restore falkordb', signal, log });
   return withCleanup(async (stack) => {

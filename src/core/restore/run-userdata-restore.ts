@@ -4,7 +4,7 @@ import { folderTar } from '../archive/folder-tar.js';
 import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../stack/app-running.js';
 import { archivePath } from '../backup-store/naming.js';
 import { storeBackup } from '../backup-store/store-backup.js';
-import { OpsError, UsageError } from '../errors.js';
+import { DeclinedError, OpsError, UsageError } from '../errors.js';
 import { withCleanup } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';
 import { userdataLockTarget } from '../run/target-lock.js';
@@ -81,7 +81,7 @@ export async function runUserdataRestore(options: UserdataRestoreOptions, deps: 
     warnings,
   };
   if (options.dryRun) return dryRunResult(plan, phases.timings, performance.now() - started);
-  if (!(await deps.confirm(plan))) throw new OpsError('Restore cancelled; nothing was changed.');
+  if (!(await deps.confirm(plan))) throw new DeclinedError();
 
   const lock = await acquireLock({ dir: deps.lockDir, target: userdataLockTarget(target), command: 'restore userdata', signal, log });
   return withCleanup(async (stack) => {

@@ -1,4 +1,4 @@
-import { OpsError } from '../errors.js';
+import { DeclinedError } from '../errors.js';
 import { applySourceRollback, readPendingJournal, recoverInterruptedRollback, type SourceApplyDeps } from './source-apply.js';
 import { sourceLayout, type SourceVersion } from './source-layout.js';
 import { checkAppNotRunning, planSourceRollback, type SourcePlan, type SourcePlanDeps, type SourceRollbackOptions } from './source-plan.js';
@@ -63,7 +63,7 @@ function toResult(plan: SourcePlan, dryRun: boolean, started: number, now: numbe
  * runSourceRollback rolls the app's source back to its bundled copy or to the updater's backup.
  * With `dryRun` it only plans (no lock, nothing written). Otherwise it takes the userData lock,
  * refuses while the app runs (unless `force`), recovers a rollback an earlier run left unfinished,
- * plans, asks `confirm` (false: OpsError, exit 1, nothing changed) and applies. Errors are those of
+ * plans, asks `confirm` (false: DeclinedError, exit 1, nothing changed) and applies. Errors are those of
  * planSourceRollback and applySourceRollback; the lock is always released.
  */
 export async function runSourceRollback(options: SourceRollbackOptions & { dryRun: boolean }, deps: SourceRollbackDeps): Promise<SourceRollbackResult> {
@@ -85,7 +85,7 @@ export async function runSourceRollback(options: SourceRollbackOptions & { dryRu
     const plan = await planSourceRollback(options, deps);
     for (const w of plan.warnings) deps.log.warn(w);
     if (!(await deps.confirm(plan))) {
-      throw new OpsError(`Rollback cancelled; the source was not changed.${recovered ? ' (The unfinished earlier rollback was recovered, see above.)' : ''}`);
+      throw new DeclinedError(recovered ? ' (The unfinished earlier rollback was recovered, see above.)' : '');
     }
     const applied = await applySourceRollback(plan, deps);
     const safety = applied.safetyCopy;

@@ -71,6 +71,8 @@ async function oldLinesOf(deps: ScheduleDeps): Promise<{ old: OldLine[]; sources
 export async function installSchedule(options: InstallOptions, deps: ScheduleDeps): Promise<InstallResult> {
   const kind = options.target === 'auto' ? chooseTarget(deps) : options.target;
   const target = createTarget(kind, deps.host, deps.paths, deps.user);
+  // Bad flags fail (exit 2) before anything is read.
+  planJobs(options);
   const { old, sources } = await oldLinesOf(deps);
   const when = { ...options.when };
   const extraArgs: Partial<Record<JobId, string[]>> = {};

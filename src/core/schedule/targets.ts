@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { jobCommand, readBlock, renderBlock, shellQuote, withBlock, withoutBlock, type JobLineInput } from './crontab-text.js';
+import { jobCommand, readBlock, renderBlock, withBlock, withoutBlock, type JobLineInput } from './crontab-text.js';
 import type { ScheduleHost } from './host.js';
 import type { PlannedJob } from './jobs.js';
 import { toOnCalendar } from './when.js';
@@ -78,8 +78,12 @@ export function unitPrefix(root: string): string {
   return `autocodex-ops-${createHash('sha256').update(root).digest('hex').slice(0, 8)}-`;
 }
 
-// systemd expands `%` specifiers in ExecStart; `%%` is a literal percent sign.
-const systemdWord = (w: string) => shellQuote(w).replace(/%/g, '%%');
+// ExecStart is not a shell line: a word with odd characters goes in double quotes with C escapes,
+// `%` (specifiers) is doubled and `$` (variable expansion) is written `$$`.
+const systemdWord = (w: string) => {
+  const quoted = /^[A-Za-z0-9_@+=:,./-]+$/.test(w) ? w : `"${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return quoted.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+};
 
 function systemdTarget(host: ScheduleHost, dir: string): ScheduleTarget {
   const unitsOf = async (root: string) => (await host.listDir(dir)).filter((n) => n.startsWith(unitPrefix(root)) && /\.(service|timer)$/.test(n));
@@ -98,26 +102,37 @@ function systemdTarget(host: ScheduleHost, dir: string): ScheduleTarget {
     },
     async install(jobs, input) {
       const prefix = unitPrefix(input.root);
-      const written: string[] = [];
-      const stale = new Set(await unitsOf(input.root));
-      for (const job of jobs) {
-        const unit = `${prefix}${job.id}`;
-        const head = `# ${input.root}: managed by \`autocodex-ops schedule\`; edits here are replaced.\n`;
-        const service = `${head}[Unit]\nDescription=autocodex-ops ${job.args.join(' ')} for ${input.root}\n\n[Service]\nType=oneshot\nExecStart=${jobCommand(job, input).map(systemdWord).join(' ')}\n`;
-        const timer = `${head}[Unit]\nDescription=Run ${unit}.service (${job.cron})\n\n[Timer]\nOnCalendar=${toOnCalendar(job.cron)}\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n`;
-        await host.writeFile(join(dir, `${unit}.service`), service, 0o644);
-        await host.writeFile(join(dir, `${unit}.timer`), timer, 0o644);
-        written.push(`${unit}.timer`);
-        stale.delete(`${unit}.service`);
-        stale.delete(`${unit}.timer`);
-      }
-      await dropUnits(host, dir, [...stale]);
-      await host.systemctl(['daemon-reload']);
-      for (const timer of written) await host.systemctl(['enable', '--now', timer]);
-      return async () => {
+      // The root's units as they were: the undo, and what a failed install puts back.
+      const before = new Map<string, string>();
+      for (const name of await unitsOf(input.root)) before.set(name, (await host.readFile(join(dir, name))) ?? '');
+      const restore = async () => {
         await dropUnits(host, dir, await unitsOf(input.root));
-        await host.systemctl(['daemon-reload']);
+        for (const [name, text] of before) await host.writeFile(join(dir, name), text, 0o644);
+        await host.systemctl(['daemon-reload']).catch(() => undefined);
+        for (const name of [...before.keys()].filter((n) => n.endsWith('.timer'))) await host.systemctl(['enable', '--now', name]).catch(() => undefined);
       };
+      try {
+        const written: string[] = [];
+        const stale = new Set(before.keys());
+        for (const job of jobs) {
+          const unit = `${prefix}${job.id}`;
+          const head = `# ${input.root}: managed by \`autocodex-ops schedule\`; edits here are replaced.\n`;
+          const service = `${head}[Unit]\nDescription=autocodex-ops ${job.args.join(' ')} for ${input.root}\n\n[Service]\nType=oneshot\nExecStart=${jobCommand(job, input).map(systemdWord).join(' ')}\n`;
+          const timer = `${head}[Unit]\nDescription=Run ${unit}.service (${job.cron})\n\n[Timer]\nOnCalendar=${toOnCalendar(job.cron)}\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n`;
+          await host.writeFile(join(dir, `${unit}.service`), service, 0o644);
+          await host.writeFile(join(dir, `${unit}.timer`), timer, 0o644);
+          written.push(`${unit}.timer`);
+          stale.delete(`${unit}.service`);
+          stale.delete(`${unit}.timer`);
+        }
+        await dropUnits(host, dir, [...stale]);
+        await host.systemctl(['daemon-reload']);
+        for (const timer of written) await host.systemctl(['enable', '--now', timer]);
+      } catch (err) {
+        await restore().catch(() => undefined);
+        throw err;
+      }
+      return restore;
     },
     async remove(root) {
       const units = await unitsOf(root);

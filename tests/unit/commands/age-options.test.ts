@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { archiveKey, backupEncryption, safetyEncryption } from '../../../src/commands/age-options.js';
+import { createApp } from '../../../src/app.js';
 import { createContext } from '../../../src/context.js';
 import { loadConfig } from '../../../src/core/config/load.js';
 import { generateIdentity, parseIdentity } from '../../../src/core/crypto/age-keys.js';
@@ -28,10 +29,11 @@ function setup(env: Record<string, string>, terminal?: { answers: string[] }) {
     stdout: { write: () => true, isTTY: false },
     stderr: { write: () => true, isTTY: false },
     stdinIsTTY: terminal !== undefined,
+    prompt: async () => '',
     signal: new AbortController().signal,
     ...(terminal ? { readSecret: async (prompt: string) => (asked.push(prompt), terminal.answers.shift() ?? '') } : {}),
   };
-  const ctx = createContext({}, runtime, 'test');
+  const ctx = createContext({}, createApp(runtime, []), 'test');
   const { config } = loadConfig({ env, files: {}, root: dir, home: dir, platform: 'linux' });
   return { ctx, config, asked };
 }

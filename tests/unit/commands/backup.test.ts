@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -142,13 +142,15 @@ describe('backup list / verify / prune', () => {
     expect(readdirSync(f.backups).sort()).toEqual(before);
   });
 
-  it('prune refuses without --yes off a TTY (exit 2, nothing touched), removes with --yes', async () => {
+  it('prune refuses without --yes off a TTY before any I/O (exit 2, nothing touched, no lock), removes with --yes', async () => {
     const f = await folder();
     const before = readdirSync(f.backups).sort();
-    const refused = await runProgram(['backup', 'prune', '--keep-last', '1', '--root', f.root]);
+    const lockDir = join(f.root, 'locks');
+    const refused = await runProgram(['backup', 'prune', '--keep-last', '1', '--root', f.root], { env: { AUTOCODEX_OPS_LOCK_DIR: lockDir } });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/needs --yes/);
+    expect(refused.stderr).toContain('Refusing to remove backups without confirmation: stdin is not a terminal and --yes was not given; nothing was changed.');
     expect(readdirSync(f.backups).sort()).toEqual(before);
+    expect(existsSync(lockDir)).toBe(false);
     const done = await runProgram(['backup', 'prune', '--keep-last', '1', '--kind', 'falkordb', '--yes', '--json', '--root', f.root]);
     expect(done.code).toBe(0);
     const report = JSON.parse(done.stdout);
@@ -156,21 +158,18 @@ describe('backup list / verify / prune', () => {
     expect(readdirSync(f.backups).sort()).toEqual([f.newest, `${f.newest}.sha256`, f.user, `${f.user}.sha256`].map((p) => p.split('/').pop()).sort());
   });
 
-  it('prune asks on a TTY: no keeps everything, yes removes', async () => {
+  it('prune asks on a TTY: "no" is exit 1 "Aborted; nothing changed." with everything kept, "yes" removes', async () => {
     const f = await folder();
-    const { runPrune } = await import('../../../src/core/backups/run-prune.js');
-    const asked: string[] = [];
-    const deps = (answer: boolean) => ({
-      log: { info: () => {}, warn: () => {} },
-      now: () => new Date(),
-      lockDir: join(f.root, 'locks'),
-      confirm: async (q: string, doomed: readonly unknown[]) => (asked.push(`${q} (${doomed.length})`), answer),
-    });
-    const options = { targets: [{ kind: 'falkordb' as const, dir: f.backups }], policy: { keepLast: 1, keepMin: 1 }, dryRun: false, yes: false, waitSeconds: 0 };
-    expect(await runPrune(options, deps(false))).toMatchObject({ cancelled: true, removed: [] });
+    const args = ['backup', 'prune', '--keep-last', '1', '--kind', 'falkordb', '--root', f.root];
+    const no = await runProgram(args, { answers: ['n'] });
+    expect(no.code).toBe(1);
+    expect(no.stderr).toContain('Error: Aborted; nothing changed.');
+    expect(no.stderr).toMatch(/remove +falkordb_data_/);
+    expect(no.asked).toEqual(['Go ahead? [y/N] ']);
     expect(readdirSync(f.backups)).toHaveLength(8);
-    expect((await runPrune(options, deps(true))).removed).toHaveLength(4);
-    expect(asked).toEqual(['Remove the 2 backup(s) above and their sidecars? (2)', 'Remove the 2 backup(s) above and their sidecars? (2)']);
+    const yes = await runProgram(args, { answers: ['yes'] });
+    expect(yes.code).toBe(0);
+    expect(readdirSync(f.backups)).toHaveLength(4);
   });
 });
 

@@ -2,10 +2,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { restoreConsent, TYPED_WORD } from '../../../src/commands/restore-shared.js';
+import { createApp } from '../../../src/app.js';
+import { restoreConsent, TYPED_WORD } from '../../../src/consent.js';
 import { createContext } from '../../../src/context.js';
 import type { RestorePlan } from '../../../src/core/restore/restore-result.js';
 import type { Runtime } from '../../../src/runtime.js';
+import { testRuntime } from '../../helpers/runtime.js';
 import { makeArchive } from '../../helpers/archives.js';
 import { runProgram } from '../../helpers/run-program.js';
 
@@ -72,31 +74,22 @@ describe('restore commands', () => {
   });
 });
 
-describe('restoreConsent', () => {
-  const runtime = (tty: boolean, err: string[] = []): Runtime => ({
-    env: {}, cwd: '/', home: '/h', platform: 'linux', stdinIsTTY: tty, signal: new AbortController().signal,
-    stdout: { write: () => true }, stderr: { write: (s: string) => err.push(s) },
-  });
-  const ctx = (rt: Runtime) => createContext({ logLevel: 'silent' }, rt, 'restore');
+describe('restore consent', () => {
+  const ctx = (rt: Runtime) => createContext({ logLevel: 'silent' }, createApp(rt, []), 'restore');
 
   it('on a TTY shows the plan and asks y/N, or the typed word when the archive has no checksum file', async () => {
-    const err: string[] = [];
-    const rt = runtime(true, err);
-    const asked: string[] = [];
-    const consent = restoreConsent({ yes: false, dryRun: false }, rt, ctx(rt), {
-      confirm: async (q) => (asked.push(`confirm ${q}`), true),
-      typed: async (q, word) => (asked.push(`typed ${word}`), false),
-    });
+    const rt = testRuntime({ answers: ['y', 'yes'] });
+    const consent = restoreConsent({ yes: false, dryRun: false }, ctx(rt));
     expect(await consent(plan())).toBe(true);
     expect(await consent(plan({ typedConfirmation: true, checksum: 'missing' }))).toBe(false);
-    expect(asked).toEqual(['confirm Go ahead?', `typed ${TYPED_WORD}`]);
-    expect(err.join('')).toContain('NO .sha256 FILE');
+    expect(rt.asked).toEqual(['Go ahead? [y/N] ', `The archive has no .sha256 file, so its integrity is not confirmed. Type "${TYPED_WORD}" to go ahead: `]);
+    expect(rt.err()).toContain('NO .sha256 FILE');
   });
 
-  it('--yes and --dry-run never ask', async () => {
-    const rt = runtime(false);
-    const never = { confirm: async () => Promise.reject(new Error('asked')), typed: async () => Promise.reject(new Error('asked')) };
-    expect(await restoreConsent({ yes: true, dryRun: false }, rt, ctx(rt), never)(plan({ typedConfirmation: true }))).toBe(true);
-    expect(await restoreConsent({ yes: false, dryRun: true }, rt, ctx(rt), never)(plan())).toBe(true);
+  it('--yes and --dry-run never ask, also without a terminal', async () => {
+    const rt = testRuntime();
+    expect(await restoreConsent({ yes: true, dryRun: false }, ctx(rt))(plan({ typedConfirmation: true }))).toBe(true);
+    expect(await restoreConsent({ yes: false, dryRun: true }, ctx(rt))(plan())).toBe(true);
+    expect(rt.asked).toEqual([]);
   });
 });

@@ -1,14 +1,10 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rollbackCommand } from '../../../src/commands/rollback.js';
 import { acquireLock } from '../../../src/core/run/lock.js';
 import { userdataLockTarget } from '../../../src/core/run/target-lock.js';
-import { exitCodeFor, formatError } from '../../../src/error-report.js';
-import type { Runtime } from '../../../src/runtime.js';
-import { runProgram, testLockDir, type ProgramRun } from '../../helpers/run-program.js';
+import { runProgram, testLockDir } from '../../helpers/run-program.js';
 
 // The CLI layer of `rollback`: argv to exit code and output, the confirmation rules of CONTRACT
 // (TTY asks, non-TTY needs --yes, --dry-run changes nothing) and the usage errors raised before I/O.
@@ -40,33 +36,6 @@ function setup() {
   });
   const listing = () => ({ root: readdirSync(root).sort(), ud: readdirSync(ud).sort(), source: readdirSync(join(ud, 'auto-codex-source')).sort() });
   return { root, ud, listing };
-}
-
-/** runWithTty runs `rollback` alone under a program with the global options, on a TTY, with a scripted prompt. */
-async function runWithTty(args: string[], answer: boolean): Promise<ProgramRun & { asked: string[] }> {
-  let stdout = '';
-  let stderr = '';
-  const asked: string[] = [];
-  const runtime: Runtime = {
-    env: {}, cwd: process.cwd(), home: '/nonexistent-home', platform: 'linux', stdinIsTTY: true, signal: new AbortController().signal,
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  };
-  const program = new Command('autocodex-ops').option('--root <dir>').option('--json').option('--log-level <level>').option('--no-color').option('-q, --quiet');
-  program.addCommand(rollbackCommand(runtime, { confirm: async (q) => (asked.push(q), answer) }));
-  const configure = (cmd: Command) => {
-    cmd.exitOverride().configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s), outputError: () => undefined });
-    cmd.commands.forEach(configure);
-  };
-  configure(program);
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'autocodex-ops', ...args]);
-  } catch (err) {
-    code = exitCodeFor(err);
-    stderr += formatError(err, false);
-  }
-  return { code, stdout, stderr, asked };
 }
 
 describe('rollback source (CLI)', () => {
@@ -134,9 +103,9 @@ describe('rollback source (CLI)', () => {
 
   it('on a TTY it shows the plan on stderr and asks; yes goes ahead', async () => {
     const { root, ud } = setup();
-    const run = await runWithTty(['rollback', 'source', '--to', 'previous', '--root', root, '--userdata-dir', ud], true);
+    const run = await runProgram(['rollback', 'source', '--to', 'previous', '--root', root, '--userdata-dir', ud], { answers: ['y'] });
     expect(run.code).toBe(0);
-    expect(run.asked).toEqual(['Go ahead?']);
+    expect(run.asked).toEqual(['Go ahead? [y/N] ']);
     expect(run.stderr).toContain('Roll back the Auto-Codex source');
     expect(run.stdout).toContain('Safety copy of the replaced override:');
   });
@@ -144,9 +113,9 @@ describe('rollback source (CLI)', () => {
   it('on a TTY, no leaves everything as it was (exit 1)', async () => {
     const { root, ud, listing } = setup();
     const before = listing();
-    const run = await runWithTty(['rollback', 'source', '--to', 'bundled', '--root', root, '--userdata-dir', ud], false);
+    const run = await runProgram(['rollback', 'source', '--to', 'bundled', '--root', root, '--userdata-dir', ud], { answers: ['no'] });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('cancelled');
+    expect(run.stderr).toContain('Error: Aborted; nothing changed.');
     const after = listing();
     // Only the lock folder under the root's state dir may have appeared.
     expect({ ...after, root: after.root.filter((n) => n !== '.autocodex-ops') }).toEqual(before);

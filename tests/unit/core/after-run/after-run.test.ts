@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterRun, shouldNotify, type AfterRunSettings } from '../../../../src/core/after-run/after-run.js';
+import { afterRun, concernsAfterRun, shouldNotify, type AfterRunSettings } from '../../../../src/core/after-run/after-run.js';
 import type { RunSummary } from '../../../../src/core/run/run-summary.js';
 import { summaryLine } from '../../../../src/core/run/run-summary.js';
 
@@ -22,6 +22,18 @@ describe('shouldNotify', () => {
   ] as Array<[string, RunSummary['outcome'], Partial<AfterRunSettings>, boolean]>)('%s %s %o → %s', (command, outcome, over, expected) => {
     expect(shouldNotify(run({ command, outcome }), settings(over))).toBe(expected);
   });
+});
+
+describe('concernsAfterRun', () => {
+  it.each([
+    ['backup falkordb', true],
+    ['backup list', false],
+    ['restore userdata', true],
+    ['healthcheck', true],
+    ['schedule install', false],
+    ['audit show', false],
+    ['config', false],
+  ])('%s → %s', (command, expected) => expect(concernsAfterRun(command)).toBe(expected));
 });
 
 describe('afterRun', () => {

@@ -1,8 +1,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
-import { startAuditSession } from '../../../../src/core/audit/session.js';
-import { redactArgv } from '../../../../src/core/redact/redact.js';
+import { attachAudit } from '../../../../src/app.js';
+import { AuditSession } from '../../../../src/core/audit/session.js';
+import { createRedactor, redactArgv } from '../../../../src/core/redact/redact.js';
 import type { Runtime } from '../../../../src/runtime.js';
 import { trailDir } from '../../../helpers/audit.js';
 
@@ -45,12 +46,13 @@ async function record(args: string[], touch: Record<string, unknown> = {}, error
     stdout: { write: () => true },
     stderr: { write: () => true },
     stdinIsTTY: false,
+    prompt: async () => '',
     signal: new AbortController().signal,
   };
-  const session = startAuditSession(runtime, args, { version: '0' });
+  const session = new AuditSession(runtime, args, { version: '0', redactor: createRedactor(), log: { warn: () => undefined, error: () => undefined } });
   const program = new Command('autocodex-ops').exitOverride();
   program.addCommand(new Command('lock-deps').argument('[words...]').allowUnknownOption().action(() => session.recorder.touch(touch)));
-  await session.attach(program).parseAsync(['node', 'x', ...args]);
+  await attachAudit(program, session).parseAsync(['node', 'x', ...args]);
   await session.finish(error ? 1 : 0, error);
   return readFile(path, 'utf8');
 }

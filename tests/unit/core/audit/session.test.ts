@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { auditPolicyFor, commandPath } from '../../../../src/core/audit/policy.js';
-import { startAuditSession, type AuditSessionDeps } from '../../../../src/core/audit/session.js';
+import { attachAudit, createApp, type App } from '../../../../src/app.js';
+import type { AuditSessionDeps } from '../../../../src/core/audit/session.js';
 import { verifyAuditTrail } from '../../../../src/core/audit/verify.js';
 import { createContext, type GlobalOptions } from '../../../../src/context.js';
 import { InterruptedError, OpsError, PrerequisiteError } from '../../../../src/core/errors.js';
@@ -17,7 +18,7 @@ type Behaviour = (ctx: ReturnType<typeof createContext>) => Promise<void> | void
  * A stand-in program with the audited command paths. Each action builds the real context, loads
  * the config (unless told not to) and runs `behave` — so the wiring through context.ts is real.
  */
-function program(runtime: Runtime, behave: Behaviour, loadConfig = true): Command {
+function program(app: App, behave: Behaviour, loadConfig = true): Command {
   const root = new Command('autocodex-ops').option('--root <dir>').option('--json').exitOverride();
   const leaf = (name: string) =>
     new Command(name)
@@ -26,7 +27,7 @@ function program(runtime: Runtime, behave: Behaviour, loadConfig = true): Comman
       .option('--profile <p>')
       .exitOverride()
       .action(async (_words: string[], raw: { profile?: string }, cmd: Command) => {
-        const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>(), runtime, name);
+        const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>(), app, name);
         if (loadConfig) await ctx.config(raw.profile ? { AUTO_CODEX_PRODUCTION: { value: String(raw.profile === 'production'), flag: '--profile' } } : {});
         await behave(ctx);
       });
@@ -69,9 +70,10 @@ async function world(): Promise<World> {
         stdout: { write: () => true },
         stderr: { write: (s: string) => (stderr += s) },
         stdinIsTTY: false,
+    prompt: async () => '',
         signal: controller.signal,
       };
-      const session = startAuditSession(runtime, args, {
+      const app = createApp(runtime, args, {
         version: '9.9.9',
         now: () => new Date((clock += 1500)),
         identity: () => ({ user: 'alice', host: 'ops-box', pid: 4242 }),
@@ -80,16 +82,16 @@ async function world(): Promise<World> {
       let code = 0;
       let failure: unknown;
       try {
-        await session.attach(program(runtime, async (ctx) => {
+        await attachAudit(program(app, async (ctx) => {
           if (opts.abort) controller.abort();
           await behave(ctx);
-        }, opts.loadConfig)).parseAsync(['node', 'autocodex-ops', ...args]);
+        }, opts.loadConfig), app.audit).parseAsync(['node', 'autocodex-ops', ...args]);
       } catch (err) {
         failure = err;
         code = exitCodeFor(err);
         code = controller.signal.aborted && code !== 0 ? 130 : code;
       }
-      return session.finish(code, failure);
+      return app.audit.finish(code, failure);
     },
     async records() {
       try {

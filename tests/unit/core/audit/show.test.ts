@@ -1,7 +1,8 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendAuditRecord } from '../../../../src/core/audit/append.js';
-import { filterEntries, parseSince, readTrail, renderTable, summariseDetails, type TrailEntry } from '../../../../src/core/audit/show.js';
+import { filterEntries, parseSince, readTrail, type TrailEntry } from '../../../../src/core/audit/show.js';
+import { renderTable, summariseDetails } from '../../../../src/output/audit.js';
 import { UsageError } from '../../../../src/core/errors.js';
 import { entry, trailDir } from '../../../helpers/audit.js';
 

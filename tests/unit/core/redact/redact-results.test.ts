@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskSecretFields, maskServerArgs, redactText, registerSecret } from '../../../../src/core/redact/redact.js';
+import { createRedactor, maskServerArgs, redactText } from '../../../../src/core/redact/redact.js';
 
 describe('--requirepass masking', () => {
   it('masks only a value, never the prose or placeholder after the option', () => {
@@ -20,21 +20,24 @@ describe('--requirepass masking', () => {
 
 describe('known values', () => {
   it('are scrubbed as whole words from messages, never from inside other words', () => {
-    registerSecret('backups7');
-    expect(redactText('AUTH backups7 refused')).toBe('AUTH *** refused');
-    expect(redactText('mybackups7x and backups77')).toBe('mybackups7x and backups77');
+    const run = createRedactor();
+    run.addSecret('backups7');
+    expect(run.text('AUTH backups7 refused')).toBe('AUTH *** refused');
+    expect(run.text('mybackups7x and backups77')).toBe('mybackups7x and backups77');
   });
 
   it('shorter than 4 characters are never scrubbed from prose', () => {
-    registerSecret('ab');
-    expect(redactText('a table about abstract labs')).toBe('a table about abstract labs');
+    const run = createRedactor();
+    run.addSecret('ab');
+    expect(run.text('a table about abstract labs')).toBe('a table about abstract labs');
   });
 });
 
 describe('maskSecretFields (result data)', () => {
   it('masks fields named like secrets and leaves every path and name as it is', () => {
-    registerSecret('backups7');
+    const run = createRedactor();
+    run.addSecret('backups7');
     const data = { archive: '/tmp/x/backups7/userdata_1.tar.gz', password: 'backups7', nested: { note: 'backups7' }, token: 'ab' };
-    expect(maskSecretFields(data)).toEqual({ archive: '/tmp/x/backups7/userdata_1.tar.gz', password: '***', nested: { note: 'backups7' }, token: '***' });
+    expect(run.result(data)).toEqual({ archive: '/tmp/x/backups7/userdata_1.tar.gz', password: '***', nested: { note: 'backups7' }, token: '***' });
   });
 });

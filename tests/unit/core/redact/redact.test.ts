@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactText, redactValue, registerSecret, redactValues } from '../../../../src/core/redact/redact.js';
+import { createRedactor, redactText, redactValue, redactValues } from '../../../../src/core/redact/redact.js';
 
 describe('redactText', () => {
   // The app's 15 rules (original-scripts.md §9), one sample each.
@@ -34,9 +34,16 @@ describe('redactText', () => {
     expect(redactText('redis://user:pw1234@host:6379')).toBe('redis://user:***@host:6379');
   });
 
-  it('scrubs registered secret values wherever they appear', () => {
-    registerSecret('Very$ecretValue');
-    expect(redactText('auth failed for Very$ecretValue!')).toBe('auth failed for ***!');
+  it("scrubs a run's secret values wherever they appear, and only in that run", () => {
+    const run = createRedactor();
+    run.addSecret('Very$ecretValue');
+    run.addSecret('abc');
+    expect(run.text('auth failed for Very$ecretValue! abc')).toBe('auth failed for ***! abc');
+    expect(run.value({ note: ['Very$ecretValue'] })).toEqual({ note: ['***'] });
+    expect(run.argv(['--note', 'x Very$ecretValue'])).toEqual(['--note', 'x ***']);
+    // A second run (and the pattern-only functions) never learned it.
+    expect(createRedactor().text('Very$ecretValue')).toBe('Very$ecretValue');
+    expect(redactText('Very$ecretValue')).toBe('Very$ecretValue');
   });
 
   it('leaves ordinary text alone', () => {

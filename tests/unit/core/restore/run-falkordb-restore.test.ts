@@ -207,7 +207,7 @@ describe('runFalkorRestore', () => {
     w.docker.containers.set('other', { info: { ...w.docker.container('auto-codex-falkordb'), id: 'other', name: 'stray' }, logs: '', healthSequence: [] } as never);
     await expect(runFalkorRestore(w.options, deps(w).deps)).rejects.toThrow(/also used by running container\(s\) stray/);
     w.docker.containers.delete('other');
-    await expect(runFalkorRestore(w.options, deps(w, { confirm: async () => false }).deps)).rejects.toThrow('Restore cancelled; nothing was changed.');
+    await expect(runFalkorRestore(w.options, deps(w, { confirm: async () => false }).deps)).rejects.toThrow('Aborted; nothing changed.');
     expect(w.docker.callsTo('stopContainer')).toEqual([]);
     expect(content(w).equals(rawTar(CURRENT))).toBe(true);
   });

@@ -80,7 +80,7 @@ describe('runUserdataRestore', () => {
     const before = tree(s.target);
     const dry = await runUserdataRestore({ ...s.options, dryRun: true }, deps(s.root).deps);
     expect(dry).toMatchObject({ dryRun: true, plan: { kind: 'userdata', target: s.target, checksum: 'verified' } });
-    await expect(runUserdataRestore(s.options, deps(s.root, { confirm: async () => false }).deps)).rejects.toThrow('Restore cancelled; nothing was changed.');
+    await expect(runUserdataRestore(s.options, deps(s.root, { confirm: async () => false }).deps)).rejects.toThrow('Aborted; nothing changed.');
     expect(tree(s.target)).toEqual(before);
     expect(readdirSync(s.backups)).toEqual(['userdata_20250101_000000.tar.gz', 'userdata_20250101_000000.tar.gz.sha256']);
   });

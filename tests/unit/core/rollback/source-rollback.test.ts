@@ -233,7 +233,7 @@ describe('refusals and dry run', () => {
   it('a declined confirmation changes nothing (exit 1)', async () => {
     const ud = makeUserData(UPDATED);
     const before = snapshot(ud);
-    await expect(run(ud, 'previous', harness({ confirm: async () => false }))).rejects.toMatchObject({ exitCode: 1, message: expect.stringContaining('cancelled') });
+    await expect(run(ud, 'previous', harness({ confirm: async () => false }))).rejects.toMatchObject({ exitCode: 1, message: 'Aborted; nothing changed.' });
     expect(snapshot(ud)).toEqual(before);
   });
 });

@@ -1,4 +1,5 @@
-import type { CheckGroup, CheckStatus, HealthReport } from './types.js';
+import type { CheckGroup, CheckStatus, HealthReport } from '../core/health/types.js';
+import { paint } from './printer.js';
 
 const GROUP_TITLES: Record<CheckGroup, string> = {
   toolchain: 'Toolchain',
@@ -13,14 +14,14 @@ const GROUP_TITLES: Record<CheckGroup, string> = {
 
 const PLAIN: Record<CheckStatus, string> = { ok: '[ok]  ', warn: '[warn]', fail: '[fail]', skip: '[skip]' };
 const GLYPH: Record<CheckStatus, string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
-const COLOUR: Record<CheckStatus, number> = { ok: 32, warn: 33, fail: 31, skip: 2 };
+const COLOUR = { ok: 'green', warn: 'yellow', fail: 'red', skip: 'dim' } as const satisfies Record<CheckStatus, string>;
 
 /**
  * renderReport prints the report for people: a header, checks grouped with a status mark and
  * message, a hint under every warn and fail, and a summary line with counts (scripts' `[summary]`).
  */
 export function renderReport(report: HealthReport, options: { root: string; color: boolean }): string {
-  const mark = (s: CheckStatus) => (options.color ? `\u001b[${COLOUR[s]}m${GLYPH[s]}\u001b[0m` : PLAIN[s]);
+  const mark = (s: CheckStatus) => (options.color ? paint(true, COLOUR[s], GLYPH[s]) : PLAIN[s]);
   const idWidth = Math.max(...report.checks.map((c) => c.id.length));
   const lines = ['Auto-Codex health check', `Root: ${options.root}`, `Profile: ${report.profile}`];
   const groups = [...new Set(report.checks.map((c) => c.group))];
@@ -35,4 +36,9 @@ export function renderReport(report: HealthReport, options: { root: string; colo
   const counts = `${s.ok} ok, ${s.warn} warn, ${s.fail} fail, ${s.skip} skip`;
   lines.push('', `[summary] ${report.status.toUpperCase()} (${counts})`);
   return lines.join('\n');
+}
+
+/** renderCheckList is `healthcheck --list-checks`: id, group and title of every check. */
+export function renderCheckList(rows: ReadonlyArray<{ id: string; group: string; title: string; requiresGraphiti: boolean }>): string {
+  return rows.map((r) => `${r.id.padEnd(24)} ${r.group.padEnd(11)} ${r.title}${r.requiresGraphiti ? ' (Graphiti)' : ''}`).join('\n');
 }

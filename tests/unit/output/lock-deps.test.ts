@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderLockDeps } from '../../../../src/core/lock-deps/render.js';
-import type { LockDepsResult, LockReport } from '../../../../src/core/lock-deps/run-lock-deps.js';
+import { renderLockDeps } from '../../../src/output/lock-deps.js';
+import type { LockDepsResult, LockReport } from '../../../src/core/lock-deps/run-lock-deps.js';
 
 const report = (over: Partial<LockReport>): LockReport => ({
   python: '3.12',
@@ -13,7 +13,7 @@ const report = (over: Partial<LockReport>): LockReport => ({
   ...over,
 });
 
-const result = (locks: LockReport[], over: Partial<LockDepsResult> = {}): LockDepsResult => ({ backend: 'uv', check: false, universal: false, locks, durationMs: 5, ...over });
+const result = (locks: LockReport[], over: Partial<LockDepsResult> = {}): LockDepsResult => ({ backend: 'uv', check: false, universal: false, pins: 'keep', locks, durationMs: 5, ...over });
 
 describe('renderLockDeps', () => {
   it('lists the changed packages of an updated lock, at most 12 of them', () => {

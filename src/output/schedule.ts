@@ -1,4 +1,4 @@
-import type { InstallResult, OldLineReport, ShownJob } from './run-schedule.js';
+import type { InstallResult, OldLineReport, ShownJob } from '../core/schedule/run-schedule.js';
 
 const oldLine = (l: OldLineReport) => `  ${l.source}: ${l.line.trim()}`;
 

@@ -1,5 +1,5 @@
-import { formatBytes } from '../format-bytes.js';
-import type { RestorePlan, RestoreResult } from './restore-result.js';
+import { formatBytes } from '../core/format-bytes.js';
+import type { RestorePlan, RestoreResult } from '../core/restore/restore-result.js';
 
 /**
  * renderPlan writes the plan as the operator reads it before saying yes: what is read, what is

@@ -1,9 +1,9 @@
-import { describePair } from '../stack/image-tags.js';
-import type { ImagesPlan } from './images-plan.js';
-import type { HistoryRow, ImagesRollbackResult } from './run-images-rollback.js';
-import type { SourceRollbackResult } from './run-source-rollback.js';
-import { describeVersion } from './source-layout.js';
-import type { SourcePlan } from './source-plan.js';
+import { describePair } from '../core/stack/image-tags.js';
+import type { ImagesPlan } from '../core/rollback/images-plan.js';
+import type { HistoryRow, ImagesRollbackResult } from '../core/rollback/run-images-rollback.js';
+import type { SourceRollbackResult } from '../core/rollback/run-source-rollback.js';
+import { describeVersion } from '../core/rollback/source-layout.js';
+import type { SourcePlan } from '../core/rollback/source-plan.js';
 
 // Human renderings of rollback plans and results. Plans shown before a prompt go to stderr (the
 // command decides); results go to stdout through the printer.
