@@ -5,7 +5,7 @@ import { readConfigFiles } from './core/config/read-files.js';
 import type { FlagValue } from './core/config/resolve.js';
 import { currentIds, resolveTrustedRoot } from './core/config/trust.js';
 import { VARIABLES, VAR_NAMES, type VarName } from './core/config/variables.js';
-import { argValue } from './core/health/server-args.js';
+import { argValue } from './core/falkordb/server-args.js';
 import type { App } from './app.js';
 import { createLogger, type Logger } from './output/logger.js';
 import { createPrinter, type Printer } from './output/printer.js';
