@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
-const USE_CASES = ['backups', 'restore', 'rollback', 'health', 'lock-deps', 'audit', 'offsite', 'support-bundle', 'after-run'];
+const USE_CASES = ['backups', 'restore', 'rollback', 'health', 'lock-deps', 'audit', 'offsite', 'support-bundle', 'after-run', 'projects'];
 const DOMAIN = ['stack', 'backup-store'];
 
 /**

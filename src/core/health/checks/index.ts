@@ -8,6 +8,7 @@ import { graphitiMcpLiveCheck } from './graphiti-mcp.js';
 import { offsiteFreshnessCheck } from './offsite.js';
 import { lockfilesCheck } from './repository.js';
 import { scheduledBackupsCheck } from './schedule.js';
+import { taskLogsCheck } from './task-logs.js';
 import { insecureTokenStorageCheck, riskPolicyCheck, unsignedUpdatesCheck } from './security.js';
 import { gitCheck, gitCleanCheck, gitRepoCheck, nodeCheck, pythonCheck } from './toolchain.js';
 
@@ -39,5 +40,6 @@ export const ALL_CHECKS: readonly Check[] = [
   backupDiskCheck,
   offsiteFreshnessCheck,
   scheduledBackupsCheck,
+  taskLogsCheck,
   lockfilesCheck,
 ];

@@ -54,7 +54,7 @@ describe('selectChecks', () => {
     expect(selectChecks(ALL_CHECKS, ['node', 'git'], []).checks.map((c) => c.id)).toEqual(['node', 'git']);
   });
   it('covers every id of the contract', () => {
-    const contract = 'python node git git-repo git-clean codex-auth codex-cli sandbox unsigned-updates insecure-token-storage graphiti-config docker compose image-tags falkordb-auth falkordb-appendonly falkordb-live falkordb-data-mount falkordb-exposure graphiti-mcp-live backup-freshness backup-integrity backup-disk lockfiles risk-policy scheduled-backups offsite-freshness';
+    const contract = 'python node git git-repo git-clean codex-auth codex-cli sandbox unsigned-updates insecure-token-storage graphiti-config docker compose image-tags falkordb-auth falkordb-appendonly falkordb-live falkordb-data-mount falkordb-exposure graphiti-mcp-live backup-freshness backup-integrity backup-disk lockfiles risk-policy scheduled-backups offsite-freshness task-logs';
     expect(ALL_CHECKS.map((c) => c.id).sort()).toEqual(contract.split(' ').sort());
   });
 });
