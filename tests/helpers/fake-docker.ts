@@ -12,6 +12,7 @@ import type {
   VolumeInfo,
 } from '../../src/core/docker/docker.js';
 import { DockerEngineError } from '../../src/core/docker/docker-errors.js';
+import { HELPER_LABEL } from '../../src/core/docker/helper-container.js';
 
 // A hand-written, in-memory DockerApi for unit tests (style guide §8: fakes, never vi.mock).
 // It behaves like the engine where it matters to callers: start/stop change state, unknown ids
@@ -180,8 +181,11 @@ export class FakeDocker implements DockerApi {
     const c = this.#must(id);
     c.info = { ...c.info, running: true, state: 'running' };
     delete c.info.exitCode;
-    // A wipe helper deletes at start, an armed one (stdin open) only when told so on stdin (at wait).
-    if (c.spec?.cmd.join(' ').includes('rm -rf') && !c.spec.openStdin) this.#wipe(c);
+    // A wipe helper empties its volume when it runs; an armed one (stdin open) only when told so on
+    // stdin (at wait). The fake goes by what the helper is for (its purpose label), never by the
+    // text of its command: that command is pinned by volume-stream's tests and run for real by the
+    // integration tests.
+    if (c.spec?.labels[`${HELPER_LABEL}.purpose`] === 'wipe' && !c.spec.openStdin) this.#wipe(c);
   }
 
   async stopContainer(id: string, options: CallOptions & { timeoutSeconds?: number } = {}): Promise<void> {

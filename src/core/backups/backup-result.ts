@@ -1,3 +1,4 @@
+import type { BackupDeps, StoreBackupOptions } from '../backup-store/store-backup.js';
 import type { BackupMode } from '../config/schema.js';
 export type { BackupDeps } from '../backup-store/store-backup.js';
 import type { BackupKind } from '../backup-store/naming.js';
@@ -43,4 +44,12 @@ export function toBackupResult(stored: StoredBackup, extra: { startedAt: Date; f
     warnings: extra.warnings,
     ...(failures.length > 0 ? { pruneFailures: failures } : {}),
   };
+}
+
+/**
+ * storeWiring is what every backup passes storeBackup from its deps the same way: the clock, the
+ * log, the abort signal, and the progress line (stopped once the source has been read).
+ */
+export function storeWiring(deps: BackupDeps): Pick<StoreBackupOptions, 'now' | 'log' | 'signal' | 'onProgress' | 'onSourceEnd'> {
+  return { now: deps.now, log: deps.log, signal: deps.signal, onProgress: (n) => deps.progress?.update(n), onSourceEnd: () => deps.progress?.stop() };
 }

@@ -5,7 +5,7 @@ import { OpsError } from '../errors.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { withCleanup, type CleanupStack } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';
-import { toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
+import { storeWiring, toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
 import { listBackups } from '../backup-store/catalog.js';
 import { describeStorage, locateFalkorData, openDataStream, type BackupDocker, type FalkorData, type LocateOptions } from '../stack/falkor-data.js';
 import { quiesceForSave, readServerFacts, stopForBackup, type BackupFalkor, type ServerFacts } from './falkordb-quiesce.js';
@@ -126,11 +126,7 @@ export async function runFalkorBackup(options: FalkorBackupOptions, deps: Falkor
       },
       source,
       policy: options.policy,
-      now: deps.now,
-      log,
-      signal,
-      onProgress: (n) => deps.progress?.update(n),
-      onSourceEnd: () => deps.progress?.stop(),
+      ...storeWiring(deps),
       inspect: (listing) => {
         if (looksLikeFalkorData(listing.entries)) return;
         throw new OpsError(`The data volume holds neither dump.rdb nor appendonlydir (${listing.entries.length} entries), so the backup would restore nothing; no archive was kept.`, { hint: MOUNT_TRAP_HINT });

@@ -4,7 +4,7 @@ import { folderSize, folderTar } from '../archive/folder-tar.js';
 import { OpsError, PrerequisiteError, UsageError } from '../errors.js';
 import { acquireLock } from '../run/lock.js';
 import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../stack/app-running.js';
-import { toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
+import { storeWiring, toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
 import type { RetentionPolicy } from '../backup-store/prune.js';
 import { storeBackup } from '../backup-store/store-backup.js';
 
@@ -85,11 +85,7 @@ export async function runUserdataBackup(options: UserdataBackupOptions, deps: Ba
         },
         source,
         policy: options.policy,
-        now: deps.now,
-        log,
-        signal,
-        onProgress: (n) => deps.progress?.update(n),
-      onSourceEnd: () => deps.progress?.stop(),
+        ...storeWiring(deps),
       });
       return toBackupResult(stored, { startedAt, finishedAt: deps.now(), warnings });
     } finally {
