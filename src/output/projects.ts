@@ -1,7 +1,7 @@
 import { formatBytes } from '../core/format-bytes.js';
 import type { ProjectsListing } from '../core/projects/list-projects.js';
 
-const STATE: Record<string, string> = { missing: 'folder missing', 'not-a-folder': 'not a folder', 'no-auto-codex': 'no .auto-codex/' };
+const STATE: Record<string, string> = { missing: 'folder missing', 'not-a-folder': 'not a folder', 'no-auto-codex': 'no .auto-codex/', unreadable: 'not readable by this user' };
 
 /** renderProjects is the human table of `projects list`: one block per project. */
 export function renderProjects(r: ProjectsListing): string {

@@ -52,3 +52,18 @@ describe('projects through the bundle', () => {
     expect(check.message).toContain(`${project} spec 001-big`);
   });
 });
+
+describe('projects list as another user (nobody)', () => {
+  it.runIf(process.getuid?.() === 0)("says a root-only project is unreadable rather than empty", async () => {
+    const { dir, env, project } = setup();
+    const { chmodSync } = await import('node:fs');
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, 'ud'), 0o755);
+    chmodSync(join(dir, 'ud', 'store'), 0o755);
+    chmodSync(join(dir, 'ud', 'store', 'projects.json'), 0o644);
+    chmodSync(project, 0o700);
+    const res = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BUNDLE, 'projects', 'list', '--json'], { env, cwd: '/', reject: false, extendEnv: false });
+    expect(res.exitCode).toBe(0);
+    expect(JSON.parse(res.stdout).projects[0]).toMatchObject({ path: project, state: 'unreadable', autoCodex: false });
+  });
+});

@@ -37,7 +37,8 @@ export interface TaskLogFile {
 /** What a project's `.auto-codex/` holds; `state` says whether the folders exist. */
 export interface ProjectScan {
   path: string;
-  state: 'ok' | 'missing' | 'not-a-folder' | 'no-auto-codex';
+  /** `unreadable`: this user may not look inside (e.g. another user's 0700 folder). */
+  state: 'ok' | 'missing' | 'not-a-folder' | 'no-auto-codex' | 'unreadable';
   /** Bytes of regular files under `.auto-codex/` (links not followed). */
   bytes: number;
   specs: number;
@@ -63,8 +64,9 @@ export async function scanProject(path: string): Promise<ProjectScan> {
   if (!st) return { ...base, state: 'missing' };
   if (!st.isDirectory()) return { ...base, state: 'not-a-folder' };
   const dot = join(path, '.auto-codex');
-  const dst = await lstat(dot).catch(() => undefined);
-  if (!dst?.isDirectory()) return { ...base, state: 'no-auto-codex' };
+  const dst = await lstat(dot).catch((err: NodeJS.ErrnoException) => err);
+  if (dst instanceof Error) return { ...base, state: dst.code === 'EACCES' || dst.code === 'EPERM' ? 'unreadable' : 'no-auto-codex' };
+  if (!dst.isDirectory()) return { ...base, state: 'no-auto-codex' };
   const specsDir = join(dot, 'specs');
   const specs = (await readdir(specsDir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory());
   const taskLogs: TaskLogFile[] = [];
