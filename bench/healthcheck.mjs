@@ -27,7 +27,7 @@ export async function benchHealthcheck({ binary, runs, timeoutMs = 2000, checkIn
   const password = `bench-${process.pid}-pw`;
   const root = tempDir('hc-root');
   mkdirSync(join(root, 'auto-codex'));
-  writeFileSync(join(root, 'auto-codex', '.env'), 'OPENAI_API_KEY=sk-bench-not-a-real-key\n');
+  writeFileSync(join(root, 'auto-codex', '.env'), 'OPENAI_API_KEY=sk-bench-not-a-real-key-0000\n');
   const labels = (service) => ['--label', `com.docker.compose.project=${id}`, '--label', `com.docker.compose.service=${service}`, ...labelArgs];
   const hung = createServer((socket) => socket.on('error', () => undefined));
   try {

@@ -116,13 +116,26 @@ export const HEALTHCHECK = {
   only: option('--only <ids...>', 'run only these checks (comma or space separated)', z.array(z.string()).optional()),
   skip: option('--skip <ids...>', 'skip these checks', z.array(z.string()).optional()),
   listChecks: option('--list-checks', 'list the check ids and exit', z.boolean().default(false)),
-  timeout: option('--timeout <ms>', 'time limit of each check in milliseconds', z.coerce.number().int().positive().max(600_000).default(5000)),
+  timeout: option(
+    '--timeout <ms>',
+    'time limit of each check in milliseconds',
+    z.coerce
+      .number({ error: 'not a number; expected milliseconds, a whole number from 1 to 600000 (e.g. 5000)' })
+      .int({ error: 'expected milliseconds, a whole number from 1 to 600000 (e.g. 5000)' })
+      .positive({ error: 'expected milliseconds, a whole number from 1 to 600000 (e.g. 5000)' })
+      .max(600_000, { error: 'expected milliseconds, a whole number from 1 to 600000 (e.g. 5000)' })
+      .default(5000),
+  ),
 };
 
 export const LOCK_DEPS = {
   check: option('--check', 'resolve into temporary files and compare with the committed locks; exit 1 when any is stale', z.boolean().default(false)),
   backend: option('--backend <backend>', 'force a resolver (default: uv when on PATH, else pip)', z.enum(['uv', 'pip']).optional()),
   universal: option('--universal', 'uv only: one lock valid on every platform (uv pip compile --universal, uv >= 0.2.16)', z.boolean().default(false)),
+  upgrade: option('--upgrade', 'move every pin to the newest allowed version (default: keep the committed pins that still resolve)', z.boolean().default(false)),
+  upgradePackage: option('--upgrade-package <name>', "move this package's pin only (repeatable)", z.array(z.string()).default([]), {
+    parse: (value, previous) => [...((previous as string[] | undefined) ?? []), value],
+  }),
 };
 
 export const RESTORE_FALKORDB = {
@@ -143,7 +156,7 @@ export const RESTORE_USERDATA = {
 export const ROLLBACK_SOURCE = {
   to: option('--to <target>', "bundled: the app falls back to its bundled source; previous: the updater's backup, with the current .env and specs/", z.enum(['bundled', 'previous']), { mandatory: true }),
   userdataDir: USERDATA_DIR,
-  force: option('--force', 'go ahead although the app may be running (its singleton lock is held)', z.boolean().default(false)),
+  force: option('--force', 'go ahead although the app may be running (a process holds files open under userData)', z.boolean().default(false)),
   ...CONSENT,
 };
 

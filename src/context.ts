@@ -56,7 +56,7 @@ export function createContext(globals: GlobalOptions, app: App, cmd: string): Co
     async config(flags) {
       const { root, origin } = discoverRoot({ flag: globals.root, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
       const files = await readConfigFiles(root);
-      const { config, warnings } = loadConfig({ env: runtime.env, files, flags, root, rootOrigin: origin, home: runtime.home, platform: runtime.platform });
+      const { config, warnings } = loadConfig({ env: runtime.env, files, flags, root, rootOrigin: origin, home: runtime.home, platform: runtime.platform, cwd: runtime.cwd, exists: existsSync });
       // Every secret value is scrubbed from all later output of this run, wherever it turns up.
       for (const name of VAR_NAMES) if (VARIABLES[name].secret === true) redactor.addSecret(config.values[name].value);
       redactor.addSecret(config.falkordb.password);

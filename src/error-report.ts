@@ -20,6 +20,11 @@ function isZodError(err: unknown): err is { issues: { path: PropertyKey[]; messa
   return typeof err === 'object' && err !== null && (err as { name?: string }).name === 'ZodError';
 }
 
+/** plainIssue turns zod's wording into a user's: "expected number, received NaN" is "not a number". */
+function plainIssue(message: string): string {
+  return message.replace(/^Invalid input: expected number, received NaN$/, 'not a number; expected a whole number');
+}
+
 /** The human and JSON shapes of an error, redacted; unexpected errors carry their stack and a request to report. */
 export function describeError(err: unknown, redactText: (text: string) => string = patternsOnly): { code: number; message: string; hint?: string; stack?: string } {
   const code = exitCodeFor(err);
@@ -27,7 +32,7 @@ export function describeError(err: unknown, redactText: (text: string) => string
   if (err instanceof CommanderError && err.code === 'commander.help') return { code, message: 'A subcommand is required; the help above lists them.' };
   if (err instanceof CommanderError) return { code, message: err.message.replace(/^error: /, ''), hint: 'See --help for usage.' };
   if (isZodError(err)) {
-    const issues = err.issues.map((i) => `--${i.path.map(String).join('.').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`);
+    const issues = err.issues.map((i) => `--${i.path.map(String).join('.').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${plainIssue(i.message)}`);
     return { code, message: `Invalid option${issues.length > 1 ? 's' : ''}: ${issues.join('; ')}`, hint: 'See --help for usage.' };
   }
   const e = err instanceof Error ? err : new Error(String(err));

@@ -16,7 +16,14 @@ const verifySchema = schemaOf(AUDIT_VERIFY);
 const TRAIL_HELP = `
 The trail is AUTOCODEX_OPS_AUDIT_LOG (default <root>/logs/autocodex-ops-audit.jsonl): one JSON
 record per run of backup, restore, rollback, lock-deps, support-bundle (and healthcheck in
-production), each holding the SHA-256 of the one before; <file>.head names the newest record.`;
+production), each holding the SHA-256 of the one before; <file>.head names the newest record.
+AUTO_CODEX_AUDIT_LOG is the app's own command log, which the app writes (in practice never: nothing
+calls its writer) and this tool only reads (audit show --file); it has no chain to verify.`;
+
+/** isLegacyLog: no chained record at all, and every line is in the app's legacy pipe format. */
+function isLegacyLog(result: Awaited<ReturnType<typeof verifyAuditTrail>>): boolean {
+  return result.records === 0 && result.problems.length > 0 && result.problems.every((p) => p.message.includes('legacy pipe format'));
+}
 
 /** auditCommand reads the audit trail (`show`) and checks its hash chain (`verify`, exit 1 naming the first broken record). */
 export function auditCommand(app: App): Command {
@@ -48,7 +55,13 @@ export function auditCommand(app: App): Command {
     addOptions(verify, AUDIT_VERIFY).action(async (raw: unknown, cmd: Command) => {
       const options = verifySchema.parse(raw);
       const ctx = createContext(cmd.optsWithGlobals(), app, 'audit');
-      const result = await verifyAuditTrail(await trailPath(options.file, ctx));
+      const path = await trailPath(options.file, ctx);
+      const result = await verifyAuditTrail(path);
+      if (isLegacyLog(result)) {
+        throw new UsageError(`${path} is the app's own command log (timestamp|ALLOWED/BLOCKED|… lines): not a chained trail; nothing to verify.`, {
+          hint: 'Read it with `autocodex-ops audit show --file <path>`; `audit verify` checks the trail autocodex-ops writes (AUTOCODEX_OPS_AUDIT_LOG).',
+        });
+      }
       for (const w of result.warnings) ctx.log.warn(w);
       ctx.printer.result(result, () => renderVerify(result));
       if (!result.ok) throw new ReportedFailure(`the audit trail is broken: ${result.problems.length} problem(s)`);

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { App } from '../app.js';
 import { BACKUP_VERIFY } from '../cli-options.js';
@@ -22,7 +23,8 @@ export function backupVerifyCommand(app: App): Command {
     if (Boolean(archiveArg) === options.latest) throw new UsageError('Give either an archive path or --latest (not both, not neither).', { hint: 'autocodex-ops backup verify --latest' });
     const ctx = createContext(command.optsWithGlobals(), app, 'backup');
     const config = await ctx.config(flagOverrides(BACKUP_VERIFY, options));
-    let archive = archiveArg;
+    // Absolute, like `backup list`: a relative argument is taken against the working directory.
+    let archive = archiveArg && resolve(app.runtime.cwd, archiveArg);
     if (!archive) {
       archive = (await listBackups(config.backupDir, options.kind))[0]?.archive;
       if (!archive) throw new UsageError(`No ${options.kind} backup in ${config.backupDir} to verify.`, { hint: `Run \`autocodex-ops backup ${options.kind}\` first.` });

@@ -32,10 +32,14 @@ or platform_machine are evaluated here, so a dependency needed only on macOS or 
 out (uv's --python-version sets the Python version, not the platform; astral-sh/uv#3672). With
 uv, --universal writes one lock valid on every platform, with markers on the lines that need them.
 
-Every run resolves from scratch (the newest versions that satisfy the requirements) into
-temporary files; a lock is replaced atomically, and only when every resolution succeeded.
---check writes nothing: it compares the pins (headers and annotations ignored) with the
-committed locks and exits 1 listing each stale lock and the packages that differ. Run it in CI.`;
+Pins: a run starts from the committed lock and keeps every pin that still satisfies the
+requirements (uv: the lock is uv's -o file, as the original script ran it; pip: the pins are
+constraints, and a pin that no longer resolves is let go, per package, and named). --upgrade
+moves every package to its newest allowed version; --upgrade-package <name> (repeatable) moves
+that one. The lock's header says which. Resolution happens in temporary files; a lock is
+replaced atomically, and only when every resolution succeeded.
+--check writes nothing: it answers "would the lock change?" (same pins policy; headers and
+annotations ignored) and exits 1 listing each stale lock and the packages that differ. Run it in CI.`;
 
 /** lockDepsCommand regenerates (or with --check verifies) the per-Python-version lock files; exit 1 when --check finds a stale lock. */
 export function lockDepsCommand(app: App): Command {
@@ -52,7 +56,7 @@ export function lockDepsCommand(app: App): Command {
       // value there must not stop it: only the root is looked up.
       const { root } = discoverRoot({ flag: ctx.globals.root, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
       const result = await runLockDeps(
-        { root, versions, ...options },
+        { root, versions, ...(({ upgradePackage, ...rest }) => ({ ...rest, upgradePackages: upgradePackage }))(options) },
         { exec: createExec(), env: runtime.env, home: runtime.home, log: ctx.log, signal: ctx.signal },
       );
       ctx.printer.result(result, () => renderLockDeps(result, ctx.printer.color));

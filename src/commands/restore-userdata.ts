@@ -13,7 +13,7 @@ const schema = schemaOf(RESTORE_USERDATA);
 
 const HELP = `
 The archive gets the same checks as for FalkorDB (exit 2, nothing changed). The app must not be
-running (its SingletonLock; --force overrides). The archive is extracted into a hidden folder
+running (no process may hold a file open under the folder; --force overrides). The archive is extracted into a hidden folder
 beside the target, the current folder is archived as userdata_pre_restore_<UTC>.tar.gz (verified,
 with sidecars), then the folders are swapped by two renames, so one complete folder always exists.
 

@@ -4,6 +4,9 @@ import { BACKUP_FALKORDB, ROLLBACK_IMAGES } from '../cli-options.js';
 import { consentFor } from '../consent.js';
 import { createContext } from '../context.js';
 import { fileImageHistory, imageHistoryPath } from '../core/stack/image-history.js';
+import { ReportedFailure } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { missingImagesError } from '../core/rollback/images-plan.js';
 import { listImageHistory, runImagesRollback } from '../core/rollback/run-images-rollback.js';
 import { addOptions, defaultOf, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderHistory, renderImagesPlan, renderImagesResult } from '../output/rollback.js';
@@ -51,5 +54,8 @@ export function rollbackImagesCommand(app: App): Command {
       );
       ctx.audit.touch({ from: result.from, to: result.to, backupArchive: result.backup });
       ctx.printer.result(result, () => renderImagesResult(result));
+      // A dry run printed the plan with the missing images marked; it still ends as the run would (exit 10).
+      const missing = missingImagesError(result);
+      if (missing) throw new ReportedFailure(missing.message, ExitCode.Prerequisite);
     });
 }

@@ -24,16 +24,36 @@ function age(seconds: number): string {
   return `${(seconds / 86_400).toFixed(1)} days`;
 }
 
-/** renderBackupList is `backup list`: newest first, one line each with created-at, age, size, kind and verification state. */
+/** stateOf: the verification state of one row, in words; a missing sidecar is said as such, never as a failure. */
+function stateOf(b: BackupListing, checked: boolean): string {
+  if (b.sidecar === 'invalid') return 'SIDECAR UNREADABLE';
+  if (b.verified === false) return 'CHECKSUM MISMATCH';
+  if (b.verified === true) return checked ? 'checksum ok' : 'verified';
+  return b.sidecar === 'missing' ? 'no sidecar' : 'not verified';
+}
+
+/** renderColumns pads each column to its widest cell (right-aligned where asked), header first. */
+function renderColumns(header: string[], rows: string[][], right: Set<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** renderBackupList is `backup list`: a header row, then newest first: created-at, age, size, kind, state (and OFFSITE when configured). */
 export function renderBackupList(backups: ReadonlyArray<BackupListing & { remote?: boolean }>, options: { dir: string; checked: boolean }): string {
   if (backups.length === 0) return `No backups in ${options.dir}.`;
-  return backups
-    .map((b) => {
-      const state = b.verified === true ? (options.checked ? 'checksum ok' : 'verified') : b.verified === false ? 'CHECKSUM MISMATCH OR MISSING' : b.sha256 ? 'not verified' : 'no checksum';
-      const remote = b.remote === undefined ? '' : `${(b.remote ? 'offsite' : '-').padEnd(8)}  `;
-      return `${b.createdAt}  ${age(b.ageSeconds).padStart(10)}  ${formatBytes(b.bytes).padStart(10)}  ${b.kind.padEnd(20)}  ${state.padEnd(12)}  ${remote}${basename(b.archive)}`;
-    })
-    .join('\n');
+  // The OFFSITE column appears only when offsite storage is configured (remote is then set on every row).
+  const offsite = backups.some((b) => b.remote !== undefined);
+  const rows = backups.map((b) => [
+    b.createdAt,
+    age(b.ageSeconds),
+    formatBytes(b.bytes),
+    b.kind,
+    stateOf(b, options.checked),
+    ...(offsite ? [b.remote ? 'offsite' : '-'] : []),
+    basename(b.archive),
+  ]);
+  return renderColumns(['CREATED (UTC)', 'AGE', 'SIZE', 'KIND', 'STATE', ...(offsite ? ['OFFSITE'] : []), 'ARCHIVE'], rows, new Set([1, 2]));
 }
 
 /** renderVerifyBackup is `backup verify`'s verdict with its problems and warnings. */

@@ -17,6 +17,9 @@ export interface FakeHealthOptions {
   falkor?: { config?: Record<string, string>; info?: Record<string, string>; authRequired?: boolean; refusesPassword?: boolean; hang?: boolean };
   freeBytes?: number;
   volumeSize?: number;
+  /** The environment programs run with (PATH lookups); absent: programs are run by name. */
+  programEnv?: Record<string, string>;
+  cwd?: string;
 }
 
 /** fakeService builds a running FalkorDB-like container record with the hardened defaults. */
@@ -71,5 +74,7 @@ export function fakeHealthContext(o: FakeHealthOptions = {}): CheckContext {
       return o.falkor.authRequired ?? true;
     },
     freeBytes: async () => o.freeBytes ?? 100 * 1024 ** 3,
+    ...(o.programEnv ? { env: o.programEnv } : {}),
+    ...(o.cwd ? { cwd: o.cwd } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { devNull, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,7 +123,7 @@ describe('lock-deps with pip (real resolution, offline)', () => {
     }
   });
 
-  it('--check passes when current, fails listing the package after a new release appears, and passes again after regenerating', async () => {
+  it('keeps the committed pins when a new release appears; --check stays current; --upgrade moves them; a pin that no longer resolves is let go', async () => {
     const root = makeRoot(INPUTS);
     const folder = mkdtempSync(join(tmpdir(), 'aco-ld-wheels-'));
     await writeWheels(folder, WHEELS);
@@ -131,24 +131,37 @@ describe('lock-deps with pip (real resolution, offline)', () => {
     expect((await runProgram(['lock-deps', '--root', root, '3.11'], { env: local })).code).toBe(0);
     const committed = read(root, 'auto-codex/requirements-py311.lock');
 
+    await writeWheel(folder, { name: 'gamma', version: '1.9', requires: ['delta; python_version < "3.12"'] });
     const current = await runProgram(['lock-deps', '--check', '--root', root, '3.11'], { env: local });
     expect(current.code).toBe(0);
     expect(current.stdout).toContain('All 2 lock files are current.');
-
-    await writeWheel(folder, { name: 'gamma', version: '1.9', requires: ['delta; python_version < "3.12"'] });
-    const stale = await runProgram(['lock-deps', '--check', '--root', root, '3.11'], { env: local });
-    expect(stale.code).toBe(1);
-    expect(stale.stdout).toContain('stale     auto-codex/requirements-py311.lock  Python 3.11, 3 packages; 1 package differs:\n    gamma 1.2 → 1.9');
-    expect(stale.stdout).toContain('current   tests/requirements-test-py311.lock');
+    const kept = await runProgram(['lock-deps', '--root', root, '3.11'], { env: local });
+    expect(kept.stdout).toContain('unchanged auto-codex/requirements-py311.lock');
     expect(read(root, 'auto-codex/requirements-py311.lock')).toBe(committed);
 
-    const regenerated = await runProgram(['lock-deps', '--root', root, '3.11'], { env: local });
-    expect(regenerated.code).toBe(0);
-    expect(regenerated.stdout).toMatch(/updated   auto-codex\/requirements-py311\.lock .*\n    gamma 1\.2 → 1\.9/);
-    expect(regenerated.stdout).toContain('unchanged tests/requirements-test-py311.lock');
+    const wouldMove = await runProgram(['lock-deps', '--check', '--upgrade', '--root', root, '3.11'], { env: local });
+    expect(wouldMove.code).toBe(1);
+    expect(wouldMove.stdout).toContain('stale     auto-codex/requirements-py311.lock  Python 3.11, 3 packages; 1 package differs:\n    gamma 1.2 → 1.9');
+    expect(wouldMove.stdout).toContain('regenerate them with `autocodex-ops lock-deps 3.11 --upgrade`');
+    expect(read(root, 'auto-codex/requirements-py311.lock')).toBe(committed);
+
+    const upgraded = await runProgram(['lock-deps', '--upgrade-package', 'gamma', '--root', root, '3.11'], { env: local });
+    expect(upgraded.code).toBe(0);
+    expect(upgraded.stdout).toMatch(/updated   auto-codex\/requirements-py311\.lock .*\n    gamma 1\.2 → 1\.9/);
+    expect(upgraded.stdout).toContain('unchanged tests/requirements-test-py311.lock');
+    expect(read(root, 'auto-codex/requirements-py311.lock')).toContain('#    autocodex-ops lock-deps --backend pip 3.11 --upgrade-package gamma\n');
     expect((await runProgram(['lock-deps', '--check', '--root', root, '3.11'], { env: local })).code).toBe(0);
-    // Five real resolutions in a row: on a loaded two-core machine that can take minutes.
-  }, 400_000);
+
+    // omega 2.5 is pinned in the test lock; the index loses it: that pin alone is let go, and said.
+    await writeWheel(folder, { name: 'omega', version: '2.7' });
+    rmSync(join(folder, 'omega-2.5-py3-none-any.whl'));
+    const released = await runProgram(['lock-deps', '--root', root, '3.11'], { env: local });
+    expect(released.code).toBe(0);
+    expect(released.stdout).toMatch(/updated   tests\/requirements-test-py311\.lock .*\n    omega 2\.5 → 2\.7\n    committed pin no longer resolves, re-resolved: omega/);
+    expect(read(root, 'tests/requirements-test-py311.lock')).toContain('# Pins: kept from the previous lock where they still satisfy the requirements; no longer resolvable, re-resolved: omega.\n');
+    expect(read(root, 'auto-codex/requirements-py311.lock')).toContain('gamma==1.9\n');
+    // Several real resolutions in a row: on a loaded two-core machine that can take minutes.
+  }, 600_000);
 
   it('a conflicting requirement fails with exit 1 and pip\'s reason, and leaves the old lock byte-identical', async () => {
     const root = makeRoot(INPUTS);

@@ -163,6 +163,10 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('rollback images
     const noPull = await cli(['rollback', 'images', '--falkordb-tag', tag('never-built'), '--yes', '--no-pull', '--no-backup']);
     expect(noPull.code).toBe(10);
     expect(noPull.stderr).toContain('--no-pull');
+    const dry = await cli(['rollback', 'images', '--falkordb-tag', tag('never-built'), '--dry-run', '--no-pull']);
+    expect(dry.code).toBe(10);
+    expect(dry.stdout).toContain(`1. MISSING: falkordb/falkordb:${tag('never-built')} is not on this machine and --no-pull was given; the rollback stops here (exit 10).`);
+    expect(dry.stdout).toContain('Dry run: nothing was changed.');
     const pull = await cli(['rollback', 'images', '--falkordb-tag', tag('never-built'), '--yes', '--no-backup']);
     expect(pull.code).toBe(10);
     expect(pull.stderr).toContain('Could not pull');

@@ -12,7 +12,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 const USE_CASES = ['backups', 'restore', 'rollback', 'health', 'lock-deps', 'audit', 'offsite', 'support-bundle', 'after-run', 'projects'];
 // schedule is the crontab model the healthcheck reads (host, scan, targets) and, for now, the
 // `schedule` run beside it; moving run-schedule.ts into a use-case folder is a follow-up.
-const DOMAIN = ['stack', 'backup-store', 'schedule'];
+const DOMAIN = ['stack', 'backup-store', 'schedule', 'codex', 'graphiti'];
 
 /**
  * Imports that break the rule today and are being removed by the other half of issue 13

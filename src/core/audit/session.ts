@@ -214,11 +214,13 @@ export class AuditSession {
     const { runtime } = this;
     const { root } = discoverRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
     try {
-      const { config } = loadConfig({ env: runtime.env, files: await readConfigFiles(root), root, home: runtime.home, platform: runtime.platform });
+      const { config } = loadConfig({ env: runtime.env, files: await readConfigFiles(root), root, home: runtime.home, platform: runtime.platform, cwd: runtime.cwd });
       return targetOf(config);
     } catch {
       // Invalid configuration: the run already fails with exit 2; its record still goes to the default place.
-      const path = resolve(root, runtime.env.AUTOCODEX_OPS_AUDIT_LOG ?? 'logs/autocodex-ops-audit.jsonl');
+      // A relative path from the environment is taken against the working directory, as in the config.
+      const fromEnv = runtime.env.AUTOCODEX_OPS_AUDIT_LOG?.trim() ? runtime.env.AUTOCODEX_OPS_AUDIT_LOG : undefined;
+      const path = fromEnv ? resolve(runtime.cwd, fromEnv) : resolve(root, 'logs/autocodex-ops-audit.jsonl');
       return { root, path, maxBytes: Number(defaultOf('AUTO_CODEX_AUDIT_LOG_MAX_BYTES')), backups: Number(defaultOf('AUTO_CODEX_AUDIT_LOG_BACKUPS')), production: isTruthy(runtime.env.AUTO_CODEX_PRODUCTION) };
     }
   }

@@ -21,11 +21,14 @@ export interface BackupListing {
   sha256?: string;
   /**
    * Without `check`: true when the manifest records a successful read-back after writing.
-   * With `check`: whether the file's SHA-256 matches its sidecar now (false without a sidecar).
+   * With `check`: whether the file's SHA-256 matches its sidecar now (false for an unreadable
+   * sidecar; absent without one, see `sidecar`).
    */
   verified?: boolean;
   verifiedAt?: string;
   hasManifest: boolean;
+  /** The `.sha256` sidecar: present and readable, absent (archives of the original scripts), or unreadable. */
+  sidecar: 'ok' | 'missing' | 'invalid';
   /** An age-encrypted archive (`.tar.gz.age`); its sha256 is of the encrypted file. */
   encrypted: boolean;
 }
@@ -56,8 +59,9 @@ export async function listAllBackups(options: ListOptions): Promise<BackupListin
       const sha256 = sidecar.state === 'ok' ? sidecar.sha256 : undefined;
       const verifiedAt = manifest.state === 'ok' ? manifest.manifest.verification?.verifiedAt : undefined;
       let verified: boolean | undefined = verifiedAt ? true : undefined;
-      if (options.check && sha256 === undefined) verified = false;
-      else if (options.check) {
+      // Without a sidecar there is nothing to compare: "no sidecar", not a failed verification.
+      if (options.check && sidecar.state === 'invalid') verified = false;
+      else if (options.check && sha256 !== undefined) {
         const actual = await sha256File(record.archive, options.signal).catch((err: unknown) => {
           throwIfAborted(options.signal);
           throw err;
@@ -74,6 +78,7 @@ export async function listAllBackups(options: ListOptions): Promise<BackupListin
         ...(verified !== undefined ? { verified } : {}),
         ...(verifiedAt ? { verifiedAt } : {}),
         hasManifest: record.hasManifest,
+        sidecar: sidecar.state,
         encrypted: record.encrypted,
       });
     }

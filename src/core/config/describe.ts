@@ -24,6 +24,8 @@ function effectiveDefault(config: OpsConfig, name: VarName): string | undefined 
   return computed[name] ?? VARIABLES[name].default;
 }
 
+const RESOLVED_PATHS = new Set<VarName>(['BACKUP_DIR', 'PRE_RESTORE_BACKUP_DIR', 'USERDATA_DIR', 'AUTOCODEX_OPS_AUDIT_LOG']);
+
 /**
  * describeConfig lists every variable with its effective value and origin; secrets are `***`
  * and server args have their password masked. With `all` false, unset variables without a default are left out.
@@ -39,6 +41,10 @@ export function describeConfig(config: OpsConfig, all = false): ConfigRow[] {
     if (value === undefined) {
       value = effectiveDefault(config, name);
       if (value !== undefined && name !== 'AUTO_CODEX_ROOT') origin = 'default';
+      if (name === 'USERDATA_DIR' && config.userdataDirNote) origin = `default: ${config.userdataDirNote}`;
+    } else if (RESOLVED_PATHS.has(name)) {
+      // A relative path is shown as resolved (flags and the environment against the working directory).
+      value = effectiveDefault(config, name) ?? value;
     }
     if (value === undefined && !all) continue;
     const secret = spec.secret === true;

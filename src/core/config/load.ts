@@ -1,9 +1,11 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { parse } from 'dotenv';
 import { ConfigError } from '../errors.js';
 import { isTruthy } from './env-bool.js';
 import { originLabel, resolvePassword, resolveVariables, type Resolved, type ResolveInput } from './resolve.js';
 import { rawConfigSchema, type BackupMode } from './schema.js';
-import { VARIABLES, type VarName } from './variables.js';
+import { chooseUserdataDir, userdataBase } from './userdata-dir.js';
+import { VARIABLES, VAR_NAMES, type FileSource, type VarName } from './variables.js';
 
 export interface LoadConfigInput extends ResolveInput {
   root: string;
@@ -11,6 +13,10 @@ export interface LoadConfigInput extends ResolveInput {
   rootOrigin?: string;
   home: string;
   platform: NodeJS.Platform;
+  /** Where relative paths from flags and the environment are taken (default: the root). */
+  cwd?: string;
+  /** Whether a path exists, to tell which userData folder the app uses (default: none exists). */
+  exists?: (path: string) => boolean;
 }
 
 /** The validated, typed configuration every command works from; `values` keeps each raw value's origin. */
@@ -28,6 +34,8 @@ export interface OpsConfig {
   backupMaxAgeDays: number;
   backupImage?: string;
   userdataDir: string;
+  /** How the userData folder was chosen, for `config` (the default looks for two names). */
+  userdataDirNote?: string;
   restoreHealthTimeoutSecs: number;
   skipRestoreHealthWait: boolean;
   graphitiEnabled: boolean;
@@ -45,6 +53,8 @@ export interface OpsConfig {
   graphitiMcp: { port: number; imageTag?: string; containerName: string };
   composeProject: string;
   audit: { path: string; appLog?: string; maxBytes: number; backups: number };
+  /** Problems that did not stop loading (the same list loadConfig returns), for the config-warnings check. */
+  warnings: string[];
   /** Issue 21: age recipients (raw text and a file's path) for new backups, and the identity file for reading them. */
   age: { recipients?: string; recipientsFile?: string; identityFile?: string };
   /** Webhooks told about runs (issue 25); `urls` are secrets, registered for redaction like passwords. */
@@ -68,10 +78,10 @@ export function defaultOf(name: VarName): string {
 
 /** defaultUserdataDir is Electron's userData folder for "Auto Codex" on each OS (runbook "Data Locations"). */
 export function defaultUserdataDir(platform: NodeJS.Platform, home: string, env: Record<string, string | undefined>): string {
-  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Auto Codex');
-  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Auto Codex');
-  return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'Auto Codex');
+  return join(userdataBase(platform, home, env), 'Auto Codex');
 }
+
+const isBlank = (v: string | undefined) => v === undefined || v.trim() === '';
 
 /**
  * notifyUrls splits AUTOCODEX_OPS_NOTIFY_URL on spaces and commas. A value that is not an http(s)
@@ -124,8 +134,24 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
     else warnings.push(`AUTO_CODEX_BACKUP_MAX_AGE_DAYS is not a valid integer; defaulting to ${backupMaxAgeDays}.`);
   }
 
+  // Environment-only switches written into a .env file have no effect; say so rather than let a user believe production is on.
+  for (const name of VAR_NAMES) {
+    if (VARIABLES[name].sources.length !== 1 || VARIABLES[name].sources[0] !== 'env') continue;
+    const files = (Object.entries(input.files) as [FileSource, string][]).filter(([, text]) => !isBlank(parse(text)[name]));
+    for (const [file] of files) warnings.push(`${name} is set in ${file}, but it is read from the environment only: that value has no effect (export it, or pass the matching flag).`);
+  }
+
+  // One rule for relative paths: a flag's or the environment's against the working directory, as every
+  // Unix tool does; a .env file's (and the defaults) against the root, where those files live.
   const inRoot = (p: string) => (isAbsolute(p) ? p : resolve(input.root, p));
-  const backupDir = inRoot(v('BACKUP_DIR') ?? 'backups');
+  const pathOf = (name: VarName, fallback?: string): string | undefined => {
+    const raw = v(name);
+    if (raw === undefined) return fallback === undefined ? undefined : inRoot(fallback);
+    const kind = values[name].origin.kind;
+    return isAbsolute(raw) ? raw : resolve(kind === 'flag' || kind === 'env' ? (input.cwd ?? input.root) : input.root, raw);
+  };
+  const backupDir = pathOf('BACKUP_DIR', 'backups')!;
+  const userdata = v('USERDATA_DIR') ? { dir: pathOf('USERDATA_DIR')!, note: undefined } : chooseUserdataDir(input.platform, input.home, input.env, input.exists ?? (() => false));
   const password = resolvePassword(input);
 
   const production = isTruthy(v('AUTO_CODEX_PRODUCTION'));
@@ -142,12 +168,13 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
     },
     logLevel: r.AUTOCODEX_OPS_LOG_LEVEL ?? defaultOf('AUTOCODEX_OPS_LOG_LEVEL'),
     backupDir,
-    preRestoreBackupDir: v('PRE_RESTORE_BACKUP_DIR') ? inRoot(v('PRE_RESTORE_BACKUP_DIR')!) : backupDir,
+    preRestoreBackupDir: pathOf('PRE_RESTORE_BACKUP_DIR') ?? backupDir,
     backupMode: r.FALKORDB_BACKUP_MODE ?? (defaultOf('FALKORDB_BACKUP_MODE') as BackupMode),
     retentionDays: r.BACKUP_RETENTION_DAYS,
     backupMaxAgeDays,
     backupImage: v('BACKUP_IMAGE'),
-    userdataDir: v('USERDATA_DIR') ? inRoot(v('USERDATA_DIR')!) : defaultUserdataDir(input.platform, input.home, input.env),
+    userdataDir: userdata.dir,
+    ...(userdata.note ? { userdataDirNote: userdata.note } : {}),
     restoreHealthTimeoutSecs: r.RESTORE_HEALTH_TIMEOUT_SECS ?? Number(defaultOf('RESTORE_HEALTH_TIMEOUT_SECS')),
     skipRestoreHealthWait: isTruthy(v('SKIP_RESTORE_HEALTH_WAIT')),
     graphitiEnabled: isTruthy(v('GRAPHITI_ENABLED')),
@@ -169,18 +196,19 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
     },
     composeProject: v('COMPOSE_PROJECT_NAME') ?? defaultOf('COMPOSE_PROJECT_NAME'),
     audit: {
-      path: inRoot(v('AUTOCODEX_OPS_AUDIT_LOG') ?? join('logs', 'autocodex-ops-audit.jsonl')),
+      path: pathOf('AUTOCODEX_OPS_AUDIT_LOG', join('logs', 'autocodex-ops-audit.jsonl'))!,
       appLog: v('AUTO_CODEX_AUDIT_LOG'),
       maxBytes: r.AUTO_CODEX_AUDIT_LOG_MAX_BYTES ?? Number(defaultOf('AUTO_CODEX_AUDIT_LOG_MAX_BYTES')),
       backups: r.AUTO_CODEX_AUDIT_LOG_BACKUPS ?? Number(defaultOf('AUTO_CODEX_AUDIT_LOG_BACKUPS')),
     },
+    warnings,
     age: {
       recipients: v('AUTOCODEX_OPS_AGE_RECIPIENTS'),
-      recipientsFile: v('AUTOCODEX_OPS_AGE_RECIPIENTS_FILE') ? inRoot(v('AUTOCODEX_OPS_AGE_RECIPIENTS_FILE')!) : undefined,
-      identityFile: v('AUTOCODEX_OPS_AGE_IDENTITY') ? inRoot(v('AUTOCODEX_OPS_AGE_IDENTITY')!) : undefined,
+      recipientsFile: pathOf('AUTOCODEX_OPS_AGE_RECIPIENTS_FILE'),
+      identityFile: pathOf('AUTOCODEX_OPS_AGE_IDENTITY'),
     },
     notify: { urls: notifyUrls(v('AUTOCODEX_OPS_NOTIFY_URL'), warnings), on: r.AUTOCODEX_OPS_NOTIFY_ON ?? 'failure' },
-    metricsFile: v('AUTOCODEX_OPS_METRICS_FILE') ? inRoot(v('AUTOCODEX_OPS_METRICS_FILE')!) : undefined,
+    metricsFile: pathOf('AUTOCODEX_OPS_METRICS_FILE'),
     schedule: { cronDFile: v('AUTOCODEX_OPS_CRON_D_FILE') ?? '/etc/cron.d/autocodex-ops', systemdDir: v('AUTOCODEX_OPS_SYSTEMD_DIR') ?? '/etc/systemd/system' },
   };
   return { config, warnings };

@@ -79,7 +79,10 @@ const VARIABLE_TABLE = {
   RESTORE_HEALTH_TIMEOUT_SECS: { sources: STD, description: 'how long restore waits for healthy services', default: '120' },
   SKIP_RESTORE_HEALTH_WAIT: { sources: STD, description: 'skip the post-restore health wait', default: 'false' },
   AUTOCODEX_OPS_AUDIT_LOG: { sources: STD, description: 'autocodex-ops audit trail (JSON Lines)', default: '<root>/logs/autocodex-ops-audit.jsonl' },
-  AUTO_CODEX_AUDIT_LOG: { sources: STD, description: "the app's own command audit log" },
+  AUTO_CODEX_AUDIT_LOG: {
+    sources: STD,
+    description: "the app's own command log (auto-codex/security/hooks.py); the app would write it, but nothing in it calls the writer, so it never appears; this tool only reads it (audit show --file)",
+  },
   AUTO_CODEX_AUDIT_LOG_MAX_BYTES: { sources: STD, description: 'rotate the audit log at this size (0 = never)', default: '5242880' },
   AUTO_CODEX_AUDIT_LOG_BACKUPS: { sources: STD, description: 'rotated audit files kept', default: '5' },
   AUTOCODEX_OPS_S3_URL: { sources: STD, description: 'offsite copies: s3://bucket[/prefix] (credentials: the AWS chain, never here)' },

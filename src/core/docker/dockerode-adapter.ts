@@ -113,20 +113,28 @@ export class DockerodeAdapter implements DockerApi {
     return raw as unknown as Record<string, unknown> | undefined;
   }
 
-  async volumeSize(name: string, options: CallOptions = {}): Promise<number | undefined> {
-    // /system/df walks every volume (engines before API 1.42 ignore `type`); -1 means "not computed".
-    const df = (await this.#call('Reading disk usage from the engine failed', () =>
-      (this.#docker as unknown as { df(o: object): Promise<unknown> }).df({ abortSignal: options.signal }),
-    )) as { Volumes?: Array<{ Name?: string; UsageData?: { Size?: number } | null }> | null };
-    const size = df.Volumes?.find((v) => v.Name === name)?.UsageData?.Size;
-    return typeof size === 'number' && size >= 0 ? size : undefined;
-  }
-
   async inspectVolume(name: string, options: CallOptions = {}): Promise<VolumeInfo | undefined> {
     const raw = await this.#lookup(`Inspecting volume ${name} failed`, () =>
       this.#docker.getVolume(name).inspect({ abortSignal: options.signal }),
     );
     return raw && mapVolumeInspect(raw);
+  }
+
+  async volumeSize(name: string, options: CallOptions = {}): Promise<number | undefined> {
+    // /system/df walks every volume; dockerode's df() sends no query, so dial directly: engines with
+    // API 1.42+ then size volumes only (older ones ignore `type`). Size -1 means "not computed".
+    const modem = (this.#docker as unknown as { modem: { dial(o: object, cb: (err: unknown, data: unknown) => void): void } }).modem;
+    type DiskUsage = { Volumes?: { Name: string; UsageData?: { Size?: number } | null }[] | null };
+    const data = await this.#call('Reading Docker disk usage failed', () =>
+      new Promise<DiskUsage>((resolve, reject) => {
+        modem.dial(
+          { path: '/system/df?', method: 'GET', options: { type: 'volume' }, abortSignal: options.signal, statusCodes: { 200: true, 500: 'server error' } },
+          (err, out) => (err ? reject(err) : resolve(out as DiskUsage)),
+        );
+      }),
+    );
+    const size = data.Volumes?.find((v) => v.Name === name)?.UsageData?.Size;
+    return typeof size === 'number' && size >= 0 ? size : undefined;
   }
 
   async inspectImage(ref: string, options: CallOptions = {}): Promise<ImageInfo | undefined> {

@@ -59,7 +59,7 @@ export function createLiveConnectors(
       endpoint: api.endpoint,
       version: () => d.engineVersion(api, { signal }),
       findService: async (service) => toService((await stack())[service === 'falkordb' ? 'falkordb' : 'graphiti']),
-      volumeSize: async () => undefined,
+      volumeSize: (name) => api.volumeSize(name, { signal }),
     };
   });
 

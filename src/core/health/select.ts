@@ -19,5 +19,8 @@ export function selectChecks(all: readonly Check[], only: string[], skipIds: str
     });
   }
   const checks = only.length ? all.filter((c) => only.includes(c.id)) : [...all];
+  if (checks.every((c) => skipIds.includes(c.id))) {
+    throw new UsageError('no check selected: --skip removes every check --only chose', { hint: 'Drop one of the ids from --skip, or widen --only.' });
+  }
   return { checks, skip: new Set(skipIds) };
 }

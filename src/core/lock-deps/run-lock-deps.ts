@@ -5,8 +5,8 @@ import { OpsError, UsageError, throwIfAborted } from '../errors.js';
 import type { Exec } from '../exec/exec.js';
 import { writeFileAtomic } from '../fs/write-file-atomic.js';
 import { acquireLock } from '../run/lock.js';
-import type { BackendName, PreparedPython, Resolution, Resolver } from './backend.js';
-import { diffPins, parsePins, splitHeader, type PinChange } from './lock-file.js';
+import type { BackendName, PinPolicy, PreparedPython, Resolution, Resolver } from './backend.js';
+import { canonicalName, diffPins, parsePins, splitHeader, type PinChange } from './lock-file.js';
 import { selectResolver } from './select-resolver.js';
 import { assertInputsExist, lockJobs, parsePythonVersions, type LockJob } from './versions.js';
 
@@ -20,6 +20,10 @@ export interface LockDepsOptions {
   check: boolean;
   backend?: BackendName;
   universal: boolean;
+  /** Move every pin (default: keep the committed pins that still satisfy the requirements). */
+  upgrade?: boolean;
+  /** Move only these packages' pins. */
+  upgradePackages?: string[];
 }
 
 /** Narrow logger: a pino logger fits. */
@@ -52,6 +56,8 @@ export interface LockReport {
   status: LockStatus;
   packages: number;
   changes: PinChange[];
+  /** Committed pins that no longer resolved and were let go (pip backend). */
+  released?: string[];
 }
 
 /** The `--json` result of lock-deps. */
@@ -59,6 +65,8 @@ export interface LockDepsResult {
   backend: BackendName;
   check: boolean;
   universal: boolean;
+  /** `keep` (the committed pins, where they still resolve), `upgrade`, or `upgrade-package a b`. */
+  pins: string;
   locks: LockReport[];
   durationMs: number;
 }
@@ -82,6 +90,7 @@ export async function runLockDeps(options: LockDepsOptions, deps: LockDepsDeps):
   }
   const jobs = lockJobs(versions);
   await assertInputsExist(options.root, jobs);
+  const policy = pinPolicy(options);
 
   const env = Object.fromEntries(Object.entries(deps.env).filter((e): e is [string, string] => e[1] !== undefined));
   const backendDeps = { exec: deps.exec, env, home: deps.home, root: options.root, signal: deps.signal };
@@ -100,13 +109,16 @@ export async function runLockDeps(options: LockDepsOptions, deps: LockDepsDeps):
     // Outside the root: --check must work in a read-only checkout, and uv must not see an old lock.
     workDir = await mkdtemp(join(tmpdir(), 'autocodex-ops-lock-deps-'));
     const into = workDir;
-    const resolutions = await unlessAborted(deps.signal, () => resolveAll(jobs, resolver, prepared, into, deps));
+    // The committed locks are the starting point (as `uv pip compile -o <lock>` reads its output file).
+    const previous = await Promise.all(jobs.map((job) => readFile(join(options.root, job.lock), 'utf8').catch(() => undefined)));
+    warnUnknownUpgrades(policy, previous, deps.log);
+    const resolutions = await unlessAborted(deps.signal, () => resolveAll(jobs, resolver, prepared, into, deps, previous, policy));
     assertAllResolved(jobs, resolutions, prepared, options.check);
     const reports: LockReport[] = [];
     const writes: Array<{ job: LockJob; text: string }> = [];
     for (const [i, job] of jobs.entries()) {
-      const text = (resolutions[i] as Extract<Resolution, { ok: true }>).text;
-      const old = await readFile(join(options.root, job.lock), 'utf8').catch(() => undefined);
+      const { text, released } = resolutions[i] as Extract<Resolution, { ok: true }>;
+      const old = previous[i];
       const status = statusOf(old, text, options.check);
       const pins = parsePins(text);
       const { tool, interpreter } = prepared.get(job.python.version)!;
@@ -119,13 +131,14 @@ export async function runLockDeps(options: LockDepsOptions, deps: LockDepsDeps):
         status,
         packages: pins.length,
         changes: diffPins(old === undefined ? [] : parsePins(old), pins),
+        ...(released?.length ? { released } : {}),
       });
       if (status === 'created' || status === 'updated') writes.push({ job, text });
     }
     throwIfAborted(deps.signal);
     await publish(options.root, writes, deps.log);
     deps.log.info(options.check ? 'Check done.' : 'Done.');
-    return { backend: resolver.name, check: options.check, universal: options.universal, locks: reports, durationMs: now() - started };
+    return { backend: resolver.name, check: options.check, universal: options.universal, pins: pinsMode(policy), locks: reports, durationMs: now() - started };
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true });
     await lock?.release();
@@ -148,7 +161,15 @@ async function unlessAborted<T>(signal: AbortSignal, step: () => Promise<T>): Pr
 
 // The two files of one version resolve side by side; versions go one after the other, which keeps
 // at most two resolvers (and their downloads) running on the two cores of a small machine.
-async function resolveAll(jobs: LockJob[], resolver: Resolver, prepared: Map<string, PreparedPython>, workDir: string, deps: LockDepsDeps): Promise<Resolution[]> {
+async function resolveAll(
+  jobs: LockJob[],
+  resolver: Resolver,
+  prepared: Map<string, PreparedPython>,
+  workDir: string,
+  deps: LockDepsDeps,
+  previous: (string | undefined)[],
+  policy: PinPolicy,
+): Promise<Resolution[]> {
   const results: Resolution[] = [];
   const versions = [...new Set(jobs.map((j) => j.python.version))];
   for (const version of versions) {
@@ -157,7 +178,7 @@ async function resolveAll(jobs: LockJob[], resolver: Resolver, prepared: Map<str
     const { tool, interpreter } = prepared.get(version)!;
     const using = interpreter ? `${tool} (${interpreter.implementation} ${interpreter.version} at ${interpreter.executable})` : tool;
     deps.log.info(`Resolving Python ${version} -> py${batch[0]!.python.nodot} with ${using}.`);
-    results.push(...(await Promise.all(batch.map((job) => resolver.resolve(job, workDir)))));
+    results.push(...(await Promise.all(batch.map((job) => resolver.resolve(job, workDir, { previous: previous[jobs.indexOf(job)], policy })))));
   }
   return results;
 }
@@ -172,6 +193,27 @@ function assertAllResolved(jobs: LockJob[], resolutions: Resolution[], prepared:
   throw new OpsError(`Resolution failed for ${failed.length} of ${jobs.length} lock files; ${untouched}.\n${failed.join('\n')}`, {
     hint: 'Fix the conflicting or unavailable requirement (or the index settings: UV_INDEX_URL, PIP_INDEX_URL, PIP_FIND_LINKS …) and rerun.',
   });
+}
+
+const PACKAGE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+
+/** pinPolicy validates --upgrade-package names (exit 2 naming the bad ones) and returns the policy. */
+function pinPolicy(options: LockDepsOptions): PinPolicy {
+  const names = options.upgradePackages ?? [];
+  const bad = names.filter((n) => !PACKAGE.test(n));
+  if (bad.length) throw new UsageError(`--upgrade-package: not a package name: ${bad.map((b) => `'${b}'`).join(', ')}`, { hint: 'Give a distribution name as it appears in the lock, e.g. --upgrade-package requests.' });
+  return { upgrade: Boolean(options.upgrade), upgradePackages: [...new Set(names.map(canonicalName))] };
+}
+
+function pinsMode(policy: PinPolicy): string {
+  if (policy.upgrade) return 'upgrade';
+  return policy.upgradePackages.length ? `upgrade-package ${policy.upgradePackages.join(' ')}` : 'keep';
+}
+
+function warnUnknownUpgrades(policy: PinPolicy, previous: (string | undefined)[], log: LockDepsLog): void {
+  const pinned = new Set(previous.flatMap((text) => (text === undefined ? [] : parsePins(text).map((p) => p.name))));
+  const unknown = policy.upgradePackages.filter((n) => !pinned.has(n));
+  if (unknown.length && pinned.size) log.warn(`--upgrade-package ${unknown.join(' ')}: not pinned in any of these locks; nothing to move.`);
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');

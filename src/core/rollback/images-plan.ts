@@ -48,6 +48,8 @@ export interface ImagesPlan {
   envBytes: Buffer;
   /** Services whose target image is not on this machine and will be pulled. */
   pull: StackKey[];
+  /** With --no-pull: target images that are not on this machine (the rollback cannot go ahead). */
+  missing: StackKey[];
   backup: boolean;
   directions: Record<StackKey, Direction>;
   steps: string[];
@@ -78,7 +80,8 @@ function downgradeWarning(from: string, to: string, direction: Direction, backup
  * planImagesRollback works out the pair to go to (the flags, else the newest recorded pair that
  * differs from the current one), the .env rewrite and what to pull, without changing anything.
  * UsageError (exit 2): an invalid or `latest` tag, no earlier pair recorded, already on the pair,
- * current pair unknown. PrerequisiteError (exit 10): the engine is unreachable, or an image is missing with --no-pull.
+ * current pair unknown. PrerequisiteError (exit 10): the engine is unreachable. Images missing with
+ * --no-pull are listed in `missing` (and marked in the steps): see missingImagesError.
  */
 export async function planImagesRollback(options: ImagesRollbackOptions, deps: ImagesPlanDeps): Promise<ImagesPlan> {
   const stack = await findStackContainers(deps.docker, deps.locator, deps.signal);
@@ -112,14 +115,10 @@ export async function planImagesRollback(options: ImagesRollbackOptions, deps: I
   }
 
   const pull: StackKey[] = [];
+  const missing: StackKey[] = [];
   for (const key of STACK_KEYS) {
     if (await deps.docker.inspectImage(imageRef(key, to[key]), { signal: deps.signal })) continue;
-    if (options.noPull) {
-      throw new PrerequisiteError(`The image ${imageRef(key, to[key])} is not on this machine and --no-pull was given; nothing was changed.`, {
-        hint: 'Load or pull the image first (docker load / docker pull), or run without --no-pull.',
-      });
-    }
-    pull.push(key);
+    (options.noPull ? missing : pull).push(key);
   }
 
   const directions = { falkordb: tagDirection(from.falkordb, to.falkordb), graphiti: tagDirection(from.graphiti, to.graphiti) };
@@ -136,6 +135,8 @@ export async function planImagesRollback(options: ImagesRollbackOptions, deps: I
 
   const rewrite = rewriteEnv((await deps.env.read()) ?? Buffer.alloc(0), { FALKORDB_IMAGE_TAG: to.falkordb, GRAPHITI_MCP_IMAGE_TAG: to.graphiti });
   const steps: string[] = [];
+  // A dry run still shows the whole plan, with the problem marked where the run would stop.
+  for (const key of missing) steps.push(`MISSING: ${imageRef(key, to[key])} is not on this machine and --no-pull was given; the rollback stops here (exit 10).`);
   if (pull.length) steps.push(`Pull ${pull.map((k) => imageRef(k, to[k])).join(' and ')} (not on this machine).`);
   if (backup) steps.push('Back up FalkorDB (as `backup falkordb` does, without retention).');
   steps.push(`Set ${[...new Set([...rewrite.changes.map((c) => c.key), ...rewrite.appended])].join(' and ')} in ${deps.env.path} (${describePair(from)} -> ${describePair(to)}); no other byte changes.`);
@@ -144,6 +145,15 @@ export async function planImagesRollback(options: ImagesRollbackOptions, deps: I
   return {
     kind: 'images', from, to, fromHistory, ...(running ? { running } : {}), ...(observed ? { observed } : {}), stack,
     envFile: deps.env.path, envChanges: rewrite.changes, envAppended: rewrite.appended, envBytes: rewrite.bytes,
-    pull, backup, directions, steps, warnings,
+    pull, missing, backup, directions, steps, warnings,
   };
+}
+
+/** missingImagesError is the exit-10 error of a plan whose target images are missing with --no-pull, or undefined. */
+export function missingImagesError(plan: Pick<ImagesPlan, 'missing' | 'to'>): PrerequisiteError | undefined {
+  if (plan.missing.length === 0) return undefined;
+  const refs = plan.missing.map((k) => imageRef(k, plan.to[k])).join(' and ');
+  return new PrerequisiteError(`The image${plan.missing.length > 1 ? 's' : ''} ${refs} ${plan.missing.length > 1 ? 'are' : 'is'} not on this machine and --no-pull was given; nothing was changed.`, {
+    hint: 'Load or pull the image first (docker load / docker pull), or run without --no-pull.',
+  });
 }

@@ -1,7 +1,7 @@
 import { DeclinedError, UsageError } from '../errors.js';
 import type { EnvChange } from './env-file.js';
 import { applyImagesRollback, type ImagesApplyDeps, type ServiceHealth } from './images-apply.js';
-import { planImagesRollback, type ImagesPlan, type ImagesPlanDeps, type ImagesRollbackOptions } from './images-plan.js';
+import { missingImagesError, planImagesRollback, type ImagesPlan, type ImagesPlanDeps, type ImagesRollbackOptions } from './images-plan.js';
 import { entryPair, type HistoryEntry, type ImageHistoryStore } from '../stack/image-history.js';
 import { samePair, type Direction, type ImagePair, type StackKey } from '../stack/image-tags.js';
 
@@ -26,6 +26,8 @@ export interface ImagesRollbackResult {
   envChanges: EnvChange[];
   envAppended: string[];
   pull: StackKey[];
+  /** Target images missing with --no-pull: a dry run lists them, and the command then exits 10. */
+  missing: StackKey[];
   /** The backup archive (a real run), true when one would be taken (dry run), false with --no-backup. */
   backup: string | boolean;
   directions: Record<StackKey, Direction>;
@@ -40,7 +42,7 @@ function toResult(plan: ImagesPlan, deps: ImagesRollbackDeps, dryRun: boolean, s
   const running = plan.running ? { falkordb: plan.running.falkordb, graphiti: plan.running.graphiti } : undefined;
   return {
     kind: 'images', dryRun, from: plan.from, to: plan.to, fromHistory: plan.fromHistory, ...(running ? { running } : {}),
-    envFile: plan.envFile, envChanges: plan.envChanges, envAppended: plan.envAppended, pull: plan.pull,
+    envFile: plan.envFile, envChanges: plan.envChanges, envAppended: plan.envAppended, pull: plan.pull, missing: plan.missing,
     backup: plan.backup, directions: plan.directions, compose: deps.compose.describe, steps: plan.steps, warnings: plan.warnings,
     durationMs: deps.now().getTime() - started, ...extra,
   };
@@ -59,6 +61,8 @@ export async function runImagesRollback(options: ImagesRollbackOptions & { dryRu
   const lock = await deps.lock();
   try {
     const plan = await planImagesRollback(options, deps);
+    const missing = missingImagesError(plan);
+    if (missing) throw missing;
     for (const w of plan.warnings) deps.log.warn(w);
     if (!(await deps.confirm(plan))) throw new DeclinedError();
     const applied = await applyImagesRollback(plan, deps);

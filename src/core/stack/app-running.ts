@@ -2,11 +2,13 @@ import { lstat, open, readlink } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive } from '../run/lock.js';
+import { APP_PROCESS, appProcessesByName, lsofHolders, procHolders, type Holder, type HolderScan } from './app-holders.js';
 
-// Chromium (so Electron) guards a profile with a single-instance lock inside userData
-// (anchors-and-gotchas.md §H.9): on macOS and Linux `SingletonLock`, a symlink whose target is
-// `<hostname>-<pid>`; on Windows a file named `lockfile` that the running app holds open
-// exclusively (electron#18728). A backup taken while the app runs copies half-written files.
+// A backup taken while the app runs copies half-written files. Auto Codex never calls
+// requestSingleInstanceLock (app-rules.md §4), so it leaves no SingletonLock: the running app is
+// found by the files it holds open under userData (app-holders.ts), with its process name as the
+// fallback where those cannot be seen. A Chromium single-instance lock (`SingletonLock` symlink
+// `<hostname>-<pid>`; Windows `lockfile` held open), if some build does take one, still counts.
 
 /** What the singleton lock says about the app. */
 export type AppState =
@@ -19,6 +21,10 @@ export interface AppProbe {
   platform?: NodeJS.Platform;
   hostname?: string;
   isAlive?: (pid: number) => boolean;
+  /** Who holds files open under the folder; undefined: this machine cannot tell. */
+  holders?: (dir: string) => Promise<HolderScan | undefined>;
+  /** Processes carrying the app's name; undefined: cannot list them. */
+  byName?: () => Promise<Holder[] | undefined>;
 }
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
@@ -53,15 +59,36 @@ async function windowsLock(dir: string): Promise<AppState | undefined> {
   }
 }
 
+function defaultHolders(platform: NodeJS.Platform): (dir: string) => Promise<HolderScan | undefined> {
+  if (platform === 'linux') return (dir) => procHolders(dir).catch(() => undefined);
+  if (platform === 'darwin') return lsofHolders;
+  return async () => undefined;
+}
+
+const describeHolders = (hs: Holder[]) =>
+  hs
+    .slice(0, 3)
+    .map((h) => `pid ${h.pid} (${h.name || '?'})${h.file ? ` holds ${h.file} open` : ''}`)
+    .join(', ') + (hs.length > 3 ? ` and ${hs.length - 3} more` : '');
+
 /**
- * detectRunningApp reads the Chromium single-instance lock in `userDataDir`: `running` when it
- * names a live process on this host (or, on Windows, `lockfile` is held open), `not-running` when
- * there is no lock or it is stale, `unknown` when it cannot tell (a lock from another host, an
- * unexpected lock form). Filesystem errors other than "not found" reject.
+ * detectRunningApp: `running` when a process holds a file open under `userDataDir` (or a Chromium
+ * single-instance lock there names a live process), `not-running` when nothing does, `unknown` when
+ * it cannot tell (a lock from another host). Where open files cannot be seen (no /proc or lsof,
+ * Windows, another user's process), a process carrying the app's name counts as running.
  */
 export async function detectRunningApp(userDataDir: string, probe: AppProbe = {}): Promise<AppState> {
-  const found = (probe.platform ?? process.platform) === 'win32' ? await windowsLock(userDataDir) : await posixLock(userDataDir, probe);
-  return found ?? { state: 'not-running', detail: 'no single-instance lock in the folder' };
+  const platform = probe.platform ?? process.platform;
+  const lock = platform === 'win32' ? await windowsLock(userDataDir) : await posixLock(userDataDir, probe);
+  if (lock && lock.state !== 'not-running') return lock;
+  const scan = await (probe.holders ?? defaultHolders(platform))(userDataDir);
+  if (scan && scan.holders.length) return { state: 'running', detail: `${describeHolders(scan.holders)} under ${userDataDir}` };
+  const namedHidden = scan?.hidden.filter((h) => APP_PROCESS.test(h.name)) ?? [];
+  if (namedHidden.length) return { state: 'running', detail: `${describeHolders(namedHidden)} runs under another user; its open files cannot be seen` };
+  if (scan) return { state: 'not-running', detail: `no process holds a file open under ${userDataDir}` };
+  const named = await (probe.byName ?? (() => appProcessesByName(platform)))();
+  if (named?.length) return { state: 'running', detail: `${describeHolders(named)} runs (found by name; open files cannot be checked here)` };
+  return { state: 'not-running', detail: named ? 'no process of the app runs (found by name; open files cannot be checked here)' : 'cannot list processes here; assuming the app is not running' };
 }
 
 /** Runtime-only entries of userData that must not be restored: the lock would point at a dead or reused pid. */

@@ -13,7 +13,7 @@ const report = (over: Partial<LockReport>): LockReport => ({
   ...over,
 });
 
-const result = (locks: LockReport[], over: Partial<LockDepsResult> = {}): LockDepsResult => ({ backend: 'uv', check: false, universal: false, locks, durationMs: 5, ...over });
+const result = (locks: LockReport[], over: Partial<LockDepsResult> = {}): LockDepsResult => ({ backend: 'uv', check: false, universal: false, pins: 'keep', locks, durationMs: 5, ...over });
 
 describe('renderLockDeps', () => {
   it('lists the changed packages of an updated lock, at most 12 of them', () => {

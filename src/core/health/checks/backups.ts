@@ -5,7 +5,7 @@ import { loadIdentityFile } from '../../crypto/key-files.js';
 import { looksLikeFalkorData } from '../../archive/read-archive.js';
 import { inspectArchive } from '../../backup-store/verify.js';
 import { listBackups, type BackupRecord } from '../../backup-store/catalog.js';
-import { escalate, ok, skip, warn, SkipCheck, type Check, type CheckContext } from '../types.js';
+import { escalate, ok, skip, warn, SkipCheck, type Check, type CheckContext, type CheckResult } from '../types.js';
 import { formatBytes } from '../../format-bytes.js';
 
 const HOUR = 3600_000;
@@ -16,25 +16,42 @@ async function newest(ctx: CheckContext): Promise<BackupRecord> {
   return latest;
 }
 
-/** backup-freshness: the newest falkordb_data_* archive's age in hours against AUTO_CODEX_BACKUP_MAX_AGE_DAYS (never floored). */
+/** freshness judges the newest archive of a kind by age in hours against AUTO_CODEX_BACKUP_MAX_AGE_DAYS (never floored). */
+function freshness(kind: 'falkordb' | 'userdata', label: string, hint: string, whenNone: (ctx: CheckContext) => CheckResult | undefined): Check['run'] {
+  return async (ctx) => {
+    const { backupMaxAgeDays: maxDays, backupDir, enforce } = ctx.config;
+    if (maxDays === 0) return ok('Backup age check disabled (AUTO_CODEX_BACKUP_MAX_AGE_DAYS=0)');
+    const [latest] = await listBackups(backupDir, kind);
+    if (!latest) return whenNone(ctx) ?? escalate(enforce.backups, `No ${label} backups found in ${backupDir}`, hint);
+    const hours = (ctx.now().getTime() - latest.createdAt.getTime()) / HOUR;
+    const age = `${(hours / 24).toFixed(1)} days (${hours.toFixed(1)} h, from the ${latest.createdAtSource === 'manifest' ? 'manifest' : 'file time'})`;
+    if (hours > maxDays * 24) {
+      return escalate(enforce.backups, `Latest ${label} backup is ${age} old (max allowed: ${maxDays} days): ${latest.archive}`, hint);
+    }
+    return ok(`Latest ${label} backup age: ${age} (${latest.archive})`);
+  };
+}
+
+/** backup-freshness: the newest falkordb_data_* archive against AUTO_CODEX_BACKUP_MAX_AGE_DAYS. */
 export const backupFreshnessCheck: Check = {
   id: 'backup-freshness',
   group: 'backups',
   title: 'backup freshness',
   requiresGraphiti: true,
-  async run(ctx) {
-    const { backupMaxAgeDays: maxDays, backupDir, enforce } = ctx.config;
-    if (maxDays === 0) return ok('Backup age check disabled (AUTO_CODEX_BACKUP_MAX_AGE_DAYS=0)');
-    const hint = 'Run `autocodex-ops backup falkordb` now and schedule it (cron) at least daily.';
-    const [latest] = await listBackups(backupDir, 'falkordb');
-    if (!latest) return escalate(enforce.backups, `No FalkorDB backups found in ${backupDir}`, hint);
-    const hours = (ctx.now().getTime() - latest.createdAt.getTime()) / HOUR;
-    const age = `${(hours / 24).toFixed(1)} days (${hours.toFixed(1)} h, from the ${latest.createdAtSource === 'manifest' ? 'manifest' : 'file time'})`;
-    if (hours > maxDays * 24) {
-      return escalate(enforce.backups, `Latest FalkorDB backup is ${age} old (max allowed: ${maxDays} days): ${latest.archive}`, hint);
-    }
-    return ok(`Latest FalkorDB backup age: ${age} (${latest.archive})`);
-  },
+  run: freshness('falkordb', 'FalkorDB', 'Run `autocodex-ops backup falkordb` now and schedule it (cron) at least daily.', () => undefined),
+};
+
+/**
+ * userdata-backup-freshness: the same age rule for userdata_* archives. Without any userData backup it
+ * is skipped unless backups are enforced (production or AUTO_CODEX_ENFORCE_BACKUPS), where it fails.
+ */
+export const userdataBackupFreshnessCheck: Check = {
+  id: 'userdata-backup-freshness',
+  group: 'backups',
+  title: 'userData backup freshness',
+  run: freshness('userdata', 'userData', 'Run `autocodex-ops backup userdata` now and schedule it (cron) at least daily.', (ctx) =>
+    ctx.config.enforce.backups ? undefined : skip(`no userData backups in ${ctx.config.backupDir} (checked when one exists, or when backups are enforced)`),
+  ),
 };
 
 /** backup-integrity: the newest archive's sidecar matches and every entry of the archive reads. */
@@ -96,7 +113,11 @@ async function onSameDevice(a: string, b: string): Promise<boolean> {
   return sa !== undefined && sb !== undefined && sa.dev === sb.dev;
 }
 
-/** backup-disk: free space where backups go is at least twice the newest backup; sizes in the message. */
+/**
+ * backup-disk: the next FalkorDB backup's likely size (the newest backup's, else the data volume's,
+ * measured by the engine) against the free space where backups go: less than that fails when backups
+ * are enforced, less than twice that warns. Every size measured is in the message.
+ */
 export const backupDiskCheck: Check = {
   id: 'backup-disk',
   group: 'backups',
@@ -104,19 +125,25 @@ export const backupDiskCheck: Check = {
   requiresGraphiti: true,
   async run(ctx) {
     const dir = ctx.config.backupDir;
-    const all = await listBackups(dir);
-    const free = await ctx.freeBytes(dir);
+    const volume = ctx.config.falkordb.volume;
+    const [all, free, volumeBytes] = await Promise.all([
+      listBackups(dir),
+      ctx.freeBytes(dir),
+      ctx
+        .docker()
+        .then((d) => d.volumeSize(volume))
+        .catch(() => undefined),
+    ]);
     const folderBytes = all.reduce((sum, b) => sum + b.bytes, 0);
-    const volumeBytes = await ctx
-      .docker()
-      .then((d) => d.volumeSize(ctx.config.falkordb.volume))
-      .catch(() => undefined);
-    const sizes = `free ${formatBytes(free)}; ${dir} holds ${all.length} archive(s), ${formatBytes(folderBytes)}${volumeBytes === undefined ? '' : `; volume ${ctx.config.falkordb.volume} ${formatBytes(volumeBytes)}`}`;
+    const sizes = `free ${formatBytes(free)}; ${dir} holds ${all.length} archive(s), ${formatBytes(folderBytes)}; volume ${volume} ${volumeBytes === undefined ? 'size unknown' : formatBytes(volumeBytes)}`;
     const latest = all.find((b) => b.kind === 'falkordb');
-    if (!latest) return skip(`no FalkorDB backup to size against (${sizes})`);
-    if (free < 2 * latest.bytes) {
-      return warn(`Low disk space for backups: ${sizes}; the newest backup is ${formatBytes(latest.bytes)}`, `Free space or prune old backups (\`autocodex-ops backup prune --dry-run\`); keep at least twice the newest backup free.`);
-    }
-    return ok(sizes);
+    // A compressed backup is rarely larger than the data it holds: without a previous backup the volume's size bounds it.
+    const next = latest?.bytes ?? volumeBytes;
+    if (next === undefined) return skip(`no FalkorDB backup or measured volume to size the next backup against (${sizes})`);
+    const basis = latest ? `the newest backup is ${formatBytes(latest.bytes)}` : `no backup yet; the volume holds ${formatBytes(next)}`;
+    const hint = 'Free space or prune old backups (`autocodex-ops backup prune --dry-run`), or point BACKUP_DIR at a larger disk; keep at least twice the next backup free.';
+    if (free < next) return escalate(ctx.config.enforce.backups, `Not enough disk space for the next backup: ${sizes}; ${basis}`, hint);
+    if (free < 2 * next) return warn(`Low disk space for backups: ${sizes}; ${basis}`, hint);
+    return ok(`${sizes}; next backup about ${formatBytes(next)}`);
   },
 };

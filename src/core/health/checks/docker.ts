@@ -1,6 +1,6 @@
 import { detectCompose, detectComposeFast } from '../../docker/compose.js';
 import { imageTag, isImageTag } from '../../stack/image-tags.js';
-import { escalate, fail, ok, SkipCheck, type Check, type CheckContext, type ServiceInfo } from '../types.js';
+import { escalate, fail, ok, SkipCheck, warn, type Check, type CheckContext, type ServiceInfo } from '../types.js';
 
 export const dockerCheck: Check = {
   id: 'docker',
@@ -83,3 +83,39 @@ export async function requireService(ctx: CheckContext, service: 'falkordb' | 'g
   if (!found) throw new SkipCheck(`no ${service} container (compose project ${ctx.config.composeProject} or name ${name})`);
   return found;
 }
+
+/**
+ * containers-health: each service's Docker health state (runbook: "`docker-compose ps` should show
+ * healthy"). Unhealthy fails; starting, no healthcheck, stopped or absent warn (falkordb-live and
+ * graphiti-mcp-live say whether the service answers).
+ */
+export const containersHealthCheck: Check = {
+  id: 'containers-health',
+  group: 'docker',
+  title: 'containers health',
+  requiresGraphiti: true,
+  async run(ctx) {
+    let docker;
+    try {
+      docker = await ctx.docker();
+    } catch {
+      throw new SkipCheck('Docker engine unavailable (see docker)');
+    }
+    const services = ['falkordb', 'graphiti-mcp'] as const;
+    const found = await Promise.all(services.map((s) => docker.findService(s)));
+    const states = services.map((service, i) => {
+      const c = found[i];
+      const state = !c ? 'no container' : !c.running ? 'not running' : c.health === 'none' ? 'no healthcheck' : c.health;
+      return { service, name: c?.name ?? service, state };
+    });
+    const text = states.map((s) => `${s.name} ${s.state}`).join(', ');
+    if (states.some((s) => s.state === 'unhealthy')) {
+      return fail(text, 'See why with `docker inspect --format "{{json .State.Health}}" <container>` and `docker logs <container>`; fix, then `docker compose up -d`.');
+    }
+    if (states.every((s) => s.state === 'healthy')) return ok(text);
+    return warn(
+      text,
+      'Start the stack with `docker compose up -d` and wait for healthy; a container without a healthcheck was not created from the project\'s compose file.',
+    );
+  },
+};

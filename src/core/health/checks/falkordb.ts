@@ -1,7 +1,9 @@
+import { originLabel } from '../../config/resolve.js';
 import { OpsError } from '../../errors.js';
 import { serverArg } from '../server-args.js';
 import { escalate, fail, ok, type Check, type CheckContext, type CheckResult } from '../types.js';
 import { requireService } from './docker.js';
+import { exposureCheck } from './exposure.js';
 
 const DEFAULT_DATA_DIR = '/var/lib/falkordb/data';
 
@@ -31,6 +33,18 @@ export const falkordbAuthCheck: Check = {
     const need = enforced ? 'required for production or when AUTO_CODEX_ENFORCE_FALKORDB_AUTH=true' : 'recommended for production';
     const authRequired = await reachable(() => ctx.falkorAuthRequired());
     if (!password) problems.push(escalate(enforced, `GRAPHITI_FALKORDB_PASSWORD not set (${need})`, 'Set GRAPHITI_FALKORDB_PASSWORD in auto-codex/.env or the root .env.'));
+    // The UI starts FalkorDB with GRAPHITI_FALKORDB_PASSWORD or FALKORDB_PASSWORD, but the Python backend
+    // reads only GRAPHITI_FALKORDB_PASSWORD (app-rules.md §6): with the alias alone it connects without one.
+    const { GRAPHITI_FALKORDB_PASSWORD: graphitiPw, FALKORDB_PASSWORD: aliasPw } = ctx.config.values;
+    if (graphitiPw.value === undefined && aliasPw.value !== undefined) {
+      problems.push(
+        escalate(
+          ctx.config.production,
+          `only FALKORDB_PASSWORD is set (${originLabel(aliasPw.origin)}): the Desktop UI starts FalkorDB with it, but the Python backend reads only GRAPHITI_FALKORDB_PASSWORD and connects without a password`,
+          'Set GRAPHITI_FALKORDB_PASSWORD to the same value in auto-codex/.env (the backend loads that file).',
+        ),
+      );
+    }
     if (!requirepass && authRequired !== true) {
       problems.push(escalate(enforced, `REDIS_ARGS/FALKORDB_ARGS missing --requirepass (${need})`, 'Add `--requirepass <password>` to REDIS_ARGS in the root .env and recreate the container.'));
     }
@@ -112,24 +126,10 @@ export const falkordbDataMountCheck: Check = {
   },
 };
 
-const LOOPBACK = /^(127\.|::1$|localhost$)/;
-
 /** falkordb-exposure: published ports bound to loopback only; 0.0.0.0 or :: fails in production, warns otherwise. */
-export const falkordbExposureCheck: Check = {
-  id: 'falkordb-exposure',
-  group: 'falkordb',
-  title: 'FalkorDB exposure',
-  requiresGraphiti: true,
-  async run(ctx) {
-    const container = await requireService(ctx, 'falkordb');
-    if (container.ports.length === 0) return ok('no ports published');
-    const open = container.ports.filter((p) => !LOOPBACK.test(p.hostIp));
-    const list = (ps: typeof open) => ps.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}`).join(', ');
-    if (open.length === 0) return ok(`published on loopback only (${list(container.ports)})`);
-    return escalate(
-      ctx.config.production,
-      `FalkorDB port published on all interfaces (${list(open)})`,
-      'Bind it to loopback in the compose file: `127.0.0.1:${GRAPHITI_FALKORDB_PORT:-6380}:6379`, then recreate the container.',
-    );
-  },
-};
+export const falkordbExposureCheck: Check = exposureCheck(
+  'falkordb-exposure',
+  'falkordb',
+  'FalkorDB',
+  'Bind it to loopback in the compose file: `127.0.0.1:${GRAPHITI_FALKORDB_PORT:-6380}:6379`, then recreate the container.',
+);

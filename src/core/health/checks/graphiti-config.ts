@@ -1,56 +1,41 @@
 import type { OpsConfig } from '../../config/load.js';
 import type { VarName } from '../../config/variables.js';
-import { fail, ok, type Check } from '../types.js';
+import { graphitiFromEnv, graphitiLaxWarnings, graphitiValidationErrors } from '../../graphiti/app-config.js';
+import { fail, ok, warn, type Check } from '../types.js';
 
-// validate_graphiti_config(): the credentials each provider needs (original-scripts.md §1, check 9).
-const LLM: Record<string, VarName[]> = {
-  openai: ['OPENAI_API_KEY'],
-  anthropic: ['ANTHROPIC_API_KEY'],
-  azure_openai: ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_BASE_URL', 'AZURE_OPENAI_LLM_DEPLOYMENT'],
-  ollama: ['OLLAMA_LLM_MODEL'],
-  google: ['GOOGLE_API_KEY'],
-};
-const EMBEDDER: Record<string, VarName[]> = {
-  openai: ['OPENAI_API_KEY'],
-  voyage: ['VOYAGE_API_KEY'],
-  azure_openai: ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_BASE_URL', 'AZURE_OPENAI_EMBEDDING_DEPLOYMENT'],
-  ollama: ['OLLAMA_EMBEDDING_MODEL', 'OLLAMA_EMBEDDING_DIM'],
-  google: ['GOOGLE_API_KEY'],
-};
+/** lookup reads a variable as the app sees it after load_dotenv: the environment, then auto-codex/.env (and the root .env for shared keys). */
+export const lookup = (config: OpsConfig) => (name: string) => config.values[name as VarName]?.value;
 
-/** graphitiConfigErrors lists every missing credential or unknown provider, as the app's validator does. */
+/** graphitiConfigErrors is the app's get_validation_errors() for this configuration (duplicates kept, as the app returns them). */
 export function graphitiConfigErrors(config: OpsConfig): string[] {
-  const errors: string[] = [];
-  const value = (name: VarName) => config.values[name].value;
-  const roles = [
-    ['LLM', 'GRAPHITI_LLM_PROVIDER', LLM],
-    ['embedder', 'GRAPHITI_EMBEDDER_PROVIDER', EMBEDDER],
-  ] as const;
-  for (const [role, variable, table] of roles) {
-    const provider = (value(variable) ?? 'openai').trim().toLowerCase();
-    const needs = table[provider];
-    if (!needs) {
-      errors.push(`unknown ${role} provider '${provider}' (${variable}; use ${Object.keys(table).join(', ')})`);
-      continue;
-    }
-    for (const name of needs) if (!value(name)) errors.push(`${provider} ${role} provider requires ${name}`);
-  }
-  const dim = value('OLLAMA_EMBEDDING_DIM');
-  if (dim !== undefined && !/^\d+$/.test(dim.trim())) errors.push('OLLAMA_EMBEDDING_DIM must be a whole number');
-  return errors;
+  return graphitiValidationErrors(lookup(config));
 }
 
+/**
+ * graphiti-config gives GraphitiConfig.is_valid()'s verdict with the app's messages. This check runs
+ * when the healthcheck's own gate (GRAPHITI_ENABLED truthy, `on` included) is on; when the app's
+ * stricter parser (true/1/yes only) reads the value as off, the app runs without Graphiti: a failure.
+ */
 export const graphitiConfigCheck: Check = {
   id: 'graphiti-config',
   group: 'graphiti',
   title: 'Graphiti config',
   requiresGraphiti: true,
   async run(ctx) {
-    const errors = graphitiConfigErrors(ctx.config);
-    if (errors.length === 0) {
-      const v = ctx.config.values;
-      return ok(`Graphiti config valid (LLM ${v.GRAPHITI_LLM_PROVIDER.value ?? 'openai'}, embedder ${v.GRAPHITI_EMBEDDER_PROVIDER.value ?? 'openai'})`);
+    const get = lookup(ctx.config);
+    const app = graphitiFromEnv(get);
+    const hint = 'Set the missing values in auto-codex/.env or the environment (see auto-codex/.env.example).';
+    if (!app.enabled) {
+      return fail(
+        `GRAPHITI_ENABLED=${get('GRAPHITI_ENABLED')} turns the memory checks on here, but the app accepts only true, 1 or yes (unstripped): the app runs with Graphiti disabled ("GRAPHITI_ENABLED must be set to true")`,
+        'Set GRAPHITI_ENABLED=true in auto-codex/.env or the environment.',
+      );
     }
-    return fail(`Graphiti config invalid: ${errors.join('; ')}`, 'Set the missing values in auto-codex/.env or the environment (see auto-codex/.env.example).');
+    const errors = [...new Set(graphitiConfigErrors(ctx.config))];
+    const lax = graphitiLaxWarnings(get);
+    if (errors.length) return fail(`Graphiti config invalid (the app says): ${errors.join('; ')}${lax.length ? `; also: ${lax.join('; ')}` : ''}`, hint);
+    const providers = `LLM ${app.llmProvider}, embedder ${app.embedderProvider}`;
+    if (lax.length) return warn(`Graphiti config valid for the app (${providers}), but: ${lax.join('; ')}`, 'Fix the values named above in auto-codex/.env or the environment (OLLAMA_EMBEDDING_DIM: the embedding model\'s dimension, e.g. 768 for nomic-embed-text).');
+    return ok(`Graphiti config valid (${providers})`);
   },
 };

@@ -1,7 +1,9 @@
 import type { Check } from '../types.js';
-import { backupDiskCheck, backupFreshnessCheck, backupIntegrityCheck } from './backups.js';
+import { backupDiskCheck, backupFreshnessCheck, backupIntegrityCheck, userdataBackupFreshnessCheck } from './backups.js';
+import { configWarningsCheck } from './config-warnings.js';
+import { graphitiMcpExposureCheck } from './exposure.js';
 import { codexAuthCheck, codexCliCheck, sandboxCheck } from './codex.js';
-import { composeCheck, dockerCheck, imageTagsCheck } from './docker.js';
+import { composeCheck, containersHealthCheck, dockerCheck, imageTagsCheck } from './docker.js';
 import { falkordbAppendonlyCheck, falkordbAuthCheck, falkordbDataMountCheck, falkordbExposureCheck, falkordbLiveCheck } from './falkordb.js';
 import { graphitiConfigCheck } from './graphiti-config.js';
 import { graphitiMcpLiveCheck } from './graphiti-mcp.js';
@@ -42,4 +44,9 @@ export const ALL_CHECKS: readonly Check[] = [
   scheduledBackupsCheck,
   taskLogsCheck,
   lockfilesCheck,
+  // Second-wave ids (CONTRACT "New healthcheck ids"; config-warnings is documented in the README).
+  containersHealthCheck,
+  graphitiMcpExposureCheck,
+  userdataBackupFreshnessCheck,
+  configWarningsCheck,
 ];

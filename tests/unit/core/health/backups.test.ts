@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backupDiskCheck, backupFreshnessCheck, backupIntegrityCheck } from '../../../../src/core/health/checks/backups.js';
+import { backupDiskCheck, backupFreshnessCheck, backupIntegrityCheck, userdataBackupFreshnessCheck } from '../../../../src/core/health/checks/backups.js';
 import { makeArchive } from '../../../helpers/archives.js';
 import { fakeHealthContext } from '../../../helpers/health-context.js';
 
@@ -75,10 +75,36 @@ describe('backup-integrity', () => {
 });
 
 describe('backup-disk', () => {
-  it('warns below twice the newest backup, with sizes', async () => {
+  it('compares free space with the next backup (the newest one), with sizes', async () => {
     const { dir, archive } = await dirWith(1);
     const size = readFileSync(archive).length;
-    expect(await backupDiskCheck.run(ctx(dir, {}, { freeBytes: size * 3, volumeSize: 4096 }))).toMatchObject({ status: 'ok', message: expect.stringMatching(/volume auto-codex_falkordb_data 4\.0 KiB/) });
-    expect(await backupDiskCheck.run(ctx(dir, {}, { freeBytes: size }))).toMatchObject({ status: 'warn', message: expect.stringMatching(/Low disk space/) });
+    expect(await backupDiskCheck.run(ctx(dir, {}, { freeBytes: size * 3, volumeSize: 4096 }))).toMatchObject({ status: 'ok', message: expect.stringMatching(/volume auto-codex_falkordb_data 4\.0 KiB; next backup about/) });
+    expect(await backupDiskCheck.run(ctx(dir, {}, { freeBytes: size + 1 }))).toMatchObject({ status: 'warn', message: expect.stringMatching(/Low disk space.*volume auto-codex_falkordb_data size unknown/) });
+    expect(await backupDiskCheck.run(ctx(dir, {}, { freeBytes: size - 1 }))).toMatchObject({ status: 'warn', message: expect.stringMatching(/Not enough disk space/) });
+    expect(await backupDiskCheck.run(ctx(dir, { AUTO_CODEX_PRODUCTION: 'true' }, { freeBytes: size - 1 }))).toMatchObject({ status: 'fail' });
+  });
+  it('without a backup, sizes the next one by the measured volume', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aco-bk-'));
+    expect(await backupDiskCheck.run(ctx(dir, {}, { freeBytes: 1000, volumeSize: 800 }))).toMatchObject({ status: 'warn', message: expect.stringMatching(/no backup yet; the volume holds 800 B/) });
+    expect(await backupDiskCheck.run(ctx(dir, {}, { freeBytes: 10_000, volumeSize: 800 }))).toMatchObject({ status: 'ok' });
+    expect(await backupDiskCheck.run(ctx(dir, {}, { freeBytes: 10_000 }))).toMatchObject({ status: 'skip' });
+  });
+});
+
+describe('userdata-backup-freshness', () => {
+  const udDir = async (age: number) => {
+    const dir = mkdtempSync(join(tmpdir(), 'aco-ud-'));
+    await makeArchive(join(dir, 'userdata_20261120_020000.tar.gz'), { 'settings.json': '{}' }, { sidecar: true, mtime: daysAgo(age) });
+    return dir;
+  };
+  it('applies the same age rule when a userData backup exists', async () => {
+    expect(await userdataBackupFreshnessCheck.run(ctx(await udDir(1)))).toMatchObject({ status: 'ok', message: expect.stringMatching(/Latest userData backup age: 1\.0 days/) });
+    expect(await userdataBackupFreshnessCheck.run(ctx(await udDir(8)))).toMatchObject({ status: 'warn', message: expect.stringMatching(/userData backup is 8\.0 days/) });
+    expect((await userdataBackupFreshnessCheck.run(ctx(await udDir(8), { AUTO_CODEX_ENFORCE_BACKUPS: 'true' }))).status).toBe('fail');
+  });
+  it('is skipped without one, unless backups are enforced', async () => {
+    const { dir } = await dirWith(1);
+    expect((await userdataBackupFreshnessCheck.run(ctx(dir))).status).toBe('skip');
+    expect(await userdataBackupFreshnessCheck.run(ctx(dir, { AUTO_CODEX_PRODUCTION: 'true' }))).toMatchObject({ status: 'fail', message: expect.stringMatching(/No userData backups found/) });
   });
 });

@@ -2,40 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { codexAuthCheck, codexCliCheck, sandboxCheck } from '../../../../src/core/health/checks/codex.js';
-import { graphitiConfigCheck } from '../../../../src/core/health/checks/graphiti-config.js';
+import { sandboxCheck } from '../../../../src/core/health/checks/codex.js';
 import { lockfilesCheck } from '../../../../src/core/health/checks/repository.js';
 import { insecureTokenStorageCheck, riskPolicyCheck, unsignedUpdatesCheck } from '../../../../src/core/health/checks/security.js';
-import { FakeExec } from '../../../helpers/fake-exec.js';
 import { fakeHealthContext } from '../../../helpers/health-context.js';
-
-const emptyHome = mkdtempSync(join(tmpdir(), 'aco-home-'));
-const codexHome = mkdtempSync(join(tmpdir(), 'aco-home-'));
-mkdirSync(join(codexHome, '.codex'));
-writeFileSync(join(codexHome, '.codex', 'auth.json'), '{}');
-
-describe('codex-auth', () => {
-  it.each([
-    ['env key', { env: { OPENAI_API_KEY: 'sk-x' } }, 'ok', 'Codex auth source: OPENAI_API_KEY (env)'],
-    ['env order', { env: { CODEX_CONFIG_DIR: '/c', CODEX_CODE_OAUTH_TOKEN: 't' } }, 'ok', 'Codex auth source: CODEX_CODE_OAUTH_TOKEN (env)'],
-    ['env before file', { env: { CODEX_CONFIG_DIR: '/c' }, files: { 'auto-codex/.env': 'OPENAI_API_KEY=k' } }, 'ok', 'Codex auth source: CODEX_CONFIG_DIR (env)'],
-    ['auto-codex/.env', { files: { 'auto-codex/.env': 'CODEX_CODE_OAUTH_TOKEN=t' } }, 'ok', 'Codex auth source: CODEX_CODE_OAUTH_TOKEN (auto-codex/.env)'],
-    ['root .env does not count', { files: { '.env': 'OPENAI_API_KEY=k' } }, 'fail', 'Codex auth not found (set OPENAI_API_KEY/CODEX_CODE_OAUTH_TOKEN/CODEX_CONFIG_DIR)'],
-    ['~/.codex', { home: codexHome }, 'ok', 'Codex auth source: DEFAULT_CODEX_CONFIG_DIR (~/.codex/auth.json)'],
-    ['~/.codex disabled', { home: codexHome, env: { AUTO_CODEX_DISABLE_DEFAULT_CODEX_CONFIG_DIR: '1' } }, 'fail', expect.stringContaining('Codex auth not found')],
-  ])('%s', async (_n, o, status, message) => {
-    const result = await codexAuthCheck.run(fakeHealthContext({ home: emptyHome, ...o }));
-    expect(result).toMatchObject({ status, message });
-    expect(JSON.stringify(result)).not.toMatch(/sk-x/);
-  });
-});
-
-describe('codex-cli', () => {
-  it('reports the version or a failure', async () => {
-    expect(await codexCliCheck.run(fakeHealthContext({ exec: new FakeExec({ 'codex --version': { stdout: 'codex-cli 0.46.0' } }) }))).toMatchObject({ status: 'ok', message: 'Codex CLI 0.46.0' });
-    expect((await codexCliCheck.run(fakeHealthContext())).status).toBe('fail');
-  });
-});
 
 describe('sandbox (original rules)', () => {
   it.each([
@@ -80,21 +50,6 @@ describe('risk-policy', () => {
   ])('%s %j → %s', async (settings, env, status, message) => {
     const ctx = fakeHealthContext({ env: { ...env, USERDATA_DIR: userdata(settings) } });
     expect(await riskPolicyCheck.run(ctx)).toMatchObject({ status, message: expect.stringMatching(message) });
-  });
-});
-
-describe('graphiti-config (validate_graphiti_config rules)', () => {
-  it.each([
-    [{ OPENAI_API_KEY: 'k' }, 'ok', /valid/],
-    [{}, 'fail', /openai LLM provider requires OPENAI_API_KEY; openai embedder provider requires OPENAI_API_KEY/],
-    [{ GRAPHITI_LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'a', GRAPHITI_EMBEDDER_PROVIDER: 'voyage' }, 'fail', /^Graphiti config invalid: voyage embedder provider requires VOYAGE_API_KEY$/],
-    [{ GRAPHITI_LLM_PROVIDER: 'azure_openai', GRAPHITI_EMBEDDER_PROVIDER: 'azure_openai', AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_BASE_URL: 'u', AZURE_OPENAI_LLM_DEPLOYMENT: 'd' }, 'fail', /AZURE_OPENAI_EMBEDDING_DEPLOYMENT/],
-    [{ GRAPHITI_LLM_PROVIDER: 'ollama', GRAPHITI_EMBEDDER_PROVIDER: 'ollama', OLLAMA_LLM_MODEL: 'm', OLLAMA_EMBEDDING_MODEL: 'e', OLLAMA_EMBEDDING_DIM: '768' }, 'ok', /ollama/],
-    [{ GRAPHITI_LLM_PROVIDER: 'google', GRAPHITI_EMBEDDER_PROVIDER: 'google', GOOGLE_API_KEY: 'g' }, 'ok', /google/],
-    [{ GRAPHITI_LLM_PROVIDER: 'gpt', OPENAI_API_KEY: 'k' }, 'fail', /unknown LLM provider 'gpt'/],
-  ])('%j → %s', async (env, status, message) => {
-    const result = await graphitiConfigCheck.run(fakeHealthContext({ env: { GRAPHITI_ENABLED: 'true', ...env } }));
-    expect(result).toMatchObject({ status, message: expect.stringMatching(message) });
   });
 });
 

@@ -54,8 +54,19 @@ describe('selectChecks', () => {
     expect(selectChecks(ALL_CHECKS, ['node', 'git'], []).checks.map((c) => c.id)).toEqual(['node', 'git']);
   });
   it('covers every id of the contract', () => {
-    const contract = 'python node git git-repo git-clean codex-auth codex-cli sandbox unsigned-updates insecure-token-storage graphiti-config docker compose image-tags falkordb-auth falkordb-appendonly falkordb-live falkordb-data-mount falkordb-exposure graphiti-mcp-live backup-freshness backup-integrity backup-disk lockfiles risk-policy scheduled-backups offsite-freshness task-logs';
-    expect(ALL_CHECKS.map((c) => c.id).sort()).toEqual(contract.split(' ').sort());
+    const contract = 'python node git git-repo git-clean codex-auth codex-cli sandbox unsigned-updates insecure-token-storage graphiti-config docker compose image-tags falkordb-auth falkordb-appendonly falkordb-live falkordb-data-mount falkordb-exposure graphiti-mcp-live backup-freshness backup-integrity backup-disk lockfiles risk-policy';
+    const secondWave = 'containers-health graphiti-mcp-exposure userdata-backup-freshness scheduled-backups offsite-freshness task-logs';
+    const readmeOnly = 'config-warnings';
+    expect(ALL_CHECKS.map((c) => c.id).sort()).toEqual(`${contract} ${secondWave} ${readmeOnly}`.split(' ').sort());
+  });
+  it('refuses a selection that leaves no check (exit 2)', () => {
+    expect(() => selectChecks(ALL_CHECKS, ['python'], ['python'])).toThrow(/no check selected/);
+    try {
+      selectChecks(ALL_CHECKS, ['python', 'node'], ['python', 'node']);
+    } catch (err) {
+      expect((err as { exitCode: number }).exitCode).toBe(2);
+    }
+    expect(selectChecks(ALL_CHECKS, ['python', 'node'], ['python']).checks.map((c) => c.id)).toContain('node');
   });
 });
 

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { composeCheck, dockerCheck, imageTagsCheck } from '../../../../src/core/health/checks/docker.js';
+import { composeCheck, containersHealthCheck, dockerCheck, imageTagsCheck } from '../../../../src/core/health/checks/docker.js';
+import { graphitiMcpExposureCheck } from '../../../../src/core/health/checks/exposure.js';
 import { imageTag } from '../../../../src/core/stack/image-tags.js';
 import {
   falkordbAppendonlyCheck,
@@ -83,6 +84,9 @@ describe('falkordb-auth', () => {
     ['server does not enforce auth, enforced', { ...good, AUTO_CODEX_ENFORCE_FALKORDB_AUTH: 'true' }, { authRequired: false }, 'fail', /answers PING without a password/],
     ['server refuses the password', good, { authRequired: true, refusesPassword: true }, 'fail', /refuses the configured password/],
     ['server enforces auth set elsewhere', { GRAPHITI_FALKORDB_PASSWORD: pw }, { authRequired: true }, 'ok', /server refuses unauthenticated PING/],
+    ['only FALKORDB_PASSWORD: the backend sends none', { FALKORDB_PASSWORD: pw, REDIS_ARGS: `--requirepass ${pw}` }, { authRequired: true }, 'warn', /only FALKORDB_PASSWORD is set \(env\): .*Python backend reads only GRAPHITI_FALKORDB_PASSWORD/],
+    ['only FALKORDB_PASSWORD, production', { AUTO_CODEX_PRODUCTION: 'true', FALKORDB_PASSWORD: pw, REDIS_ARGS: `--requirepass ${pw}` }, { authRequired: true }, 'fail', /only FALKORDB_PASSWORD is set/],
+    ['both set: no mismatch', { ...good, FALKORDB_PASSWORD: pw }, { authRequired: true }, 'ok', /matches/],
   ])('%s', async (_n, env, falkor, status, message) => {
     const result = await falkordbAuthCheck.run(ctx({ env, falkor }));
     expect(result).toMatchObject({ status, message: expect.stringMatching(message) });
@@ -142,5 +146,36 @@ describe('falkordb-exposure', () => {
   ])('%s', async (_n, ports, env, status) => {
     const services = { falkordb: fakeService(ports ? { ports } : {}) };
     expect((await falkordbExposureCheck.run(ctx({ env, services }))).status).toBe(status);
+  });
+});
+
+describe('graphiti-mcp-exposure', () => {
+  const mcp = (ports: { hostIp: string; hostPort: number; containerPort: number }[]) => ({ 'graphiti-mcp': fakeService({ name: 'auto-codex-graphiti-mcp', ports }) });
+  it.each([
+    ['loopback', [{ hostIp: '127.0.0.1', hostPort: 8000, containerPort: 8000 }], {}, 'ok', /loopback only \(127\.0\.0\.1:8000->8000\)/],
+    ['all interfaces', [{ hostIp: '0.0.0.0', hostPort: 8000, containerPort: 8000 }], {}, 'warn', /Graphiti MCP port published on all interfaces \(0\.0\.0\.0:8000->8000\)/],
+    ['all interfaces, production', [{ hostIp: '', hostPort: 8000, containerPort: 8000 }], { AUTO_CODEX_PRODUCTION: 'true' }, 'fail', /0\.0\.0\.0:8000/],
+  ])('%s', async (_n, ports, env, status, message) => {
+    expect(await graphitiMcpExposureCheck.run(ctx({ env, services: mcp(ports) }))).toMatchObject({ status, message: expect.stringMatching(message) });
+  });
+  it('skips without the container', async () => {
+    expect((await graphitiMcpExposureCheck.run(ctx({ services: {} })).catch((e) => e)).message).toMatch(/no graphiti-mcp container/);
+  });
+});
+
+describe('containers-health', () => {
+  const mcp = (over = {}) => fakeService({ name: 'auto-codex-graphiti-mcp', ...over });
+  it.each([
+    ['both healthy', { falkordb: fakeService(), 'graphiti-mcp': mcp() }, 'ok', 'auto-codex-falkordb healthy, auto-codex-graphiti-mcp healthy'],
+    ['one unhealthy', { falkordb: fakeService({ health: 'unhealthy' }), 'graphiti-mcp': mcp() }, 'fail', 'auto-codex-falkordb unhealthy, auto-codex-graphiti-mcp healthy'],
+    ['starting', { falkordb: fakeService(), 'graphiti-mcp': mcp({ health: 'starting' }) }, 'warn', 'auto-codex-falkordb healthy, auto-codex-graphiti-mcp starting'],
+    ['no healthcheck', { falkordb: fakeService({ health: 'none' }), 'graphiti-mcp': mcp() }, 'warn', 'auto-codex-falkordb no healthcheck, auto-codex-graphiti-mcp healthy'],
+    ['stopped', { falkordb: fakeService({ running: false }), 'graphiti-mcp': mcp() }, 'warn', 'auto-codex-falkordb not running, auto-codex-graphiti-mcp healthy'],
+    ['absent', { falkordb: fakeService() }, 'warn', 'auto-codex-falkordb healthy, graphiti-mcp no container'],
+  ])('%s', async (_n, services, status, message) => {
+    expect(await containersHealthCheck.run(ctx({ services }))).toMatchObject({ status, message });
+  });
+  it('skips when the engine is down', async () => {
+    expect((await containersHealthCheck.run(ctx({ dockerDown: true })).catch((e) => e)).message).toMatch(/Docker engine unavailable/);
   });
 });

@@ -5,6 +5,7 @@ import { InterruptedError, OpsError, PrerequisiteError } from '../../../../src/c
 import type { ComposeRunner } from '../../../../src/core/rollback/compose-runner.js';
 import type { EnvStore } from '../../../../src/core/rollback/env-store.js';
 import type { HistoryEntry, ImageHistoryStore } from '../../../../src/core/stack/image-history.js';
+import { missingImagesError } from '../../../../src/core/rollback/images-plan.js';
 import { runImagesRollback, type ImagesRollbackDeps } from '../../../../src/core/rollback/run-images-rollback.js';
 import { composeLabels, FakeDocker } from '../../../helpers/fake-docker.js';
 
@@ -315,5 +316,16 @@ describe('rollback images: refusals change nothing', () => {
     expect(result.steps.join('\n')).toContain('Back up FalkorDB');
     expect(w.events).toEqual([]);
     expect(w.history).toEqual([]);
+  });
+
+  it('--dry-run --no-pull with a missing image: the whole plan, the image marked MISSING, and the exit-10 error to end with', async () => {
+    const w = world();
+    const result = await go(w, { falkordbTag: 'v9.9.9', noPull: true, dryRun: true });
+    expect(result.missing).toEqual(['falkordb']);
+    expect(result.steps[0]).toBe('MISSING: falkordb/falkordb:v9.9.9 is not on this machine and --no-pull was given; the rollback stops here (exit 10).');
+    expect(result.steps.join('\n')).toContain('Back up FalkorDB');
+    expect(missingImagesError(result)).toMatchObject({ exitCode: 10, message: expect.stringContaining('falkordb/falkordb:v9.9.9 is not on this machine') });
+    expect(w.events).toEqual([]);
+    unchanged(w);
   });
 });
