@@ -35,6 +35,23 @@ export async function toolRestore(ctx, target, archive, preDir) {
   return { ms: r.ms, cpuMs: r.cpuMs, peakRssKiB: r.peakRssKiB, descendantsSeen: r.descendantsSeen, descendantsPeakKiB: r.descendantsPeakKiB, reportedMs: res.durationMs, phases };
 }
 
+/** drillAvailable tells whether the binary has `drill falkordb` (issue 17). */
+export async function drillAvailable(binary) {
+  return (await run(binary, ['drill', 'falkordb', '--help'])).code === 0;
+}
+
+/**
+ * toolDrill runs `drill falkordb <archive> --json` of the binary: the same checks and extraction as
+ * the restore, into a scratch volume, then the scratch server's start and load (reported as loadMs,
+ * which the restore skips with SKIP_RESTORE_HEALTH_WAIT): `ms - loadMs` is the like-for-like figure.
+ */
+export async function toolDrill(ctx, target, archive) {
+  const r = await runMeasured(ctx.binary, ['drill', 'falkordb', archive, '--json'], { env: target.env, tmp: ctx.tmp });
+  if (r.code !== 0 && r.code !== 1) throw new Error(`autocodex-ops drill exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-2000)}`);
+  const res = JSON.parse(r.stdout);
+  return { ms: r.ms, loadMs: res.loadMs ?? 0, ok: res.ok, keys: res.keys, problems: res.problems, peakRssKiB: r.peakRssKiB };
+}
+
 async function originalFlow(target, archive, preDir) {
   // Checks before anything (tar -tzf and the sidecar's sha256), as its later version does.
   const started = performance.now();
@@ -74,6 +91,7 @@ export async function benchRestore(ctx, target, archive, { runs }) {
       { name: 'original', once: async () => originalFlow(target, archive, fresh()) },
       { name: 'tool', once: async () => toolRestore(ctx, target, archive, fresh()) },
       { name: 'limit', once: async () => limitFlow(target, archive, fresh()) },
+      ...(ctx.withDrill ? [{ name: 'drill', once: async () => toolDrill(ctx, target, archive) }] : []),
     ],
     runs,
     {
@@ -106,6 +124,17 @@ export async function benchRestore(ctx, target, archive, { runs }) {
     ['→ tool / limit + safety copy', fmtRatio(ratios(t, lc)), '', ''],
     ['→ tool / limit (extract only)', fmtRatio(ratios(t, l)), '', ''],
   ];
+  let drill;
+  if (samples.drill) {
+    const d = ms(samples.drill);
+    const dNoLoad = samples.drill.map((r) => r.ms - r.loadMs);
+    const bad = samples.drill.filter((r) => !r.ok).map((r) => r.problems.join('; '));
+    rows.push(
+      ['autocodex-ops drill falkordb (scratch server, load included)', fmtMs(median(d)), `${spread(d).toFixed(0)}%`, `load ${fmtMs(median(samples.drill.map((r) => r.loadMs)))}, keys ${samples.drill[0].keys}${bad.length ? `, NOT OK: ${bad[0]}` : ''}`],
+      ['→ drill without the load / restore (target ≤ 1.3x)', fmtRatio(ratios(dNoLoad, t)), '', 'both without the health wait; run by run'],
+    );
+    drill = { medianMs: median(d), medianWithoutLoadMs: median(dNoLoad), overRestore: ratios(dNoLoad, t), notOk: bad };
+  }
   return {
     result: {
       dataBytes: target.data.totalBytes,
@@ -113,6 +142,7 @@ export async function benchRestore(ctx, target, archive, { runs }) {
       runs: samples,
       medianMs: { original: median(o), originalWithChecks: median(oc), tool: median(t), toolPhases: phases, limit: median(l), limitWithSafetyCopy: median(lc) },
       ratios: { toolOverOriginal: ratios(t, o), toolOverOriginalWithChecks: ratios(t, oc), toolOverLimitWithSafetyCopy: ratios(t, lc), toolOverLimit: ratios(t, l) },
+      ...(drill ? { drill } : {}),
     },
     rows,
   };

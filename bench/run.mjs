@@ -17,7 +17,7 @@ import { log, must, run, table } from './lib.mjs';
 import { memoryMethod } from './memory.mjs';
 import { benchMemory } from './memory-growth.mjs';
 import { cleanup, interrupted, onInterrupt, sweepLeftovers, tempDir } from './resources.mjs';
-import { benchRestore, restoreAvailable } from './restore.mjs';
+import { benchRestore, drillAvailable, restoreAvailable } from './restore.mjs';
 import { benchStartup } from './startup.mjs';
 import { createTarget, FALKOR_IMAGE } from './target.mjs';
 
@@ -140,7 +140,8 @@ async function main(results, rows) {
       archive ??= (await toolBackup(ctx, src, keepDir)).archive;
       const dst = await createTarget('dst', { copyFrom: src, root });
       log(`restore: ${heavyRuns} runs per contender after a warm-up`);
-      restore = await benchRestore(ctx, dst, archive, { runs: heavyRuns });
+      // The drill (issue 17) runs side by side with the restore of the same archive.
+      restore = await benchRestore({ ...ctx, withDrill: await drillAvailable(binary) }, dst, archive, { runs: heavyRuns });
       results.sections.restore = restore.result;
       section('restore', restore.rows);
       await ctx.removeDir(keepDir);

@@ -146,6 +146,18 @@ export const RESTORE_FALKORDB = {
   force: option('--force', 'restore an archive that holds neither dump.rdb nor appendonlydir (or is of another kind)', z.boolean().default(false)),
 };
 
+export const DRILL_FALKORDB = {
+  latest: option('--latest', 'drill the newest FalkorDB backup in the backup folder', z.boolean().default(false)),
+  timeout: option('--timeout <seconds>', 'how long the scratch server may take to start and load', seconds(86_400).optional(), { env: 'RESTORE_HEALTH_TIMEOUT_SECS' }),
+  keep: option('--keep', 'leave the scratch container and volume, and print how to look at them and remove them', z.boolean().default(false)),
+  outputDir: OUTPUT_DIR,
+};
+
+export const DRILL_USERDATA = {
+  latest: option('--latest', 'drill the newest userData backup in the backup folder', z.boolean().default(false)),
+  outputDir: OUTPUT_DIR,
+};
+
 export const RESTORE_USERDATA = {
   userdataDir: USERDATA_DIR,
   ...CONSENT,

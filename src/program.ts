@@ -6,6 +6,7 @@ import { backupCommand } from './commands/backup.js';
 import { configCommand } from './commands/config.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
 import { lockDepsCommand } from './commands/lock-deps.js';
+import { drillCommand } from './commands/drill.js';
 import { projectsCommand } from './commands/projects.js';
 import { restoreCommand } from './commands/restore.js';
 import { rollbackCommand } from './commands/rollback.js';
@@ -29,6 +30,7 @@ export function createProgram(app: App): Command {
   program.addCommand(healthcheckCommand(app));
   program.addCommand(backupCommand(app));
   program.addCommand(restoreCommand(app));
+  program.addCommand(drillCommand(app));
   program.addCommand(rollbackCommand(app));
   program.addCommand(lockDepsCommand(app));
   program.addCommand(auditCommand(app));

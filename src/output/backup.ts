@@ -39,7 +39,13 @@ function renderColumns(header: string[], rows: string[][], right: Set<number>): 
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** renderBackupList is `backup list`: a header row, then newest first: created-at, age, size, kind, state (and OFFSITE when configured). */
+/** lastDrill: when the archive was last drilled and how it went (issue 17). */
+function lastDrill(b: BackupListing): string {
+  if (b.lastDrill) return `${b.lastDrill.at.slice(0, 10)} ${b.lastDrill.ok ? 'ok' : 'FAILED'}`;
+  return b.kind === 'falkordb' || b.kind === 'userdata' ? 'never' : '-';
+}
+
+/** renderBackupList is `backup list`: a header row, then newest first: created-at, age, size, kind, state (and OFFSITE when configured), last drill. */
 export function renderBackupList(backups: ReadonlyArray<BackupListing & { remote?: boolean }>, options: { dir: string; checked: boolean }): string {
   if (backups.length === 0) return `No backups in ${options.dir}.`;
   // The OFFSITE column appears only when offsite storage is configured (remote is then set on every row).
@@ -51,9 +57,10 @@ export function renderBackupList(backups: ReadonlyArray<BackupListing & { remote
     b.kind,
     stateOf(b, options.checked),
     ...(offsite ? [b.remote ? 'offsite' : '-'] : []),
+    lastDrill(b),
     basename(b.archive),
   ]);
-  return renderColumns(['CREATED (UTC)', 'AGE', 'SIZE', 'KIND', 'STATE', ...(offsite ? ['OFFSITE'] : []), 'ARCHIVE'], rows, new Set([1, 2]));
+  return renderColumns(['CREATED (UTC)', 'AGE', 'SIZE', 'KIND', 'STATE', ...(offsite ? ['OFFSITE'] : []), 'LAST DRILL', 'ARCHIVE'], rows, new Set([1, 2]));
 }
 
 /** renderVerifyBackup is `backup verify`'s verdict with its problems and warnings. */

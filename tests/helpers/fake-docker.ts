@@ -217,6 +217,23 @@ export class FakeDocker implements DockerApi {
     return this.volumes.get(name)?.info;
   }
 
+  async createVolume(name: string, labels: Record<string, string>, options: CallOptions = {}): Promise<void> {
+    this.#record('createVolume', [name, labels, options]);
+    if (this.volumes.has(name)) throw new Error(`volume ${name} exists`);
+    this.addVolume({ name, labels });
+  }
+
+  async removeVolume(name: string, options: CallOptions = {}): Promise<void> {
+    this.#record('removeVolume', [name, options]);
+    this.volumes.delete(name);
+  }
+
+  async listVolumes(label: string, options: CallOptions = {}): Promise<string[]> {
+    this.#record('listVolumes', [label, options]);
+    const [key, value] = label.split('=');
+    return [...this.volumes.values()].filter((v) => (value === undefined ? key! in v.info.labels : v.info.labels[key!] === value)).map((v) => v.info.name);
+  }
+
   async inspectImage(ref: string, options: CallOptions = {}): Promise<ImageInfo | undefined> {
     this.#record('inspectImage', [ref, options]);
     return this.images.get(ref);

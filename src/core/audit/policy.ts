@@ -12,6 +12,8 @@ const RULES: ReadonlyArray<readonly [string, AuditPolicy]> = [
   ['restore', 'always'],
   ['rollback', 'always'],
   ['lock-deps', 'always'],
+  // A drill changes nothing live, but its record is the proof the healthcheck and `backup list` read.
+  ['drill', 'always'],
   ['healthcheck', 'production'],
   // A bundle carries logs and configuration off the machine: who took one, when, and where it went.
   ['support-bundle', 'always'],

@@ -1,6 +1,7 @@
 import { readSidecar, sha256File } from '../archive/checksum.js';
 import { throwIfAborted } from '../errors.js';
 import { listBackups } from './catalog.js';
+import { lastDrillOf, readDrillRecords, type DrillRecord } from './drill-records.js';
 import { readManifest } from './manifest.js';
 import type { BackupKind } from './naming.js';
 
@@ -31,6 +32,8 @@ export interface BackupListing {
   sidecar: 'ok' | 'missing' | 'invalid';
   /** An age-encrypted archive (`.tar.gz.age`); its sha256 is of the encrypted file. */
   encrypted: boolean;
+  /** The newest `drill` of this archive (issue 17), when one was recorded. */
+  lastDrill?: { at: string; ok: boolean };
 }
 
 /** What to list: the folders to look in (duplicates are read once), which kinds, and whether to re-hash. */
@@ -51,6 +54,9 @@ export interface ListOptions {
 export async function listAllBackups(options: ListOptions): Promise<BackupListing[]> {
   const kinds = options.kinds ? new Set(options.kinds) : undefined;
   const rows: BackupListing[] = [];
+  // Drills are recorded in the backup folder; an unreadable record file only hides the column.
+  const drills: DrillRecord[] = [];
+  for (const dir of new Set(options.dirs)) drills.push(...(await readDrillRecords(dir).catch(() => [])));
   for (const dir of new Set(options.dirs)) {
     for (const record of await listBackups(dir)) {
       if (kinds && !kinds.has(record.kind)) continue;
@@ -80,8 +86,14 @@ export async function listAllBackups(options: ListOptions): Promise<BackupListin
         hasManifest: record.hasManifest,
         sidecar: sidecar.state,
         encrypted: record.encrypted,
+        ...drilled(drills, record.archive),
       });
     }
   }
   return rows.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+}
+
+function drilled(drills: readonly DrillRecord[], archive: string): Pick<BackupListing, 'lastDrill'> {
+  const last = lastDrillOf(drills, archive);
+  return last ? { lastDrill: { at: last.at, ok: last.ok } } : {};
 }

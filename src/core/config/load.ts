@@ -32,6 +32,8 @@ export interface OpsConfig {
   backupMode: BackupMode;
   retentionDays?: number;
   backupMaxAgeDays: number;
+  /** AUTO_CODEX_DRILL_MAX_AGE_DAYS: the restore-drill healthcheck's limit (0 disables it). */
+  drillMaxAgeDays: number;
   backupImage?: string;
   userdataDir: string;
   /** How the userData folder was chosen, for `config` (the default looks for two names). */
@@ -134,6 +136,13 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
     else warnings.push(`AUTO_CODEX_BACKUP_MAX_AGE_DAYS is not a valid integer; defaulting to ${backupMaxAgeDays}.`);
   }
 
+  let drillMaxAgeDays = Number(defaultOf('AUTO_CODEX_DRILL_MAX_AGE_DAYS'));
+  const drillAge = v('AUTO_CODEX_DRILL_MAX_AGE_DAYS');
+  if (drillAge !== undefined) {
+    if (/^\d+$/.test(drillAge.trim())) drillMaxAgeDays = Number(drillAge.trim());
+    else warnings.push(`AUTO_CODEX_DRILL_MAX_AGE_DAYS is not a valid integer; defaulting to ${drillMaxAgeDays}.`);
+  }
+
   // Environment-only switches written into a .env file have no effect; say so rather than let a user believe production is on.
   for (const name of VAR_NAMES) {
     if (VARIABLES[name].sources.length !== 1 || VARIABLES[name].sources[0] !== 'env') continue;
@@ -172,6 +181,7 @@ export function loadConfig(input: LoadConfigInput): LoadConfigResult {
     backupMode: r.FALKORDB_BACKUP_MODE ?? (defaultOf('FALKORDB_BACKUP_MODE') as BackupMode),
     retentionDays: r.BACKUP_RETENTION_DAYS,
     backupMaxAgeDays,
+    drillMaxAgeDays,
     backupImage: v('BACKUP_IMAGE'),
     userdataDir: userdata.dir,
     ...(userdata.note ? { userdataDirNote: userdata.note } : {}),

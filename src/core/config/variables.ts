@@ -33,6 +33,7 @@ const VARIABLE_TABLE = {
   AUTO_CODEX_ENFORCE_FALKORDB_AUTH: { sources: ENV_ONLY, description: 'missing FalkorDB auth fails the healthcheck', default: 'false' },
   AUTO_CODEX_ENFORCE_BACKUPS: { sources: ENV_ONLY, description: 'stale or broken backups fail the healthcheck', default: 'false' },
   AUTO_CODEX_BACKUP_MAX_AGE_DAYS: { sources: ENV_ONLY, description: 'maximum age of the newest FalkorDB backup (0 disables the check)', default: '7' },
+  AUTO_CODEX_DRILL_MAX_AGE_DAYS: { sources: ENV_ONLY, description: 'maximum age of the newest successful restore drill (0 disables the check)', default: '92' },
   AUTO_CODEX_DISABLE_DEFAULT_CODEX_CONFIG_DIR: { sources: ENV_ONLY, description: 'do not look for Codex auth in ~/.codex' },
   AUTO_CODEX_BYPASS_CODEX_SANDBOX: { sources: ['env', 'auto-codex/.env'], description: 'bypass the Codex CLI sandbox (keep 0 in production)' },
   AUTO_CODEX_ALLOW_UNSIGNED_UPDATES: { sources: UI, description: 'UI: accept source updates without checksums (never in production)' },

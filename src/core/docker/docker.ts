@@ -135,6 +135,12 @@ export interface DockerApi {
   /** Bytes used by a volume's content as the engine counts them (`GET /system/df`); undefined when it cannot tell. */
   volumeSize(name: string, options?: CallOptions): Promise<number | undefined>;
   inspectVolume(name: string, options?: CallOptions): Promise<VolumeInfo | undefined>;
+  /** Creates a named local volume with labels (a scratch volume); fails if the name is taken. */
+  createVolume(name: string, labels: Record<string, string>, options?: CallOptions): Promise<void>;
+  /** Removes a volume; one that is already gone is not an error. */
+  removeVolume(name: string, options?: CallOptions): Promise<void>;
+  /** Names of the volumes carrying `label` (`key` or `key=value`). */
+  listVolumes(label: string, options?: CallOptions): Promise<string[]>;
   inspectImage(ref: string, options?: CallOptions): Promise<ImageInfo | undefined>;
   /** Creates (does not start) a container and returns its id; never pulls the image. */
   createContainer(spec: HelperContainerSpec, options?: CallOptions): Promise<string>;

@@ -120,6 +120,28 @@ export class DockerodeAdapter implements DockerApi {
     return raw && mapVolumeInspect(raw);
   }
 
+  async createVolume(name: string, labels: Record<string, string>, options: CallOptions = {}): Promise<void> {
+    await this.#call(`Creating volume ${name} failed`, () =>
+      this.#docker.createVolume({ Name: name, Driver: 'local', Labels: labels, abortSignal: options.signal } as Docker.VolumeCreateOptions),
+    );
+  }
+
+  async removeVolume(name: string, options: CallOptions = {}): Promise<void> {
+    try {
+      await this.#docker.getVolume(name).remove({ abortSignal: options.signal });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toDockerError(error, `Removing volume ${name} failed`, this.endpoint);
+    }
+  }
+
+  async listVolumes(label: string, options: CallOptions = {}): Promise<string[]> {
+    const out = (await this.#call('Listing volumes failed', () =>
+      this.#docker.listVolumes({ filters: JSON.stringify({ label: [label] }), abortSignal: options.signal } as object),
+    )) as { Volumes?: Array<{ Name: string }> | null };
+    return (out.Volumes ?? []).map((v) => v.Name);
+  }
+
   async volumeSize(name: string, options: CallOptions = {}): Promise<number | undefined> {
     // /system/df walks every volume; dockerode's df() sends no query, so dial directly: engines with
     // API 1.42+ then size volumes only (older ones ignore `type`). Size -1 means "not computed".

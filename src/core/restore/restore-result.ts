@@ -1,5 +1,5 @@
 import type { BackupDeps } from '../backup-store/store-backup.js';
-import type { CheckedArchive } from './check-archive.js';
+import type { CheckedArchive } from '../backup-store/check-archive.js';
 import type { ServicesHealth } from './falkordb-services.js';
 import type { PhaseTiming, RestoreLog } from './phases.js';
 

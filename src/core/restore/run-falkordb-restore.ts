@@ -7,7 +7,7 @@ import { DeclinedError, OpsError } from '../errors.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { withCleanup } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';
-import { checkRestoreArchive } from './check-archive.js';
+import { checkRestoreArchive } from '../backup-store/check-archive.js';
 import { expectedData, falkorPlan } from './falkordb-plan.js';
 import { rollBackToSafetyCopy, rollbackError, type RollbackContext } from './falkordb-rollback.js';
 import { bringUp, inStartOrder, stopServices, type BringUpOptions, type StoppedServices } from './falkordb-services.js';

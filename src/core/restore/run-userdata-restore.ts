@@ -6,7 +6,7 @@ import { storeBackup } from '../backup-store/store-backup.js';
 import { DeclinedError, OpsError, UsageError } from '../errors.js';
 import { withCleanup } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';
-import { checkRestoreArchive } from './check-archive.js';
+import { checkRestoreArchive } from '../backup-store/check-archive.js';
 import { Phases } from './phases.js';
 import { dryRunResult, planBase, type RestoreDeps, type RestorePlan, type RestoreResult } from './restore-result.js';
 import { extractToStaging, inspectTarget, removeTree, siblingPath, swapIn } from './userdata-swap.js';

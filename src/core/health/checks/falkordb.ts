@@ -1,6 +1,6 @@
 import { originLabel } from '../../config/resolve.js';
 import { OpsError } from '../../errors.js';
-import { serverArg } from '../server-args.js';
+import { serverArg } from '../../falkordb/server-args.js';
 import { escalate, fail, ok, type Check, type CheckContext, type CheckResult } from '../types.js';
 import { requireService } from './docker.js';
 import { exposureCheck } from './exposure.js';

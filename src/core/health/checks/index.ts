@@ -2,6 +2,7 @@ import type { Check } from '../types.js';
 import { backupDiskCheck, backupFreshnessCheck, backupIntegrityCheck, userdataBackupFreshnessCheck } from './backups.js';
 import { configWarningsCheck } from './config-warnings.js';
 import { graphitiMcpExposureCheck } from './exposure.js';
+import { restoreDrillCheck } from './drill.js';
 import { codexAuthCheck, codexCliCheck, sandboxCheck } from './codex.js';
 import { composeCheck, containersHealthCheck, dockerCheck, imageTagsCheck } from './docker.js';
 import { falkordbAppendonlyCheck, falkordbAuthCheck, falkordbDataMountCheck, falkordbExposureCheck, falkordbLiveCheck } from './falkordb.js';
@@ -41,6 +42,7 @@ export const ALL_CHECKS: readonly Check[] = [
   backupIntegrityCheck,
   backupDiskCheck,
   offsiteFreshnessCheck,
+  restoreDrillCheck,
   scheduledBackupsCheck,
   taskLogsCheck,
   lockfilesCheck,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ArchiveEntry } from '../../../../src/core/archive/read-archive.js';
-import { pathComponents, resolveLinkTarget, unsafeEntries } from '../../../../src/core/restore/entry-rules.js';
+import { pathComponents, resolveLinkTarget, unsafeEntries } from '../../../../src/core/backup-store/entry-rules.js';
 
 const file = (path: string): ArchiveEntry => ({ path, type: 'File', size: 1 });
 const dir = (path: string): ArchiveEntry => ({ path, type: 'Directory', size: 0 });

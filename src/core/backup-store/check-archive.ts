@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { isEncryptedArchive, noIdentityConfigured, type ArchiveKey } from '../archive/archive-encryption.js';
 import { looksLikeFalkorData, type ArchiveListing } from '../archive/read-archive.js';
-import type { ManifestView } from '../backup-store/manifest.js';
-import type { BackupKind } from '../backup-store/naming.js';
-import { inspectArchive } from '../backup-store/verify.js';
+import type { ManifestView } from './manifest.js';
+import type { BackupKind } from './naming.js';
+import { inspectArchive } from './verify.js';
 import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 import { throwIfAborted, UsageError } from '../errors.js';
 import { unsafeEntries } from './entry-rules.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../../src/core/errors.js';
-import { checkRestoreArchive } from '../../../../src/core/restore/check-archive.js';
+import { checkRestoreArchive } from '../../../../src/core/backup-store/check-archive.js';
 import { makeArchive } from '../../../helpers/archives.js';
 import { FALKOR_BASE, writeRawArchive } from '../../../fixtures/restore/raw-tar.js';
 
