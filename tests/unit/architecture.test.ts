@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
-const USE_CASES = ['backups', 'restore', 'drill', 'rollback', 'health', 'lock-deps', 'audit', 'offsite', 'support-bundle', 'after-run'];
+const USE_CASES = ['backups', 'restore', 'drill', 'rollback', 'health', 'lock-deps', 'audit', 'offsite', 'support-bundle', 'after-run', 'projects'];
 // schedule is the crontab model the healthcheck reads (host, scan, targets) and, for now, the
 // `schedule` run beside it; moving run-schedule.ts into a use-case folder is a follow-up.
 const DOMAIN = ['stack', 'backup-store', 'schedule', 'codex', 'graphiti'];
