@@ -8,6 +8,7 @@ import type { BackupDeps, BackupResult } from './core/backups/backup-result.js';
 import { falkorTargetFrom } from './core/stack/falkor-target.js';
 import type { RetentionPolicy } from './core/backup-store/prune.js';
 import type { OpsConfig } from './core/config/load.js';
+import { currentIds } from './core/config/trust.js';
 import type { DockerApi } from './core/docker/docker.js';
 import type { FalkorClient, FalkorConnectOptions } from './core/falkordb/falkordb.js';
 import { createRedactor, type Redactor } from './core/redact/redact.js';
@@ -15,6 +16,7 @@ import type { RestoreDeps, RestorePlan } from './core/restore/restore-result.js'
 import type { ImagesRollbackDeps } from './core/rollback/run-images-rollback.js';
 import { acquireLock } from './core/run/lock.js';
 import { opsLockDir } from './core/run/lock-dir.js';
+import { engineKey, falkordbLockTarget, imagesLockTarget, userdataLockTarget, type LockTargets } from './core/run/target-lock.js';
 import { createLogger } from './output/logger.js';
 import { createProgressLine } from './output/progress.js';
 import type { Runtime } from './runtime.js';
@@ -63,6 +65,24 @@ export function attachAudit(program: Command, audit: AuditSession): Command {
   return program.hook('preAction', (_self, action) => audit.begin(commandPath(action as NamedCommand), action.optsWithGlobals<{ root?: string }>()));
 }
 
+/** Where this run's locks live and what they are named for (its engine, volume, userData folder, compose project). */
+export interface LockPlace {
+  lockDir: string;
+  locks: LockTargets;
+  images: string;
+}
+
+/** lockPlace computes the machine-wide lock folder and the lock names of this configuration. */
+export function lockPlace(ctx: CommandContext, config: OpsConfig): LockPlace {
+  const { env, home } = ctx.runtime;
+  const engine = engineKey(env);
+  return {
+    lockDir: opsLockDir({ env, home, uid: (ctx.runtime.identity ?? currentIds()).uid }),
+    locks: { falkordb: falkordbLockTarget(engine, config.falkordb.volume), userdata: userdataLockTarget(config.userdataDir) },
+    images: imagesLockTarget(engine, config.composeProject),
+  };
+}
+
 /** useCaseDeps is what every backup and restore use case needs; the progress line appears on a TTY only, never with --json or --quiet. */
 export function useCaseDeps(ctx: CommandContext, config: OpsConfig, prefix: string): BackupDeps {
   const showProgress = Boolean(ctx.runtime.stderr.isTTY) && !ctx.globals.json && !ctx.globals.quiet;
@@ -72,7 +92,7 @@ export function useCaseDeps(ctx: CommandContext, config: OpsConfig, prefix: stri
     now: () => new Date(),
     hostname: hostname(),
     toolVersion: VERSION,
-    lockDir: opsLockDir(config.root),
+    ...(({ lockDir, locks }) => ({ lockDir, locks }))(lockPlace(ctx, config)),
     ...(showProgress ? { progress: createProgressLine(ctx.runtime.stderr, `[${prefix}]`) } : {}),
   };
 }
@@ -101,9 +121,11 @@ export async function falkorBackup(ctx: CommandContext, config: OpsConfig, run: 
   );
 }
 
-/** lockFor takes the named per-target lock under `<root>/.autocodex-ops/locks`, failing at once when another run holds it (exit 11). */
-export function lockFor(ctx: CommandContext, config: OpsConfig, target: string, command: string) {
-  return () => acquireLock({ dir: opsLockDir(config.root), target, command, signal: ctx.signal, log: ctx.log });
+/** lockFor takes the machine-wide lock of what `target` names in this configuration, failing at once when another run holds it (exit 11). */
+export function lockFor(ctx: CommandContext, config: OpsConfig, target: 'falkordb' | 'userdata' | 'images', command: string) {
+  const place = lockPlace(ctx, config);
+  const name = target === 'images' ? place.images : place.locks[target];
+  return () => acquireLock({ dir: place.lockDir, target: name, command, signal: ctx.signal, log: ctx.log });
 }
 
 /** imagesDeps wires `rollback images` to the engine, compose, the root .env, the history and a FalkorDB backup. */

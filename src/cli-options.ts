@@ -231,3 +231,9 @@ export const SCHEDULE_REMOVE = {
   restoreOld: option('--restore-old', "put back the old scripts' lines replaced by `install --replace-old`", z.boolean().default(false)),
   target: SCHEDULE_TARGET,
 };
+
+export const PROJECTS_LIST = {
+  project: option('--project <dir...>', 'a project folder (repeatable; default: the projects in <userData>/store/projects.json)', z.array(text).default([])),
+  userdataDir: { ...USERDATA_DIR, help: "the Desktop app's userData folder (where store/projects.json is)" },
+  outputDir: { ...OUTPUT_DIR, help: 'the backup folder searched for the newest project backup' },
+};

@@ -3,8 +3,9 @@ import type { AuditRecorder } from './core/audit/session.js';
 import { loadConfig, type OpsConfig } from './core/config/load.js';
 import { readConfigFiles } from './core/config/read-files.js';
 import type { FlagValue } from './core/config/resolve.js';
-import { discoverRoot } from './core/config/root.js';
+import { currentIds, resolveTrustedRoot } from './core/config/trust.js';
 import { VARIABLES, VAR_NAMES, type VarName } from './core/config/variables.js';
+import { argValue } from './core/falkordb/server-args.js';
 import type { App } from './app.js';
 import { createLogger, type Logger } from './output/logger.js';
 import { createPrinter, type Printer } from './output/printer.js';
@@ -54,12 +55,14 @@ export function createContext(globals: GlobalOptions, app: App, cmd: string): Co
     signal: runtime.signal,
     audit: app.audit.recorder,
     async config(flags) {
-      const { root, origin } = discoverRoot({ flag: globals.root, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
-      const files = await readConfigFiles(root);
+      const { root, origin, policy } = resolveTrustedRoot({ flag: globals.root, env: runtime.env, cwd: runtime.cwd, ...(runtime.identity ?? currentIds()) });
+      if (origin === 'cwd') log.info(`No Auto-Codex checkout (auto-codex/ or docker-compose.yml) at or above the working directory; using ${root} as the root.`);
+      const files = await readConfigFiles(root, policy);
       const { config, warnings } = loadConfig({ env: runtime.env, files, flags, root, rootOrigin: origin, home: runtime.home, platform: runtime.platform, cwd: runtime.cwd, exists: existsSync });
       // Every secret value is scrubbed from all later output of this run, wherever it turns up.
       for (const name of VAR_NAMES) if (VARIABLES[name].secret === true) redactor.addSecret(config.values[name].value);
       redactor.addSecret(config.falkordb.password);
+      for (const args of [config.falkordb.redisArgs, config.falkordb.falkordbArgs]) redactor.addSecret(argValue(args, 'requirepass'));
       for (const url of config.notify.urls) redactor.addSecret(url);
       for (const w of warnings) log.warn(w);
       // The audit record of this run goes where this config says, with its production profile.

@@ -7,6 +7,7 @@ import { configCommand } from './commands/config.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
 import { lockDepsCommand } from './commands/lock-deps.js';
 import { drillCommand } from './commands/drill.js';
+import { projectsCommand } from './commands/projects.js';
 import { restoreCommand } from './commands/restore.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { scheduleCommand } from './commands/schedule.js';
@@ -36,6 +37,7 @@ export function createProgram(app: App): Command {
   program.addCommand(configCommand(app));
   program.addCommand(supportBundleCommand(app));
   program.addCommand(scheduleCommand(app));
+  program.addCommand(projectsCommand(app));
 
   // Every command exits through run-cli, never through commander's process.exit, writes usage
   // errors through the same printer as every other error, and shows the exit-status table in its help.

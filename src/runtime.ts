@@ -12,6 +12,8 @@ export interface Runtime {
   stdout: OutputStream;
   stderr: OutputStream;
   stdinIsTTY: boolean;
+  /** Effective uid/gid of the run (default: the process's): which owners the run trusts, and whether it runs as root. */
+  identity?: { uid: number; gid: number };
   /** Asks one question on the terminal (stderr) and resolves to the line typed on stdin; an abort rejects. Only used when stdinIsTTY. */
   prompt(question: string, signal: AbortSignal): Promise<string>;
   /** This process's id (the audit record's `pid`). */

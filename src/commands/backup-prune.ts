@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { retentionPolicy, type App } from '../app.js';
+import { lockPlace, retentionPolicy, type App } from '../app.js';
 import { BACKUP_PRUNE } from '../cli-options.js';
 import { consentFor } from '../consent.js';
 import { createContext } from '../context.js';
@@ -7,7 +7,6 @@ import type { PruneDecision } from '../core/backup-store/prune.js';
 import { runPrune, type PruneTarget } from '../core/backups/run-prune.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { ReportedFailure } from '../core/errors.js';
-import { opsLockDir } from '../core/run/lock-dir.js';
 import { addOptions, flagOverrides, schemaOf, type OptionsOf } from '../option-spec.js';
 import { describeDecision, renderPrune } from '../output/backup.js';
 import { pruneRemoteCommand } from './offsite-prune.js';
@@ -39,7 +38,7 @@ export function backupPruneCommand(app: App): Command {
     const confirm = (doomed: readonly PruneDecision[]) => ask(`${doomed.map(describeDecision).join('\n')}\nRemove these ${doomed.length} backup(s) and their sidecars.`);
     const report = await runPrune(
       { targets: targets(options.kind, config), policy: retentionPolicy(options, config), dryRun: options.dryRun, waitSeconds: options.wait },
-      { log: ctx.log, signal: ctx.signal, now: () => new Date(), lockDir: opsLockDir(config.root), confirm },
+      { log: ctx.log, signal: ctx.signal, now: () => new Date(), ...(({ lockDir, locks }) => ({ lockDir, locks }))(lockPlace(ctx, config)), confirm },
     );
     ctx.printer.result(report, () => renderPrune(report, config.backupDir));
     if (report.failures.length > 0) throw new ReportedFailure(`backup prune could not remove ${report.failures.length} file(s)`);

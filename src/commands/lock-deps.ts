@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import type { App } from '../app.js';
 import { LOCK_DEPS } from '../cli-options.js';
 import { createContext } from '../context.js';
-import { discoverRoot } from '../core/config/root.js';
+import { currentIds, resolveTrustedRoot } from '../core/config/trust.js';
 import { ReportedFailure } from '../core/errors.js';
 import { createExec } from '../core/exec/exec.js';
 import { runLockDeps } from '../core/lock-deps/run-lock-deps.js';
@@ -54,7 +53,7 @@ export function lockDepsCommand(app: App): Command {
       const { runtime } = app;
       // lock-deps reads no .env setting (the original script read none), so an unrelated invalid
       // value there must not stop it: only the root is looked up.
-      const { root } = discoverRoot({ flag: ctx.globals.root, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
+      const { root } = resolveTrustedRoot({ flag: ctx.globals.root, env: runtime.env, cwd: runtime.cwd, ...(runtime.identity ?? currentIds()) });
       const result = await runLockDeps(
         { root, versions, ...(({ upgradePackage, ...rest }) => ({ ...rest, upgradePackages: upgradePackage }))(options) },
         { exec: createExec(), env: runtime.env, home: runtime.home, log: ctx.log, signal: ctx.signal },

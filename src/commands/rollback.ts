@@ -5,7 +5,8 @@ import { consentFor } from '../consent.js';
 import { createContext } from '../context.js';
 import { detectRunningApp } from '../core/stack/app-running.js';
 import { runSourceRollback } from '../core/rollback/run-source-rollback.js';
-import { nodeSourceFs } from '../core/rollback/source-fs.js';
+import { ownerToActAs } from '../core/fs/identity.js';
+import { sourceFsAs } from '../core/rollback/source-fs.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderSourcePlan, renderSourceResult } from '../output/rollback.js';
 import { rollbackImagesCommand } from './rollback-images.js';
@@ -38,7 +39,8 @@ export function rollbackSourceCommand(app: App): Command {
       const result = await runSourceRollback(
         { to: options.to, userdataDir: config.userdataDir, force: options.force, dryRun: options.dryRun },
         {
-          fs: nodeSourceFs,
+          // As root on a user's userData folder, every file step runs as that folder's owner.
+          fs: sourceFsAs(ownerToActAs(config.userdataDir)),
           appState: (dir) => detectRunningApp(dir),
           now: () => new Date(),
           signal: ctx.signal,

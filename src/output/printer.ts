@@ -1,4 +1,4 @@
-import { createRedactor, type Redactor } from '../core/redact/redact.js';
+import { createRedactor, redactTokens, type Redactor } from '../core/redact/redact.js';
 
 export interface OutputStream {
   write(text: string): unknown;
@@ -9,24 +9,28 @@ export interface OutputStream {
   settle?(): Promise<void>;
 }
 
-/** Printer writes results to stdout only: one JSON document with --json, else text; always redacted. */
+/**
+ * Printer writes results to stdout only: one JSON document with --json, else text. Results are never
+ * rewritten by value scrubbing (a password that is also a folder name must not break a path): secrets
+ * stay out because fields named like secrets are masked and nothing formats a secret into a result.
+ */
 export interface Printer {
   readonly json: boolean;
   readonly color: boolean;
   result(data: unknown, human: () => string): void;
 }
 
-/** createPrinter returns the Printer for the chosen mode; secrets are scrubbed from both shapes. */
+/** createPrinter returns the Printer for the chosen mode; secret fields and app tokens are masked in both shapes. */
 export function createPrinter(stdout: OutputStream, options: { json: boolean; color: boolean; redactor?: Redactor }): Printer {
   const redactor = options.redactor ?? createRedactor();
   return {
     json: options.json,
     color: options.color,
     result(data, human) {
-      if (options.json) stdout.write(`${JSON.stringify(redactor.value(data), null, 2)}\n`);
+      if (options.json) stdout.write(`${JSON.stringify(redactor.result(data), null, 2)}\n`);
       else {
         const text = human();
-        stdout.write(redactor.text(text.endsWith('\n') ? text : `${text}\n`));
+        stdout.write(redactTokens(text.endsWith('\n') ? text : `${text}\n`));
       }
     },
   };

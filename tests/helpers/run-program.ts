@@ -14,6 +14,16 @@ export interface ProgramRun {
 }
 
 let scratchAudit: string | undefined;
+let scratchLocks: string | undefined;
+
+/**
+ * testLockDir is where runProgram's runs keep their locks unless the test's env names
+ * AUTOCODEX_OPS_LOCK_DIR: a scratch folder, so parallel test files never meet in /run/lock.
+ */
+export function testLockDir(): string {
+  scratchLocks ??= mkdtempSync(join(tmpdir(), 'aco-locks-'));
+  return scratchLocks;
+}
 
 /**
  * runProgram runs the CLI in-process through runCli, as cli.ts does (audit record included), and
@@ -26,7 +36,8 @@ export async function runProgram(args: string[], over: Partial<Runtime> & { answ
   if (!('AUTOCODEX_OPS_AUDIT_LOG' in env)) {
     scratchAudit ??= join(mkdtempSync(join(tmpdir(), 'aco-audit-')), 'audit.jsonl');
   }
-  const runtime = testRuntime({ ...over, env: 'AUTOCODEX_OPS_AUDIT_LOG' in env ? env : { ...env, AUTOCODEX_OPS_AUDIT_LOG: scratchAudit } });
+  const lockEnv = 'AUTOCODEX_OPS_LOCK_DIR' in env ? {} : { AUTOCODEX_OPS_LOCK_DIR: testLockDir() };
+  const runtime = testRuntime({ ...over, env: { ...lockEnv, ...('AUTOCODEX_OPS_AUDIT_LOG' in env ? env : { ...env, AUTOCODEX_OPS_AUDIT_LOG: scratchAudit }) } });
   const code = await runCli(args, runtime);
   return { code, stdout: runtime.out(), stderr: runtime.err(), asked: runtime.asked };
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -30,8 +30,8 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('audit trail und
     await rm(work, { recursive: true, force: true });
   });
 
-  const backup = (root: string, trail: string, extra: Record<string, string> = {}, args: string[] = []) =>
-    execa('node', [BUNDLE, 'backup', 'userdata', '--userdata-dir', userdata, '--root', root, ...args], {
+  const backup = (root: string, trail: string, extra: Record<string, string> = {}, args: string[] = [], folder = userdata) =>
+    execa('node', [BUNDLE, 'backup', 'userdata', '--userdata-dir', folder, '--root', root, ...args], {
       reject: false,
       extendEnv: false,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, NO_COLOR: '1', AUTOCODEX_OPS_AUDIT_LOG: trail, ...extra },
@@ -40,7 +40,9 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('audit trail und
   it('16 concurrent backups (separate roots) append 16 records to one intact chain, rotating meanwhile', async () => {
     const trail = join(work, 'shared', 'audit.jsonl');
     const roots = await Promise.all(Array.from({ length: 16 }, (_, i) => mkdtemp(join(work, `root-${i}-`))));
-    const runs = await Promise.all(roots.map((root) => backup(root, trail, { AUTO_CODEX_AUDIT_LOG_MAX_BYTES: '2500', AUTO_CODEX_AUDIT_LOG_BACKUPS: '0' })));
+    // Each root backs up its own folder: two runs on one folder exclude each other whatever their root (issue 14 §4).
+    for (const root of roots) await cp(userdata, join(root, 'userdata'), { recursive: true });
+    const runs = await Promise.all(roots.map((root) => backup(root, trail, { AUTO_CODEX_AUDIT_LOG_MAX_BYTES: '2500', AUTO_CODEX_AUDIT_LOG_BACKUPS: '0' }, [], join(root, 'userdata'))));
     for (const r of runs) expect(r.exitCode, r.stderr).toBe(0);
     for (const r of runs) expect(r.stderr).not.toContain('[audit]');
 

@@ -7,9 +7,9 @@ import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/core/run/lock.js';
-import { opsLockDir } from '../../src/core/run/lock-dir.js';
+import { engineKey, falkordbLockTarget } from '../../src/core/run/target-lock.js';
 import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN } from '../helpers/docker.js';
-import { runProgram } from '../helpers/run-program.js';
+import { runProgram, testLockDir } from '../helpers/run-program.js';
 
 // `backup falkordb` end to end on the real engine with the stand-in FalkorDB (redis 7 laid out
 // like FalkorDB): each stack gets its own compose project, volume and published port, so the
@@ -235,7 +235,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('backup falkordb
 
   it('lock held by another run: exit 11', async () => {
     const s = stacks[0]!;
-    const lock = await acquireLock({ dir: opsLockDir(root), target: 'falkordb', command: 'backup falkordb' });
+    const lock = await acquireLock({ dir: testLockDir(), target: falkordbLockTarget(engineKey(envFor(s, {})), 'auto-codex_falkordb_data'), command: 'backup falkordb' });
     try {
       const run = await backup(s, ['--output-dir', join(root, 'locked')]);
       expect(run.code).toBe(11);

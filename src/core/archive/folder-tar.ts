@@ -1,6 +1,8 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
+import { spawn } from 'node:child_process';
+import type { Identity } from '../fs/identity.js';
 import { OpsError } from '../errors.js';
 
 /** What folderTar archives and how it reports trouble. */
@@ -9,6 +11,8 @@ export interface FolderTarOptions {
   exclude?: ReadonlySet<string>;
   /** A file that changed or vanished while it was read; the archive goes on without it. */
   onWarning?: (message: string) => void;
+  /** Read as this user (root backing up a user's folder): see asOwnerTar. */
+  as?: Identity;
 }
 
 /**
@@ -18,6 +22,7 @@ export interface FolderTarOptions {
  * read the folder itself destroys the stream with an OpsError.
  */
 export async function folderTar(dir: string, options: FolderTarOptions = {}): Promise<Readable> {
+  if (options.as) return asOwnerTar(dir, options.as, options);
   const tar = await import('tar');
   const exclude = options.exclude ?? new Set<string>();
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
@@ -51,4 +56,36 @@ export async function folderSize(dir: string): Promise<number> {
     else if (entry.isFile()) total += (await lstat(path).catch(() => ({ size: 0 }))).size;
   }
   return total;
+}
+
+/**
+ * asOwnerTar streams `dir` as a tar read by GNU tar running as `who` (uid, gid, no other groups):
+ * root reading a user's folder in-process would follow a link the user swaps in between a check
+ * and an open (a file replaced by a link to /etc/shadow would land in the archive). As the user,
+ * a link leads only to what the user could read anyway. Member names are `./`-relative like
+ * folderTar's; GNU tar's exit 1 (a file changed while read) is a warning, anything worse
+ * destroys the stream with an OpsError, so a partial archive is never taken for a whole one.
+ */
+function asOwnerTar(dir: string, who: Identity, options: FolderTarOptions): Readable {
+  const excludes = [...(options.exclude ?? [])].map((p) => `--exclude=${p}`);
+  const child = spawn('tar', ['--create', '--file=-', '--numeric-owner', '--ignore-failed-read', '--anchored', ...excludes, `--directory=${dir}`, '.'], {
+    cwd: '/',
+    uid: who.uid,
+    gid: who.gid,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdout.pipe(out, { end: false });
+  child.on('error', (err) => out.destroy(new OpsError(`Reading ${dir} as uid ${who.uid} failed: ${err.message}`, { cause: err, hint: 'GNU tar must be on PATH to back up another user\'s folder as root.' })));
+  child.on('close', (code) => {
+    for (const line of stderr.split('\n').filter(Boolean)) if (code === 1 || code === 0) options.onWarning?.(line.replace(/^tar: /, ''));
+    if (code === 0 || code === 1) out.end();
+    else out.destroy(new OpsError(`Reading ${dir} as uid ${who.uid} failed (tar exit ${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`));
+  });
+  out.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return out;
 }

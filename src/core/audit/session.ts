@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { isTruthy } from '../config/env-bool.js';
 import { defaultOf, loadConfig, type OpsConfig } from '../config/load.js';
 import { readConfigFiles } from '../config/read-files.js';
-import { discoverRoot } from '../config/root.js';
 import { resolveVariables, type Resolved } from '../config/resolve.js';
+import { currentIds, resolveTrustedRoot } from '../config/trust.js';
 import type { VarName } from '../config/variables.js';
 import { ExitCode } from '../exit-codes.js';
 import { canonicalJson, type AuditEntry } from './record.js';
@@ -69,6 +68,8 @@ export interface AuditRuntime {
   home: string;
   platform: NodeJS.Platform;
   pid?: number;
+  /** Effective uid/gid of the run (default: the process's), for trusting the root (trust.ts). */
+  identity?: { uid: number; gid: number };
   signal: AbortSignal;
 }
 
@@ -136,18 +137,26 @@ export class AuditSession {
    */
   async rawValues(): Promise<{ root: string; values: Record<VarName, Resolved> }> {
     const { runtime } = this;
-    const { root } = discoverRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
-    const files = await readConfigFiles(root).catch(() => ({}));
-    return { root, values: resolveVariables({ env: runtime.env, files }) };
+    let trusted: ReturnType<typeof resolveTrustedRoot>;
+    try {
+      trusted = resolveTrustedRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, ...(runtime.identity ?? currentIds()) });
+    } catch {
+      // An untrusted or missing root: its .env files must not choose where notifications go, nor
+      // its folder where metrics are written; the environment alone decides, relative to the cwd.
+      return { root: runtime.cwd, values: resolveVariables({ env: runtime.env, files: {} }) };
+    }
+    const files = await readConfigFiles(trusted.root, trusted.policy).catch(() => ({}));
+    return { root: trusted.root, values: resolveVariables({ env: runtime.env, files }) };
   }
 
   /** runConfig is the config the run loaded, else the one it would have (undefined when that is invalid). */
   async runConfig(): Promise<OpsConfig | undefined> {
     if (this.config) return this.config;
     const { runtime } = this;
-    const { root } = discoverRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
     try {
-      return loadConfig({ env: runtime.env, files: await readConfigFiles(root), root, home: runtime.home, platform: runtime.platform }).config;
+      // An untrusted or missing root gives no config (trust.ts), like an invalid one.
+      const { root, policy } = resolveTrustedRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, ...(runtime.identity ?? currentIds()) });
+      return loadConfig({ env: runtime.env, files: await readConfigFiles(root, policy), root, home: runtime.home, platform: runtime.platform }).config;
     } catch {
       return undefined;
     }
@@ -212,9 +221,11 @@ export class AuditSession {
   // The command failed before loading its config: find the trail the way the config would.
   private async fallbackTarget(): Promise<AuditTarget> {
     const { runtime } = this;
-    const { root } = discoverRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, exists: existsSync });
+    // A root that does not exist or that another user controls gets no record: writing one there
+    // would create folders the run was refused for, or follow that user's links as root.
+    const { root, policy } = resolveTrustedRoot({ flag: this.rootFlag, env: runtime.env, cwd: runtime.cwd, ...(runtime.identity ?? currentIds()) });
     try {
-      const { config } = loadConfig({ env: runtime.env, files: await readConfigFiles(root), root, home: runtime.home, platform: runtime.platform, cwd: runtime.cwd });
+      const { config } = loadConfig({ env: runtime.env, files: await readConfigFiles(root, policy), root, home: runtime.home, platform: runtime.platform, cwd: runtime.cwd });
       return targetOf(config);
     } catch {
       // Invalid configuration: the run already fails with exit 2; its record still goes to the default place.

@@ -34,3 +34,24 @@ export function parseArchiveName(name: string): { kind: BackupKind; stampedAt: D
   const at = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`);
   return Number.isNaN(at.getTime()) ? undefined : { kind, stampedAt: at, encrypted: m[4] !== undefined };
 }
+
+/** projectLabel makes a project folder's basename filename-safe (CONTRACT "Files": `project_<name>_…`). */
+export function projectLabel(folderName: string): string {
+  return folderName.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^[.-]+/, '') || 'project';
+}
+
+const PROJECT_NAME = /^project_(.+)_(\d{8})_(\d{6})\.tar\.gz(\.age)?$/;
+
+/** projectArchivePath returns `<dir>/project_<label>_<YYYYmmdd_HHMMSS>.tar.gz[.age]` (UTC). */
+export function projectArchivePath(dir: string, label: string, date: Date, encrypted = false): string {
+  return join(dir, `project_${label}_${stamp(date)}.tar.gz${encrypted ? '.age' : ''}`);
+}
+
+/** parseProjectArchiveName recognises project backup names (labels never contain `_`, so the split is unambiguous). */
+export function parseProjectArchiveName(name: string): { label: string; stampedAt: Date; encrypted: boolean } | undefined {
+  const m = PROJECT_NAME.exec(name);
+  if (!m || m[1]!.includes('_')) return undefined;
+  const [d, t] = [m[2]!, m[3]!];
+  const at = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`);
+  return Number.isNaN(at.getTime()) ? undefined : { label: m[1]!, stampedAt: at, encrypted: m[4] !== undefined };
+}

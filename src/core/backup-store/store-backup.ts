@@ -5,6 +5,7 @@ import type { ParallelGzipOptions } from '../archive/parallel-gzip.js';
 import type { ArchiveListing } from '../archive/read-archive.js';
 import { writeArchive, type WrittenArchive } from '../archive/write-archive.js';
 import type { ProgressSink } from '../run/progress.js';
+import type { LockTargets } from '../run/target-lock.js';
 import { applyRetention, type RetentionResult } from './apply-retention.js';
 import { buildManifest, type BackupManifest, type ManifestFacts } from './manifest.js';
 import { archivePath } from './naming.js';
@@ -24,8 +25,10 @@ export interface BackupDeps {
   now: () => Date;
   hostname: string;
   toolVersion: string;
-  /** Folder of the per-target lock files. */
+  /** Folder of the per-target lock files (machine-wide: see opsLockDir). */
   lockDir: string;
+  /** Lock names keyed by what they protect (target-lock.ts); `falkordb`/`userdata` when absent (tests). */
+  locks?: LockTargets;
   progress?: ProgressSink;
   /** Encrypt what this run writes with age (issue 21); restore sets it for its safety copy only when `archiveKey` can open it. */
   encryption?: ArchiveEncryption;

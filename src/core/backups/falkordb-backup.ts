@@ -92,7 +92,7 @@ async function quiesce(options: FalkorBackupOptions, deps: FalkorBackupDeps, doc
  */
 export async function runFalkorBackup(options: FalkorBackupOptions, deps: FalkorBackupDeps): Promise<BackupResult> {
   const { log, signal } = deps;
-  const lock = await acquireLock({ dir: deps.lockDir, target: 'falkordb', command: 'backup falkordb', waitSeconds: options.waitSeconds, signal, log });
+  const lock = await acquireLock({ dir: deps.lockDir, target: deps.locks?.falkordb ?? 'falkordb', command: 'backup falkordb', waitSeconds: options.waitSeconds, signal, log });
   return withCleanup(async (stack) => {
     stack.defer('release the falkordb lock', () => lock.release());
     const warnings: string[] = [];

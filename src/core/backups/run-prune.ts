@@ -1,5 +1,6 @@
 import { DeclinedError } from '../errors.js';
 import { acquireLock, type Lock } from '../run/lock.js';
+import type { LockTargets } from '../run/target-lock.js';
 import { applyRetention } from '../backup-store/apply-retention.js';
 import type { BackupKind } from '../backup-store/naming.js';
 import { executePrune, type PruneDecision, type RetentionPolicy } from '../backup-store/prune.js';
@@ -25,6 +26,8 @@ export interface RunPruneDeps {
   signal?: AbortSignal;
   now: () => Date;
   lockDir: string;
+  /** Lock names keyed by what they protect; `falkordb`/`userdata` when absent (tests). */
+  locks?: LockTargets;
   confirm: (toRemove: readonly PruneDecision[]) => Promise<boolean>;
 }
 
@@ -36,7 +39,7 @@ export interface PruneReport {
   failures: Array<{ path: string; message: string }>;
 }
 
-const lockTarget = (kind: BackupKind) => (kind.startsWith('falkordb') ? 'falkordb' : 'userdata');
+const lockTarget = (kind: BackupKind, locks?: LockTargets) => (kind.startsWith('falkordb') ? (locks?.falkordb ?? 'falkordb') : (locks?.userdata ?? 'userdata'));
 
 /**
  * runPrune applies the retention policy on demand: it plans every target (only that kind's
@@ -48,7 +51,7 @@ export async function runPrune(options: RunPruneOptions, deps: RunPruneDeps): Pr
   const locks: Lock[] = [];
   try {
     if (!options.dryRun) {
-      for (const target of new Set(options.targets.map((t) => lockTarget(t.kind)))) {
+      for (const target of new Set(options.targets.map((t) => lockTarget(t.kind, deps.locks)))) {
         locks.push(await acquireLock({ dir: deps.lockDir, target, command: 'backup prune', waitSeconds: options.waitSeconds, signal: deps.signal, log: deps.log }));
       }
     }

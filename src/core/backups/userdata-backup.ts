@@ -3,6 +3,8 @@ import { relative, resolve, isAbsolute } from 'node:path';
 import { folderSize, folderTar } from '../archive/folder-tar.js';
 import { OpsError, PrerequisiteError, UsageError } from '../errors.js';
 import { acquireLock } from '../run/lock.js';
+import { userdataLockTarget } from '../run/target-lock.js';
+import { ownerToActAs } from '../fs/identity.js';
 import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../stack/app-running.js';
 import { storeWiring, toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
 import type { RetentionPolicy } from '../backup-store/prune.js';
@@ -48,7 +50,7 @@ export async function runUserdataBackup(options: UserdataBackupOptions, deps: Ba
       hint: 'Choose an --output-dir (BACKUP_DIR) outside the userData folder.',
     });
   }
-  const lock = await acquireLock({ dir: deps.lockDir, target: 'userdata', command: 'backup userdata', waitSeconds: options.waitSeconds, signal, log });
+  const lock = await acquireLock({ dir: deps.lockDir, target: userdataLockTarget(options.userdataDir), command: 'backup userdata', waitSeconds: options.waitSeconds, signal, log });
   try {
     const warnings: string[] = [];
     const app = await detectRunningApp(options.userdataDir, deps.probe);
@@ -65,6 +67,7 @@ export async function runUserdataBackup(options: UserdataBackupOptions, deps: Ba
     log.info(`userData: ${options.userdataDir}`);
     if (deps.progress) deps.progress.start(await folderSize(options.userdataDir));
     const source = await folderTar(options.userdataDir, {
+      as: ownerToActAs(options.userdataDir),
       exclude: USERDATA_EXCLUDES,
       onWarning: (message) => {
         warnings.push(`A file changed or vanished while it was read and was skipped: ${message}`);

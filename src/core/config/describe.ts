@@ -1,4 +1,4 @@
-import { redactText, REDACTED } from '../redact/redact.js';
+import { maskServerArgs, REDACTED } from '../redact/redact.js';
 import type { OpsConfig } from './load.js';
 import { originLabel } from './resolve.js';
 import { VARIABLES, VAR_NAMES, type VarName } from './variables.js';
@@ -48,7 +48,7 @@ export function describeConfig(config: OpsConfig, all = false): ConfigRow[] {
     }
     if (value === undefined && !all) continue;
     const secret = spec.secret === true;
-    const shown = value === undefined ? null : secret ? REDACTED : spec.secret === 'args' ? redactText(value) : value;
+    const shown = value === undefined ? null : secret ? REDACTED : spec.secret === 'args' ? maskServerArgs(value) : value;
     rows.push({ name, value: shown, origin: value === undefined ? 'unset' : origin, secret, description: spec.description });
   }
   // The password the tool will use, whichever of its six places it came from (original-scripts.md §1).

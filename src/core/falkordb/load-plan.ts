@@ -52,8 +52,18 @@ const aofExpectation = (counts: AofCounts, baseKeys: number | undefined, source:
   return { atLeastOne: counts.writesAfterFlush > 0 || (counts.flushes === 0 && (baseKeys ?? 0) > 0), source };
 };
 
-const rdbExpectation = (name: string, summary: RdbSummary | undefined): LoadExpectation =>
-  summary?.keys !== undefined ? { keys: summary.keys, atLeastOne: summary.keys > 0, source: `${name} says it holds ${summary.keys} keys` } : { atLeastOne: true, source: `${name} is not empty` };
+// Keys with an expiry that passed while the archive sat on disk are dropped at load: only the keys
+// without one are a floor the server must reach.
+const keyFloor = (summary: RdbSummary | undefined): number | undefined =>
+  summary?.keys === undefined ? undefined : summary.keys - Math.min(summary.expiring ?? 0, summary.keys);
+
+const rdbExpectation = (name: string, summary: RdbSummary | undefined): LoadExpectation => {
+  const floor = keyFloor(summary);
+  if (summary?.keys === undefined || floor === undefined) return { atLeastOne: true, source: `${name} is not empty` };
+  const expiring = summary.keys - floor;
+  const said = expiring > 0 ? `${summary.keys} keys (${expiring} with an expiry, which may have passed)` : `${summary.keys} keys`;
+  return { keys: floor, atLeastOne: floor > 0, source: `${name} says it holds ${said}` };
+};
 
 /**
  * planLoad decides how `server` will load `data`. It never touches anything: the restore carries out
@@ -74,7 +84,7 @@ export function planLoad(data: ArchiveData, server: ServerPersistence | undefine
 
   if (server.appendonly) {
     if (aofDir) {
-      return { how: 'aof', describe: `the server runs with appendonly yes and loads ${server.appenddirname}/ from the archive`, expect: aofExpectation(aofDir.counts, aofDir.baseRdb?.keys, `${server.appenddirname}/ holds data`), warnings };
+      return { how: 'aof', describe: `the server runs with appendonly yes and loads ${server.appenddirname}/ from the archive`, expect: aofExpectation(aofDir.counts, keyFloor(aofDir.baseRdb), `${server.appenddirname}/ holds data`), warnings };
     }
     if (legacy) {
       return { how: 'legacy-aof', describe: `the server runs with appendonly yes and upgrades the archive's ${server.appendfilename} to ${server.appenddirname}/ as it loads it`, expect: aofExpectation(legacy, undefined, `${server.appendfilename} holds data`), warnings };

@@ -10,6 +10,8 @@ export interface RdbSummary {
   aux: Record<string, string>;
   /** db 0's key count from its RESIZEDB hint; 0 for an RDB that ends before any key. */
   keys?: number;
+  /** How many of db 0's keys carry an expiry (RESIZEDB's second number): they may be gone at load. */
+  expiring?: number;
   /** The first database the RDB selects (db 0's keys are what DBSIZE counts on a fresh connection). */
   firstDb?: number;
 }
@@ -90,9 +92,10 @@ export function summarizeRdb(head: Buffer): RdbSummary | undefined {
       }
     } else if (op === OP.RESIZEDB) {
       const size = c.length();
-      c.length();
-      if (typeof size !== 'number') throw new RangeError('bad RESIZEDB');
+      const expiring = c.length();
+      if (typeof size !== 'number' || typeof expiring !== 'number') throw new RangeError('bad RESIZEDB');
       summary.keys = size;
+      summary.expiring = expiring;
       return summary;
     } else if (op === OP.EOF) {
       // Header, aux fields, then EOF: an empty dataset.

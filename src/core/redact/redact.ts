@@ -29,7 +29,10 @@ const TOKEN_PATTERNS: RegExp[] = [
 const PREFIX_PATTERNS: RegExp[] = [
   /(Bearer\s+)(\S+)/gi,
   /((?:api[_-]?key|token|secret|password|passwd|pwd)\s*[:=]\s*)([^\s,;"'}]+)/gi,
-  /((?:--)?(?:requirepass|masterauth)(?:\s+|=))(\S+)/gi,
+  // Only where a value follows: prose such as "missing --requirepass for production" or a
+  // placeholder (`<password>`) is not a value, and swallowing it rewrote messages and hints.
+  /((?:--)?(?:requirepass|masterauth)=)([^\s`'"]+)/gi,
+  /((?:--)?(?:requirepass|masterauth)\s+)(?!(?:for|to|in|on|is|are|and|or|the|a|an|with|without|missing|set|not|was|when|if|must|of|from|matches|differs|present)\b)(?![<`'"(\[*])([^\s`'")\]]+)/gi,
   /(REDISCLI_AUTH=)(\S+)/g,
   /(redis(?:s)?:\/\/[^:@/\s]*:)([^@\s]+)(@)/gi,
 ];
@@ -37,16 +40,25 @@ const PREFIX_PATTERNS: RegExp[] = [
 /** Field names whose whole value is a secret (`password`, `apiKey`, `GRAPHITI_FALKORDB_PASSWORD`, …). */
 export const SECRET_KEY = /password|passwd|^pass$|secret|token|api[-_]?key|(^|_)auth$|oauth|credential|private[-_]?key/i;
 
+/** Values shorter than this are never scrubbed from prose: `ab` would rewrite every word holding it. */
+export const MIN_SCRUB_LENGTH = 4;
+
 /**
  * Redactor is one run's redaction: the patterns plus the exact secret values that run's config
  * holds (added once it is loaded). run-cli creates one per run and hands it to the logger, the
  * printer, the error report and the audit session, so no secret set outlives its run.
  */
 export interface Redactor {
-  /** Scrubs this exact value from all later output (ignored when shorter than 4 chars, to avoid mangling text). */
+  /**
+   * Scrubs this exact value from all later logs and error messages (ignored when shorter than
+   * MIN_SCRUB_LENGTH). Scrubbing is the last line of defence: secrets are kept out of output by
+   * never formatting them (maskSecretFields, maskServerArgs), and results are never value-scrubbed.
+   */
   addSecret(value: string | undefined): void;
   text(text: string): string;
   value<T>(value: T): T;
+  /** Result data (`--json`, human results): secret-named fields and app tokens masked, never value-scrubbed. */
+  result<T>(value: T): T;
   argv(args: readonly string[]): string[];
 }
 
@@ -55,25 +67,40 @@ export function createRedactor(): Redactor {
   const known = new Set<string>();
   return {
     addSecret(value) {
-      if (value && value.length >= 4) known.add(value);
+      if (value && value.length >= MIN_SCRUB_LENGTH) known.add(value);
     },
     text: (text) => redactText(text, known),
     value: (value) => redactValue(value, known),
+    result: (value) => maskSecretFields(value, known),
     argv: (args) => redactArgv(args, known),
   };
 }
 
-/** redactValues replaces every occurrence of each non-empty value in `secrets` with `***` (exact text, no patterns). */
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * redactValues replaces each non-empty value in `secrets` with `***` where it stands as a whole
+ * word: a password `backups7` is hidden in "AUTH backups7 failed" but `mybackups7x` is left alone.
+ */
 export function redactValues(text: string, secrets: Iterable<string>): string {
   let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join(REDACTED);
+  for (const secret of secrets) {
+    if (!secret || !out.includes(secret)) continue;
+    out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRe(secret)}(?![A-Za-z0-9])`, 'g'), REDACTED);
+  }
   return out;
 }
 
-/** redactText replaces every secret the patterns or the `known` values find in a string with `***`. */
-export function redactText(text: string, known: ReadonlySet<string> = NONE): string {
-  let out = redactValues(text, known);
+/** redactTokens replaces only the app's token shapes (`sk-…`, `ghp_…`): safe on result text, whose paths it cannot hit. */
+export function redactTokens(text: string): string {
+  let out = text;
   for (const re of TOKEN_PATTERNS) out = out.replace(re, REDACTED);
+  return out;
+}
+
+/** redactText replaces every secret the patterns or the `known` values find in a log line or error message with `***`. */
+export function redactText(text: string, known: ReadonlySet<string> = NONE): string {
+  let out = redactTokens(redactValues(text, known));
   for (const re of PREFIX_PATTERNS) {
     // A third capture group (the URL's `@`) is kept; with two groups that argument is the match offset.
     out = out.replace(re, (_m, prefix: string, _secret: string, suffix: unknown) => `${prefix}${REDACTED}${typeof suffix === 'string' ? suffix : ''}`);
@@ -100,6 +127,49 @@ export function redactValue<T>(value: T, known: ReadonlySet<string> = NONE, seen
     out[key] = SECRET_KEY.test(key) && typeof v === 'string' && v !== '' ? REDACTED : redactValue(v, known, seen);
   }
   return out as T;
+}
+
+/**
+ * maskSecretFields returns a deep copy in which every string field named like a secret is `***`
+ * and app tokens (`sk-…`) are hidden; known values are not scrubbed: for result data (`--json`,
+ * human results), whose paths and names must reach scripts exactly as they are. Cycles are cut.
+ */
+export function maskSecretFields<T>(value: T, known: ReadonlySet<string> = NONE, seen = new WeakSet<object>()): T {
+  if (typeof value === 'string') return redactTokens(value) as T;
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[Circular]' as T;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => maskSecretFields(v, known, seen)) as T;
+  // An error inside a result is a message, not result data: it gets the full scrub.
+  if (value instanceof Error) return { name: value.name, message: redactText(value.message, known) } as T;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) && typeof v === 'string' && v !== '' ? REDACTED : maskSecretFields(v, known, seen);
+  }
+  return out as T;
+}
+
+/**
+ * maskServerArgs masks the value of every password option in a redis/FalkorDB argument string
+ * (`--requirepass x`, `--requirepass=x`, `masterauth x`), whatever its length; the rest is kept.
+ */
+export function maskServerArgs(args: string): string {
+  const tokens = args.split(/(\s+)/);
+  let maskNext = false;
+  return tokens
+    .map((t) => {
+      if (/^\s+$/.test(t) || t === '') return t;
+      if (maskNext) {
+        maskNext = false;
+        return REDACTED;
+      }
+      const m = /^(--)?(requirepass|masterauth)(=)?(.*)$/i.exec(t);
+      if (!m) return t;
+      if (m[3]) return `${m[1] ?? ''}${m[2]}=${REDACTED}`;
+      maskNext = m[4] === '';
+      return t;
+    })
+    .join('');
 }
 
 // A flag whose next argument is a secret: `--password x`, `--api-key x`, `--requirepass x`.

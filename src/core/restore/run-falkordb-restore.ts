@@ -90,7 +90,7 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
   if (options.dryRun) return dryRunResult(plan, phases.timings, clock.now() - started);
   if (!(await deps.confirm(plan))) throw new DeclinedError();
 
-  const lock = await acquireLock({ dir: deps.lockDir, target: 'falkordb', command: 'restore falkordb', signal, log });
+  const lock = await acquireLock({ dir: deps.lockDir, target: deps.locks?.falkordb ?? 'falkordb', command: 'restore falkordb', signal, log });
   return withCleanup(async (stack) => {
     stack.defer('release the falkordb lock', () => lock.release());
     // Look again under the lock: a backup in stop mode may have changed what runs since the plan.

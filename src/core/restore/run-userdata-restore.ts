@@ -1,4 +1,5 @@
-import { isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { ownerToActAs } from '../fs/identity.js';
 import { folderTar } from '../archive/folder-tar.js';
 import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../stack/app-running.js';
 import { archivePath } from '../backup-store/naming.js';
@@ -6,6 +7,7 @@ import { storeBackup } from '../backup-store/store-backup.js';
 import { DeclinedError, OpsError, UsageError } from '../errors.js';
 import { withCleanup } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';
+import { userdataLockTarget } from '../run/target-lock.js';
 import { checkRestoreArchive } from '../backup-store/check-archive.js';
 import { Phases } from './phases.js';
 import { dryRunResult, planBase, type RestoreDeps, type RestorePlan, type RestoreResult } from './restore-result.js';
@@ -81,18 +83,20 @@ export async function runUserdataRestore(options: UserdataRestoreOptions, deps: 
   if (options.dryRun) return dryRunResult(plan, phases.timings, performance.now() - started);
   if (!(await deps.confirm(plan))) throw new DeclinedError();
 
-  const lock = await acquireLock({ dir: deps.lockDir, target: 'userdata', command: 'restore userdata', signal, log });
+  const lock = await acquireLock({ dir: deps.lockDir, target: userdataLockTarget(target), command: 'restore userdata', signal, log });
   return withCleanup(async (stack) => {
     stack.defer('release the userdata lock', () => lock.release());
     const now = await inspectTarget(target);
     if (now.state === 'folder') await refuseWhileRunning(target, options.force, deps.probe, []);
+    // As root on a user's folder, the staging, swap and removals beside it run as that folder's owner.
+    const as = ownerToActAs(dirname(target));
     const staging = siblingPath(target, 'restore');
-    stack.defer('remove the staging folder', async () => void (await removeTree(staging)));
-    await phases.run('extracting the archive into a staging folder', () => extractToStaging(checked, staging, { skip: USERDATA_EXCLUDES, signal }));
+    stack.defer('remove the staging folder', async () => void (await removeTree(staging, as)));
+    await phases.run('extracting the archive into a staging folder', () => extractToStaging(checked, staging, { skip: USERDATA_EXCLUDES, signal, as }));
     let safety: string | null = null;
     if (now.state === 'folder') {
       const stored = await phases.run('taking the safety copy of the current folder', async () => {
-        const source = await folderTar(target, { exclude: USERDATA_EXCLUDES, onWarning: (m) => log.warn(`A file changed or vanished while it was read: ${m}`) });
+        const source = await folderTar(target, { as: ownerToActAs(target), exclude: USERDATA_EXCLUDES, onWarning: (m) => log.warn(`A file changed or vanished while it was read: ${m}`) });
         // A read error before the writer's pipeline listens must not be an uncaught exception.
         source.on('error', () => undefined);
         try {
@@ -114,8 +118,8 @@ export async function runUserdataRestore(options: UserdataRestoreOptions, deps: 
       safety = stored.written.path;
       log.info(`Safety copy written and verified: ${safety}`);
     }
-    const aside = await phases.run('moving the restored folder into place', () => swapIn(target, staging, now.state === 'folder'));
-    if (aside && !(await removeTree(aside))) {
+    const aside = await phases.run('moving the restored folder into place', () => swapIn(target, staging, now.state === 'folder', as));
+    if (aside && !(await removeTree(aside, as))) {
       warnings.push(`The replaced folder could not be deleted; remove it by hand: ${aside}`);
       log.warn(warnings.at(-1)!);
     }

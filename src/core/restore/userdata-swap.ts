@@ -1,13 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { Transform, type Writable } from 'node:stream';
+import { chmodSync, createReadStream, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { basename, dirname, join } from 'node:path';
+import { READ_CHUNK } from '../archive/read-archive.js';
 import { fsyncDir } from '../fs/write-file-atomic.js';
 import { InterruptedError, OpsError, UsageError } from '../errors.js';
 import { decryptionStages } from '../archive/archive-encryption.js';
+import type { Identity } from '../fs/identity.js';
+import { asOwnerSync } from '../fs/as-owner.js';
 import type { ArchiveSource } from './falkordb-volume.js';
 
 // The userData folder is replaced by renames in its parent folder, so at every moment one complete
@@ -41,28 +44,71 @@ export function siblingPath(target: string, purpose: string): string {
 /**
  * extractToStaging creates `staging` (mode 0700; it must not exist) and extracts the archive into
  * it with node-tar (strict, no absolute paths, links kept inside), leaving out the `skip` entries,
- * hashing the bytes it reads: they must hash to `source.sha256`. It rejects with OpsError on any
- * extraction or digest problem and InterruptedError on abort; the caller removes `staging`.
+ * hashing the bytes it reads: they must hash to `source.sha256`. Owners are never kept and modes
+ * lose setuid, setgid and sticky bits. With `as` (root restoring a user's folder) every file
+ * operation runs as that user (asOwnerSync), one gunzipped piece at a time, so a link the user plants
+ * in the staging folder leads only where the user could write anyway. It rejects with OpsError on
+ * any extraction or digest problem and InterruptedError on abort; the caller removes `staging`.
  */
-export async function extractToStaging(source: ArchiveSource, staging: string, options: { skip: ReadonlySet<string>; signal?: AbortSignal }): Promise<void> {
-  await mkdir(dirname(staging), { recursive: true, mode: DIR_MODE });
-  await mkdir(staging, { mode: DIR_MODE });
+export async function extractToStaging(source: ArchiveSource, staging: string, options: { skip: ReadonlySet<string>; signal?: AbortSignal; as?: Identity }): Promise<void> {
+  const { as } = options;
+  asOwnerSync(as, () => {
+    mkdirSync(dirname(staging), { recursive: true, mode: DIR_MODE });
+    // Fails with EEXIST on anything already there, a planted symlink included.
+    mkdirSync(staging, { mode: DIR_MODE });
+  });
   const tar = await import('tar');
   const hash = createHash('sha256');
+  let failure: Error | undefined;
+  const unpack = new tar.UnpackSync({
+    cwd: staging,
+    strict: true,
+    preservePaths: false,
+    preserveOwner: false,
+    filter: (path: string, entry: { mode?: number }) => {
+      if (options.skip.has(path)) return false;
+      // A crafted archive must not plant a setuid file (or a sticky folder) in the user's folder.
+      if (typeof entry.mode === 'number') entry.mode &= 0o777;
+      return true;
+    },
+  });
+  unpack.on('error', (err: Error) => (failure ??= err));
+  // Only node-tar's file work runs as the user, synchronously inside each write; reading and
+  // gunzip (no file access) stay asynchronous. The archive is opened here, as this run, first.
+  const fd = openSync(source.path, 'r');
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       hash.update(chunk);
       callback(null, chunk);
     },
   });
-  const unpack = tar.x({ cwd: staging, strict: true, preservePaths: false, filter: (path: string) => !options.skip.has(path) });
+  const sink = new Writable({
+    highWaterMark: CHUNK,
+    write(chunk: Buffer, _encoding, callback) {
+      try {
+        asOwnerSync(as, () => unpack.write(chunk));
+      } catch (err) {
+        failure ??= err as Error;
+      }
+      callback(failure);
+    },
+    final(callback) {
+      try {
+        asOwnerSync(as, () => unpack.end());
+      } catch (err) {
+        failure ??= err as Error;
+      }
+      callback(failure);
+    },
+  });
   try {
     const decrypt = decryptionStages(source.path, source.key).stages;
-    await pipeline([createReadStream(source.path, { highWaterMark: CHUNK }), tap, ...decrypt, createGunzip({ chunkSize: CHUNK }), unpack as unknown as Writable], { signal: options.signal });
+    await pipeline([createReadStream('', { fd, highWaterMark: READ_CHUNK }), tap, ...decrypt, createGunzip({ chunkSize: CHUNK }), sink], { signal: options.signal });
   } catch (error) {
     if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
-    throw new OpsError(`Extracting ${source.path} failed: ${(error as Error).message}`, { cause: error });
+    throw new OpsError(`Extracting ${source.path} failed: ${(failure ?? (error as Error)).message}`, { cause: error });
   }
+  if (failure) throw new OpsError(`Extracting ${source.path} failed: ${failure.message}`, { cause: failure });
   const actual = hash.digest('hex');
   if (actual !== source.sha256) {
     throw new OpsError(`The archive ${source.path} changed after it was checked (sha256 ${actual}, checked ${source.sha256}).`, {
@@ -70,7 +116,7 @@ export async function extractToStaging(source: ArchiveSource, staging: string, o
     });
   }
   // The archive's `./` entry may carry a wider mode; userData holds tokens.
-  await chmod(staging, DIR_MODE);
+  asOwnerSync(as, () => chmodSync(staging, DIR_MODE));
 }
 
 /**
@@ -79,8 +125,9 @@ export async function extractToStaging(source: ArchiveSource, staging: string, o
  * If the second rename fails the first is undone before rejecting. Resolves with where the old
  * folder now is (undefined when there was none); the caller removes it once it is no longer needed.
  */
-export async function swapIn(target: string, staging: string, exists: boolean): Promise<string | undefined> {
+export async function swapIn(target: string, staging: string, exists: boolean, as?: Identity): Promise<string | undefined> {
   const aside = exists ? siblingPath(target, 'replaced') : undefined;
+  const rename = async (from: string, to: string) => asOwnerSync(as, () => renameSync(from, to));
   if (aside) await rename(target, aside);
   try {
     await rename(staging, target);
@@ -100,10 +147,16 @@ export async function swapIn(target: string, staging: string, exists: boolean): 
   return aside;
 }
 
-/** removeTree deletes a folder tree; resolves false (never rejects) when it could not, so the caller can say where it is. */
-export async function removeTree(path: string): Promise<boolean> {
-  return rm(path, { recursive: true, force: true }).then(
-    () => true,
-    () => false,
-  );
+/**
+ * removeTree deletes a folder tree without following links (as `as` when given, so a folder the
+ * user swaps for a link mid-walk leads nowhere root-only); resolves false (never rejects) when it
+ * could not, so the caller can say where it is.
+ */
+export async function removeTree(path: string, as?: Identity): Promise<boolean> {
+  try {
+    asOwnerSync(as, () => rmSync(path, { recursive: true, force: true }));
+    return true;
+  } catch {
+    return false;
+  }
 }

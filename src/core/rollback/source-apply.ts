@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
 import { stamp } from '../backup-store/naming.js';
 import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
@@ -25,6 +25,12 @@ export interface SourceApplyDeps {
 export interface SourceApplied {
   safetyCopy?: string;
   carriedOver: string[];
+}
+
+/** isInsideFolder tells whether `path` lies strictly below `folder` (no `..` way out). */
+function isInsideFolder(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 const journalSchema = z.object({
@@ -133,6 +139,9 @@ export async function recoverInterruptedRollback(fs: SourceFs, layout: SourceLay
   if (journal === 'torn') done = 'An interrupted rollback had not moved anything (its journal was cut short).';
   else if (journal) {
     if (journal.source !== layout.source) throw new OpsError(`The rollback journal ${layout.journal} names another folder (${journal.source}); move it away and check by hand.`);
+    // The journal lies in a folder its user controls: every path in it must stay where a rollback writes.
+    const outside = [journal.staging, journal.safety].filter((p): p is string => p !== null && !isInsideFolder(p, layout.rollbacks));
+    if (outside.length) throw new OpsError(`The rollback journal ${layout.journal} names paths outside ${layout.rollbacks} (${outside.join(', ')}); nothing was changed.`, { hint: 'Move the journal away and check the folder by hand.' });
     const [source, staging, safety] = await Promise.all([fs.kind(journal.source), fs.kind(journal.staging), journal.safety ? fs.kind(journal.safety) : undefined]);
     if (source === undefined && safety !== undefined && journal.safety) {
       await fs.rename(journal.safety, journal.source);

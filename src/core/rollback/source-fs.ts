@@ -1,5 +1,9 @@
-import { cp, lstat, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
-import { fsyncDir, writeFileAtomic } from '../fs/write-file-atomic.js';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, cpSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { Identity } from '../fs/identity.js';
+import { OpsError } from '../errors.js';
+import { asOwnerSync } from '../fs/as-owner.js';
+import { fsyncDir } from '../fs/write-file-atomic.js';
 
 /** The kind of entry at a path, or undefined when nothing is there. */
 export type EntryKind = 'dir' | 'file' | 'symlink' | 'other';
@@ -29,34 +33,69 @@ export interface SourceFs {
 
 const errno = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
-/** nodeSourceFs is the real SourceFs over node:fs/promises. */
-export const nodeSourceFs: SourceFs = {
-  async kind(path) {
-    try {
-      const st = await lstat(path);
-      return st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'other';
-    } catch (err) {
-      if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return undefined;
-      throw err;
-    }
-  },
-  async readText(path) {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (err) {
-      if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR' || errno(err) === 'EISDIR') return undefined;
-      throw err;
-    }
-  },
-  readdir: (path) => readdir(path),
-  mkdirPrivate: async (path) => {
-    await mkdir(path, { recursive: true, mode: 0o700 });
-  },
-  copy: (from, to) => cp(from, to, { recursive: true, errorOnExist: true, force: false, preserveTimestamps: true, verbatimSymlinks: true }),
-  rename: (from, to) => rename(from, to),
-  remove: (path) => rm(path, { recursive: true, force: true }),
-  async writeDurable(path, text) {
-    await writeFileAtomic(path, text, { replace: true });
-  },
-  syncDir: (path) => fsyncDir(path),
-};
+/**
+ * sourceFsAs is the real SourceFs. Every operation is synchronous and, with `as` (root rolling
+ * back a user's folder), runs as that user (asOwnerSync), so a link the user plants leads only
+ * where the user could write anyway. Files are read and the journal written without following a
+ * final symlink (O_NOFOLLOW).
+ */
+export function sourceFsAs(as?: Identity): SourceFs {
+  const run = async <T>(fn: () => T): Promise<T> => asOwnerSync(as, fn);
+  return {
+    kind: (path) =>
+      run(() => {
+        try {
+          const st = lstatSync(path);
+          return st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'other';
+        } catch (err) {
+          if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return undefined;
+          throw err;
+        }
+      }),
+    readText: (path) =>
+      run(() => {
+        let fd: number;
+        try {
+          fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+        } catch (err) {
+          if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR' || errno(err) === 'EISDIR') return undefined;
+          if (errno(err) === 'ELOOP') throw new OpsError(`Refusing to read ${path}: it is a symlink.`, { hint: 'Move it away and check the folder by hand.' });
+          throw err;
+        }
+        try {
+          if (!fstatSync(fd).isFile()) return undefined;
+          return readFileSync(fd, 'utf8');
+        } finally {
+          closeSync(fd);
+        }
+      }),
+    readdir: (path) => run(() => readdirSync(path)),
+    mkdirPrivate: (path) => run(() => void mkdirSync(path, { recursive: true, mode: 0o700 })),
+    copy: (from, to) => run(() => cpSync(from, to, { recursive: true, errorOnExist: true, force: false, preserveTimestamps: true, verbatimSymlinks: true })),
+    rename: (from, to) => run(() => renameSync(from, to)),
+    remove: (path) => run(() => rmSync(path, { recursive: true, force: true })),
+    writeDurable: (path, text) =>
+      run(() => {
+        // Written whole beside it and renamed over it (a rename replaces a planted link, never
+        // follows it); the temporary file is created new (O_EXCL), so no link is written through.
+        const tmp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+        const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        try {
+          writeFileSync(fd, text);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        try {
+          renameSync(tmp, path);
+        } catch (err) {
+          rmSync(tmp, { force: true });
+          throw err;
+        }
+      }),
+    syncDir: (path) => fsyncDir(path),
+  };
+}
+
+/** nodeSourceFs is the real SourceFs acting as this process. */
+export const nodeSourceFs: SourceFs = sourceFsAs(undefined);

@@ -1,10 +1,46 @@
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The machine-wide folder of target locks: tmpfs, shared by every user, emptied at boot. */
+export const MACHINE_LOCK_DIR = '/run/lock/autocodex-ops';
+
+export interface LockDirInput {
+  env: Record<string, string | undefined>;
+  home: string;
+  /** Effective uid of the run: only root creates the shared folder. */
+  uid: number;
+  /** Test seam: the shared folder to use instead of MACHINE_LOCK_DIR. */
+  machineDir?: string;
+}
+
+// A sticky world-writable folder (like /tmp) owned by root: every user may create lock files in
+// it, nobody may remove or replace another user's. One owned by someone else could be emptied by
+// that user, so it is not used (nor is a symlink in its place).
+function usableShared(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    return st.isDirectory() && st.uid === 0 && (st.mode & 0o1777) === 0o1777;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * opsLockDir is the folder of the per-target lock files of every autocodex-ops command:
- * `<root>/.autocodex-ops/locks`. It hangs off the Auto-Codex checkout, not the backup folder,
- * so a backup to another --output-dir and a restore still exclude each other. Pure.
+ * opsLockDir is the folder of the target locks of every autocodex-ops command, so that runs from
+ * different roots and users exclude each other: AUTOCODEX_OPS_LOCK_DIR when set, else
+ * /run/lock/autocodex-ops (created by root with mode 1777; used when it is a root-owned sticky
+ * folder), else the per-user fallback ~/.cache/autocodex-ops/locks (created 0700 by acquireLock).
  */
-export function opsLockDir(root: string): string {
-  return join(root, '.autocodex-ops', 'locks');
+export function opsLockDir({ env, home, uid, machineDir = MACHINE_LOCK_DIR }: LockDirInput): string {
+  if (env.AUTOCODEX_OPS_LOCK_DIR) return env.AUTOCODEX_OPS_LOCK_DIR;
+  if (uid === 0 && !usableShared(machineDir)) {
+    try {
+      mkdirSync(machineDir, { mode: 0o1777 });
+      chmodSync(machineDir, 0o1777); // mkdir's mode is cut by the umask
+    } catch {
+      // /run/lock missing (macOS, some containers) or read-only: the fallback below.
+    }
+  }
+  if (usableShared(machineDir)) return machineDir;
+  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'autocodex-ops', 'locks');
 }

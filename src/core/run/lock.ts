@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, open, stat, unlink } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,10 @@ export interface AcquireLockOptions {
   isProcessAlive?: (pid: number) => boolean;
   hostname?: string;
   pid?: number;
+  /** This boot's id (Linux: /proc/sys/kernel/random/boot_id); undefined where there is none. */
+  bootId?: string;
+  /** When a process started (Linux: /proc/<pid>/stat field 22), to tell a reused pid from the holder. */
+  processStart?: (pid: number) => string | undefined;
 }
 
 /** A held lock; `release()` removes the file only while it is still ours, and never throws twice. */
@@ -45,6 +50,9 @@ const ownerSchema = z.object({
   host: z.string().min(1),
   startedAt: z.string(),
   command: z.string(),
+  // Since issue 14: a pid and hostname are reused after a reboot or in a new container.
+  boot: z.string().optional(),
+  pidStart: z.string().optional(),
 });
 
 /** The JSON a lock file holds: who took the lock (pid, host), when (ISO time) and for what command. */
@@ -63,6 +71,37 @@ export function isProcessAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+const readOr = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+};
+
+/** bootId is this boot's id on Linux, undefined elsewhere. */
+export function bootId(): string | undefined {
+  return readOr('/proc/sys/kernel/random/boot_id');
+}
+
+/** processStart is the start time of `pid` in clock ticks since boot (Linux), undefined when unknown. */
+export function processStart(pid: number): string | undefined {
+  const stat = readOr(`/proc/${pid}/stat`);
+  // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime 22.
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+/**
+ * holderGone tells whether a lock record from this host is stale: taken in an earlier boot, or
+ * its pid is dead, or the pid now belongs to a process that started at another time.
+ */
+function holderGone(owner: LockOwner, boot: string | undefined, alive: (pid: number) => boolean, startOf: (pid: number) => string | undefined): boolean {
+  if (owner.boot && boot && owner.boot !== boot) return true;
+  if (!alive(owner.pid)) return true;
+  const start = owner.pidStart ? startOf(owner.pid) : undefined;
+  return start !== undefined && start !== owner.pidStart;
 }
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
@@ -100,7 +139,8 @@ async function inspect(path: string): Promise<Seen> {
 async function tryCreate(path: string, owner: LockOwner): Promise<{ raw: string; ino: number } | undefined> {
   let fh;
   try {
-    fh = await open(path, 'wx', 0o600);
+    // Readable by all: in the shared folder a run of another user must be able to name the holder.
+    fh = await open(path, 'wx', 0o644);
   } catch (err) {
     if (code(err) === 'EEXIST') return undefined;
     throw new OpsError(`Cannot create the lock file ${path}: ${(err as Error).message}`, {
@@ -184,6 +224,8 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
   const sleep = options.sleep ?? defaultSleep;
   const alive = options.isProcessAlive ?? isProcessAlive;
   const host = options.hostname ?? osHostname();
+  const boot = 'bootId' in options ? options.bootId : bootId();
+  const startOf = options.processStart ?? processStart;
   const path = join(options.dir, `${options.target}.lock`);
   const waitMs = (options.waitSeconds ?? 0) * 1000;
   const deadline = now() + waitMs;
@@ -192,11 +234,15 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
 
   for (;;) {
     throwIfAborted(options.signal);
+    const pid = options.pid ?? process.pid;
+    const pidStart = startOf(pid);
     const owner: LockOwner = {
-      pid: options.pid ?? process.pid,
+      pid,
       host,
       startedAt: new Date(now()).toISOString(),
       command: options.command,
+      ...(boot ? { boot } : {}),
+      ...(pidStart ? { pidStart } : {}),
     };
     const created = await tryCreate(path, owner);
     if (created) return makeLock(path, owner, created, options.log);
@@ -206,7 +252,7 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
     const stale =
       seen.kind === 'corrupt'
         ? now() - seen.mtimeMs > (options.staleGraceMs ?? 5000)
-        : seen.owner.host === host && !alive(seen.owner.pid);
+        : seen.owner.host === host && holderGone(seen.owner, boot, alive, startOf);
     if (stale) {
       const outcome = await takeOver(path, seen, now());
       if (outcome === 'busy') await sleep(10, options.signal);
@@ -214,7 +260,7 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
         options.log?.warn(
           seen.kind === 'corrupt'
             ? `Removed a corrupt ${options.target} lock file (${path}) left by an earlier run.`
-            : `Took over the ${options.target} lock from ${describe(seen, now())}: that process no longer exists.`,
+            : `Took over the ${options.target} lock from ${describe(seen, now())}: that process no longer exists (or the machine has restarted since).`,
         );
       }
       continue;

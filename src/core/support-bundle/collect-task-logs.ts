@@ -1,5 +1,6 @@
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { projectsOf } from '../stack/projects.js';
 import { filePart, isPart, listFiles } from './file-parts.js';
 import { messageOf, reasonOf, skip, type Collected, type Collector } from './types.js';
 
@@ -10,20 +11,6 @@ export interface TaskLogsDeps {
   /** Only files modified at or after this time (`--since`). */
   since?: Date;
   timeoutMs: number;
-}
-
-/**
- * projectsOf reads the app's project list (`store/projects.json`: `{projects:[{path}]}`,
- * app-rules.md §4); a missing or unreadable list is no projects, with the reason.
- */
-export async function projectsOf(userdataDir: string): Promise<{ paths: string[]; problem?: string }> {
-  const file = join(userdataDir, 'store', 'projects.json');
-  try {
-    const doc = JSON.parse(await readFile(file, 'utf8')) as { projects?: Array<{ path?: unknown }> };
-    return { paths: (doc.projects ?? []).map((p) => p.path).filter((p): p is string => typeof p === 'string' && p !== '') };
-  } catch (err) {
-    return { paths: [], problem: `${file}: ${messageOf(err)}` };
-  }
 }
 
 const safe = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '_') || 'project';

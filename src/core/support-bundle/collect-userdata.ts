@@ -1,4 +1,5 @@
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
+import { readTextNoFollow } from '../fs/read-no-follow.js';
 import { join } from 'node:path';
 import { SECRET_KEY } from '../redact/redact.js';
 import { filePart, isPart, listFiles } from './file-parts.js';
@@ -65,7 +66,7 @@ export function userdataCollector(deps: UserdataDeps): Collector {
         if (!s.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EPERM' });
         if (s.size > MAX_SETTINGS) out.skipped.push(skip('app/settings.json', settingsPath, 'too large', `${s.size} bytes`));
         else {
-          const text = await readFile(settingsPath, 'utf8');
+          const text = await readTextNoFollow(settingsPath);
           let shown: string;
           try {
             shown = `${JSON.stringify(maskSettings(JSON.parse(text), deps.onSecret), null, 2)}\n`;

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { acquireLock } from '../../../src/core/run/lock.js';
-import { opsLockDir } from '../../../src/core/run/lock-dir.js';
+import { userdataLockTarget } from '../../../src/core/run/target-lock.js';
 import { makeArchive } from '../../helpers/archives.js';
-import { runProgram } from '../../helpers/run-program.js';
+import { runProgram, testLockDir } from '../../helpers/run-program.js';
 
 function setup(): { root: string; userdata: string; backups: string } {
   const root = mkdtempSync(join(tmpdir(), 'aco-cli-'));
@@ -61,7 +61,7 @@ describe('backup userdata', () => {
 
   it('exit 11 while another run holds the userdata lock', async () => {
     const { root, userdata } = setup();
-    const lock = await acquireLock({ dir: opsLockDir(root), target: 'userdata', command: 'backup userdata', pid: process.pid });
+    const lock = await acquireLock({ dir: testLockDir(), target: userdataLockTarget(userdata), command: 'backup userdata', pid: process.pid });
     try {
       const run = await runProgram(['backup', 'userdata', '--root', root, '--userdata-dir', userdata, '--json']);
       expect(run.code).toBe(11);
@@ -145,11 +145,12 @@ describe('backup list / verify / prune', () => {
   it('prune refuses without --yes off a TTY before any I/O (exit 2, nothing touched, no lock), removes with --yes', async () => {
     const f = await folder();
     const before = readdirSync(f.backups).sort();
-    const refused = await runProgram(['backup', 'prune', '--keep-last', '1', '--root', f.root]);
+    const lockDir = join(f.root, 'locks');
+    const refused = await runProgram(['backup', 'prune', '--keep-last', '1', '--root', f.root], { env: { AUTOCODEX_OPS_LOCK_DIR: lockDir } });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('Refusing to remove backups without confirmation: stdin is not a terminal and --yes was not given; nothing was changed.');
     expect(readdirSync(f.backups).sort()).toEqual(before);
-    expect(existsSync(opsLockDir(f.root))).toBe(false);
+    expect(existsSync(lockDir)).toBe(false);
     const done = await runProgram(['backup', 'prune', '--keep-last', '1', '--kind', 'falkordb', '--yes', '--json', '--root', f.root]);
     expect(done.code).toBe(0);
     const report = JSON.parse(done.stdout);
@@ -169,5 +170,19 @@ describe('backup list / verify / prune', () => {
     const yes = await runProgram(args, { answers: ['yes'] });
     expect(yes.code).toBe(0);
     expect(readdirSync(f.backups)).toHaveLength(4);
+  });
+});
+
+describe('results are never rewritten by secret scrubbing', () => {
+  it('a password that is also a folder name keeps the --json and human paths intact', async () => {
+    const { root, userdata } = setup();
+    const backups = join(root, 'backups7');
+    const env = { GRAPHITI_FALKORDB_PASSWORD: 'backups7' };
+    const json = await runProgram(['backup', 'userdata', '--json', '--root', root, '--userdata-dir', userdata, '--output-dir', backups], { env });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).archive).toMatch(new RegExp(`^${backups}/userdata_\\d{8}_\\d{6}\\.tar\\.gz$`));
+    const human = await runProgram(['backup', 'userdata', '--root', root, '--userdata-dir', userdata, '--output-dir', backups], { env });
+    expect(human.stdout).toContain(`${backups}/`);
+    expect(human.stdout).not.toContain('***');
   });
 });

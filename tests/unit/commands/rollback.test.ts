@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../../src/core/run/lock.js';
-import { opsLockDir } from '../../../src/core/run/lock-dir.js';
-import { runProgram } from '../../helpers/run-program.js';
+import { userdataLockTarget } from '../../../src/core/run/target-lock.js';
+import { runProgram, testLockDir } from '../../helpers/run-program.js';
 
 // The CLI layer of `rollback`: argv to exit code and output, the confirmation rules of CONTRACT
 // (TTY asks, non-TTY needs --yes, --dry-run changes nothing) and the usage errors raised before I/O.
@@ -84,7 +84,7 @@ describe('rollback source (CLI)', () => {
   it('exit 11 while another run holds the userData lock (as backup userdata does), nothing touched', async () => {
     const { root, ud, listing } = setup();
     const before = listing();
-    const held = await acquireLock({ dir: opsLockDir(root), target: 'userdata', command: 'backup userdata' });
+    const held = await acquireLock({ dir: testLockDir(), target: userdataLockTarget(ud), command: 'backup userdata' });
     try {
       const run = await runProgram(['rollback', 'source', '--to', 'bundled', '--yes', '--root', root, '--userdata-dir', ud]);
       expect(run.code).toBe(11);

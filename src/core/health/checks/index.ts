@@ -11,6 +11,7 @@ import { graphitiMcpLiveCheck } from './graphiti-mcp.js';
 import { offsiteFreshnessCheck } from './offsite.js';
 import { lockfilesCheck } from './repository.js';
 import { scheduledBackupsCheck } from './schedule.js';
+import { taskLogsCheck } from './task-logs.js';
 import { insecureTokenStorageCheck, riskPolicyCheck, unsignedUpdatesCheck } from './security.js';
 import { gitCheck, gitCleanCheck, gitRepoCheck, nodeCheck, pythonCheck } from './toolchain.js';
 
@@ -43,6 +44,7 @@ export const ALL_CHECKS: readonly Check[] = [
   offsiteFreshnessCheck,
   restoreDrillCheck,
   scheduledBackupsCheck,
+  taskLogsCheck,
   lockfilesCheck,
   // Second-wave ids (CONTRACT "New healthcheck ids"; config-warnings is documented in the README).
   containersHealthCheck,

@@ -23,6 +23,18 @@ describe('planLoad', () => {
     expect(plan.refuse).toBeUndefined();
   });
 
+  it('counts keys with an expiry as possibly gone: only the keys without one are the floor', () => {
+    const withTtl = new Map([['dump.rdb', { version: 10, aux: {}, keys: 51, expiring: 1, firstDb: 0 }]]);
+    const plan = planLoad(data({ rdb: withTtl }), AOF_OFF);
+    expect(plan.expect).toEqual({ keys: 50, atLeastOne: true, source: 'dump.rdb says it holds 51 keys (1 with an expiry, which may have passed)' });
+    expect(loadProblem(50, plan.expect)).toBeUndefined();
+    expect(loadProblem(49, plan.expect)).toMatch(/holds 49 keys .* 51 keys \(1 with an expiry/);
+    const allTtl = planLoad(data({ rdb: new Map([['dump.rdb', { version: 10, aux: {}, keys: 3, expiring: 3 }]]) }), AOF_OFF);
+    expect(allTtl.expect).toMatchObject({ keys: 0, atLeastOne: false });
+    const base = planLoad(data({ aofDirs: new Map([['appendonlydir', { counts: counts(0), baseRdb: { version: 10, aux: {}, keys: 9, expiring: 2 } }]]) }), AOF_ON);
+    expect(base.expect).toMatchObject({ keys: 7 });
+  });
+
   it('uses the server names for the layout (appenddirname/appendfilename from CONFIG GET)', () => {
     const plan = planLoad(data({ rdb: new Map([['graph.rdb', { version: 10, aux: {}, keys: 3 }]]) }), { appendonly: true, appenddirname: 'aofs', appendfilename: 'g.aof', dbfilename: 'graph.rdb' });
     expect(plan.layout?.to).toBe('aofs/g.aof.1.base.rdb');

@@ -39,6 +39,6 @@ describe('summarizeRdb on a file redis-server 7.0 wrote', () => {
   it('finds db 0 key count and the aux fields (51 keys in db 0, one more in db 1)', async () => {
     const { readFileSync } = await import('node:fs');
     const file = readFileSync(new URL('../../../fixtures/rdb/redis7-db0-51keys-db1-1key.rdb', import.meta.url));
-    expect(summarizeRdb(file.subarray(0, 4096))).toMatchObject({ version: 10, keys: 51, firstDb: 0, aux: { 'redis-ver': '7.0.15', 'aof-base': '0' } });
+    expect(summarizeRdb(file.subarray(0, 4096))).toMatchObject({ version: 10, keys: 51, expiring: 1, firstDb: 0, aux: { 'redis-ver': '7.0.15', 'aof-base': '0' } });
   });
 });

@@ -33,6 +33,8 @@ function world(live: number[] = []) {
       clock.t += ms;
     },
     isProcessAlive: (pid) => alive.has(pid),
+    bootId: 'boot-1',
+    processStart: (pid) => (alive.has(pid) ? `start-${pid}` : undefined),
     log: { warn: (m) => warnings.push(m), info: (m) => infos.push(m) },
     ...over,
   });
@@ -53,6 +55,7 @@ describe('acquireLock', () => {
       host: 'here',
       startedAt: '2025-06-01T12:00:00.000Z',
       command: 'backup falkordb',
+      boot: 'boot-1',
     });
     await lock.release();
     await expect(readdir(dir)).resolves.toEqual([]);
@@ -204,5 +207,17 @@ describe('isProcessAlive', () => {
   it('is true for this process and false for a pid that cannot exist', () => {
     expect(isProcessAlive(process.pid)).toBe(true);
     expect(isProcessAlive(2 ** 22 + 12345)).toBe(false);
+  });
+
+  it('takes over a record from an earlier boot or a reused pid (issue 14), never a live holder', async () => {
+    const w = world([4242]);
+    const record = { pid: 4242, host: 'here', startedAt: '2025-06-01T11:00:00.000Z', command: 'backup userdata' };
+    await writeLock({ ...record, boot: 'boot-0', pidStart: 'start-4242' });
+    await (await acquireLock(w.base())).release();
+    await writeLock({ ...record, boot: 'boot-1', pidStart: 'start-other' });
+    await (await acquireLock(w.base())).release();
+    expect(w.warnings).toHaveLength(2);
+    await writeLock({ ...record, boot: 'boot-1', pidStart: 'start-4242' });
+    await expect(acquireLock(w.base())).rejects.toMatchObject({ exitCode: 11 });
   });
 });

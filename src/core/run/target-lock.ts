@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+// A lock is named for what it protects, not for the root a run started from: cron in
+// /opt/auto-codex and an operator in $HOME restoring the same folder or volume must exclude each
+// other. The name is readable (kind and a slug) and unique (a hash of the full key).
+
+function keyed(kind: string, key: string, slug: string): string {
+  const safe = slug.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(-40);
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 12);
+  return `${kind}-${safe ? `${safe}-` : ''}${hash}`;
+}
+
+/** engineKey names the Docker engine a run talks to: DOCKER_HOST, else the local engine. */
+export function engineKey(env: Record<string, string | undefined>): string {
+  return env.DOCKER_HOST || 'local';
+}
+
+/** falkordbLockTarget is the lock of one FalkorDB data volume on one engine (backup, restore, image rollback). */
+export function falkordbLockTarget(engine: string, volume: string): string {
+  return keyed('falkordb', `${engine}\0${volume}`, volume);
+}
+
+/** userdataLockTarget is the lock of one userData folder, by its real path (symlinks and `..` resolved; as given when missing). */
+export function userdataLockTarget(dir: string): string {
+  let real = resolve(dir);
+  try {
+    real = realpathSync(real);
+  } catch {
+    // Not there yet (a restore onto a new machine): the path as given is what will be created.
+  }
+  return keyed('userdata', real, real.split('/').pop() ?? '');
+}
+
+/** imagesLockTarget is the lock of one compose project's image tags on one engine. */
+export function imagesLockTarget(engine: string, project: string): string {
+  return keyed('images', `${engine}\0${project}`, project);
+}
+
+/** The lock names of one configuration, computed once by the command layer. */
+export interface LockTargets {
+  falkordb: string;
+  userdata: string;
+}

@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MACHINE_LOCK_DIR, opsLockDir } from '../../src/core/run/lock-dir.js';
+import { runProgram } from '../helpers/run-program.js';
+
+// Issue 14 §4: a lock is keyed by what it protects, in the machine-wide folder, so runs from other
+// roots, other working directories and other users exclude each other. The holder is a real
+// process (as `nobody` too); killing it with SIGKILL must never leave the folder locked.
+const CHILD_SOURCE = `
+import { acquireLock } from ${JSON.stringify(resolve('src/core/run/lock.ts'))};
+import { opsLockDir } from ${JSON.stringify(resolve('src/core/run/lock-dir.ts'))};
+import { userdataLockTarget } from ${JSON.stringify(resolve('src/core/run/target-lock.ts'))};
+const [folder] = process.argv.slice(2);
+const dir = opsLockDir({ env: {}, home: '/nonexistent', uid: process.geteuid() });
+try {
+  const lock = await acquireLock({ dir, target: userdataLockTarget(folder), command: 'backup userdata (child ' + process.pid + ')' });
+  console.log('ACQUIRED ' + lock.path);
+  await new Promise((r) => process.stdin.on('end', r).resume());
+  await lock.release();
+} catch (err) {
+  console.log('HELD ' + err.message);
+  process.exitCode = err.exitCode ?? 1;
+}
+`;
+
+describe('target locks across roots, users and real processes', () => {
+  const work = mkdtempSync(join(tmpdir(), 'aco-tlock-'));
+  const children: ChildProcess[] = [];
+  let childScript = '';
+  // Both roots see the same userData folder, one through a symlink: the lock is on its real path.
+  const folder = join(work, 'Auto Codex');
+  const alias = join(work, 'alias');
+  const rootA = join(work, 'rootA');
+  const rootB = join(work, 'rootB');
+  const env = { AUTOCODEX_OPS_LOCK_DIR: undefined, AUTOCODEX_OPS_AUDIT_LOG: join(work, 'audit.jsonl') };
+
+  function hold(uid?: number): Promise<{ proc: ChildProcess; line: string }> {
+    const proc = spawn(process.execPath, [childScript, folder], { stdio: ['pipe', 'pipe', 'inherit'], ...(uid === undefined ? {} : { uid, gid: uid }) });
+    children.push(proc);
+    return new Promise((res, rej) => {
+      let out = '';
+      proc.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) res({ proc, line: out.trim() });
+      });
+      proc.once('exit', (code) => rej(new Error(`holder exited ${code}: ${out}`)));
+    });
+  }
+  const gone = (p: ChildProcess) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
+
+  beforeAll(async () => {
+    chmodSync(work, 0o755);
+    for (const d of [join(folder, 'Partitions'), rootA, rootB]) mkdirSync(d, { recursive: true });
+    chmodSync(folder, 0o755);
+    writeFileSync(join(folder, 'settings.json'), '{}');
+    symlinkSync(folder, alias);
+    writeFileSync(join(work, 'child-entry.mjs'), CHILD_SOURCE);
+    childScript = join(work, 'child.mjs');
+    await build({ entryPoints: [join(work, 'child-entry.mjs')], bundle: true, platform: 'node', format: 'esm', outfile: childScript, logLevel: 'error' });
+    chmodSync(childScript, 0o644);
+  });
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.all(children.map(gone));
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('root creates the shared folder as a root-owned sticky 1777 folder', () => {
+    expect(opsLockDir({ env: {}, home: '/nonexistent', uid: 0 })).toBe(MACHINE_LOCK_DIR);
+    const st = lstatSync(MACHINE_LOCK_DIR);
+    expect(st.isDirectory()).toBe(true);
+    expect(st.uid).toBe(0);
+    expect(st.mode & 0o7777).toBe(0o1777);
+  });
+
+  it('a backup from another root of the same folder (through a symlink) is exit 11 while a nobody-owned run holds it', async () => {
+    const holder = await hold(65534);
+    expect(holder.line).toMatch(new RegExp(`^ACQUIRED ${MACHINE_LOCK_DIR}/userdata-`));
+    const run = await runProgram(['backup', 'userdata', '--root', rootB, '--userdata-dir', alias, '--output-dir', join(work, 'out')], { env, cwd: rootB });
+    expect(run.code, run.stderr).toBe(11);
+    expect(run.stderr).toContain('backup userdata (child');
+    holder.proc.stdin!.end();
+    await gone(holder.proc);
+    const after = await runProgram(['backup', 'userdata', '--root', rootB, '--userdata-dir', alias, '--output-dir', join(work, 'out')], { env, cwd: rootB });
+    expect(after.code, after.stderr).toBe(0);
+  });
+
+  it('a holder killed with SIGKILL never blocks the next run', async () => {
+    const holder = await hold();
+    holder.proc.kill('SIGKILL');
+    await gone(holder.proc);
+    const run = await runProgram(['backup', 'userdata', '--root', rootA, '--userdata-dir', folder, '--output-dir', join(work, 'out2')], { env, cwd: rootA });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('Took over');
+    expect(existsSync(join(work, 'out2'))).toBe(true);
+  });
+});

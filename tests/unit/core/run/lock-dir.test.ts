@@ -1,0 +1,37 @@
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { opsLockDir } from '../../../../src/core/run/lock-dir.js';
+
+describe('opsLockDir', () => {
+  const base = mkdtempSync(join(tmpdir(), 'aco-lockdir-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  const home = join(base, 'home');
+  const fallback = join(home, '.cache', 'autocodex-ops', 'locks');
+
+  it('AUTOCODEX_OPS_LOCK_DIR wins', () => {
+    expect(opsLockDir({ env: { AUTOCODEX_OPS_LOCK_DIR: '/x' }, home, uid: 0, machineDir: join(base, 'm0') })).toBe('/x');
+  });
+
+  it('root creates the shared folder sticky and world-writable; another user only uses it', () => {
+    const shared = join(base, 'm1');
+    expect(opsLockDir({ env: {}, home, uid: 1000, machineDir: shared })).toBe(fallback);
+    expect(opsLockDir({ env: {}, home, uid: 0, machineDir: shared })).toBe(shared);
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+    expect(opsLockDir({ env: {}, home, uid: 1000, machineDir: shared })).toBe(shared);
+  });
+
+  it('a shared folder another user owns, or one without the sticky bit, is not used', () => {
+    const owned = join(base, 'm2');
+    mkdirSync(owned);
+    chmodSync(owned, 0o1777);
+    chownSync(owned, 65534, 65534);
+    expect(opsLockDir({ env: {}, home, uid: 1000, machineDir: owned })).toBe(fallback);
+    const loose = join(base, 'm3');
+    mkdirSync(loose);
+    chmodSync(loose, 0o777);
+    expect(opsLockDir({ env: {}, home, uid: 1000, machineDir: loose })).toBe(fallback);
+    expect(opsLockDir({ env: { XDG_CACHE_HOME: '/c' }, home, uid: 1000, machineDir: loose })).toBe('/c/autocodex-ops/locks');
+  });
+});
