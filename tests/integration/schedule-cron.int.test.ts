@@ -99,7 +99,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('schedule with t
   it('cron runs the installed job: a real backup, then a failure that notifies and shows in the metrics; one entry after a second install', async () => {
     const install = await ops(['schedule', 'install', '--falkordb', '* * * * *', '--target', 'cron.d', '--retention-days', '30', '--json']);
     expect(install.exitCode, install.stderr).toBe(0);
-    expect(JSON.parse(install.stdout)).toMatchObject({ target: 'cron.d', where: cronDFile, jobs: [{ id: 'falkordb', schedule: '* * * * *' }] });
+    expect(JSON.parse(install.stdout)).toMatchObject({ target: 'cron.d', where: cronDFile, jobs: [{ id: 'falkordb', schedule: '* * * * *' }, { id: 'drill', schedule: '0 4 1 * *' }] });
     const again = await ops(['schedule', 'install', '--falkordb', '* * * * *', '--target', 'cron.d', '--retention-days', '30']);
     expect(again.exitCode, again.stderr).toBe(0);
     const file = readFileSync(cronDFile, 'utf8');
@@ -119,7 +119,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('schedule with t
     expect(ok).toContain(`autocodex_ops_backup_last_archive_bytes{kind="falkordb"} ${statSync(join(root, 'backups', archive)).size}\n`);
     expect(hook.received).toHaveLength(0);
     const shown = await ops(['schedule', 'show', '--json']);
-    expect(JSON.parse(shown.stdout).jobs).toEqual([expect.objectContaining({ id: 'falkordb', target: 'cron.d', lastRun: expect.objectContaining({ outcome: 'ok', exitCode: 0 }) })]);
+    expect(JSON.parse(shown.stdout).jobs).toEqual([expect.objectContaining({ id: 'falkordb', target: 'cron.d', lastRun: expect.objectContaining({ outcome: 'ok', exitCode: 0 }) }), expect.objectContaining({ id: 'drill', target: 'cron.d' })]);
 
     // FalkorDB's container goes away (a stopped one is still backed up, from its volume): the next
     // cron run fails with exit 10, and someone hears of it.
@@ -158,7 +158,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('schedule with t
       const install = await asNobody(['schedule', 'install', '--replace-old', '--json']);
       expect(install.exitCode, install.stderr).toBe(0);
       const result = JSON.parse(install.stdout);
-      expect(result).toMatchObject({ target: 'crontab', replaced: [expect.objectContaining({ line: old })], jobs: [{ id: 'falkordb', schedule: '0 2 * * *' }] });
+      expect(result).toMatchObject({ target: 'crontab', replaced: [expect.objectContaining({ line: old })], jobs: [{ id: 'falkordb', schedule: '0 2 * * *' }, { id: 'drill', schedule: '0 4 1 * *' }] });
       expect(result.jobs[0].command).toMatch(/ -q --root .* backup falkordb --retention-days 14$/);
       expect(readFileSync(result.savedCopies[0], 'utf8')).toBe(foreign);
       const installed = await readTable();
