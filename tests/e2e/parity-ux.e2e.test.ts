@@ -59,8 +59,8 @@ describe('new-user rough edges (bundle)', () => {
     const list = await run(['backup', 'list', '--check'], dir);
     expect(list.exitCode).toBe(0);
     const [header, row] = list.stdout.trim().split('\n');
-    expect(header).toMatch(/^CREATED \(UTC\)\s+AGE\s+SIZE\s+KIND\s+STATE\s+ARCHIVE$/);
-    expect(row).toMatch(/falkordb\s+no sidecar\s+falkordb_data_20261120_020000\.tar\.gz$/);
+    expect(header).toMatch(/^CREATED \(UTC\)\s+AGE\s+SIZE\s+KIND\s+STATE\s+LAST DRILL\s+ARCHIVE$/);
+    expect(row).toMatch(/falkordb\s+no sidecar\s+never\s+falkordb_data_20261120_020000\.tar\.gz$/);
     const json = JSON.parse((await run(['--json', 'backup', 'list', '--check'], dir)).stdout);
     expect(json.backups[0]).toMatchObject({ sidecar: 'missing' });
     expect(json.backups[0].verified).toBeUndefined();
