@@ -3,6 +3,7 @@ import { InterruptedError, OpsError } from '../errors.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { FalkorAuthError } from '../falkordb/falkor-errors.js';
 import type { ConnectFalkor, RestoreFalkor } from './falkordb-target.js';
+import { loadProblem, type LoadExpectation } from '../falkordb/load-plan.js';
 
 /** What the restored data must look like: the manifest's key count and graph names, when it has them. */
 export interface ExpectedData {
@@ -10,6 +11,8 @@ export interface ExpectedData {
   graphs?: string[];
   /** A live-mode backup may have caught writes in flight: differences are warnings then. */
   lenient?: boolean;
+  /** What the archive's own RDB/AOF promise (load-plan.ts), manifest or not: never lenient. */
+  load?: LoadExpectation;
 }
 
 /** What the server answered after the restore. */
@@ -83,6 +86,13 @@ export async function checkServerData(options: CheckServerOptions, expected: Exp
     if (expected.graphs !== undefined && graphs !== undefined) {
       result.expectedGraphs = expected.graphs;
       if (!sameSet(graphs, expected.graphs)) problems.push(`the graphs after the restore (${graphs.join(', ') || 'none'}) differ from the manifest's (${expected.graphs.join(', ') || 'none'})`);
+    }
+    // The files' own promise is checked even for a live-mode backup: 0 keys from a full RDB is no race.
+    const fromFiles = expected.load && loadProblem(keys, expected.load);
+    if (fromFiles) {
+      throw new OpsError(`The restored data did not load: ${fromFiles}.`, {
+        hint: 'The server ignored or could not read the restored files (appendonly yes loads only the AOF; an RDB from another build may not load). `autocodex-ops drill falkordb <archive>` shows what the archive loads to.',
+      });
     }
     if (problems.length > 0 && !expected.lenient) {
       throw new OpsError(`The restored data does not match the backup: ${problems.join('; ')}.`, {
