@@ -112,9 +112,9 @@ export async function runFalkorBackup(options: FalkorBackupOptions, deps: Falkor
     const warnings: string[] = [];
     const docker = await deps.docker();
     const data = await locateFalkorData(docker, { ...options, signal });
-    if (data.storage.kind === 'volume') await refuseInterruptedRestore(options.preRestoreDir ?? options.outputDir, data.storage.name);
     const leftovers = await removeHelperLeftovers(docker, { signal });
     if (leftovers.length > 0) log.warn(`Removed helper container(s) a killed run left behind: ${leftovers.join(', ')}`);
+    if (data.storage.kind === 'volume') await refuseInterruptedRestore(options.preRestoreDir ?? options.outputDir, data.storage.name);
     log.info(`Mode: ${options.mode}; data: ${data.storage.kind === 'bind' ? data.storage.source : data.storage.name}; output: ${options.outputDir}.`);
     const { facts, resume } = await quiesce(options, deps, docker, data, stack, warnings);
     const startedAt = deps.now();

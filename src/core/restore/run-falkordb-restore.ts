@@ -238,7 +238,11 @@ async function restoreHeld(
       record = await advanceJournal(options.preRestoreDir, record, next, deps.now());
       if (deps.pauseAt === next) {
         log.warn(`Paused at journal step ${next} (AUTOCODEX_OPS_TEST_PAUSE_AT).`);
-        await new Promise<void>((resolve) => (signal ? signal.addEventListener('abort', () => resolve(), { once: true }) : undefined));
+        // A timer keeps the process alive while it waits (nothing else may be pending at this step).
+        await new Promise<void>((resolve) => {
+          const keepAlive = setInterval(() => undefined, 60_000);
+          signal?.addEventListener('abort', () => (clearInterval(keepAlive), resolve()), { once: true });
+        });
       }
     };
     const health = healthOptions(options, deps, live, stopped, clock, warnings, server?.reachable === false);
