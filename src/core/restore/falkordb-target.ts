@@ -5,17 +5,14 @@ import { LEGACY_DATA_PATH } from '../docker/data-volume.js';
 import type { ContainerInfo, DockerApi } from '../docker/docker.js';
 import { resolveHelperImage } from '../docker/helper-container.js';
 import { OpsError } from '../errors.js';
-import type { FalkorClient, FalkorConnectOptions } from '../falkordb/falkordb.js';
+import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import type { ServerPersistence } from '../falkordb/load-plan.js';
 
 /** The Docker calls a FalkorDB restore makes. */
 export type RestoreDocker = BackupDocker & Pick<DockerApi, 'startContainer' | 'containerLogs'>;
 
-/** The FalkorDB calls a restore makes. */
-export type RestoreFalkor = Pick<FalkorClient, 'where' | 'ping' | 'dbsize' | 'graphList' | 'moduleList' | 'close'> & Partial<Pick<FalkorClient, 'configGet'>>;
-
-/** Opens a FalkorDB connection (connectFalkor in production, a fake in tests). */
-export type ConnectFalkor = (options: FalkorConnectOptions) => Promise<RestoreFalkor>;
+import type { ConnectFalkor, RestoreFalkor } from '../stack/falkordb-verify.js';
+export type { ConnectFalkor, RestoreFalkor } from '../stack/falkordb-verify.js';
 
 /** What a FalkorDB restore works on: the located data, the volume, and the helper image it will use. */
 export interface FalkorTarget {
