@@ -9,6 +9,8 @@ export interface ApplyRetentionOptions {
   kind: BackupKind;
   policy: RetentionPolicy;
   now: Date;
+  /** The archive this run has just written: never removed (planPrune's `keep`). */
+  keep?: string;
   /** Plan only: decide and report, delete nothing. */
   dryRun?: boolean;
   remove?: RemoveFile;
@@ -35,7 +37,7 @@ export interface RetentionResult {
 export async function applyRetention(options: ApplyRetentionOptions): Promise<RetentionResult> {
   const records = await listBackups(options.dir, options.kind);
   const decisions = [
-    ...planPrune(records, options.policy, options.now),
+    ...planPrune(records, options.policy, options.now, { keep: options.keep }),
     ...(await findLeftovers(options.dir, options.kind, { now: options.now, isAlive: options.isAlive })),
   ];
   const base = { kind: options.kind, dir: options.dir, dryRun: Boolean(options.dryRun), decisions };
