@@ -166,7 +166,7 @@ export async function finishBackup(ctx: CommandContext, offsite: Offsite | undef
     ...(shown.mode ? { mode: shown.mode } : {}),
     encrypted: shown.encrypted,
     // Every file retention removed, with why (issue 23 §6), and the future-dated backups it kept.
-    pruned: shown.prunedReasons,
+    pruned: shown.prunedReasons ?? [],
     ...(shown.futureDated ? { futureDated: shown.futureDated } : {}),
     ...(shown.warnings.length > 0 ? { warnings: shown.warnings } : {}),
   });

@@ -23,7 +23,7 @@ export interface BackupResult {
   encrypted: boolean;
   warnings: string[];
   /** Each file retention deleted, with the reason its backup went (issue 23 §6: the audit record lists them). */
-  prunedReasons: Array<{ path: string; reason: string }>;
+  prunedReasons?: Array<{ path: string; reason: string }>;
   /** Backups retention kept without counting them: dated in the future (clock skew or a foreign file). */
   futureDated?: string[];
   /** Retention failures: the backup is good, but these files could not be removed. */
