@@ -5,7 +5,7 @@ import type { PhaseTiming, RestoreLog } from './phases.js';
 
 /** What a restore will do, shown before the confirmation and printed by --dry-run. */
 export interface RestorePlan {
-  kind: 'falkordb' | 'userdata';
+  kind: 'falkordb' | 'userdata' | 'project';
   archive: string;
   sha256: string;
   checksum: 'verified' | 'missing';
@@ -31,7 +31,7 @@ export interface RestorePlan {
 
 /** CONTRACT `--json` for restore: kind, archive, safetyBackup, durationMs, health?, and more. */
 export interface RestoreResult {
-  kind: 'falkordb' | 'userdata';
+  kind: 'falkordb' | 'userdata' | 'project';
   archive: string;
   /** The verified pre-restore archive (planned path with --dry-run); null when there was nothing to save. */
   safetyBackup: string | null;
