@@ -12,6 +12,7 @@ import type {
   EngineVersion,
   HelperContainerSpec,
   ImageInfo,
+  ServiceContainerSpec,
   VolumeInfo,
 } from './docker.js';
 import { isNotFound, statusOf, toDockerError } from './docker-errors.js';
@@ -196,6 +197,31 @@ export class DockerodeAdapter implements DockerApi {
       }),
     );
     return container.id;
+  }
+
+  async createServiceContainer(spec: ServiceContainerSpec, options: CallOptions = {}): Promise<string> {
+    const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+    for (const p of spec.ports) (bindings[`${p.containerPort}/tcp`] ??= []).push({ HostIp: p.hostIp, HostPort: p.hostPort === undefined ? '' : String(p.hostPort) });
+    const container = await this.#call(`Creating container ${spec.name} from ${spec.image} failed`, () =>
+      this.#docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Env: spec.env,
+        Labels: spec.labels,
+        ExposedPorts: Object.fromEntries(Object.keys(bindings).map((k) => [k, {}])),
+        HostConfig: {
+          RestartPolicy: { Name: spec.restartPolicy },
+          PortBindings: bindings,
+          Mounts: spec.mounts.map((m) => ({ Type: 'volume' as const, Source: m.volume, Target: m.target, ReadOnly: m.readOnly ?? false })),
+        },
+        abortSignal: options.signal,
+      }),
+    );
+    return container.id;
+  }
+
+  async renameContainer(id: string, name: string, options: CallOptions = {}): Promise<void> {
+    await this.#call(`Renaming container ${id} to ${name} failed`, () => this.#docker.getContainer(id).rename({ name, abortSignal: options.signal }));
   }
 
   async removeContainer(id: string, options: CallOptions & { force?: boolean; anonymousVolumes?: boolean } = {}): Promise<void> {

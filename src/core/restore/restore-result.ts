@@ -21,6 +21,8 @@ export interface RestorePlan {
   safetyBackup: string | null;
   /** What happens after the content is in place, in words. */
   verify: string;
+  /** FalkorDB: how the server will load the restored files (issue 23 §8). */
+  load?: string;
   steps: string[];
   warnings: string[];
   /** No checksum file: a TTY confirmation must be typed, not just `y`. */
@@ -44,6 +46,10 @@ export interface RestoreResult {
   phases: PhaseTiming[];
   warnings: string[];
   plan?: RestorePlan;
+  /** FalkorDB: how the server loaded the files (load-plan.ts `how`). */
+  load?: string;
+  /** Set when this run finished (`resume`) or undid (`undo`) an interrupted restore. */
+  finished?: 'resume' | 'undo';
 }
 
 /** Dependencies every restore shares: the backup ones (logger, clock, host, lock folder, progress) plus the confirmation. */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,13 @@ describe('retention per project', () => {
     dirs.push(dir);
     mkdirSync(dir, { recursive: true });
     const names = ['project_a_20260101_000000', 'project_a_20260102_000000', 'project_b_20250101_000000', 'userdata_20250101_000000'];
-    for (const n of names) writeFileSync(join(dir, `${n}.tar.gz`), '');
+    for (const n of names) {
+      // Without a manifest a backup is dated by its file time: give each the time its name says.
+      writeFileSync(join(dir, `${n}.tar.gz`), '');
+      const [, d, t] = /_(\d{8})_(\d{6})$/.exec(n)!;
+      const at = new Date(`${d!.slice(0, 4)}-${d!.slice(4, 6)}-${d!.slice(6)}T${t!.slice(0, 2)}:${t!.slice(2, 4)}:${t!.slice(4)}Z`);
+      utimesSync(join(dir, `${n}.tar.gz`), at, at);
+    }
     const plan = await applyRetention({ dir, kind: 'project', policy: { keepLast: 1, keepMin: 1 }, now: new Date('2026-06-01T00:00:00Z'), dryRun: true });
     const removed = plan.decisions.filter((d) => d.action === 'remove').map((d) => d.path.split('/').pop());
     expect(removed).toEqual(['project_a_20260101_000000.tar.gz']);

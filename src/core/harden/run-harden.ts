@@ -1,0 +1,377 @@
+import type { BackupDeps } from '../backup-store/store-backup.js';
+import type { ContainerInfo, DockerApi } from '../docker/docker.js';
+import { FALKORDB_DATA_PATH } from '../docker/data-volume.js';
+import { resolveHelperImage } from '../docker/helper-container.js';
+import { DeclinedError, InterruptedError, OpsError, PrerequisiteError, UsageError } from '../errors.js';
+import type { FalkorClient, FalkorConnectOptions } from '../falkordb/falkordb.js';
+import { systemClock, type Clock } from '../run/clock.js';
+import { acquireLock } from '../run/lock.js';
+import type { StackLocator } from '../stack/containers.js';
+import { checkServerData } from '../stack/falkordb-verify.js';
+import { replaceVolumeContent } from '../stack/falkordb-volume.js';
+import { stampOf } from './stamp.js';
+import { assess, findFalkorContainer, type Assessment, type Finding } from './assess.js';
+import { applyEnvEdit, planEnvEdits, undoEnvEdit, type EnvEdit } from './env-edits.js';
+import { clearJournal, journalPath, readJournal, writeJournal, type HardenJournal } from './journal.js';
+import { rescueData, type Rescue } from './rescue.js';
+import { hardenedArgs } from './server-args.js';
+
+/** How `harden falkordb` runs; names and the server address come from the configuration. */
+export interface HardenOptions {
+  root: string;
+  dryRun: boolean;
+  keepOld: boolean;
+  /** Where the password of the hardened server comes from; `value` for existing/env. */
+  password: { source: 'existing' | 'env' | 'generate'; value?: string };
+  outputDir: string;
+  healthTimeoutSecs: number;
+  saveTimeoutSecs: number;
+  stopGraceSeconds: number;
+  locator: StackLocator;
+  /** How to reach the live server now (the old password, if any). */
+  server: Omit<FalkorConnectOptions, 'signal' | 'log'>;
+  /** REDIS_ARGS / FALKORDB_ARGS from the configuration (the Desktop UI starts FalkorDB with them). */
+  args: { redisArgs?: string; falkordbArgs?: string };
+  /** FALKORDB_VOLUME: the volume when no volume is mounted at all. */
+  configuredVolume: string;
+}
+
+/** The engine calls harden makes. */
+export type HardenDocker = Pick<
+  DockerApi,
+  | 'endpoint'
+  | 'ping'
+  | 'listContainers'
+  | 'inspectContainer'
+  | 'inspectImage'
+  | 'inspectVolume'
+  | 'createVolume'
+  | 'stopContainer'
+  | 'startContainer'
+  | 'renameContainer'
+  | 'createServiceContainer'
+  | 'removeContainer'
+  | 'getArchive'
+  | 'putArchive'
+  | 'createContainer'
+  | 'waitContainer'
+  | 'attachStdin'
+  | 'containerLogs'
+>;
+
+/** What harden needs beyond what every backup needs. */
+export interface HardenDeps extends BackupDeps {
+  docker: () => Promise<HardenDocker>;
+  connect: (options: FalkorConnectOptions) => Promise<FalkorClient>;
+  /** Whether the server at `options` refuses an unauthenticated PING. */
+  probeAuth: (options: FalkorConnectOptions) => Promise<boolean>;
+  confirm: (plan: HardenPlan) => Promise<boolean>;
+  generatePassword: () => string;
+  /** Registers a new secret with the run's redactor before it can reach any output. */
+  addSecret: (value: string) => void;
+  error: (msg: string) => void;
+  clock?: Clock;
+}
+
+/** What harden will do, shown before it asks. */
+export interface HardenPlan {
+  container: string;
+  managedBy: 'compose' | 'ui';
+  findings: Finding[];
+  steps: string[];
+  warnings: string[];
+}
+
+/** What a run did. */
+export interface HardenResult {
+  status: 'hardened' | 'already-hardened' | 'not-trapped' | 'rescued-only' | 'dry-run';
+  plan?: HardenPlan;
+  container?: string;
+  rescuedBackup?: string;
+  keys?: number;
+  /** The old container, stopped and renamed: the way back until `harden --cleanup`. */
+  oldContainer?: string;
+  volume?: string;
+  image?: string;
+  /** A previous run that was killed midway and undone first. */
+  undidPrevious?: string;
+  editedFiles: string[];
+  nextSteps: string[];
+  warnings: string[];
+}
+
+const PORT = 6379;
+/** Label of a container harden created (its value: when). */
+export const HARDENED_LABEL = 'autocodex-ops.hardened';
+
+/** pinnedImage: the running image's tag, else its digest, else its id; never `latest`. */
+function pinnedImage(c: ContainerInfo, digests: string[]): string {
+  const ref = c.image;
+  const tagged = !ref.includes('@') && !ref.startsWith('sha256:') && /:[^/]+$/.test(ref) && !ref.endsWith(':latest');
+  if (tagged || ref.includes('@')) return ref;
+  return digests[0] ?? c.imageId;
+}
+
+/**
+ * undoJournal puts back what a run recorded: removes the new container, restores the edited
+ * files from their .bak, renames the old container back and starts it. It ignores the run's
+ * AbortSignal (it is the cleanup) and tries every step; rejects with OpsError naming what failed.
+ */
+export async function undoJournal(docker: HardenDocker, journal: HardenJournal): Promise<void> {
+  const problems: string[] = [];
+  const attempt = async (what: string, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (error) {
+      problems.push(`${what}: ${(error as Error).message}`);
+    }
+  };
+  if (journal.newId) await attempt('removing the new container', () => docker.removeContainer(journal.newId!, { force: true }));
+  // Killed between creating the new container and journaling it: it holds the old name.
+  await attempt('removing a half-made new container', async () => {
+    const holder = await docker.inspectContainer(journal.old.name);
+    if (holder && holder.id !== journal.old.id && holder.labels[HARDENED_LABEL]) await docker.removeContainer(holder.id, { force: true });
+  });
+  for (const edit of [...journal.edits].reverse()) await attempt(`putting ${edit.path} back`, () => undoEnvEdit(edit));
+  await attempt(`putting container ${journal.old.name} back`, async () => {
+    const old = await docker.inspectContainer(journal.old.id);
+    if (!old) throw new Error('it no longer exists');
+    if (old.name !== journal.old.name) await docker.renameContainer(journal.old.id, journal.old.name);
+    await docker.startContainer(journal.old.id);
+  });
+  if (problems.length > 0) {
+    throw new OpsError(`Putting the old FalkorDB back failed: ${problems.join('; ')}.`, {
+      hint: `By hand: docker rm -f ${journal.old.name}; docker rename ${journal.old.renamedTo} ${journal.old.name}; docker start ${journal.old.name}; copy each .env.bak over its .env. The rescued backup is ${journal.rescued}.`,
+    });
+  }
+}
+
+function planSteps(a: Assessment, o: { volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; passwordSource: string; hostPort?: number }): string[] {
+  if (a.managedBy === 'compose') {
+    return [
+      `rescue ${a.dataDir} from inside ${a.container.name} into a verified backup in ${o.outputDir} (BGSAVE first; the key count must match the live server)`,
+      'stop there: the container is managed by compose, which would remove a renamed container on its next `up`; the plan then lists the steps to finish by hand',
+    ];
+  }
+  return [
+    `rescue ${a.dataDir} from inside ${a.container.name} into a verified backup in ${o.outputDir} (BGSAVE first; the key count must match the live server)`,
+    `stop ${a.container.name} and rename it to ${o.renamedTo} (the way back; removed only by \`harden falkordb --cleanup\`)`,
+    ...o.edits.map((e) => `${e.creates ? 'create' : 'edit'} ${e.path}: set ${e.keys.join(', ')} (${o.passwordSource}; a .bak of the old file beside it)`),
+    `put the rescued backup into volume ${o.volume}`,
+    `create ${a.container.name} as the Desktop UI would, with the volume at ${FALKORDB_DATA_PATH}: image ${o.image}, --restart unless-stopped, port 127.0.0.1:${o.hostPort ?? '?'}:${PORT}, REDIS_ARGS --appendonly yes --requirepass ***`,
+    'start it, wait until it answers with the password, and check its key count and graphs against the rescued backup',
+  ];
+}
+
+function composeNextSteps(a: Assessment, backup: string): string[] {
+  return [
+    `Your data is now safe in ${backup} (verified).`,
+    `In the compose file, mount the volume at ${FALKORDB_DATA_PATH} instead of /data (compose/docker-compose.yml of autocodex-ops shows the hardened service), add --appendonly yes and --requirepass to REDIS_ARGS, bind the port to 127.0.0.1.`,
+    `Keep the old container as the way back: docker stop ${a.container.name} && docker commit ${a.container.name} falkordb-pre-harden:${a.container.id.slice(0, 12)}`,
+    'Then: docker-compose up -d falkordb (this recreates the container), and put the data back:',
+    `autocodex-ops restore falkordb ${backup} --yes`,
+  ];
+}
+
+/**
+ * runHardenFalkordb rescues FalkorDB data caught by the /data trap and hardens a container the
+ * Desktop UI started. Under the `falkordb` lock (exit 11) it first undoes what a killed earlier run
+ * left (journal), then looks at the live server (exit 10 when Docker, the container or the server
+ * is missing). Nothing trapped and nothing to fix: exit 0 ("already hardened"). Else the plan is
+ * confirmed (false: exit 1, nothing changed) or returned for --dry-run. Then: the rescue (a verified
+ * backup whose key count matches the live server, or exit 1 with nothing else changed); for a
+ * compose-managed container it stops there with the steps to finish. For a UI-started one: stop and
+ * rename the old container, write the password to the .env files (.bak beside each), put the backup
+ * into the volume, create and start the new container with the volume at /var/lib/falkordb/data,
+ * auth and AOF, and check its data. Any failure or Ctrl-C after the rename puts the old container
+ * and the files back (exit 1, or 130); every step is journaled first.
+ */
+export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps): Promise<HardenResult> {
+  const { log, signal } = deps;
+  const clock = deps.clock ?? systemClock;
+  const docker = await deps.docker();
+  await docker.ping({ signal });
+  const journalFile = journalPath(options.root);
+  const lock = await acquireLock({ dir: deps.lockDir, target: deps.locks?.falkordb ?? 'falkordb', command: 'harden falkordb', signal, log });
+  try {
+    let undidPrevious: string | undefined;
+    const previous = await readJournal(journalFile);
+    if (previous && !options.dryRun) {
+      log.warn(`A harden run started ${previous.startedAt} did not finish: putting the old container ${previous.old.name} and the edited files back first.`);
+      await undoJournal(docker, previous);
+      await clearJournal(journalFile);
+      undidPrevious = previous.startedAt;
+    } else if (previous) {
+      log.warn(`A harden run started ${previous.startedAt} did not finish; the next run without --dry-run undoes it first.`);
+    }
+
+    const { container, managedBy } = await findFalkorContainer(docker, options.locator, signal);
+    const client = await deps.connect({ ...options.server, signal, log });
+    try {
+      const authRequired = await deps.probeAuth({ host: options.server.host, port: options.server.port, signal });
+      const a = await assess(container, managedBy, client, authRequired);
+      const base = { editedFiles: [], nextSteps: [], warnings: [], container: container.name, ...(undidPrevious ? { undidPrevious } : {}) };
+      if (a.findings.length === 0) {
+        log.info(`FalkorDB (${container.name}) is already hardened: data in a volume at ${a.dataDir}, appendonly yes, auth on, loopback ports, pinned image.`);
+        return { status: 'already-hardened', ...base };
+      }
+      if (!a.trapped) {
+        const left = a.findings.map((f) => f.message).join('; ');
+        log.warn(`FalkorDB's data is already in a volume at ${a.dataDir}; harden changes only installs whose data is in the container's layer. Still to fix: ${left}.`);
+        return { status: 'not-trapped', ...base, warnings: [`Still to fix (recreating this container is safe: its data is in a volume): ${left}.`] };
+      }
+
+      // Everything that can be refused is refused here, before anything changes.
+      let password = options.password.value;
+      if (options.password.source === 'generate') {
+        password = deps.generatePassword();
+        deps.addSecret(password);
+      }
+      if (!password) {
+        throw new UsageError('No password for the hardened server: GRAPHITI_FALKORDB_PASSWORD is not set.', {
+          hint: 'Pass --generate-password (written to the root .env and auto-codex/.env), or set GRAPHITI_FALKORDB_PASSWORD and pass --password-from-env.',
+        });
+      }
+      if (a.managedBy === 'ui' && a.hostPort === undefined) {
+        throw new PrerequisiteError(`${container.name} publishes no host port for ${PORT}; harden cannot tell which port the app uses. Nothing was changed.`);
+      }
+      const image = await docker.inspectImage(container.imageId, { signal });
+      const pinned = pinnedImage(container, image?.repoDigests ?? []);
+      if (a.managedBy === 'ui' && !(await docker.inspectImage(pinned, { signal }))) {
+        throw new PrerequisiteError(`The image ${pinned} of ${container.name} is not on this machine any more; the new container could not be created. Nothing was changed.`, {
+          hint: `Pull or load it again (docker pull ${pinned}), or tag the running image: docker tag ${container.imageId} ${pinned}.`,
+        });
+      }
+      const volume = a.trapVolume ?? options.configuredVolume;
+      const edits = a.managedBy === 'ui' ? await planEnvEdits(options.root, password) : [];
+      const stamp = stampOf(deps.now());
+      const renamedTo = `${container.name}-pre-harden-${stamp}`;
+      const passwordSource = { existing: 'the configured password', env: 'GRAPHITI_FALKORDB_PASSWORD from the environment', generate: 'a generated password' }[options.password.source];
+      const plan: HardenPlan = {
+        container: container.name,
+        managedBy: a.managedBy,
+        findings: a.findings,
+        steps: planSteps(a, { volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, passwordSource, hostPort: a.hostPort }),
+        warnings: [],
+      };
+      if (options.dryRun) return { status: 'dry-run', plan, ...base };
+      if (!(await deps.confirm(plan))) throw new DeclinedError();
+
+      const rescue = await rescueData(docker, client, { container, dataDir: a.dataDir, outputDir: options.outputDir, saveTimeoutMs: options.saveTimeoutSecs * 1000, imageDigests: image?.repoDigests ?? [] }, deps);
+      log.info(`Rescued ${rescue.facts.keys} keys into ${rescue.stored.written.path} (verified).`);
+      await client.close();
+      if (a.managedBy === 'compose') {
+        const nextSteps = composeNextSteps(a, rescue.stored.written.path);
+        return { status: 'rescued-only', plan, ...base, rescuedBackup: rescue.stored.written.path, keys: rescue.facts.keys, nextSteps };
+      }
+      return await replaceContainer({ options, deps, docker, clock, a, rescue, password, pinned, volume, edits, renamedTo, journalFile, plan, base });
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+interface ReplaceInput {
+  options: HardenOptions;
+  deps: HardenDeps;
+  docker: HardenDocker;
+  clock: Clock;
+  a: Assessment;
+  rescue: Rescue;
+  password: string;
+  pinned: string;
+  volume: string;
+  edits: EnvEdit[];
+  renamedTo: string;
+  journalFile: string;
+  plan: HardenPlan;
+  base: Pick<HardenResult, 'editedFiles' | 'nextSteps' | 'warnings' | 'container' | 'undidPrevious'>;
+}
+
+async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
+  const { options, deps, docker, clock, a, rescue, password, pinned, volume, journalFile } = input;
+  const { log, signal } = deps;
+  const old = a.container;
+  const journal: HardenJournal = { startedAt: deps.now().toISOString(), old: { id: old.id, name: old.name, renamedTo: input.renamedTo }, edits: [], rescued: rescue.stored.written.path };
+  let step = 'stopping and renaming the old container';
+  await writeJournal(journalFile, journal);
+  try {
+    await docker.stopContainer(old.id, { timeoutSeconds: options.stopGraceSeconds, signal });
+    await docker.renameContainer(old.id, input.renamedTo, { signal });
+    log.info(`Stopped ${old.name} and renamed it to ${input.renamedTo}.`);
+    step = 'writing the password to the .env files';
+    for (const edit of input.edits) {
+      await applyEnvEdit(edit, { GRAPHITI_FALKORDB_PASSWORD: password }, async (done) => {
+        journal.edits.push(done);
+        await writeJournal(journalFile, journal);
+      });
+      log.info(`Set GRAPHITI_FALKORDB_PASSWORD in ${edit.path}${edit.creates ? ' (created)' : ` (old file: ${edit.path}.bak)`}.`);
+    }
+    step = `putting the rescued backup into volume ${volume}`;
+    if (!(await docker.inspectVolume(volume, { signal }))) await docker.createVolume(volume, {}, { signal });
+    const helper = await resolveHelperImage(docker, [old.imageId, pinned], { signal });
+    await replaceVolumeContent(docker, { volume, helperImages: [helper] }, { path: rescue.stored.written.path, sha256: rescue.stored.written.sha256, key: deps.archiveKey }, { signal });
+    step = 'creating the new container';
+    const oldEnv = { redisArgs: options.args.redisArgs ?? old.env.get('REDIS_ARGS'), falkordbArgs: options.args.falkordbArgs ?? old.env.get('FALKORDB_ARGS') };
+    const args = hardenedArgs(oldEnv, password);
+    journal.newId = await docker.createServiceContainer(
+      {
+        name: old.name,
+        image: pinned,
+        env: [`REDIS_ARGS=${args.redisArgs}`, ...(args.falkordbArgs ? [`FALKORDB_ARGS=${args.falkordbArgs}`] : [])],
+        labels: { [HARDENED_LABEL]: deps.now().toISOString() },
+        restartPolicy: 'unless-stopped',
+        ports: [{ containerPort: PORT, hostIp: '127.0.0.1', hostPort: a.hostPort }],
+        mounts: [{ volume, target: FALKORDB_DATA_PATH }],
+      },
+      { signal },
+    );
+    await writeJournal(journalFile, journal);
+    step = 'starting the new container and checking its data';
+    await docker.startContainer(journal.newId, { signal });
+    const server = { ...options.server, password };
+    const data = await checkServerData(
+      { connect: deps.connect, server, deadline: clock.now() + options.healthTimeoutSecs * 1000, clock, signal },
+      { keys: rescue.facts.keys, ...(rescue.facts.graphs ? { graphs: rescue.facts.graphs } : {}) },
+    );
+    if (!(await deps.probeAuth({ host: server.host, port: server.port, signal }))) throw new OpsError('The new server answers without a password.');
+    const check = await deps.connect({ ...server, signal });
+    try {
+      const [aof, dir] = await Promise.all([check.configGet('appendonly'), check.configGet('dir')]);
+      if (aof !== 'yes') throw new OpsError(`The new server runs with appendonly ${aof}.`);
+      if (dir !== FALKORDB_DATA_PATH) throw new OpsError(`The new server writes to ${dir}, not to ${FALKORDB_DATA_PATH} where the volume is.`);
+    } finally {
+      await check.close();
+    }
+    await clearJournal(journalFile);
+    log.info(`${old.name} runs on volume ${volume} at ${FALKORDB_DATA_PATH} with ${data.keys} keys, auth and AOF on.`);
+    return {
+      status: 'hardened',
+      plan: input.plan,
+      ...input.base,
+      rescuedBackup: rescue.stored.written.path,
+      keys: data.keys,
+      oldContainer: input.renamedTo,
+      volume,
+      image: pinned,
+      editedFiles: journal.edits.map((e) => e.path),
+      nextSteps: options.keepOld
+        ? [`The old container ${input.renamedTo} is kept (stopped).`]
+        : [`Once the app works with the new server, remove the old container: autocodex-ops harden falkordb --cleanup`],
+    };
+  } catch (error) {
+    const interrupted = Boolean(signal?.aborted) || error instanceof InterruptedError;
+    deps.error(`harden ${interrupted ? 'interrupted' : 'failed'} while ${step}: ${(error as Error).message}`);
+    try {
+      await undoJournal(docker, journal);
+      await clearJournal(journalFile);
+    } catch (undoError) {
+      throw new OpsError(`harden failed while ${step} (${(error as Error).message}), and ${(undoError as Error).message}`, { cause: error, hint: (undoError as OpsError).hint });
+    }
+    const back = `${old.name} runs again with its data, the edited files are back from their .bak; the rescued backup stays: ${rescue.stored.written.path}`;
+    if (interrupted) throw new InterruptedError(`Interrupted while ${step}; ${back}.`, { cause: error });
+    throw new OpsError(`harden failed while ${step}: ${(error as Error).message}; ${back}.`, { cause: error, hint: (error as OpsError).hint });
+  }
+}
