@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,6 +190,26 @@ describe('backup project and restore project over real folders', () => {
     expect(report.projects[0]).toMatchObject({ reason: 'the project folder does not exist', exitCode: 10 });
     expect(report.projects[2]!.reason).toMatch(/no \.auto-codex\/ folder/);
     expect(report.failed).toBe(1);
+  });
+
+  it('a process holding a file open under .auto-codex/ (a running task) makes restore refuse, unless --force; backup goes on with a warning', async () => {
+    const s = setup();
+    const archive = (await runProjectBackups(backupOptions([s.alpha], s.backups), deps(s.base).deps)).projects[0]!.archive!;
+    const log = join(s.alpha, '.auto-codex', 'specs', '001-login', 'task_logs.json');
+    // A real process with the task log open, as a writing task would have it.
+    const task = spawn('sh', ['-c', 'exec 3>>"$1"; sleep 60', 'task', log], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const before = snapshot(join(s.alpha, '.auto-codex'));
+      await expect(runProjectRestore({ archive, preRestoreDir: join(s.base, 'pre'), dryRun: false, force: false }, deps(s.base).deps)).rejects.toThrow(new RegExp(`task seems to be running.*pid ${task.pid}`));
+      expect(snapshot(join(s.alpha, '.auto-codex'))).toEqual(before);
+      const backup = await runProjectBackups(backupOptions([s.alpha], s.backups), deps(s.base).deps);
+      expect(backup.projects[0]).toMatchObject({ status: 'ok', warnings: [expect.stringContaining(`pid ${task.pid}`)] });
+      const forced = await runProjectRestore({ archive, preRestoreDir: join(s.base, 'pre'), dryRun: false, force: true }, deps(s.base).deps);
+      expect(forced.warnings.join('\n')).toContain('--force');
+    } finally {
+      task.kill('SIGKILL');
+    }
   });
 
   it('the lock is per project: a project another run holds fails with exit 11, the other is backed up', async () => {
