@@ -94,6 +94,12 @@ function hardenFalkordbCommand(app: App): Command {
         generatePassword: () => randomBytes(24).toString('base64url'),
         addSecret: (v) => app.redactor.addSecret(v),
         error: (m) => ctx.log.error(m),
+        composeUp: async (project, service) => {
+          const [{ createExec }, { prepareCompose }] = await Promise.all([import('../core/exec/exec.js'), import('../core/rollback/compose-runner.js')]);
+          const compose = await prepareCompose(createExec(), { root: config.root, project, files: [], signal: ctx.signal });
+          ctx.log.info(`Running ${compose.describe}: up -d ${service}.`);
+          await compose.up([service], {}, { signal: ctx.signal, timeoutMs: config.restoreHealthTimeoutSecs * 1000 + 120_000 });
+        },
       },
     );
     ctx.audit.touch({ status: result.status, rescuedBackup: result.rescuedBackup, keys: result.keys, oldContainer: result.oldContainer });
