@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerTestEnv, ensureStandinImages } from '../helpers/docker.js';
 import { freePort } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
+import { testRuntime } from '../helpers/runtime.js';
+import { runCli } from '../../src/run-cli.js';
 
 // `harden falkordb` on a stack started from the app's original compose file (volume on /data) with
 // the compose CLI of this machine (docker-compose 1.29 here, v2 elsewhere): 500 keys rescued out of the
@@ -127,6 +129,42 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     expect(JSON.parse(second.stdout)).toMatchObject({ status: 'already-hardened' });
     // The way back: the committed image holds the old layer with its data.
     expect(await env.docker.getImage(result.oldImage).inspect().then(() => true, () => false)).toBe(true);
+    expect(existsSync(join(s.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
+  });
+
+  it('Ctrl-C after compose replaced the container: the old one is created again from its image with its 500 keys, files restored, exit 130', async () => {
+    const s = await stack();
+    const original = readFileSync(join(s.root, 'docker-compose.yml'));
+    const ac = new AbortController();
+    let err = '';
+    const runtime = testRuntime({
+      env: { ...s.vars, AUTOCODEX_OPS_LOCK_DIR: mkdtempSync(join(tmpdir(), 'aco-locks-')), AUTOCODEX_OPS_AUDIT_LOG: join(s.root, 'audit.jsonl') },
+      signal: ac.signal,
+      stderr: {
+        write: (text: string) => {
+          err += text;
+          if (/compose created .* putting the rescued backup/.test(text)) ac.abort();
+          return true;
+        },
+        isTTY: false,
+      },
+    });
+    const code = await runCli(['harden', 'falkordb', '--generate-password', '--yes'], runtime);
+    const committed = /committed it as (\S+) /.exec(err)?.[1];
+    if (committed) images.push(committed);
+    expect(err).toMatch(/Interrupted while putting the rescued backup .*runs again with its data/);
+    expect(code).toBe(130);
+    // compose had removed the old container: it was created again from the committed image, same name, labels and port.
+    const back = await env.docker.getContainer(s.name).inspect();
+    expect(back.State.Running).toBe(true);
+    expect(back.Config.Labels['com.docker.compose.project']).toBe(s.project);
+    expect(back.Mounts.find((m) => m.Name === s.volume)?.Destination).toBe('/data');
+    const r = await redis(s.port);
+    expect(await r.dbsize()).toBe(KEYS);
+    r.disconnect();
+    expect(readFileSync(join(s.root, 'docker-compose.yml'))).toEqual(original);
+    expect(readFileSync(join(s.root, '.env'), 'utf8')).toBe(s.dotenv);
+    expect(existsSync(join(s.root, 'auto-codex', '.env'))).toBe(false);
     expect(existsSync(join(s.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
   });
 });

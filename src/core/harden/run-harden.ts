@@ -415,6 +415,7 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
       if (!made || !mount?.name) throw new OpsError(`compose did not create ${old.name} with a volume at ${FALKORDB_DATA_PATH}.`);
       volume = mount.name;
       step = `putting the rescued backup into volume ${volume}`;
+      log.info(`compose created ${made.name} with volume ${volume} at ${FALKORDB_DATA_PATH}; putting the rescued backup into it.`);
       await docker.stopContainer(made.id, { timeoutSeconds: options.stopGraceSeconds, signal });
     }
     step = `putting the rescued backup into volume ${volume}`;
