@@ -116,7 +116,7 @@ export interface FalkorBackupRun {
 export async function falkorBackup(ctx: CommandContext, config: OpsConfig, run: FalkorBackupRun): Promise<BackupResult> {
   const { runFalkorBackup } = await import('./core/backups/falkordb-backup.js');
   return runFalkorBackup(
-    { mode: config.backupMode, outputDir: config.backupDir, policy: run.policy, waitSeconds: run.waitSeconds, saveTimeoutSeconds: run.saveTimeoutSeconds, ...falkorTargetFrom(config) },
+    { mode: config.backupMode, outputDir: config.backupDir, preRestoreDir: config.preRestoreBackupDir, policy: run.policy, waitSeconds: run.waitSeconds, saveTimeoutSeconds: run.saveTimeoutSeconds, ...falkorTargetFrom(config) },
     { ...useCaseDeps(ctx, config, 'backup'), encryption: run.encryption, docker: () => ctx.app.docker(), connect: (o) => ctx.app.connectFalkor(o) },
   );
 }

@@ -152,7 +152,9 @@ export const RESTORE_FALKORDB = {
   dryRun: option('--dry-run', 'run every check, print the plan and change nothing', z.boolean().default(false)),
   healthTimeout: option('--health-timeout <seconds>', 'how long to wait for the services to be healthy and the data loaded', seconds(86_400).optional(), { env: 'RESTORE_HEALTH_TIMEOUT_SECS' }),
   start: option('--start', 'start FalkorDB and Graphiti MCP afterwards even if they were not running', z.boolean().default(false)),
-  force: option('--force', 'restore an archive that holds neither dump.rdb nor appendonlydir (or is of another kind)', z.boolean().default(false)),
+  force: option('--force', 'restore an archive that holds neither dump.rdb nor appendonlydir (or is of another kind), or one the server would not load', z.boolean().default(false)),
+  resume: option('--resume', 'finish an interrupted restore from its journal: restore its archive again (no archive argument)', z.boolean().default(false)),
+  undo: option('--undo', 'undo an interrupted restore: put its safety copy back and start what ran before (no archive argument)', z.boolean().default(false)),
 };
 
 export const HARDEN_FALKORDB = {

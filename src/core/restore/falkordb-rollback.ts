@@ -87,7 +87,7 @@ export function rollbackError(primary: unknown, phase: string | undefined, outco
   } else {
     lines.push(`Rolling back FAILED while ${outcome.failure?.step}: ${outcome.failure?.message}`);
     lines.push(`Volume ${ctx.volume} is in an unknown state, so FalkorDB and Graphiti MCP were left stopped. The safety copy is ${ctx.safetyPath} (verified, with .sha256 and .manifest.json).`);
-    hint = `Put the safety copy back by hand: ${manualRestoreCommand({ volume: ctx.volume, archive: ctx.safetyPath, image: ctx.helperImage, start: ctx.wereRunning.map((c) => c.name) })}`;
+    hint = `Run \`autocodex-ops restore falkordb --undo\` (the restore journal remembers the safety copy), or put it back by hand: ${manualRestoreCommand({ volume: ctx.volume, archive: ctx.safetyPath, image: ctx.helperImage, start: ctx.wereRunning.map((c) => c.name) })}`;
   }
   const text = lines.join('\n');
   return interrupted ? new InterruptedError(text, { hint, cause: primary }) : new OpsError(text, { hint, cause: primary });

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { readJournal } from '../../../../src/core/backup-store/restore-journal.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -124,6 +125,7 @@ describe('runFalkorRestore', () => {
     expect(result.phases.map((p) => p.name)).toEqual([
       'checking the archive',
       'finding FalkorDB, Graphiti MCP and the data volume',
+      'checking the archive again before stopping anything',
       'stopping the services',
       'taking the safety copy of the current data',
       'wiping the volume and extracting the archive',
@@ -167,8 +169,55 @@ describe('runFalkorRestore', () => {
     const error = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
     expect(error.message).toMatch(/Rolling back FAILED while putting the safety copy .* back into volume auto-codex_falkordb_data: .*second failure/);
     expect(error.message).toContain('were left stopped');
-    expect(error.hint).toMatch(/^Put the safety copy back by hand: docker run --rm --network none --entrypoint sh -v 'auto-codex_falkordb_data:\/data' -v '.*:\/backup:ro' 'sha256:falkordb-test' -c 'rm -rf \/data\/\* \/data\/\.\[!\.\]\* \/data\/\.\.\?\* && tar -xzf "\/backup\/\$1" -C \/data' _ 'falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz' && docker start 'auto-codex-falkordb' 'auto-codex-graphiti-mcp'$/);
+    expect(error.hint).toMatch(/^Run `autocodex-ops restore falkordb --undo` \(the restore journal remembers the safety copy\), or put it back by hand: docker run --rm --network none --entrypoint sh -v 'auto-codex_falkordb_data:\/data' -v '.*:\/backup:ro' 'sha256:falkordb-test' -c 'rm -rf \/data\/\* \/data\/\.\[!\.\]\* \/data\/\.\.\?\* && tar -xzf "\/backup\/\$1" -C \/data' _ 'falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz' && docker start 'auto-codex-falkordb' 'auto-codex-graphiti-mcp'$/);
     expect(state(w, 'auto-codex-falkordb') || state(w, 'auto-codex-graphiti-mcp')).toBe(false);
+    // The journal stays: a plain restore and a backup refuse; --undo puts the safety copy back and starts what ran.
+    const found = await readJournal(w.options.preRestoreDir, VOLUME);
+    expect(found && 'journal' in found && found.journal).toMatchObject({ step: 'rollback-failed', archive: { path: w.archive }, wereRunning: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'] });
+    const again = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(again).toBeInstanceOf(OpsError);
+    expect(again.exitCode).toBe(1);
+    expect(again.message).toContain('was interrupted while rollback-failed');
+    expect(again.hint).toContain('restore falkordb --undo');
+    const undone = await runFalkorRestore({ ...w.options, journal: 'undo' }, deps(w).deps);
+    expect(undone).toMatchObject({ finished: 'undo', started: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'] });
+    expect(content(w)).toEqual(filesOf(CURRENT));
+    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+    const none = (await runFalkorRestore({ ...w.options, journal: 'undo' }, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(none).toBeInstanceOf(UsageError);
+  });
+
+  it('--resume finishes an interrupted restore from its journal: the archive again, no new safety copy', async () => {
+    const w = await world();
+    w.docker.failNext('putArchive', new Error('first failure'));
+    w.docker.failNext('putArchive', new Error('second failure'));
+    await runFalkorRestore(w.options, deps(w).deps).catch(() => undefined);
+    const copies = (await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore')).length;
+    const result = await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, deps(w).deps);
+    expect(result).toMatchObject({ finished: 'resume', archive: w.archive, health: { data: { keys: 3, expectedKeys: 3 } } });
+    expect(content(w)).toEqual(filesOf(BACKUP));
+    expect((await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore')).length).toBe(copies);
+    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+  });
+
+  it('an archive removed or replaced at the prompt: exit 1 before anything is stopped', async () => {
+    for (const change of ['remove', 'replace'] as const) {
+      const w = await world();
+      const confirm = async () => {
+        if (change === 'remove') rmSync(w.archive);
+        else {
+          renameSync(w.archive, `${w.archive}.old`);
+          copyFileSync(`${w.archive}.old`, w.archive);
+        }
+        return true;
+      };
+      const error = (await runFalkorRestore(w.options, deps(w, { confirm }).deps).catch((e: unknown) => e)) as OpsError;
+      expect(error.message).toMatch(change === 'remove' ? /was removed since it was checked; nothing was stopped/ : /was replaced by another file since it was checked/);
+      expect(error.exitCode).toBe(1);
+      expect(w.docker.callsTo('stopContainer')).toEqual([]);
+      expect(content(w)).toEqual(filesOf(CURRENT));
+      expect(await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore')).toEqual([]);
+    }
   });
 
   it('Ctrl-C during the extraction rolls back and ends with InterruptedError (exit 130)', async () => {
