@@ -9,6 +9,8 @@ import { acquireLock } from '../run/lock.js';
 import type { StackLocator } from '../stack/containers.js';
 import { checkServerData } from '../stack/falkordb-verify.js';
 import { replaceVolumeContent } from '../stack/falkordb-volume.js';
+import { layOutForLoad } from '../stack/falkordb-layout.js';
+import { planLoad } from '../falkordb/load-plan.js';
 import { stampOf } from './stamp.js';
 import { assess, findFalkorContainer, type Assessment, type Finding } from './assess.js';
 import { applyEnvEdit, applyFileEdit, planEnvEdits, undoEnvEdit, type EnvEdit } from './env-edits.js';
@@ -422,6 +424,12 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
     if (!(await docker.inspectVolume(volume, { signal }))) await docker.createVolume(volume, {}, { signal });
     const helper = await resolveHelperImage(docker, [old.imageId, pinned], { signal });
     await replaceVolumeContent(docker, { volume, helperImages: [helper] }, { path: rescue.stored.written.path, sha256: rescue.stored.written.sha256, key: deps.archiveKey }, { signal });
+    // The new server runs with appendonly yes: a rescue from a server without AOF holds only
+    // dump.rdb, which such a server ignores, so it is laid out as the base of an AOF.
+    if (rescue.data) {
+      const load = planLoad(rescue.data, { appendonly: true, appenddirname: 'appendonlydir', appendfilename: 'appendonly.aof', dbfilename: 'dump.rdb' });
+      await layOutForLoad(docker, { volume, helperImages: [helper] }, load, signal);
+    }
     step = 'creating the new container';
     const oldEnv = { redisArgs: options.args.redisArgs ?? old.env.get('REDIS_ARGS'), falkordbArgs: options.args.falkordbArgs ?? old.env.get('FALKORDB_ARGS') };
     const args = hardenedArgs(oldEnv, password);
