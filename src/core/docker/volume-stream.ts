@@ -2,7 +2,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
 import { requireVolume } from './data-volume.js';
 import type { DockerApi } from './docker.js';
-import { createHelper, HELPER_MOUNT, resolveHelperImage, type HelperContainer } from './helper-container.js';
+import { createHelper, HELPER_MOUNT, resolveHelperImage, type HelperContainer, type HelperPurpose } from './helper-container.js';
 
 // Volume content moves through the archive endpoint (what `docker cp` uses) of a helper that is
 // created but never started: the endpoint reads and writes the mounted volume of a stopped
@@ -27,6 +27,11 @@ export interface VolumeStreamOptions {
   onCleanupError?: (error: unknown) => void;
 }
 
+/** A folder at the top of the volume (one name, no `/`): exportVolume reads it as if it were the volume. */
+export interface SubfolderOption {
+  subfolder?: string;
+}
+
 // Constant script, no interpolation: the three globs cover plain names, dotfiles and `..x` names
 // (the original restore's `rm -rf /data/*` left dotfiles behind), then prove the folder is empty.
 const WIPE_SCRIPT = `rm -rf ${HELPER_MOUNT}/* ${HELPER_MOUNT}/.[!.]* ${HELPER_MOUNT}/..?* && [ -z "$(ls -A ${HELPER_MOUNT})" ]`;
@@ -40,11 +45,12 @@ const ARMED_WIPE_SCRIPT = `read -r go; [ "$go" = ${GO} ] || exit 3; ${WIPE_SCRIP
  * missing (creating neither). The stream ends only after the helper container is removed; an engine
  * failure destroys it with an OpsError, an abort with InterruptedError (the helper is removed then too).
  */
-export async function exportVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions): Promise<Readable> {
+export async function exportVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions & SubfolderOption): Promise<Readable> {
+  if (options.subfolder !== undefined && !/^[A-Za-z0-9._-]+$/.test(options.subfolder)) throw new OpsError(`Not a folder name: ${options.subfolder}`);
   const helper = await prepare(docker, options, 'export');
   let source: Readable;
   try {
-    source = await docker.getArchive(helper.id, `${HELPER_MOUNT}/.`, { signal: options.signal });
+    source = await docker.getArchive(helper.id, `${HELPER_MOUNT}/${options.subfolder ? `${options.subfolder}/` : ''}.`, { signal: options.signal });
   } catch (error) {
     await helper.remove().catch(() => undefined);
     throw options.signal?.aborted ? new InterruptedError(undefined, { cause: error }) : error;
@@ -173,6 +179,32 @@ export async function armWipe(docker: VolumeStreamDocker, options: VolumeStreamO
   };
 }
 
+/**
+ * runInVolume runs `sh -c <script> sh <args…>` as root in a helper mounting the volume at
+ * HELPER_MOUNT (the script's working folder) and waits for it; `purpose` labels the helper. Rejects
+ * with OpsError naming `what` and the helper's last log lines when it exits non-zero (`codes` maps
+ * an exit code to a message of its own), PrerequisiteError when the volume or image is missing,
+ * InterruptedError on abort. If this process dies meanwhile the script still runs to its end.
+ */
+export async function runInVolume(
+  docker: VolumeStreamDocker,
+  options: VolumeStreamOptions & { purpose: HelperPurpose; what: string; script: string; args: string[]; codes?: Record<number, string> },
+): Promise<void> {
+  const helper = await prepare(docker, options, options.purpose, ['sh', '-c'], [`cd ${HELPER_MOUNT} && { ${options.script}\n}`, 'sh', ...options.args]);
+  try {
+    await docker.startContainer(helper.id, { signal: options.signal });
+    const { statusCode } = await docker.waitContainer(helper.id, { signal: options.signal });
+    if (statusCode === 0) return;
+    const logs = await docker.containerLogs(helper.id, { tail: 20 }).catch(() => '');
+    throw new OpsError(options.codes?.[statusCode] ?? `${options.what} in volume ${options.volume} failed (helper exited with ${statusCode})${logs.trim() ? `: ${logs.trim()}` : ''}`);
+  } catch (error) {
+    if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
+    throw error;
+  } finally {
+    await helper.remove();
+  }
+}
+
 async function awaitWipe(docker: VolumeStreamDocker, helper: HelperContainer, options: VolumeStreamOptions): Promise<void> {
   const { statusCode } = await docker.waitContainer(helper.id, { signal: options.signal });
   if (statusCode === 0) return;
@@ -185,7 +217,7 @@ async function awaitWipe(docker: VolumeStreamDocker, helper: HelperContainer, op
 async function prepare(
   docker: VolumeStreamDocker,
   options: VolumeStreamOptions,
-  purpose: 'export' | 'import' | 'wipe',
+  purpose: HelperPurpose,
   entrypoint: string[] = ['sh', '-c'],
   cmd: string[] = ['exit 0'],
   openStdin = false,

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { archivePath } from '../backup-store/naming.js';
 import type { ManifestView } from '../backup-store/manifest.js';
 import type { CheckedArchive } from '../backup-store/check-archive.js';
@@ -36,8 +37,9 @@ export function expectedData(manifest: ManifestView | undefined): ExpectedData {
 
 /**
  * falkorPlan describes the restore before anything happens: containers to stop (those running)
- * and to start (the same, or every one found with `start`), the volume to wipe, the planned safety
- * copy `falkordb_pre_restore_<UTC stamp>.tar.gz` and what is checked afterwards. Pure.
+ * and to start (the same, or every one found with `start`), the volume, the folder its data is moved
+ * aside into, the planned safety copy `falkordb_pre_restore_<UTC stamp>.tar.gz` (written from that
+ * folder while the services start) and what is checked afterwards. Pure.
  */
 export function falkorPlan(options: FalkorPlanOptions, checked: CheckedArchive, target: FalkorTarget, warnings: string[], now: Date): RestorePlan {
   const found = [target.data.falkordb, target.data.graphiti].filter((c) => c !== undefined);
@@ -66,11 +68,11 @@ export function falkorPlan(options: FalkorPlanOptions, checked: CheckedArchive, 
     steps: [
       'take the falkordb lock',
       running.length ? `stop ${[...running].reverse().map((c) => c.name).join(', ')}` : 'nothing to stop',
-      `archive volume ${target.volume} to ${safetyBackup} (verified, with .sha256 and .manifest.json)`,
-      `wipe volume ${target.volume}, dotfiles included`,
-      `extract ${checked.path} into it`,
+      `move the current data of volume ${target.volume} aside into its folder .${basename(safetyBackup).replace(/\.tar\.gz(\.age)?$/, '')} (a rename inside the volume)`,
+      `extract ${checked.path} into the volume`,
       start.length ? `start ${start.map((c) => c.name).join(', ')}` : 'start nothing',
-      verify,
+      `${verify}; meanwhile archive the moved-aside data to ${safetyBackup} (verified, with .sha256 and .manifest.json)`,
+      'delete the moved-aside folder once that archive is verified (on any failure before the checks pass: move it back and restart what ran)',
     ],
     warnings,
   };

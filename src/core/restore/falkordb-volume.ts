@@ -42,16 +42,18 @@ export type PutBack = () => Promise<void>;
  * the archive cannot be read or decompressed, or the bytes sent do not hash to `sha256` (the file
  * changed after it was checked); with InterruptedError on abort. After the wipe has started, a
  * rejection leaves the volume partly written: the caller must put the safety copy back. With
- * `wipe`, that armed helper does the wiping (see armWipe) instead of a new one.
+ * `wipe`, that armed helper does the wiping (see armWipe) instead of a new one; `'moved-aside'`
+ * skips the wipe (the current data was moved into a folder the archive does not touch).
  */
 export async function replaceVolumeContent(
   docker: VolumeStreamDocker,
   target: VolumeTarget,
   source: ArchiveSource,
-  options: { signal?: AbortSignal; onProgress?: (bytesRead: number) => void; wipe?: ArmedWipe } = {},
+  options: { signal?: AbortSignal; onProgress?: (bytesRead: number) => void; wipe?: ArmedWipe | 'moved-aside' } = {},
 ): Promise<void> {
   const { signal } = options;
-  await (options.wipe ? options.wipe.go(signal) : wipeVolume(docker, { ...target, signal }));
+  // 'moved-aside': the top of the volume holds only the restore's own folder (falkordb-aside.ts).
+  if (options.wipe !== 'moved-aside') await (options.wipe ? options.wipe.go(signal) : wipeVolume(docker, { ...target, signal }));
   throwIfAborted(signal);
   const hash = createHash('sha256');
   let read = 0;
@@ -102,6 +104,8 @@ export interface SafetyCopyOptions {
   /** Encrypt the copy (issue 21: only when `key`, an identity on this machine, can open it again). */
   encryption?: ArchiveEncryption;
   key?: ArchiveKey;
+  /** Archive this folder at the top of the volume (the moved-aside data) instead of the whole volume. */
+  subfolder?: string;
 }
 
 /**
@@ -112,7 +116,7 @@ export interface SafetyCopyOptions {
  * storeBackup and exportVolume do, leaving no partial file; the volume is only read.
  */
 export async function takeSafetyCopy(docker: VolumeStreamDocker, target: VolumeTarget, options: SafetyCopyOptions): Promise<{ stored: StoredBackup; putBack: PutBack }> {
-  const source = await exportVolume(docker, { ...target, signal: options.signal });
+  const source = await exportVolume(docker, { ...target, signal: options.signal, ...(options.subfolder ? { subfolder: options.subfolder } : {}) });
   // exportVolume destroys the stream on Ctrl-C; until the writer's pipeline listens, that error
   // would be uncaught and kill the process before the cleanup restarts the services.
   source.on('error', () => undefined);

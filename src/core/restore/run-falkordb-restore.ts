@@ -1,16 +1,19 @@
 import { stat } from 'node:fs/promises';
 import type { LocateOptions } from '../stack/falkor-data.js';
 import { describeStorage } from '../stack/falkor-data.js';
-import { armWipe } from '../docker/volume-stream.js';
+import { startContainers } from '../docker/stop-start.js';
 import { systemClock, type Clock } from '../run/clock.js';
-import { DeclinedError, OpsError } from '../errors.js';
+import { DeclinedError, OpsError, throwIfAborted } from '../errors.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { withCleanup } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';
 import { checkRestoreArchive } from '../backup-store/check-archive.js';
+import { archivePath } from '../backup-store/naming.js';
 import { expectedData, falkorPlan } from './falkordb-plan.js';
 import { rollBackToSafetyCopy, rollbackError, type RollbackContext } from './falkordb-rollback.js';
-import { bringUp, inStartOrder, stopServices, type BringUpOptions, type StoppedServices } from './falkordb-services.js';
+import { AsideLeftoverError, asideFor, assertOutsideAside, manualMoveBackCommand, moveAside, moveBack, undoMoveAside } from './falkordb-aside.js';
+import { keepWayBack } from './falkordb-keep.js';
+import { checkStarted, inStartOrder, stopServices, type BringUpOptions, type StoppedServices } from './falkordb-services.js';
 import { askServer, buildWarnings, locateRestoreTarget, type ConnectFalkor, type FalkorTarget, type RestoreDocker } from './falkordb-target.js';
 import { replaceVolumeContent, takeSafetyCopy } from './falkordb-volume.js';
 import { Phases } from './phases.js';
@@ -60,11 +63,14 @@ function healthOptions(options: FalkorRestoreOptions, deps: FalkorRestoreDeps, t
  * runFalkorRestore restores FalkorDB's data volume from an archive. Every check runs first (exit 2,
  * nothing touched: see checkRestoreArchive; exit 10 when Docker, the volume or a local helper image
  * is missing); then the plan is confirmed (false: DeclinedError, exit 1, nothing changed) or returned for
- * --dry-run. Under the `falkordb` lock (exit 11) it stops what runs, writes a verified safety copy,
- * wipes the volume, extracts the archive, starts what ran (everything with `start`), waits for
- * health and checks PING, key count and graphs against the manifest. Any failure or Ctrl-C after
- * the wipe puts the safety copy back and restarts what ran; the error (exit 1, or 130) says what
- * failed and what was rolled back, and if the rollback failed too, the command to do it by hand.
+ * --dry-run. Under the `falkordb` lock (exit 11) it stops what runs, moves the current data aside
+ * into a hidden folder of the volume (falkordb-aside.ts), extracts the archive beside it, starts
+ * what ran (everything with `start`), and while it waits for health and checks PING, key count and
+ * graphs against the manifest, writes the folder as the verified safety copy; only then is the
+ * folder deleted. Any failure or Ctrl-C before the checks pass moves the previous data back and
+ * restarts what ran; the error (exit 1, or 130) says what failed and what was rolled back, and if
+ * the rollback failed too, the command to do it by hand. A safety copy that cannot be written
+ * after a good restore keeps the folder and fails with how to archive it by hand (keepWayBack).
  */
 export async function runFalkorRestore(options: FalkorRestoreOptions, deps: FalkorRestoreDeps): Promise<RestoreResult> {
   const { log, signal } = deps;
@@ -86,7 +92,10 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
   const warnings = [...checked.warnings, ...target.warnings, ...buildWarnings(checked.manifest, falkordb, server?.module)];
   if (server && !server.reachable) warnings.push(`FalkorDB runs but could not be asked (${server.problem}): its module version was not compared, and the restored data will be checked through the containers' health only.`);
   for (const w of warnings) log.warn(w);
-  const plan = falkorPlan({ ...options, encryptSafetyCopy: deps.encryption !== undefined }, checked, target, warnings, deps.now());
+  const planned = deps.now();
+  const plan = falkorPlan({ ...options, encryptSafetyCopy: deps.encryption !== undefined }, checked, target, warnings, planned);
+  const aside = asideFor(target.volume, archivePath(options.preRestoreDir, 'falkordb-pre-restore', planned));
+  assertOutsideAside(checked.listing.entries.map((e) => e.path), aside);
   if (options.dryRun) return dryRunResult(plan, phases.timings, clock.now() - started);
   if (!(await deps.confirm(plan))) throw new DeclinedError();
 
@@ -105,18 +114,52 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
       if (volume === 'original') await stopped.undo();
       else if (volume === 'unknown' && stopped.stopped.length > 0) log.error(`Left ${stopped.stopped.map((c) => c.name).join(', ')} stopped: the volume's content is not known to be good.`);
     });
-    const vt = { volume: live.volume, helperImages: [live.helperImage] };
     const before = stopped.before;
     const c = live.data.falkordb;
-    // The wipe helper starts while the copy is written and waits; it wipes nothing until told to.
-    const arming = armWipe(docker, { ...vt, signal });
-    arming.catch(() => undefined);
-    stack.defer('remove the waiting wipe helper', async () => (await arming.catch(() => undefined))?.cancel());
-    const safety = await phases.run('taking the safety copy of the current data', () =>
-      takeSafetyCopy(docker, vt, {
+    const vt = { volume: live.volume, helperImages: [live.helperImage] };
+    const health = healthOptions(options, deps, live, stopped, clock, warnings, server?.reachable === false);
+    const toStart = inStartOrder(services, (s) => options.start || stopped.stopped.some((x) => x.id === s.id));
+    // Issue 16: the current data is moved aside inside the volume (instant), so the services are
+    // down only for the extraction; its portable archive is written once they run (falkordb-aside.ts).
+    const rollback: RollbackContext = {
+      docker,
+      services,
+      volume: live.volume,
+      wayBack: `its previous data (moved aside into ${aside.folder})`,
+      putBack: () => moveBack(docker, vt, aside),
+      manual: manualMoveBackCommand(aside, live.helperImage, stopped.stopped.map((x) => x.name)),
+      wereRunning: stopped.stopped,
+      health,
+      log,
+    };
+    await phases.run('moving the current data aside inside the volume', () =>
+      moveAside(docker, vt, aside).catch(async (error: unknown) => {
+        if (error instanceof AsideLeftoverError) throw error;
+        // A rename that failed part way: put back what moved, or say the volume is not known good.
+        await undoMoveAside(docker, vt, aside).catch((undoError: unknown) => {
+          volume = 'unknown';
+          log.error(`Could not put back what was moved aside: ${(undoError as Error).message}. Move the content of ${aside.folder} back to the top of volume ${live.volume} by hand.`);
+        });
+        throw error;
+      }),
+    );
+    let writing: Promise<Awaited<ReturnType<typeof takeSafetyCopy>>> | undefined;
+    const stopWriting = new AbortController();
+    try {
+      volume = 'unknown';
+      throwIfAborted(signal);
+      const total = (await stat(checked.path)).size;
+      deps.progress?.start(total);
+      await phases.run('extracting the archive', () =>
+        replaceVolumeContent(docker, vt, checked, { signal, wipe: 'moved-aside', onProgress: (n) => deps.progress?.update(n) }).finally(() => deps.progress?.stop()),
+      );
+      await phases.run('starting the services', () => startContainers(docker, toStart.map((x) => x.id)));
+      // The portable archive of the old data is written while the services start and are checked.
+      writing = takeSafetyCopy(docker, vt, {
         dir: options.preRestoreDir,
+        subfolder: aside.folder,
         facts: {
-          createdAt: deps.now(),
+          createdAt: planned,
           host: deps.hostname,
           toolVersion: deps.toolVersion,
           mode: 'stop',
@@ -126,32 +169,24 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
         },
         log,
         now: deps.now,
-        signal,
-        progress: deps.progress,
+        signal: signal ? AbortSignal.any([signal, stopWriting.signal]) : stopWriting.signal,
         encryption: deps.encryption,
         key: deps.archiveKey,
-      }),
-    );
-    log.info(`Safety copy written and verified: ${safety.stored.written.path}`);
-    const health = healthOptions(options, deps, live, stopped, clock, warnings, server?.reachable === false);
-    const toStart = inStartOrder(services, (s) => options.start || stopped.stopped.some((x) => x.id === s.id));
-    try {
-      volume = 'unknown';
-      const total = (await stat(checked.path)).size;
-      deps.progress?.start(total);
-      await phases.run('wiping the volume and extracting the archive', () =>
-        arming
-          .then((wipe) => replaceVolumeContent(docker, vt, checked, { signal, wipe, onProgress: (n) => deps.progress?.update(n) }))
-          .finally(() => deps.progress?.stop()),
-      );
+      });
+      writing.catch(() => undefined);
       // The restore checks the manifest's key count and graphs; the rollback (below) only a PING.
       const dataCheck = health.server && { ...health.server, expected: expectedData(checked.manifest) };
-      const report = await phases.run('starting the services and checking the data', () => bringUp(docker, { ...health, ...(dataCheck ? { server: dataCheck } : {}), start: toStart, signal }));
+      const report = await phases.run('checking the services and the data', async () => {
+        const checkedReport = await checkStarted(docker, { ...health, ...(dataCheck ? { server: dataCheck } : {}), start: toStart, signal });
+        throwIfAborted(signal); // a Ctrl-C during the checks still means "take me back"
+        return checkedReport;
+      });
       volume = 'replaced';
+      const safetyBackup = await keepWayBack(writing, { docker, vt, aside, image: live.helperImage, dir: options.preRestoreDir, phases, log, signal });
       return {
         kind: 'falkordb',
         archive: checked.path,
-        safetyBackup: safety.stored.written.path,
+        safetyBackup,
         durationMs: Math.round(clock.now() - started),
         health: report,
         dryRun: false,
@@ -164,13 +199,16 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
         warnings: [...warnings, ...report.warnings],
       };
     } catch (error) {
+      if (volume === 'replaced') throw error;
       const phase = phases.current;
       const interrupted = Boolean(signal?.aborted);
       log.error(`Restore ${interrupted ? 'interrupted' : 'failed'} while ${phase ?? 'restoring'}: ${(error as Error).message}`);
-      const ctx: RollbackContext = { docker, services, volume: live.volume, helperImage: live.helperImage, safetyPath: safety.stored.written.path, putBack: safety.putBack, wereRunning: stopped.stopped, health, log };
-      const outcome = await phases.run('rolling back to the safety copy', () => rollBackToSafetyCopy(ctx));
+      // The archive write reads the folder about to move back: stop it and let it clean up first.
+      stopWriting.abort();
+      await writing?.catch(() => undefined);
+      const outcome = await phases.run('rolling back to the previous data', () => rollBackToSafetyCopy(rollback));
       volume = outcome.volume === 'restored' ? 'original' : 'unknown';
-      throw rollbackError(error, phase, outcome, ctx, interrupted);
+      throw rollbackError(error, phase, outcome, rollback, interrupted);
     }
   });
 }
