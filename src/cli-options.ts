@@ -80,16 +80,25 @@ export const BACKUP_USERDATA = {
   force: option('--force', 'back up even while the app is running (its files may be half-written)', z.boolean().default(false)),
 };
 
+export const BACKUP_PROJECT = {
+  ...RETENTION,
+  ...ENCRYPTION,
+  offsite: OFFSITE,
+  all: option('--all', "every project in the app's <userData>/store/projects.json", z.boolean().default(false)),
+  logsOnly: option('--logs-only', "only each spec's logs/ folder and task_logs.json, not the whole .auto-codex/", z.boolean().default(false)),
+  userdataDir: { ...USERDATA_DIR, help: "the Desktop app's userData folder (where store/projects.json is, for --all)" },
+};
+
 export const BACKUP_LIST = {
   remote: option('--remote', 'list the offsite copies (AUTOCODEX_OPS_S3_URL) instead: name, size, time, sha256, object-lock retention', z.boolean().default(false)),
-  kind: option('--kind <kind>', 'only this kind', z.enum(['falkordb', 'userdata', 'pre-restore']).optional()),
+  kind: option('--kind <kind>', 'only this kind', z.enum(['falkordb', 'userdata', 'project', 'pre-restore']).optional()),
   check: option('--check', 're-hash every archive and compare it with its .sha256 sidecar (slower)', z.boolean().default(false)),
   outputDir: OUTPUT_DIR,
 };
 
 export const BACKUP_VERIFY = {
   latest: option('--latest', 'verify the newest backup of --kind in the backup folder', z.boolean().default(false)),
-  kind: option('--kind <kind>', 'with --latest: which kind', z.enum(['falkordb', 'userdata']).default('falkordb')),
+  kind: option('--kind <kind>', 'with --latest: which kind', z.enum(['falkordb', 'userdata', 'project']).default('falkordb')),
   outputDir: OUTPUT_DIR,
 };
 
@@ -163,6 +172,13 @@ export const RESTORE_USERDATA = {
   ...CONSENT,
   dryRun: RESTORE_FALKORDB.dryRun,
   force: option('--force', 'restore even though the app seems to be running', z.boolean().default(false)),
+};
+
+export const RESTORE_PROJECT = {
+  project: option('--project <dir>', "the project folder whose .auto-codex/ is replaced (default: the one the archive's manifest names)", text.optional()),
+  ...CONSENT,
+  dryRun: RESTORE_FALKORDB.dryRun,
+  force: option('--force', 'restore even though a process holds a file open under .auto-codex/ (a task may be running)', z.boolean().default(false)),
 };
 
 export const ROLLBACK_SOURCE = {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,9 +10,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, createBucket, ensureGateway, inProgressUploads, removeBucket, type Gateway } from '../helpers/s3-gateway.js';
 
 // The offsite commands on the bundle, against the real Ceph RGW of scripts/s3-gateway.sh.
-// The last test stops the gateway: `--offsite` with the store down keeps the local backup (exit 1).
+// The last test points at a store that is down (a closed port: what a stopped gateway answers),
+// not by stopping the shared gateway, which other test runs on this machine may be using.
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BUNDLE = join(REPO, 'dist', 'cli.cjs');
+
+/** closedPort is a loopback port nothing listens on (bound, then closed): connections are refused. */
+function closedPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
 
 describe('offsite copies on the bundle, against a real Ceph RGW', () => {
   const root = mkdtempSync(join(tmpdir(), 'aco-e2e-s3-'));
@@ -129,10 +143,10 @@ describe('offsite copies on the bundle, against a real Ceph RGW', () => {
     expect(await inProgressUploads(admin, bucket)).toEqual([]);
   });
 
-  it('backup --offsite with the gateway stopped: the local backup is kept and verified, exit 1, the audit record says so', async () => {
-    await execa('bash', [join(REPO, 'scripts/s3-gateway.sh'), 'stop']);
+  it('backup --offsite with the store down: the local backup is kept and verified, exit 1, the audit record says so', async () => {
+    const down = await closedPort();
     const t0 = Date.now();
-    const backup = await run(['backup', 'userdata', '--offsite', '--json']);
+    const backup = await run(['backup', 'userdata', '--offsite', '--json'], { AUTOCODEX_OPS_S3_ENDPOINT: `http://127.0.0.1:${down}` });
     expect(backup.exitCode).toBe(1);
     expect(Date.now() - t0).toBeLessThan(30_000);
     const result = JSON.parse(backup.stdout);

@@ -206,6 +206,9 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('backup falkordb
     expect(code).toBe(1);
     expect(stderr).toMatch(/neither dump.rdb nor appendonlydir/);
     expect(stderr).toMatch(/\/var\/lib\/falkordb\/data/);
+    // The hint must not send the user to recreate the container, which would lose the data in its layer.
+    expect(stderr).toMatch(/recreating the container .* loses it\. Run `autocodex-ops harden falkordb`/);
+    expect(stderr).not.toMatch(/Mount the volume at|then recreate the container/);
     expect(readdirSync(join(root, 'trap'))).toEqual([]);
   });
 

@@ -13,6 +13,8 @@ export interface FolderTarOptions {
   onWarning?: (message: string) => void;
   /** Read as this user (root backing up a user's folder): see asOwnerTar. */
   as?: Identity;
+  /** Only these `./`-relative members (folders with what they hold); default the whole folder (`.`). */
+  members?: readonly string[];
 }
 
 /**
@@ -32,7 +34,7 @@ export async function folderTar(dir: string, options: FolderTarOptions = {}): Pr
       filter: (path: string) => !exclude.has(path),
       onwarn: (code: string, message: string | Error) => options.onWarning?.(`${code}: ${message instanceof Error ? message.message : message}`),
     },
-    ['.'],
+    [...(options.members ?? ['.'])],
   );
   pack.on('error', (err: unknown) => out.destroy(new OpsError(`Reading ${dir} failed: ${(err as Error).message}`, { cause: err })));
   // minipass honours the PassThrough's backpressure (write() false → wait for 'drain').
@@ -68,7 +70,8 @@ export async function folderSize(dir: string): Promise<number> {
  */
 function asOwnerTar(dir: string, who: Identity, options: FolderTarOptions): Readable {
   const excludes = [...(options.exclude ?? [])].map((p) => `--exclude=${p}`);
-  const child = spawn('tar', ['--create', '--file=-', '--numeric-owner', '--ignore-failed-read', '--anchored', ...excludes, `--directory=${dir}`, '.'], {
+  // `--` so a member name never reads as an option.
+  const child = spawn('tar', ['--create', '--file=-', '--numeric-owner', '--ignore-failed-read', '--anchored', ...excludes, `--directory=${dir}`, '--', ...(options.members ?? ['.'])], {
     cwd: '/',
     uid: who.uid,
     gid: who.gid,

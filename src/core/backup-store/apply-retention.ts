@@ -7,6 +7,8 @@ import { executePrune, planPrune, type PruneDecision, type RemoveFile, type Rete
 export interface ApplyRetentionOptions {
   dir: string;
   kind: BackupKind;
+  /** Project kinds: only this project's archives (each project keeps its own history). */
+  label?: string;
   policy: RetentionPolicy;
   now: Date;
   /** Plan only: decide and report, delete nothing. */
@@ -33,10 +35,13 @@ export interface RetentionResult {
  * `failures`, never thrown; only listing the folder can reject.
  */
 export async function applyRetention(options: ApplyRetentionOptions): Promise<RetentionResult> {
-  const records = await listBackups(options.dir, options.kind);
+  const records = await listBackups(options.dir, options.kind, options.label);
+  // Retention is per project: without a label, each project's archives are planned on their own.
+  const groups = new Map<string | undefined, typeof records>();
+  for (const r of records) groups.set(r.label, [...(groups.get(r.label) ?? []), r]);
   const decisions = [
-    ...planPrune(records, options.policy, options.now),
-    ...(await findLeftovers(options.dir, options.kind, { now: options.now, isAlive: options.isAlive })),
+    ...[...groups.values()].flatMap((group) => planPrune(group, options.policy, options.now)),
+    ...(await findLeftovers(options.dir, options.kind, { now: options.now, isAlive: options.isAlive, label: options.label })),
   ];
   const base = { kind: options.kind, dir: options.dir, dryRun: Boolean(options.dryRun), decisions };
   if (options.dryRun) return { ...base, removed: [], failures: [] };

@@ -15,6 +15,8 @@ export interface BackupRecord {
   hasManifest: boolean;
   /** An age-encrypted archive (`.tar.gz.age`, issue 21). */
   encrypted: boolean;
+  /** The project label of a project archive (`project_<label>_…`). */
+  label?: string;
 }
 
 async function manifestCreatedAt(archive: string): Promise<Date | undefined> {
@@ -29,14 +31,15 @@ async function manifestCreatedAt(archive: string): Promise<Date | undefined> {
 
 /**
  * listBackups lists the archives directly in `dir` (never recursing, like the scripts' glob),
- * newest first, optionally of one kind; a missing folder is an empty list, other errors reject.
+ * newest first, optionally of one kind (and, for project kinds, one project label); a missing
+ * folder is an empty list, other errors reject.
  */
-export async function listBackups(dir: string, kind?: BackupKind): Promise<BackupRecord[]> {
+export async function listBackups(dir: string, kind?: BackupKind, label?: string): Promise<BackupRecord[]> {
   const names = await readdirOrEmpty(dir);
   const records = await Promise.all(
     names.map(async (name): Promise<BackupRecord | undefined> => {
       const parsed = parseArchiveName(name);
-      if (!parsed || (kind && parsed.kind !== kind)) return undefined;
+      if (!parsed || (kind && parsed.kind !== kind) || (label !== undefined && parsed.label !== label)) return undefined;
       const archive = join(dir, name);
       const st = await stat(archive).catch(() => undefined);
       if (!st?.isFile()) return undefined;
@@ -54,6 +57,7 @@ export async function listBackups(dir: string, kind?: BackupKind): Promise<Backu
         hasSidecar: sidecar,
         hasManifest: manifest,
         encrypted: parsed.encrypted,
+        ...(parsed.label !== undefined ? { label: parsed.label } : {}),
       };
     }),
   );

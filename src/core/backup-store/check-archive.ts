@@ -9,7 +9,7 @@ import { throwIfAborted, UsageError } from '../errors.js';
 import { unsafeEntries } from './entry-rules.js';
 
 /** Which restore reads the archive: the content and kind rules differ. */
-export type RestoreFamily = 'falkordb' | 'userdata';
+export type RestoreFamily = 'falkordb' | 'userdata' | 'project';
 
 /** How checkRestoreArchive judges an archive. */
 export interface CheckArchiveOptions {
@@ -43,7 +43,11 @@ const FAMILY: Record<BackupKind, RestoreFamily> = {
   'falkordb-pre-restore': 'falkordb',
   userdata: 'userdata',
   'userdata-pre-restore': 'userdata',
+  project: 'project',
+  'project-pre-restore': 'project',
 };
+
+const FOLDER_OF: Record<Exclude<RestoreFamily, 'falkordb'>, string> = { userdata: 'userData', project: 'project .auto-codex' };
 
 function contentProblems(options: CheckArchiveOptions, kind: BackupKind | undefined, listing: ArchiveListing, problems: string[], warnings: string[]): void {
   const wrongKind = kind !== undefined && FAMILY[kind] !== options.family;
@@ -55,9 +59,10 @@ function contentProblems(options: CheckArchiveOptions, kind: BackupKind | undefi
     }
     return;
   }
-  if (wrongKind) problems.push(`the archive is a ${kind} backup, not a userData one`);
+  const folder = FOLDER_OF[options.family];
+  if (wrongKind) problems.push(`the archive is a ${kind} backup, not a ${folder} one`);
   const content = listing.entries.filter((e) => e.path !== './' && e.path !== '.' && !options.skip?.has(e.path));
-  if (content.length === 0) problems.push('the archive is empty: restoring it would replace the userData folder with an empty one');
+  if (content.length === 0) problems.push(`the archive is empty: restoring it would replace the ${folder} folder with an empty one`);
 }
 
 /**

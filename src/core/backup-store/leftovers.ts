@@ -17,6 +17,8 @@ const GRACE_MS = 3_600_000;
 export interface LeftoverOptions {
   now: Date;
   isAlive?: (pid: number) => boolean;
+  /** Project kinds: only this project's leftovers. */
+  label?: string;
 }
 
 /**
@@ -29,10 +31,14 @@ export async function findLeftovers(dir: string, kind: BackupKind, options: Left
   const names = await readdirOrEmpty(dir);
   const present = new Set(names);
   const out: PruneDecision[] = [];
+  const ours = (archiveName: string) => {
+    const parsed = parseArchiveName(archiveName);
+    return parsed?.kind === kind && (options.label === undefined || parsed.label === options.label);
+  };
   for (const name of names) {
     const temp = parseTempName(name);
     // The temporary file of an archive or of one of its sidecars.
-    if (temp && parseArchiveName(SIDECAR.exec(temp.finalName)?.[1] ?? temp.finalName)?.kind === kind) {
+    if (temp && ours(SIDECAR.exec(temp.finalName)?.[1] ?? temp.finalName)) {
       const st = await stat(join(dir, name)).catch(() => undefined);
       const pid = temp.pid;
       if (!st?.isFile() || options.now.getTime() - st.mtimeMs < GRACE_MS || pid === process.pid || alive(pid)) continue;
@@ -40,7 +46,7 @@ export async function findLeftovers(dir: string, kind: BackupKind, options: Left
       continue;
     }
     const sidecar = SIDECAR.exec(name);
-    if (sidecar && !present.has(sidecar[1]!) && parseArchiveName(sidecar[1]!)?.kind === kind) {
+    if (sidecar && !present.has(sidecar[1]!) && ours(sidecar[1]!)) {
       out.push({ kind, path: join(dir, name), action: 'remove', reason: 'sidecar of an archive that no longer exists', files: [join(dir, name)] });
     }
   }

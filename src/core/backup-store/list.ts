@@ -9,7 +9,8 @@ import type { BackupKind } from './naming.js';
 export const LIST_KINDS = {
   falkordb: ['falkordb'],
   userdata: ['userdata'],
-  'pre-restore': ['falkordb-pre-restore', 'userdata-pre-restore'],
+  project: ['project'],
+  'pre-restore': ['falkordb-pre-restore', 'userdata-pre-restore', 'project-pre-restore'],
 } as const satisfies Record<string, readonly BackupKind[]>;
 
 /** One row of `backup list` (CONTRACT `--json` shapes: kind, archive, createdAt, bytes, sha256?, verified?). */

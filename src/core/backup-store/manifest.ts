@@ -57,6 +57,8 @@ export interface ManifestFacts {
   source: Record<string, unknown>;
   server?: Record<string, unknown>;
   warnings?: string[];
+  /** Project kinds: the label in the archive's name (the manifest's `source` names the project). */
+  label?: string;
 }
 
 /** buildManifest combines the facts of a backup with the verified archive; pure. */

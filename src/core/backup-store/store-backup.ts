@@ -73,12 +73,12 @@ const BACKUP_GZIP: ParallelGzipOptions = { level: 1 };
  * freeArchivePath returns the archive path for `at`, moved on by a second at a time while that
  * name (or one of its sidecars) is taken, so two backups in one second never collide.
  */
-export async function freeArchivePath(dir: string, facts: Pick<ManifestFacts, 'kind' | 'createdAt'>, encrypted = false): Promise<string> {
+export async function freeArchivePath(dir: string, facts: Pick<ManifestFacts, 'kind' | 'createdAt' | 'label'>, encrypted = false): Promise<string> {
   for (let offset = 0; ; offset += 1000) {
     const at = new Date(facts.createdAt.getTime() + offset);
-    const path = archivePath(dir, facts.kind, at, encrypted);
+    const path = archivePath(dir, facts.kind, at, encrypted, facts.label);
     // Either form of the name counts as taken: a stamp names one backup, encrypted or not.
-    const names = [archivePath(dir, facts.kind, at), archivePath(dir, facts.kind, at, true)].flatMap((p) => [p, `${p}.sha256`, `${p}.manifest.json`]);
+    const names = [archivePath(dir, facts.kind, at, false, facts.label), archivePath(dir, facts.kind, at, true, facts.label)].flatMap((p) => [p, `${p}.sha256`, `${p}.manifest.json`]);
     const taken = await Promise.all(names.map(exists));
     if (!taken.some(Boolean)) return path;
   }
@@ -116,7 +116,7 @@ export async function storeBackup(options: StoreBackupOptions): Promise<StoredBa
   const stored: StoredBackup = { written, manifest: manifest! };
   if (!hasRetention(options.policy)) return stored;
   try {
-    stored.retention = await applyRetention({ dir: options.dir, kind: options.facts.kind, policy: options.policy, now: options.now() });
+    stored.retention = await applyRetention({ dir: options.dir, kind: options.facts.kind, label: options.facts.label, policy: options.policy, now: options.now() });
     const removed = stored.retention.decisions.filter((d) => d.action === 'remove').length;
     if (removed > 0) options.log.info(`Retention removed ${removed} old ${options.facts.kind} backup(s) and their sidecars.`);
     for (const f of stored.retention.failures) options.log.warn(`Retention could not remove ${f.path}: ${f.message}`);

@@ -143,7 +143,7 @@ export async function verifyBackup(archive: string, signal?: AbortSignal, key?: 
   if (found.manifestState === 'missing') warnings.push(`no ${basename(archive)}.manifest.json (archives of the original scripts have none)`);
   if (listing) {
     if (isFalkorKind(kind) && !looksLikeFalkorData(listing.entries)) problems.push(`no dump.rdb or appendonlydir in the archive: it restores no FalkorDB data. ${MOUNT_TRAP_HINT}`);
-    if (kind === 'userdata' && listing.entries.filter((e) => e.path !== './').length === 0) problems.push('the archive is empty');
+    if ((kind === 'userdata' || kind === 'project') && listing.entries.filter((e) => e.path !== './').length === 0) problems.push('the archive is empty');
     if (kind === undefined) warnings.push('the name is not a backup name and there is no manifest, so the content was not checked for its kind');
   }
   return {

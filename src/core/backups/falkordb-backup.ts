@@ -8,7 +8,7 @@ import { acquireLock } from '../run/lock.js';
 import { storeWiring, toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
 import { listBackups } from '../backup-store/catalog.js';
 import { describeStorage, locateFalkorData, openDataStream, type BackupDocker, type FalkorData, type LocateOptions } from '../stack/falkor-data.js';
-import { quiesceForSave, readServerFacts, stopForBackup, type BackupFalkor, type ServerFacts } from './falkordb-quiesce.js';
+import { quiesceForSave, readServerFacts, stopForBackup, type BackupFalkor, type ServerFacts } from '../stack/falkordb-quiesce.js';
 import { readManifest } from '../backup-store/manifest.js';
 import type { RetentionPolicy } from '../backup-store/prune.js';
 import { storeBackup } from '../backup-store/store-backup.js';

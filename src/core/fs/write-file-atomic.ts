@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chown, link, mkdir, open, readFile, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chown, link, lstat, mkdir, open, readFile, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OpsError } from '../errors.js';
 
@@ -120,6 +120,11 @@ export interface WriteFileAtomicOptions {
   forceMode?: boolean;
   /** Create missing parent folders first. */
   mkdir?: boolean;
+  /**
+   * With `replace`: never write through a symlink at `path` (as root, in a folder someone else
+   * can write): an existing link is refused, and the rename replaces whatever name is there.
+   */
+  noFollow?: boolean;
   /** Hint of the OpsError for a full disk, a permission problem or a read-only file system (default: a backup's). */
   hint?: string;
 }
@@ -133,11 +138,16 @@ export interface WriteFileAtomicOptions {
  */
 export async function writeFileAtomic(path: string, data: string | Buffer, options: WriteFileAtomicOptions = {}): Promise<Undo> {
   // Renaming over a symlink would replace the link with a file; write where it points.
-  const target = options.replace ? await realpath(path).catch((err: unknown) => (errno(err) === 'ENOENT' ? path : Promise.reject(err))) : path;
+  const target = options.replace && !options.noFollow ? await realpath(path).catch((err: unknown) => (errno(err) === 'ENOENT' ? path : Promise.reject(err))) : path;
   const temp = tempPathFor(target);
   let previous: { bytes: Buffer; mode: number } | undefined;
   try {
     if (options.mkdir) await mkdir(dirname(target), { recursive: true });
+    if (options.noFollow && (await lstat(target).then((st) => st.isSymbolicLink(), () => false))) {
+      throw new OpsError(`${path} is a symbolic link; it was not followed, and nothing was written.`, {
+        hint: `Point the setting at the real file, or remove the link.`,
+      });
+    }
     const before = options.replace ? await stat(target).catch((err: unknown) => (errno(err) === 'ENOENT' ? undefined : Promise.reject(err))) : undefined;
     if (before) previous = { bytes: await readFile(target), mode: before.mode & 0o7777 };
     const fh = await open(temp, 'wx', options.mode ?? FILE_MODE);

@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { readTextNoFollow } from '../fs/read-no-follow.js';
 import { writeFileAtomic } from '../fs/write-file-atomic.js';
+import { acquireLock } from '../run/lock.js';
 
 /**
  * The Prometheus text-format file for node_exporter's textfile collector (issue 25). Each run
@@ -68,13 +70,31 @@ export function renderMetrics(old: Map<string, string>, samples: readonly Sample
  * (temporary file in the same folder, fsync, rename; mode 0644 so node_exporter can read it).
  * A textfile collector never sees half a file. Errors propagate to the caller, which reports them.
  */
-export async function updateMetricsFile(path: string, samples: readonly Sample[]): Promise<void> {
-  let old = new Map<string, string>();
+export async function updateMetricsFile(path: string, samples: readonly Sample[], options: { waitSeconds?: number } = {}): Promise<void> {
+  // The collector's folder is the operator's to create (with modes node_exporter can read).
+  await stat(dirname(path));
+  // Read-merge-write by two runs at once would lose one run's series: the lock sits beside the
+  // file it protects (node_exporter reads only `*.prom`), and a dead holder's lock is taken over.
+  const lock = await acquireLock({
+    dir: dirname(path),
+    target: `${basename(path).replace(/^[^A-Za-z0-9]+/, '')}`.replace(/[^A-Za-z0-9_.-]/g, '_') || 'metrics',
+    command: 'metrics update',
+    waitSeconds: options.waitSeconds ?? 15,
+    pollMs: 50,
+  });
   try {
-    old = parseSamples(await readFile(path, 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    let old = new Map<string, string>();
+    try {
+      // As root in a collector folder others may write: a link at the file's name is never read.
+      old = parseSamples(await readTextNoFollow(path));
+    } catch (err) {
+      // ELOOP: a link; writeFileAtomic below refuses it with a clear message.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ELOOP') throw err;
+    }
+    // node_exporter only reads `*.prom`; writeFileAtomic's temporary names end in `-<hex>`.
+    await writeFileAtomic(path, renderMetrics(old, samples), { replace: true, noFollow: true, mode: 0o644, forceMode: true, hint: `Fix that in ${dirname(path)}.` });
+  } finally {
+    await lock.release();
   }
-  // node_exporter only reads `*.prom`; writeFileAtomic's temporary names end in `-<hex>`.
-  await writeFileAtomic(path, renderMetrics(old, samples), { replace: true, mode: 0o644, forceMode: true, hint: `Fix that in ${dirname(path)}.` });
 }

@@ -3,7 +3,7 @@ import { archivePath } from '../backup-store/naming.js';
 import type { ManifestView } from '../backup-store/manifest.js';
 import type { CheckedArchive } from '../backup-store/check-archive.js';
 import type { FalkorTarget } from './falkordb-target.js';
-import type { ExpectedData } from './falkordb-verify.js';
+import type { ExpectedData } from '../stack/falkordb-verify.js';
 import { planBase, type RestorePlan } from './restore-result.js';
 
 /** The choices of `restore falkordb` that shape its plan. */

@@ -4,7 +4,7 @@ import { stopContainers } from '../docker/stop-start.js';
 import { InterruptedError, OpsError } from '../errors.js';
 import { bringUp, type BringUpOptions, type ServicesHealth, type ServiceSet } from './falkordb-services.js';
 import type { RestoreDocker } from './falkordb-target.js';
-import type { PutBack } from './falkordb-volume.js';
+import type { PutBack } from '../stack/falkordb-volume.js';
 import type { RestoreLog } from './phases.js';
 
 /** Everything a rollback needs; it deliberately carries no AbortSignal: it runs because of one. */

@@ -4,7 +4,7 @@ import { waitHealthy } from '../docker/wait-healthy.js';
 import type { Clock } from '../run/clock.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { askServer, type ConnectFalkor, type RestoreDocker, type ServerBefore } from './falkordb-target.js';
-import { checkServerData, type ExpectedData, type ServerData } from './falkordb-verify.js';
+import { checkServerData, type ExpectedData, type ServerData } from '../stack/falkordb-verify.js';
 import type { RestoreLog } from './phases.js';
 import { once } from '../run/once.js';
 

@@ -10,11 +10,8 @@ import type { FalkorClient, FalkorConnectOptions } from '../falkordb/falkordb.js
 /** The Docker calls a FalkorDB restore makes. */
 export type RestoreDocker = BackupDocker & Pick<DockerApi, 'startContainer' | 'containerLogs'>;
 
-/** The FalkorDB calls a restore makes. */
-export type RestoreFalkor = Pick<FalkorClient, 'where' | 'ping' | 'dbsize' | 'graphList' | 'moduleList' | 'close'>;
-
-/** Opens a FalkorDB connection (connectFalkor in production, a fake in tests). */
-export type ConnectFalkor = (options: FalkorConnectOptions) => Promise<RestoreFalkor>;
+import type { ConnectFalkor, RestoreFalkor } from '../stack/falkordb-verify.js';
+export type { ConnectFalkor, RestoreFalkor } from '../stack/falkordb-verify.js';
 
 /** What a FalkorDB restore works on: the located data, the volume, and the helper image it will use. */
 export interface FalkorTarget {

@@ -15,7 +15,7 @@ import { AsideLeftoverError, asideFor, assertOutsideAside, manualMoveBackCommand
 import { keepWayBack } from './falkordb-keep.js';
 import { checkStarted, inStartOrder, stopServices, type BringUpOptions, type StoppedServices } from './falkordb-services.js';
 import { askServer, buildWarnings, locateRestoreTarget, type ConnectFalkor, type FalkorTarget, type RestoreDocker } from './falkordb-target.js';
-import { replaceVolumeContent, takeSafetyCopy } from './falkordb-volume.js';
+import { replaceVolumeContent, takeSafetyCopy } from '../stack/falkordb-volume.js';
 import { Phases } from './phases.js';
 import { dryRunResult, type RestoreDeps, type RestoreResult } from './restore-result.js';
 

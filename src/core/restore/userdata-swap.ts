@@ -11,7 +11,7 @@ import { InterruptedError, OpsError, UsageError } from '../errors.js';
 import { decryptionStages } from '../archive/archive-encryption.js';
 import type { Identity } from '../fs/identity.js';
 import { asOwnerSync } from '../fs/as-owner.js';
-import type { ArchiveSource } from './falkordb-volume.js';
+import type { ArchiveSource } from '../stack/falkordb-volume.js';
 
 // The userData folder is replaced by renames in its parent folder, so at every moment one complete
 // folder exists under a known name: the new content is extracted beside the target, then the

@@ -1,7 +1,7 @@
 import type { DockerApi } from '../docker/index.js';
 import { PrerequisiteError, UsageError } from '../errors.js';
 import type { EnvStore } from './env-store.js';
-import { rewriteEnv, type EnvChange } from './env-file.js';
+import { rewriteEnv, type EnvChange } from '../config/env-file.js';
 import { entryPair, previousEntry, type HistoryEntry, type ImageHistoryStore, type PairRecord } from '../stack/image-history.js';
 import { describePair, imageRef, samePair, STACK_KEYS, STACK_SERVICES, tagDirection, tagProblem, type Direction, type ImagePair, type StackKey, imageTag } from '../stack/image-tags.js';
 import { findStackContainers, type StackContainers, type StackLocator } from '../stack/containers.js';

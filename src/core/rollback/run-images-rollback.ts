@@ -1,5 +1,5 @@
 import { DeclinedError, UsageError } from '../errors.js';
-import type { EnvChange } from './env-file.js';
+import type { EnvChange } from '../config/env-file.js';
 import { applyImagesRollback, type ImagesApplyDeps, type ServiceHealth } from './images-apply.js';
 import { missingImagesError, planImagesRollback, type ImagesPlan, type ImagesPlanDeps, type ImagesRollbackOptions } from './images-plan.js';
 import { entryPair, type HistoryEntry, type ImageHistoryStore } from '../stack/image-history.js';

@@ -33,6 +33,20 @@ export function userdataLockTarget(dir: string): string {
   return keyed('userdata', real, real.split('/').pop() ?? '');
 }
 
+/**
+ * projectLockTarget is the lock of one project's `.auto-codex/` (backup and restore of that
+ * project), by the project folder's real path, so two runs naming it differently still meet.
+ */
+export function projectLockTarget(projectDir: string): string {
+  let real = resolve(projectDir);
+  try {
+    real = realpathSync(real);
+  } catch {
+    // A missing folder is never locked for long: the run reports it and moves on.
+  }
+  return keyed('project', real, real.split('/').pop() ?? '');
+}
+
 /** imagesLockTarget is the lock of one compose project's image tags on one engine. */
 export function imagesLockTarget(engine: string, project: string): string {
   return keyed('images', `${engine}\0${project}`, project);

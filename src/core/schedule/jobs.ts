@@ -2,7 +2,7 @@ import { parseWhen, type TimeOfDay } from './when.js';
 import { UsageError } from '../errors.js';
 
 /** The tasks `schedule install` knows, by the flag that sets their `<when>`. */
-export type JobId = 'falkordb' | 'userdata' | 'projects' | 'drill';
+export type JobId = 'falkordb' | 'userdata' | 'projects' | 'drill' | 'drill-userdata';
 
 /**
  * One row of the job table: what the job runs, at what time of day `daily|weekly|monthly` means,
@@ -21,6 +21,8 @@ export interface JobSpec {
   defaultWhen?: string;
   /** Takes --retention-days / --keep-min. */
   retention: boolean;
+  /** Scheduled with another job's `<when>` (no flag of its own), and only when `onlyWith` is installed too. */
+  follows?: { when: JobId; onlyWith: JobId };
 }
 
 /** JOBS in install order; the FalkorDB backup daily at 02:30 and the drill monthly are the defaults (issue 25). */
@@ -29,6 +31,9 @@ export const JOBS: readonly JobSpec[] = [
   { id: 'userdata', flag: '--userdata', args: ['backup', 'userdata'], requires: 'backup userdata', at: { hour: 2, minute: 45 }, retention: true },
   { id: 'projects', flag: '--projects', args: ['backup', 'project', '--all'], requires: 'backup project', at: { hour: 3, minute: 0 }, retention: true },
   { id: 'drill', flag: '--drill', args: ['drill', 'falkordb', '--latest'], requires: 'drill falkordb', at: { hour: 4, minute: 0 }, defaultWhen: 'monthly', retention: false },
+  // A scheduled userData backup is drilled on the drill's schedule, a quarter of an hour later:
+  // the restore-drill healthcheck asks for a recent drill of each kind that has backups.
+  { id: 'drill-userdata', flag: '--drill', args: ['drill', 'userdata', '--latest'], requires: 'drill userdata', at: { hour: 4, minute: 15 }, retention: false, follows: { when: 'drill', onlyWith: 'userdata' } },
 ];
 
 /** A job as it will be written: its id, cron expression and the tool's arguments. */
@@ -56,8 +61,10 @@ export function planJobs(request: JobRequest): { jobs: PlannedJob[]; unavailable
   const jobs: PlannedJob[] = [];
   const unavailable: JobId[] = [];
   for (const spec of JOBS) {
-    const asked = request.when[spec.id];
-    const when = asked ?? spec.defaultWhen;
+    if (spec.follows && !jobs.some((j) => j.id === spec.follows!.onlyWith)) continue;
+    const leader = spec.follows ? JOBS.find((j) => j.id === spec.follows!.when)! : spec;
+    const asked = request.when[leader.id];
+    const when = asked ?? leader.defaultWhen;
     if (when === undefined) continue;
     if (!request.hasCommand(spec.requires)) {
       if (asked !== undefined) {

@@ -6,10 +6,16 @@ import { pingEngine } from '../docker/engine.js';
 import { exportVolume, type VolumeStreamDocker } from '../docker/volume-stream.js';
 import { PrerequisiteError } from '../errors.js';
 
+/**
+ * What to do about data the server writes outside its volume. Recreating the container (`down`,
+ * `rm`, or a fixed mount and `up -d`) throws the data away, so the only advice is the rescue.
+ */
+export const LAYER_DATA_HINT =
+  "The data is in the container's own writable layer: recreating the container (`docker-compose down`, `docker rm`, or fixing the mount and `up -d`) loses it. " +
+  'Run `autocodex-ops harden falkordb`: it rescues the data into a verified backup first, then moves it to a volume at the right path.';
+
 /** The mount-trap explanation shared by backup, verify and restore (anchors-and-gotchas.md §A.1). */
-export const MOUNT_TRAP_HINT =
-  'FalkorDB images since PR #958 keep their data in /var/lib/falkordb/data; a volume mounted at /data receives nothing. ' +
-  'Mount the volume at /var/lib/falkordb/data (see compose/docker-compose.yml) and check `autocodex-ops healthcheck --only falkordb-data-mount`.';
+export const MOUNT_TRAP_HINT = `FalkorDB images since PR #958 keep their data in /var/lib/falkordb/data; a volume mounted at /data receives nothing. ${LAYER_DATA_HINT}`;
 
 /** The Docker calls a FalkorDB backup makes. */
 export type BackupDocker = VolumeStreamDocker & Pick<DockerApi, 'endpoint' | 'ping' | 'listContainers' | 'inspectContainer' | 'stopContainer'>;

@@ -4,6 +4,7 @@ import { serverArg } from '../../falkordb/server-args.js';
 import { escalate, fail, ok, type Check, type CheckContext, type CheckResult } from '../types.js';
 import { requireService } from './docker.js';
 import { exposureCheck } from './exposure.js';
+import { LAYER_DATA_HINT } from '../../stack/falkor-data.js';
 
 const DEFAULT_DATA_DIR = '/var/lib/falkordb/data';
 
@@ -116,7 +117,7 @@ export const falkordbDataMountCheck: Check = {
     const dir = liveDir ?? DEFAULT_DATA_DIR;
     const source = liveDir ? 'CONFIG GET dir' : 'the image default';
     const covering = container.mounts.find((m) => dir === m.destination || dir.startsWith(`${m.destination.replace(/\/$/, '')}/`));
-    const fix = `In the compose file mount the volume at the data dir: \`- falkordb_data:${dir}\` (not /data), then recreate the container; take a backup right after.`;
+    const fix = LAYER_DATA_HINT;
     if (covering) return ok(`${covering.type} ${covering.name ?? ''} mounted at ${covering.destination}, where the server writes (${dir}, from ${source})`.replace(/\s+/g, ' '));
     const atData = container.mounts.find((m) => m.destination === '/data' || m.destination === '/data/');
     if (atData) {

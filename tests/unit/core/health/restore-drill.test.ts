@@ -49,6 +49,30 @@ describe('restore-drill', () => {
   });
 });
 
+describe('restore-drill over userData backups (both kinds are judged, the worst decides)', () => {
+  const udrill = (dir: string, at: string, ok: boolean) =>
+    appendDrillRecord(dir, { at, kind: 'userdata', archive: join(dir, 'userdata_20260501_030000.tar.gz'), sha256: 'b'.repeat(64), ok, problems: ok ? [] : ['settings.json missing'] });
+
+  it('userData backups without a drill warn even when FalkorDB is drilled; a drill of each is ok', async () => {
+    const d = folder();
+    writeFileSync(join(d, 'userdata_20260501_030000.tar.gz'), 'x');
+    await drill(d, '2026-05-20T00:00:00Z', true);
+    const missing = await restoreDrillCheck.run(ctx(d));
+    expect(missing).toMatchObject({ status: 'warn', message: expect.stringContaining('No restore drill of a userData backup'), hint: expect.stringContaining('drill userdata --latest') });
+    expect(missing.message).toContain('Newest successful FalkorDB restore drill');
+    await udrill(d, '2026-05-21T00:00:00Z', true);
+    expect(await restoreDrillCheck.run(ctx(d))).toMatchObject({ status: 'ok', message: expect.stringContaining('userData restore drill: 11.0 days ago') });
+  });
+
+  it('a failed userData drill fails the check; only userData backups are judged alone', async () => {
+    const d = folder(false);
+    writeFileSync(join(d, 'userdata_20260501_030000.tar.gz'), 'x');
+    await udrill(d, '2026-05-21T00:00:00Z', false);
+    expect(await restoreDrillCheck.run(ctx(d))).toMatchObject({ status: 'fail', message: expect.stringContaining('settings.json missing') });
+    expect((await restoreDrillCheck.run(ctx(d))).message).not.toContain('FalkorDB');
+  });
+});
+
 describe('drill records', () => {
   it('skip a cut line and find the newest drill of an archive by name', async () => {
     const d = folder();

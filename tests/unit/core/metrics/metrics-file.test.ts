@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,5 +44,33 @@ describe('updateMetricsFile', () => {
     expect(text).toContain('kind="falkordb"');
     expect(readdirSync(dir)).toEqual(['autocodex_ops.prom']);
     expect(statSync(path).mode & 0o777).toBe(0o644);
+  });
+
+  it('concurrent updates keep every run\'s series (the lock beside the file), and the lock is gone afterwards', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aco-metrics-'));
+    const path = join(dir, 'autocodex_ops.prom');
+    const commands = Array.from({ length: 12 }, (_, i) => `backup k${i}`);
+    await Promise.all(commands.map((command, i) => updateMetricsFile(path, runSamples(run({ command, details: { kind: `k${i}` } }), [], end))));
+    const text = readFileSync(path, 'utf8');
+    for (let i = 0; i < commands.length; i++) expect(text).toContain(`autocodex_ops_last_run_success{command="backup",kind="k${i}"} 1`);
+    expect(readdirSync(dir)).toEqual(['autocodex_ops.prom']);
+  });
+
+  it('never reads or writes through a symlink at the file\'s name: refused, the link and its target unchanged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aco-metrics-'));
+    const victim = join(dir, 'victim.conf');
+    writeFileSync(victim, 'keep me\n');
+    const path = join(dir, 'autocodex_ops.prom');
+    symlinkSync(victim, path);
+    await expect(updateMetricsFile(path, runSamples(run({}), [], end))).rejects.toThrow(/is a symbolic link; it was not followed/);
+    expect(readFileSync(victim, 'utf8')).toBe('keep me\n');
+    expect(lstatSync(path).isSymbolicLink()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['autocodex_ops.prom', 'victim.conf']);
+  });
+
+  it('a missing collector folder is an error, not created', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aco-metrics-'));
+    await expect(updateMetricsFile(join(dir, 'nope', 'a.prom'), runSamples(run({}), [], end))).rejects.toThrow(/ENOENT/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -40,6 +40,20 @@ describe('installSchedule', () => {
     expect((await showSchedule('/srv/ac', [], deps)).jobs.map((j) => `${j.id} ${j.schedule}`)).toEqual(['falkordb 0 4 * * *', 'userdata 45 2 * * *']);
   });
 
+  it('a scheduled userData backup is drilled on the --drill schedule, a quarter of an hour after the FalkorDB drill; none without one', async () => {
+    const { deps } = setup();
+    const all = (p: string) => p.startsWith('backup ') || p.startsWith('drill ');
+    const withUserdata = await installSchedule(options({ when: { userdata: 'daily', drill: 'weekly' }, hasCommand: all }), deps);
+    expect(withUserdata.jobs.map((j) => `${j.id} ${j.schedule} ${j.command.split(' --root /srv/ac ')[1]}`)).toEqual([
+      'falkordb 30 2 * * * backup falkordb',
+      'userdata 45 2 * * * backup userdata',
+      'drill 0 4 * * 0 drill falkordb --latest',
+      'drill-userdata 15 4 * * 0 drill userdata --latest',
+    ]);
+    const alone = await installSchedule(options({ hasCommand: all }), deps);
+    expect(alone.jobs.map((j) => j.id)).toEqual(['falkordb', 'drill']);
+  });
+
   it('dry-run changes nothing', async () => {
     const { host, deps } = setup({ uid: 0 });
     host.crontab = FOREIGN;

@@ -2,7 +2,7 @@ import type { FalkorClient } from '../falkordb/falkordb.js';
 import { infoField } from '../falkordb/info.js';
 import { stopContainers } from '../docker/stop-start.js';
 import type { CleanupStack } from '../run/cleanup.js';
-import type { BackupDocker } from '../stack/falkor-data.js';
+import type { BackupDocker } from './falkor-data.js';
 import type { BackupLog } from '../backup-store/store-backup.js';
 import { once } from '../run/once.js';
 

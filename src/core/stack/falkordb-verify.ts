@@ -1,8 +1,13 @@
 import type { Clock } from '../run/clock.js';
 import { InterruptedError, OpsError } from '../errors.js';
-import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
+import type { FalkorClient, FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { FalkorAuthError } from '../falkordb/falkor-errors.js';
-import type { ConnectFalkor, RestoreFalkor } from './falkordb-target.js';
+
+/** The FalkorDB calls a restore (and harden's check of the restored data) makes. */
+export type RestoreFalkor = Pick<FalkorClient, 'where' | 'ping' | 'dbsize' | 'graphList' | 'moduleList' | 'close'>;
+
+/** Opens a FalkorDB connection (connectFalkor in production, a fake in tests). */
+export type ConnectFalkor = (options: FalkorConnectOptions) => Promise<RestoreFalkor>;
 
 /** What the restored data must look like: the manifest's key count and graph names, when it has them. */
 export interface ExpectedData {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { rewriteEnv } from '../../../../src/core/rollback/env-file.js';
+import { rewriteEnv } from '../../../../src/core/config/env-file.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/rollback/env/', import.meta.url));
 const NEW = { FALKORDB_IMAGE_TAG: 'v4.1.0', GRAPHITI_MCP_IMAGE_TAG: '0.3.9' };
