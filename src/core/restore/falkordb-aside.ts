@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { runInVolume, type VolumeStreamDocker } from '../docker/volume-stream.js';
 import { OpsError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import type { VolumeTarget } from './falkordb-volume.js';
+import type { VolumeTarget } from '../stack/falkordb-volume.js';
 
 // Issue 16: the restore keeps the current data inside the volume instead of copying it out first.
 // A helper renames every top-level entry into one hidden folder (instant, on the engine's disk;

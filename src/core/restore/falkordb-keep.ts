@@ -2,7 +2,7 @@ import type { StoredBackup } from '../backup-store/store-backup.js';
 import type { VolumeStreamDocker } from '../docker/volume-stream.js';
 import { InterruptedError, OpsError } from '../errors.js';
 import { removeAside, type Aside } from './falkordb-aside.js';
-import type { VolumeTarget } from './falkordb-volume.js';
+import type { VolumeTarget } from '../stack/falkordb-volume.js';
 import type { Phases, RestoreLog } from './phases.js';
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
