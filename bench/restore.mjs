@@ -53,7 +53,13 @@ export async function drillAvailable(binary) {
 export async function toolDrill(ctx, target, archive) {
   const r = await runMeasured(ctx.binary, ['drill', 'falkordb', archive, '--json'], { env: target.env, tmp: ctx.tmp });
   if (r.code !== 0 && r.code !== 1) throw new Error(`autocodex-ops drill exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-2000)}`);
-  const res = JSON.parse(r.stdout);
+  let res;
+  try {
+    res = JSON.parse(r.stdout);
+  } catch {
+    // Seen under a load average of 15: the drill ended without its JSON; keep the run, marked.
+    return { ms: r.ms, loadMs: 0, ok: false, problems: [`no JSON result (exit ${r.code}): ${r.stderr.trim().slice(-300)}`], peakRssKiB: r.peakRssKiB };
+  }
   return { ms: r.ms, loadMs: res.loadMs ?? 0, ok: res.ok, keys: res.keys, problems: res.problems, peakRssKiB: r.peakRssKiB };
 }
 
@@ -125,7 +131,17 @@ export async function benchRestore(ctx, target, archive, { runs, scratch }) {
   const l = ms(samples.limit);
   const lc = samples.limit.map((r) => r.ms + r.copyMs);
   const phases = phaseMedians(samples.tool);
-  const short = { 'checking the archive': 'checks', 'taking the safety copy of the current data': 'safety copy', 'wiping the volume and extracting the archive': 'wipe+extract' };
+  const short = {
+    'checking the archive': 'checks',
+    'stopping the services': 'stop',
+    'taking the safety copy of the current data': 'safety copy', // before issue 16
+    'wiping the volume and extracting the archive': 'wipe+extract',
+    'moving the current data aside inside the volume': 'move aside',
+    'extracting the archive': 'extract',
+    'starting the services': 'start',
+    'finishing the safety copy of the previous data': 'safety copy (after start)',
+    'removing the moved-aside data': 'remove aside',
+  };
   const tDown = samples.tool.map((r) => r.downMs ?? NaN);
   const oDown = samples.original.map((r) => r.downMs);
   const x = ms(samples.extract);

@@ -91,8 +91,9 @@ export async function exportVolume(docker: VolumeStreamDocker, options: VolumeSt
  * when the volume or helper image is missing, with the tar stream's own error when that stream
  * fails, with InterruptedError on abort; the helper container is removed in every case.
  */
-export async function importVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions & { tar: Readable }): Promise<void> {
-  const helper = await prepare(docker, options, 'import');
+export async function importVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions & { tar: Readable; helper?: HelperContainer }): Promise<void> {
+  // A helper of the caller's (created and already run, e.g. restore's move-aside) is reused and not removed here.
+  const helper = options.helper ?? (await prepare(docker, options, 'import'));
   let tarError: unknown;
   const onTarError = (error: unknown) => (tarError ??= error);
   options.tar.once('error', onTarError);
@@ -106,7 +107,7 @@ export async function importVolume(docker: VolumeStreamDocker, options: VolumeSt
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     options.tar.off('error', onTarError);
-    await helper.remove();
+    if (!options.helper) await helper.remove();
   }
 }
 
@@ -179,18 +180,31 @@ export async function armWipe(docker: VolumeStreamDocker, options: VolumeStreamO
   };
 }
 
+/** A script for a helper: `sh -c <script> sh <args…>` run in HELPER_MOUNT, and how its failures read. */
+export interface VolumeScript {
+  purpose: HelperPurpose;
+  /** What the script does, for error messages ("Moving the current data aside"). */
+  what: string;
+  script: string;
+  args: string[];
+  /** Messages of their own for some exit codes. */
+  codes?: Record<number, string>;
+}
+
 /**
- * runInVolume runs `sh -c <script> sh <args…>` as root in a helper mounting the volume at
- * HELPER_MOUNT (the script's working folder) and waits for it; `purpose` labels the helper. Rejects
- * with OpsError naming `what` and the helper's last log lines when it exits non-zero (`codes` maps
- * an exit code to a message of its own), PrerequisiteError when the volume or image is missing,
- * InterruptedError on abort. If this process dies meanwhile the script still runs to its end.
+ * createScriptHelper creates (does not start) a helper that will run `script`; the restore creates
+ * it while the services stop and reuses it for the import (importVolume's `helper`).
  */
-export async function runInVolume(
-  docker: VolumeStreamDocker,
-  options: VolumeStreamOptions & { purpose: HelperPurpose; what: string; script: string; args: string[]; codes?: Record<number, string> },
-): Promise<void> {
-  const helper = await prepare(docker, options, options.purpose, ['sh', '-c'], [`cd ${HELPER_MOUNT} && { ${options.script}\n}`, 'sh', ...options.args]);
+export async function createScriptHelper(docker: VolumeStreamDocker, options: VolumeStreamOptions & VolumeScript): Promise<HelperContainer> {
+  return prepare(docker, options, options.purpose, ['sh', '-c'], [`cd ${HELPER_MOUNT} && { ${options.script}\n}`, 'sh', ...options.args]);
+}
+
+/**
+ * runScriptHelper starts a helper made by createScriptHelper and waits for its script; rejects with
+ * OpsError naming `what` and the helper's last log lines on a non-zero exit (or the message `codes`
+ * gives), InterruptedError on abort. It does not remove the helper.
+ */
+export async function runScriptHelper(docker: VolumeStreamDocker, helper: HelperContainer, options: VolumeStreamOptions & VolumeScript): Promise<void> {
   try {
     await docker.startContainer(helper.id, { signal: options.signal });
     const { statusCode } = await docker.waitContainer(helper.id, { signal: options.signal });
@@ -200,6 +214,19 @@ export async function runInVolume(
   } catch (error) {
     if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
     throw error;
+  }
+}
+
+/**
+ * runInVolume runs a script (createScriptHelper, runScriptHelper) as root in a helper mounting the
+ * volume at HELPER_MOUNT and removes the helper. Rejects as runScriptHelper does, with
+ * PrerequisiteError when the volume or image is missing. If this process dies meanwhile the
+ * script still runs to its end.
+ */
+export async function runInVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions & VolumeScript): Promise<void> {
+  const helper = await createScriptHelper(docker, options);
+  try {
+    await runScriptHelper(docker, helper, options);
   } finally {
     await helper.remove();
   }

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import { runInVolume, type VolumeStreamDocker } from '../docker/volume-stream.js';
+import type { HelperContainer } from '../docker/helper-container.js';
+import { createScriptHelper, runInVolume, runScriptHelper, type VolumeScript, type VolumeStreamDocker } from '../docker/volume-stream.js';
 import { OpsError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { VolumeTarget } from '../stack/falkordb-volume.js';
@@ -56,24 +57,31 @@ export function asideFor(volume: string, safetyArchive: string): Aside {
   return { volume, folder: `.${stem}`, discard: `.autocodex-ops-discard-${stem.replace(/^falkordb_pre_restore_/, '')}` };
 }
 
+const leftoverMessage = (aside: Aside) =>
+  `Volume ${aside.volume} still holds the moved-aside data of an earlier restore (a .falkordb_pre_restore_* or .autocodex-ops-discard-* folder at its top); nothing was changed. Look at it first (see README, "How a FalkorDB restore keeps a way back").`;
+const moveAsideScript = (aside: Aside): VolumeScript => ({ purpose: 'move-aside', what: 'Moving the current data aside', script: MOVE_ASIDE_SCRIPT, args: [aside.folder], codes: { 4: leftoverMessage(aside) } });
+
 /**
- * moveAside renames everything at the top of the volume (dotfiles included) into `aside.folder`.
- * Rejects with AsideLeftoverError, touching nothing, when a folder of an earlier restore is still
- * there; with OpsError when a rename failed (some entries may have moved: see undoMoveAside).
+ * prepareMoveAside creates (does not start) the helper moveAside runs in, so that its creation
+ * overlaps the services' stop; the same helper then takes the archive (importVolume's `helper`).
+ * The caller removes it. Rejects as createScriptHelper does (volume or image missing: exit 10).
  */
-export async function moveAside(docker: VolumeStreamDocker, target: VolumeTarget, aside: Aside): Promise<void> {
+export async function prepareMoveAside(docker: VolumeStreamDocker, target: VolumeTarget, aside: Aside): Promise<HelperContainer> {
+  return createScriptHelper(docker, { ...target, ...moveAsideScript(aside) });
+}
+
+/**
+ * moveAside renames everything at the top of the volume (dotfiles included) into `aside.folder`,
+ * in `helper` (from prepareMoveAside, kept) or a helper of its own (removed). Rejects with
+ * AsideLeftoverError, touching nothing, when a folder of an earlier restore is still there; with
+ * OpsError when a rename failed (some entries may have moved: see undoMoveAside).
+ */
+export async function moveAside(docker: VolumeStreamDocker, target: VolumeTarget, aside: Aside, helper?: HelperContainer): Promise<void> {
   // No AbortSignal: the renames take milliseconds and a Ctrl-C must not kill the helper half way;
   // the caller checks the signal right after.
-  const leftover = `Volume ${aside.volume} still holds the moved-aside data of an earlier restore (a .falkordb_pre_restore_* or .autocodex-ops-discard-* folder at its top); nothing was changed. Look at it first (see README, "How a FalkorDB restore keeps a way back").`;
-  await runInVolume(docker, {
-    ...target,
-    purpose: 'move-aside',
-    what: 'Moving the current data aside',
-    script: MOVE_ASIDE_SCRIPT,
-    args: [aside.folder],
-    codes: { 4: leftover },
-  }).catch((error: unknown) => {
-    throw error instanceof OpsError && error.message === leftover ? new AsideLeftoverError(leftover) : error;
+  const options = { ...target, ...moveAsideScript(aside) };
+  await (helper ? runScriptHelper(docker, helper, options) : runInVolume(docker, options)).catch((error: unknown) => {
+    throw error instanceof OpsError && error.message === leftoverMessage(aside) ? new AsideLeftoverError(error.message) : error;
   });
 }
 

@@ -11,7 +11,7 @@ import { checkRestoreArchive } from '../backup-store/check-archive.js';
 import { archivePath } from '../backup-store/naming.js';
 import { expectedData, falkorPlan } from './falkordb-plan.js';
 import { rollBackToSafetyCopy, rollbackError, type RollbackContext } from './falkordb-rollback.js';
-import { AsideLeftoverError, asideFor, assertOutsideAside, manualMoveBackCommand, moveAside, moveBack, undoMoveAside } from './falkordb-aside.js';
+import { AsideLeftoverError, asideFor, assertOutsideAside, manualMoveBackCommand, moveAside, moveBack, prepareMoveAside, undoMoveAside } from './falkordb-aside.js';
 import { keepWayBack } from './falkordb-keep.js';
 import { checkStarted, inStartOrder, stopServices, type BringUpOptions, type StoppedServices } from './falkordb-services.js';
 import { askServer, buildWarnings, locateRestoreTarget, type ConnectFalkor, type FalkorTarget, type RestoreDocker } from './falkordb-target.js';
@@ -106,6 +106,11 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
     const live = await locateRestoreTarget(docker, located);
     if (live.volume !== target.volume) throw new OpsError(`The data volume changed since the plan (${target.volume} → ${live.volume}); nothing was changed. Run the restore again.`);
     const services = { falkordb: live.data.falkordb, graphiti: live.data.graphiti };
+    const vt = { volume: live.volume, helperImages: [live.helperImage] };
+    // Created while the services stop: the helper that moves the data aside, then takes the archive.
+    const preparing = prepareMoveAside(docker, vt, aside);
+    preparing.catch(() => undefined);
+    stack.defer('remove the restore helper', async () => (await preparing.catch(() => undefined))?.remove());
     const stopped = await phases.run('stopping the services', () =>
       stopServices(docker, services, { connect: deps.connect, server: options.server, graceSeconds: options.stopGraceSeconds, signal, log }),
     );
@@ -116,7 +121,6 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
     });
     const before = stopped.before;
     const c = live.data.falkordb;
-    const vt = { volume: live.volume, helperImages: [live.helperImage] };
     const health = healthOptions(options, deps, live, stopped, clock, warnings, server?.reachable === false);
     const toStart = inStartOrder(services, (s) => options.start || stopped.stopped.some((x) => x.id === s.id));
     // Issue 16: the current data is moved aside inside the volume (instant), so the services are
@@ -133,7 +137,7 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
       log,
     };
     await phases.run('moving the current data aside inside the volume', () =>
-      moveAside(docker, vt, aside).catch(async (error: unknown) => {
+      preparing.then((helper) => moveAside(docker, vt, aside, helper)).catch(async (error: unknown) => {
         if (error instanceof AsideLeftoverError) throw error;
         // A rename that failed part way: put back what moved, or say the volume is not known good.
         await undoMoveAside(docker, vt, aside).catch((undoError: unknown) => {
@@ -151,9 +155,15 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
       const total = (await stat(checked.path)).size;
       deps.progress?.start(total);
       await phases.run('extracting the archive', () =>
-        replaceVolumeContent(docker, vt, checked, { signal, wipe: 'moved-aside', onProgress: (n) => deps.progress?.update(n) }).finally(() => deps.progress?.stop()),
+        preparing
+          .then((helper) => replaceVolumeContent(docker, vt, checked, { signal, wipe: 'moved-aside', helper, onProgress: (n) => deps.progress?.update(n) }))
+          .finally(() => deps.progress?.stop()),
       );
+      // The helper goes while the services start (the defer above retries a failed removal).
+      const removing = preparing.then((helper) => helper.remove());
+      removing.catch(() => undefined);
       await phases.run('starting the services', () => startContainers(docker, toStart.map((x) => x.id)));
+      await removing.catch(() => undefined);
       // The portable archive of the old data is written while the services start and are checked.
       writing = takeSafetyCopy(docker, vt, {
         dir: options.preRestoreDir,

@@ -8,6 +8,7 @@ import { READ_CHUNK } from '../archive/read-archive.js';
 import type { ProgressSink } from '../run/progress.js';
 import type { ManifestFacts } from '../backup-store/manifest.js';
 import { storeBackup, type BackupLog, type StoredBackup } from '../backup-store/store-backup.js';
+import type { HelperContainer } from '../docker/helper-container.js';
 import { exportVolume, importVolume, wipeVolume, type ArmedWipe, type VolumeStreamDocker } from '../docker/volume-stream.js';
 import { OpsError, throwIfAborted } from '../errors.js';
 
@@ -43,13 +44,14 @@ export type PutBack = () => Promise<void>;
  * changed after it was checked); with InterruptedError on abort. After the wipe has started, a
  * rejection leaves the volume partly written: the caller must put the safety copy back. With
  * `wipe`, that armed helper does the wiping (see armWipe) instead of a new one; `'moved-aside'`
- * skips the wipe (the current data was moved into a folder the archive does not touch).
+ * skips the wipe (the current data was moved into a folder the archive does not touch); `helper`
+ * is a created helper of the caller's to import through (kept; the caller removes it).
  */
 export async function replaceVolumeContent(
   docker: VolumeStreamDocker,
   target: VolumeTarget,
   source: ArchiveSource,
-  options: { signal?: AbortSignal; onProgress?: (bytesRead: number) => void; wipe?: ArmedWipe | 'moved-aside' } = {},
+  options: { signal?: AbortSignal; onProgress?: (bytesRead: number) => void; wipe?: ArmedWipe | 'moved-aside'; helper?: HelperContainer } = {},
 ): Promise<void> {
   const { signal } = options;
   // 'moved-aside': the top of the volume holds only the restore's own folder (falkordb-aside.ts).
@@ -74,7 +76,7 @@ export async function replaceVolumeContent(
   const decrypt = decryptionStages(source.path, source.key).stages;
   pipeline([createReadStream(source.path, { highWaterMark: READ_CHUNK }), tap, ...decrypt, gunzip], () => undefined);
   try {
-    await importVolume(docker, { ...target, tar: gunzip, signal });
+    await importVolume(docker, { ...target, tar: gunzip, signal, ...(options.helper ? { helper: options.helper } : {}) });
     // The engine stops reading at the tar end marker; read the padding after it so the digest covers the whole file.
     if (!ended) {
       gunzip.resume();
