@@ -133,9 +133,26 @@ stop_all() {
 exec 9>"$LOCK_FILE" || die "cannot open $LOCK_FILE"
 flock -w 300 9 || die "another s3-gateway.sh held $LOCK_FILE for 5 minutes"
 
+# Test runs share one gateway: each registers its pid (`use`), and the last one out (`release`)
+# stops it, only if tests started it (the marker ensureGateway writes): a run never stops the
+# gateway another run still uses, nor one a developer started by hand.
+readonly USERS_DIR="$S3GW_DIR.users"
+release() {
+  rm -f "$USERS_DIR/$1"
+  local f
+  for f in "$USERS_DIR"/*; do
+    [ -e "$f" ] || continue
+    if kill -0 "$(basename "$f")" 2>/dev/null; then log "still used by pid $(basename "$f")"; return 0; fi
+    rm -f "$f"
+  done
+  if [ -f "$S3GW_DIR/started-by-tests" ]; then stop_all; log "stopped"; fi
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop_all; log "stopped" ;;
   status) answers && [ -f "$S3GW_DIR/env" ] ;;
-  *) die "usage: $0 start|stop|status" ;;
+  use) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "usage: $0 use <pid>"; mkdir -p "$USERS_DIR"; : >"$USERS_DIR/$2" ;;
+  release) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "usage: $0 release <pid>"; release "$2" ;;
+  *) die "usage: $0 start|stop|status|use <pid>|release <pid>" ;;
 esac

@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/test-env.sh
-# The offsite tests start the Ceph RGW (scripts/s3-gateway.sh) when they need it; whatever this run
-# leaves running is stopped by pid on the way out, pass or fail, unless it ran before we started.
-if ! bash scripts/s3-gateway.sh status; then trap 'bash scripts/s3-gateway.sh stop' EXIT; fi
+# The offsite tests start the Ceph RGW (scripts/s3-gateway.sh) when they need it. This run holds it
+# across the vitest projects and releases it on the way out, pass or fail: the last user stops it
+# by pid (only if tests started it; never while another run on the machine still uses it).
+bash scripts/s3-gateway.sh use $$
+trap 'bash scripts/s3-gateway.sh release $$' EXIT
 npm run build
 npm run typecheck
 

@@ -116,7 +116,7 @@ export interface FalkorBackupRun {
 export async function falkorBackup(ctx: CommandContext, config: OpsConfig, run: FalkorBackupRun): Promise<BackupResult> {
   const { runFalkorBackup } = await import('./core/backups/falkordb-backup.js');
   return runFalkorBackup(
-    { mode: config.backupMode, outputDir: config.backupDir, policy: run.policy, waitSeconds: run.waitSeconds, saveTimeoutSeconds: run.saveTimeoutSeconds, ...falkorTargetFrom(config) },
+    { mode: config.backupMode, outputDir: config.backupDir, preRestoreDir: config.preRestoreBackupDir, policy: run.policy, waitSeconds: run.waitSeconds, saveTimeoutSeconds: run.saveTimeoutSeconds, ...falkorTargetFrom(config) },
     { ...useCaseDeps(ctx, config, 'backup'), encryption: run.encryption, docker: () => ctx.app.docker(), connect: (o) => ctx.app.connectFalkor(o) },
   );
 }
@@ -153,6 +153,7 @@ export async function imagesDeps(
     locator: config,
     configured: { falkordb: config.falkordb.imageTag, graphiti: config.graphitiMcp.imageTag, fromEnv },
     healthTimeoutMs: config.restoreHealthTimeoutSecs * 1000,
+    falkor: { connect: (o) => ctx.app.connectFalkor(o), server: falkorTargetFrom(config).server },
     signal: ctx.signal,
     now: () => new Date(),
     log: ctx.log,

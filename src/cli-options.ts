@@ -77,7 +77,7 @@ export const BACKUP_USERDATA = {
   ...ENCRYPTION,
   offsite: OFFSITE,
   userdataDir: USERDATA_DIR,
-  force: option('--force', 'back up even while the app is running (its files may be half-written)', z.boolean().default(false)),
+  force: option('--force', 'back up even while the app is running (its files may be half-written), or a folder holding none of the app\'s files (settings.json, store/, config/)', z.boolean().default(false)),
 };
 
 export const BACKUP_PROJECT = {
@@ -152,7 +152,19 @@ export const RESTORE_FALKORDB = {
   dryRun: option('--dry-run', 'run every check, print the plan and change nothing', z.boolean().default(false)),
   healthTimeout: option('--health-timeout <seconds>', 'how long to wait for the services to be healthy and the data loaded', seconds(86_400).optional(), { env: 'RESTORE_HEALTH_TIMEOUT_SECS' }),
   start: option('--start', 'start FalkorDB and Graphiti MCP afterwards even if they were not running', z.boolean().default(false)),
-  force: option('--force', 'restore an archive that holds neither dump.rdb nor appendonlydir (or is of another kind)', z.boolean().default(false)),
+  force: option('--force', 'restore an archive that holds neither dump.rdb nor appendonlydir (or is of another kind), or one the server would not load', z.boolean().default(false)),
+  resume: option('--resume', 'finish an interrupted restore from its journal: restore its archive again (no archive argument)', z.boolean().default(false)),
+  undo: option('--undo', 'undo an interrupted restore: put its safety copy back and start what ran before (no archive argument)', z.boolean().default(false)),
+};
+
+export const HARDEN_FALKORDB = {
+  ...CONSENT,
+  passwordFromEnv: option('--password-from-env', 'use GRAPHITI_FALKORDB_PASSWORD from the environment as the server password', z.boolean().default(false)),
+  generatePassword: option('--generate-password', 'generate a new server password and write it to the root .env and auto-codex/.env (never printed)', z.boolean().default(false)),
+  keepOld: option('--keep-old', 'keep the old, renamed container for good (the final message does not suggest --cleanup)', z.boolean().default(false)),
+  cleanup: option('--cleanup', 'remove the stopped pre-harden containers of earlier runs, once the new one works', z.boolean().default(false)),
+  healthTimeout: { ...RESTORE_FALKORDB.healthTimeout, help: 'how long the new server may take to start and load the rescued data' },
+  saveTimeout: option('--save-timeout <seconds>', 'limit for the background save and for an AOF rewrite to finish', seconds(86_400).default(300)),
 };
 
 export const DRILL_FALKORDB = {

@@ -4,6 +4,7 @@ import { GLOBAL_OPTIONS } from './cli-options.js';
 import { auditCommand } from './commands/audit.js';
 import { backupCommand } from './commands/backup.js';
 import { configCommand } from './commands/config.js';
+import { hardenCommand } from './commands/harden.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
 import { lockDepsCommand } from './commands/lock-deps.js';
 import { drillCommand } from './commands/drill.js';
@@ -31,6 +32,7 @@ export function createProgram(app: App): Command {
   program.addCommand(backupCommand(app));
   program.addCommand(restoreCommand(app));
   program.addCommand(drillCommand(app));
+  program.addCommand(hardenCommand(app));
   program.addCommand(rollbackCommand(app));
   program.addCommand(lockDepsCommand(app));
   program.addCommand(auditCommand(app));

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { App } from '../app.js';
 import { BACKUP_LIST } from '../cli-options.js';
 import { createContext } from '../context.js';
+import { futureDatedNote } from '../core/backup-store/future-dated.js';
 import { LIST_KINDS, listAllBackups } from '../core/backup-store/list.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderBackupList } from '../output/backup.js';
@@ -20,13 +21,17 @@ export function backupListCommand(app: App): Command {
       await printRemoteList(ctx, config, options.kind);
       return;
     }
+    const now = new Date();
     const listed = await listAllBackups({
       dirs: [config.backupDir, config.preRestoreBackupDir],
       kinds: options.kind ? LIST_KINDS[options.kind] : undefined,
       check: options.check,
-      now: new Date(),
+      now,
       signal: ctx.signal,
     });
+    for (const b of listed.filter((l) => l.futureDated)) {
+      ctx.log.warn(`${futureDatedNote(b.archive, new Date(b.createdAt), now)}; retention keeps it without counting it and freshness checks ignore it. Check the clock and that file.`);
+    }
     const backups = await withRemoteColumn(ctx, config, listed);
     ctx.printer.result({ backups }, () => renderBackupList(backups, { dir: config.backupDir, checked: options.check }));
   });

@@ -71,7 +71,7 @@ export function backupProjectCommand(app: App): Command {
       }
       const shown = { ...report, projects: rows };
       const ok = rows.filter((r) => r.status === 'ok');
-      ctx.audit.touch({ kind: 'project', projects: rows.length, failed: report.failed, archives: ok.map((r) => r.archive), ...(ok.length === 1 ? { archive: ok[0]!.archive, sha256: ok[0]!.sha256, bytes: ok[0]!.bytes } : {}) });
+      ctx.audit.touch({ kind: 'project', projects: rows.length, failed: report.failed, archives: ok.map((r) => r.archive), pruned: ok.flatMap((r) => r.pruned ?? []), ...(ok.length === 1 ? { archive: ok[0]!.archive, sha256: ok[0]!.sha256, bytes: ok[0]!.bytes } : {}) });
       if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(shown, () => renderProjectBackups(shown));
       if (report.failed > 0 || offsiteFailed > 0) {
         throw new ReportedFailure(`backup project: ${report.failed} project(s) failed${offsiteFailed ? `, ${offsiteFailed} offsite push(es) failed` : ''}`);

@@ -3,7 +3,7 @@ import { lockPlace, retentionPolicy, type App } from '../app.js';
 import { BACKUP_PRUNE } from '../cli-options.js';
 import { consentFor } from '../consent.js';
 import { createContext } from '../context.js';
-import type { PruneDecision } from '../core/backup-store/prune.js';
+import { removedWithReasons, type PruneDecision } from '../core/backup-store/prune.js';
 import { runPrune, type PruneTarget } from '../core/backups/run-prune.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { ReportedFailure } from '../core/errors.js';
@@ -40,6 +40,15 @@ export function backupPruneCommand(app: App): Command {
       { targets: targets(options.kind, config), policy: retentionPolicy(options, config), dryRun: options.dryRun, waitSeconds: options.wait },
       { log: ctx.log, signal: ctx.signal, now: () => new Date(), ...(({ lockDir, locks }) => ({ lockDir, locks }))(lockPlace(ctx, config)), confirm },
     );
+    // The audit record names every file removed and why, what could not be removed, and how many backups stayed (issue 23 §6).
+    ctx.audit.touch({
+      dryRun: report.dryRun,
+      kind: options.kind,
+      pruned: removedWithReasons(report.decisions, report.removed),
+      kept: report.decisions.filter((d) => d.action === 'keep').length,
+      ...(report.dryRun ? { wouldRemove: report.decisions.filter((d) => d.action === 'remove').map((d) => ({ path: d.path, reason: d.reason })) } : {}),
+      ...(report.failures.length > 0 ? { failures: report.failures } : {}),
+    });
     ctx.printer.result(report, () => renderPrune(report, config.backupDir));
     if (report.failures.length > 0) throw new ReportedFailure(`backup prune could not remove ${report.failures.length} file(s)`);
   });

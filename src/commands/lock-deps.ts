@@ -58,6 +58,13 @@ export function lockDepsCommand(app: App): Command {
         { root, versions, ...(({ upgradePackage, ...rest }) => ({ ...rest, upgradePackages: upgradePackage }))(options) },
         { exec: createExec(), env: runtime.env, home: runtime.home, log: ctx.log, signal: ctx.signal },
       );
+      // The audit record names each lock written or found stale/missing (issue 23 §6).
+      ctx.audit.touch({
+        backend: result.backend,
+        check: result.check,
+        pins: result.pins,
+        locks: result.locks.map((l) => ({ lock: l.lock, python: l.python, status: l.status, packages: l.packages, changed: l.changes.map((c) => `${c.name} ${c.from ?? '-'} -> ${c.to ?? '-'}`) })),
+      });
       ctx.printer.result(result, () => renderLockDeps(result, ctx.printer.color));
       const stale = result.locks.filter((l) => l.status === 'stale' || l.status === 'missing');
       if (stale.length > 0) throw new ReportedFailure(`${stale.length} lock file(s) are stale or missing`);

@@ -118,7 +118,8 @@ export async function offsiteAfterBackup(ctx: CommandContext, globals: GlobalOpt
   } catch (err) {
     if (!(err instanceof OpsError) || err.exitCode === 130) throw err;
     const failure = new OffsiteFailure(result.archive, err);
-    ctx.audit.touch({ offsite: 'local ok, offsite failed', offsiteError: err.message });
+    // An error message is prose, not a result: scrubbed of every known secret before it is recorded.
+    ctx.audit.touch({ offsite: 'local ok, offsite failed', offsiteError: ctx.app.redactor.text(err.message) });
     return { result: { ...result, offsite: { ok: false, error: err.message, ...(err.hint ? { hint: err.hint } : {}) } }, failure };
   }
 }
@@ -157,7 +158,18 @@ export async function finishBackup(ctx: CommandContext, offsite: Offsite | undef
   const done = offsite ? await offsiteAfterBackup(ctx, ctx.globals, offsite, result) : { result, failure: undefined };
   const shown: BackupResult & { offsite?: Record<string, unknown> } = done.result;
   // The audit record, the notification and the metrics file all read these.
-  ctx.audit.touch({ kind: shown.kind, archive: shown.archive, sha256: shown.sha256, bytes: shown.bytes, ...(shown.mode ? { mode: shown.mode } : {}) });
+  ctx.audit.touch({
+    kind: shown.kind,
+    archive: shown.archive,
+    sha256: shown.sha256,
+    bytes: shown.bytes,
+    ...(shown.mode ? { mode: shown.mode } : {}),
+    encrypted: shown.encrypted,
+    // Every file retention removed, with why (issue 23 §6), and the future-dated backups it kept.
+    pruned: shown.prunedReasons ?? [],
+    ...(shown.futureDated ? { futureDated: shown.futureDated } : {}),
+    ...(shown.warnings.length > 0 ? { warnings: shown.warnings } : {}),
+  });
   if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(shown, () => renderBackup(shown));
   if (done.failure) throw done.failure;
 }

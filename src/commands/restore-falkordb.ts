@@ -9,6 +9,7 @@ import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderResult } from '../output/restore.js';
 import { archiveKey, safetyEncryption } from './age-options.js';
 import { withArchive } from './offsite-restore.js';
+import { UsageError } from '../core/errors.js';
 
 const schema = schemaOf(RESTORE_FALKORDB);
 
@@ -20,6 +21,14 @@ dump.rdb or appendonlydir (unless --force); the manifest's image and module vers
 Then: lock, stop what runs, safety copy (falkordb_pre_restore_<UTC>.tar.gz, verified), wipe,
 extract, start what ran, wait for health, check PING and the manifest's key count. Any failure,
 Ctrl-C or hang-up after the wipe puts the safety copy back and restarts what ran.
+The server is made to load what the archive holds whatever its AOF setting (the plan says how),
+and a restore whose data does not load (0 keys from a non-empty RDB/AOF) is rolled back (exit 1).
+
+Interrupted restores (kill -9, power cut): from before the wipe until the data is verified a
+journal beside the safety copies marks the volume; while it exists a plain restore and
+\`backup falkordb\` refuse (exit 1) and the healthcheck fails restore-interrupted. Then:
+  autocodex-ops restore falkordb --resume   restore the journal's archive again, verify, done
+  autocodex-ops restore falkordb --undo     put the journal's safety copy back, start what ran
 
 Examples:
   autocodex-ops restore falkordb backups/falkordb_data_20250101_030000.tar.gz --dry-run
@@ -29,20 +38,25 @@ Examples:
 export function restoreFalkordbCommand(app: App): Command {
   const cmd = new Command('falkordb')
     .description('restore the FalkorDB data volume from a backup: check everything first, keep a verified safety copy, roll back on failure')
-    .argument('<archive>', 'the .tar.gz or .tar.gz.age (AUTOCODEX_OPS_AGE_IDENTITY decrypts it) to restore (a backup of this tool or of the original scripts), or s3://bucket/key of an offsite copy');
+    .argument('[archive]', 'the .tar.gz or .tar.gz.age (AUTOCODEX_OPS_AGE_IDENTITY decrypts it) to restore (a backup of this tool or of the original scripts), or s3://bucket/key of an offsite copy');
   return addOptions(cmd, RESTORE_FALKORDB)
     .addHelpText('after', HELP)
-    .action(async (archive: string, raw: unknown, command: Command) => {
+    .action(async (archive: string | undefined, raw: unknown, command: Command) => {
       const options = schema.parse(raw);
+      const journal = options.resume ? 'resume' : options.undo ? 'undo' : undefined;
+      if (options.resume && options.undo) throw new UsageError('--resume and --undo exclude each other.', { hint: 'Pick one: --resume finishes the interrupted restore, --undo puts its safety copy back.' });
+      if (journal && archive !== undefined) throw new UsageError(`--${journal} takes no archive: the restore journal names it.`, { hint: `Run \`autocodex-ops restore falkordb --${journal}\`.` });
+      if (!journal && archive === undefined) throw new UsageError("missing required argument 'archive'", { hint: 'Name the backup to restore, or pass --resume / --undo to finish or undo an interrupted restore.' });
       const ctx = createContext(command.optsWithGlobals(), app, 'restore');
       const consent = restoreConsent(options, ctx);
       const config = await ctx.config(flagOverrides(RESTORE_FALKORDB, options));
-      const result = await withArchive(ctx, config, archive, async (path) => {
-        ctx.audit.touch({ archive: path });
-        const key = await archiveKey(ctx, config, path);
+      const result = await withArchive(ctx, config, archive ?? '', async (path) => {
+        if (!journal) ctx.audit.touch({ archive: path });
+        const key = await archiveKey(ctx, config, journal ? undefined : path);
         return runFalkorRestore(
         {
-          archive: path,
+          archive: journal ? '' : path,
+          ...(journal ? { journal } : {}),
           dryRun: options.dryRun,
           force: options.force,
           start: options.start,
@@ -57,10 +71,12 @@ export function restoreFalkordbCommand(app: App): Command {
           encryption: await safetyEncryption(config, key, path),
           docker: () => app.docker(),
           connect: (o) => app.connectFalkor(o),
+          // Test hook: the integration tests SIGKILL a real run paused at a journal step.
+          ...(ctx.runtime.env.AUTOCODEX_OPS_TEST_PAUSE_AT ? { pauseAt: ctx.runtime.env.AUTOCODEX_OPS_TEST_PAUSE_AT } : {}),
         },
         );
       });
-      ctx.audit.touch({ sha256: result.sha256, safetyBackup: result.safetyBackup, dryRun: result.dryRun });
+      ctx.audit.touch({ ...(journal ? { archive: result.archive, finished: journal } : {}), sha256: result.sha256, safetyBackup: result.safetyBackup, dryRun: result.dryRun });
       if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(result, () => renderResult(result));
     });
 }

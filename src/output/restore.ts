@@ -6,7 +6,7 @@ import type { RestorePlan, RestoreResult } from '../core/restore/restore-result.
  * stopped, what is wiped, where the safety copy goes, what is started and checked. Pure.
  */
 export function renderPlan(plan: RestorePlan): string {
-  const what = plan.kind === 'falkordb' ? 'FalkorDB volume' : 'userData folder';
+  const what = plan.kind === 'falkordb' ? 'FalkorDB volume' : plan.kind === 'project' ? "project's .auto-codex/" : 'userData folder';
   const lines = [
     `Restore plan (${what}):`,
     `  archive:        ${plan.archive}`,

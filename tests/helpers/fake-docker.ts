@@ -10,6 +10,7 @@ import type {
   HealthStatus,
   HelperContainerSpec,
   ImageInfo,
+  ServiceContainerSpec,
   VolumeInfo,
 } from '../../src/core/docker/docker.js';
 import { DockerEngineError } from '../../src/core/docker/docker-errors.js';
@@ -260,6 +261,48 @@ export class FakeDocker implements DockerApi {
     const info = fakeContainer({ name: spec.name, image: spec.image, labels: spec.labels, running: false, state: 'created' });
     this.containers.set(info.id, { info, logs: '', healthSequence: [], spec });
     return info.id;
+  }
+
+  async createServiceContainer(spec: ServiceContainerSpec, options: CallOptions = {}): Promise<string> {
+    this.#record('createServiceContainer', [spec, options]);
+    if (!this.images.has(spec.image)) throw new DockerEngineError(`No such image: ${spec.image}`, { statusCode: 404 });
+    if (this.#find(spec.name)) throw new DockerEngineError(`Conflict. The container name "/${spec.name}" is already in use`, { statusCode: 409 });
+    for (const m of spec.mounts) if (!this.volumes.has(m.volume)) this.addVolume({ name: m.volume });
+    const env = Object.fromEntries(spec.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    const mounts = spec.mounts.map((m) => ({ type: 'volume', name: m.volume, source: '', destination: m.target, readOnly: m.readOnly ?? false }));
+    const ports = spec.ports.map((p) => ({ containerPort: p.containerPort, protocol: 'tcp', hostIp: p.hostIp, hostPort: p.hostPort }));
+    const info = fakeContainer({ name: spec.name, image: spec.image, labels: spec.labels, running: false, state: 'created', env, mounts, ports });
+    this.containers.set(info.id, { info, logs: '', healthSequence: [] });
+    return info.id;
+  }
+
+  async commitContainer(id: string, repo: string, tag: string, options: CallOptions = {}): Promise<string> {
+    this.#record('commitContainer', [id, repo, tag, options]);
+    this.#must(id);
+    const info = { id: `sha256:commit-${id}`, repoTags: [`${repo}:${tag}`], repoDigests: [] };
+    for (const key of [info.id, ...info.repoTags]) this.images.set(key, info);
+    return info.id;
+  }
+
+  async createContainerLike(name: string, raw: Record<string, unknown>, image: string, options: CallOptions = {}): Promise<string> {
+    this.#record('createContainerLike', [name, raw, image, options]);
+    if (!this.images.has(image)) throw new DockerEngineError(`No such image: ${image}`, { statusCode: 404 });
+    const labels = ((raw.Config as { Labels?: Record<string, string> } | undefined)?.Labels) ?? {};
+    const info = fakeContainer({ name, image, labels, running: false, state: 'created' });
+    this.containers.set(info.id, { info, logs: '', healthSequence: [] });
+    return info.id;
+  }
+
+  async removeImage(ref: string, options: CallOptions = {}): Promise<void> {
+    this.#record('removeImage', [ref, options]);
+    this.images.delete(ref);
+  }
+
+  async renameContainer(id: string, name: string, options: CallOptions = {}): Promise<void> {
+    this.#record('renameContainer', [id, name, options]);
+    const c = this.#must(id);
+    if (this.#find(name)) throw new DockerEngineError(`Conflict. The container name "/${name}" is already in use`, { statusCode: 409 });
+    c.info = { ...c.info, name };
   }
 
   async removeContainer(id: string, options: CallOptions & { force?: boolean; anonymousVolumes?: boolean } = {}): Promise<void> {

@@ -13,13 +13,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
-import { inject } from 'vitest';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    s3RunToken: string;
-  }
-}
 
 // The real Ceph RADOS Gateway of scripts/s3-gateway.sh. Buckets are created and emptied here
 // through the SDK directly, never through the code under test.
@@ -53,7 +47,7 @@ export async function ensureGateway(): Promise<Gateway> {
   const status = await execa('bash', [join(REPO, 'scripts/s3-gateway.sh'), 'status'], { reject: false });
   if (status.exitCode !== 0) {
     await execa('bash', [join(REPO, 'scripts/s3-gateway.sh'), 'start'], { stdio: 'inherit', timeout: 240_000 });
-    writeFileSync(STARTED_BY_TESTS, `${inject('s3RunToken')}\n`);
+    writeFileSync(STARTED_BY_TESTS, `${process.pid}\n`);
   }
   return readEnvFile();
 }

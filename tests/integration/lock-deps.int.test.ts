@@ -84,7 +84,8 @@ describe('lock-deps with pip (real resolution, offline)', () => {
 
   it('locks exactly the expected pins for Python 3.11: Requires-Python and markers honoured', async () => {
     const root = makeRoot(INPUTS);
-    const run = await runProgram(['lock-deps', '--root', root, '3.11'], { env });
+    const trail = join(root, 'audit.jsonl');
+    const run = await runProgram(['lock-deps', '--root', root, '3.11'], { env: { ...env, AUTOCODEX_OPS_AUDIT_LOG: trail } });
     expect(run.stderr).toContain("[lock-deps] uv not found on PATH; using pip's resolver");
     expect(run.code).toBe(0);
     const lock = read(root, 'auto-codex/requirements-py311.lock');
@@ -94,6 +95,12 @@ describe('lock-deps with pip (real resolution, offline)', () => {
       ['eps-ilon==3.0', '    # via -r tests/requirements-test.txt', 'omega==2.5', '    # via -r tests/requirements-test.txt', 'zeta==0.1', '    # via eps-ilon', ''].join('\n'),
     );
     expect(run.stdout).toContain('created   auto-codex/requirements-py311.lock  Python 3.11, 3 packages');
+    // Issue 23 §6: the audit record names each lock written, not `details: {}`.
+    const record = JSON.parse(readFileSync(trail, 'utf8').trim()) as { details: { locks: Array<{ lock: string; status: string; packages: number }> } };
+    expect(record.details.locks).toEqual([
+      expect.objectContaining({ lock: 'auto-codex/requirements-py311.lock', status: 'created', packages: 3 }),
+      expect.objectContaining({ lock: 'tests/requirements-test-py311.lock', status: 'created', packages: 3 }),
+    ]);
   });
 
   it('locks Python 3.12 with a pyenv 3.12: alpha 2.0, the >=3.12 branch and the extra it pulls in', async (ctx) => {
@@ -139,8 +146,13 @@ describe('lock-deps with pip (real resolution, offline)', () => {
     expect(kept.stdout).toContain('unchanged auto-codex/requirements-py311.lock');
     expect(read(root, 'auto-codex/requirements-py311.lock')).toBe(committed);
 
-    const wouldMove = await runProgram(['lock-deps', '--check', '--upgrade', '--root', root, '3.11'], { env: local });
+    const trail = join(root, 'audit.jsonl');
+    const wouldMove = await runProgram(['lock-deps', '--check', '--upgrade', '--root', root, '3.11'], { env: { ...local, AUTOCODEX_OPS_AUDIT_LOG: trail } });
     expect(wouldMove.code).toBe(1);
+    // Issue 23 §6: the stale lock and what differs are in the audit record.
+    const staleRecord = JSON.parse(readFileSync(trail, 'utf8').trim()) as { details: { check: boolean; locks: Array<{ lock: string; status: string; changed: string[] }> } };
+    expect(staleRecord.details.check).toBe(true);
+    expect(staleRecord.details.locks).toContainEqual(expect.objectContaining({ lock: 'auto-codex/requirements-py311.lock', status: 'stale', changed: ['gamma 1.2 -> 1.9'] }));
     expect(wouldMove.stdout).toContain('stale     auto-codex/requirements-py311.lock  Python 3.11, 3 packages; 1 package differs:\n    gamma 1.2 → 1.9');
     expect(wouldMove.stdout).toContain('regenerate them with `autocodex-ops lock-deps 3.11 --upgrade`');
     expect(read(root, 'auto-codex/requirements-py311.lock')).toBe(committed);

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MACHINE_LOCK_DIR, opsLockDir } from '../../src/core/run/lock-dir.js';
+import { userdataLockTarget } from '../../src/core/run/target-lock.js';
 import { runProgram } from '../helpers/run-program.js';
 
 // Issue 14 §4: a lock is keyed by what it protects, in the machine-wide folder, so runs from other
@@ -97,5 +98,16 @@ describe('target locks across roots, users and real processes', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('Took over');
     expect(existsSync(join(work, 'out2'))).toBe(true);
+  });
+
+  it("a lock another user forged (as nobody, naming root's pid 1) does not block root: taken over with a warning", async () => {
+    const target = join(MACHINE_LOCK_DIR, `${userdataLockTarget(folder)}.lock`);
+    const forge = spawnSync(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(target)}, JSON.stringify({ pid: 1, host: require('os').hostname(), startedAt: new Date().toISOString(), command: 'backup userdata', boot: require('fs').readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() }), { flag: 'wx' })`], { uid: 65534, gid: 65534 });
+    expect(forge.status, forge.stderr.toString()).toBe(0);
+    expect(lstatSync(target).uid).toBe(65534);
+    const run = await runProgram(['backup', 'userdata', '--root', rootA, '--userdata-dir', folder, '--output-dir', join(work, 'out3')], { env, cwd: rootA });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("a process of another user than the file's owner (uid 65534)");
+    expect(existsSync(target)).toBe(false);
   });
 });

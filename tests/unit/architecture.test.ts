@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
-const USE_CASES = ['backups', 'restore', 'drill', 'rollback', 'health', 'lock-deps', 'audit', 'offsite', 'support-bundle', 'after-run', 'projects', 'schedule-run'];
+const USE_CASES = ['backups', 'restore', 'drill', 'rollback', 'health', 'lock-deps', 'audit', 'offsite', 'support-bundle', 'after-run', 'projects', 'schedule-run', 'harden'];
 // schedule is the crontab model that the `schedule` run (schedule-run) writes and the healthcheck reads.
 const DOMAIN = ['stack', 'backup-store', 'schedule', 'codex', 'graphiti'];
 

@@ -11,6 +11,7 @@ const RULES: ReadonlyArray<readonly [string, AuditPolicy]> = [
   ['backup', 'always'],
   ['restore', 'always'],
   ['rollback', 'always'],
+  ['harden', 'always'],
   ['lock-deps', 'always'],
   // A drill changes nothing live, but its record is the proof the healthcheck and `backup list` read.
   ['drill', 'always'],

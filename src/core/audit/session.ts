@@ -17,7 +17,7 @@ import type { Redactor } from '../redact/redact.js';
  * one record of the run is written by cli.ts when the run ends, whatever the outcome.
  */
 export interface AuditRecorder {
-  /** Adds what the run touched, e.g. `{ archive, sha256 }`; keys merge, arrays under one key concatenate. Redacted when written. */
+  /** Adds what the run touched, e.g. `{ archive, sha256 }`; keys merge, arrays under one key concatenate. Secret-named fields are masked when written; an error message must be passed through the redactor's `text` first. */
   touch(details: Record<string, unknown>): void;
   /** Records this run even if the central policy (policy.ts) would not. */
   enable(): void;
@@ -197,7 +197,11 @@ export class AuditSession {
     const id = this.deps.identity?.() ?? defaultIdentity(this.runtime);
     const outcome = exitCode === 0 ? 'ok' : exitCode === ExitCode.Interrupted || this.runtime.signal.aborted ? 'interrupted' : 'failed';
     const { redactor } = this.deps;
-    let details = redactor.value(this.details);
+    // Details are results (paths, digests, reasons): secret-named fields and secret patterns are
+    // masked, but known secret values are not scrubbed out of them, which rewrote a path that
+    // merely held the password as a word (issue 14/23 §6). Secrets never reach details: commands
+    // record results, and an error message they record is scrubbed where it is recorded.
+    let details = redactor.details(this.details);
     const size = Buffer.byteLength(canonicalJson(details));
     if (size > MAX_DETAILS_BYTES) details = { truncated: true, bytes: size, keys: Object.keys(details) };
     const message = exitCode === 0 || error === undefined ? undefined : error instanceof Error ? error.message : String(error);

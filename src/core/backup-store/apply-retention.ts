@@ -11,6 +11,8 @@ export interface ApplyRetentionOptions {
   label?: string;
   policy: RetentionPolicy;
   now: Date;
+  /** The archive this run has just written: never removed (planPrune's `keep`). */
+  keep?: string;
   /** Plan only: decide and report, delete nothing. */
   dryRun?: boolean;
   remove?: RemoveFile;
@@ -40,7 +42,7 @@ export async function applyRetention(options: ApplyRetentionOptions): Promise<Re
   const groups = new Map<string | undefined, typeof records>();
   for (const r of records) groups.set(r.label, [...(groups.get(r.label) ?? []), r]);
   const decisions = [
-    ...[...groups.values()].flatMap((group) => planPrune(group, options.policy, options.now)),
+    ...[...groups.values()].flatMap((group) => planPrune(group, options.policy, options.now, { keep: options.keep })),
     ...(await findLeftovers(options.dir, options.kind, { now: options.now, isAlive: options.isAlive, label: options.label })),
   ];
   const base = { kind: options.kind, dir: options.dir, dryRun: Boolean(options.dryRun), decisions };

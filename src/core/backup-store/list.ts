@@ -3,6 +3,7 @@ import { throwIfAborted } from '../errors.js';
 import { listBackups } from './catalog.js';
 import { lastDrillOf, readDrillRecords, type DrillRecord } from './drill-records.js';
 import { readManifest } from './manifest.js';
+import { isFutureDated } from './future-dated.js';
 import type { BackupKind } from './naming.js';
 
 /** The kinds `backup list --kind` accepts, and the archive kinds each one covers. */
@@ -33,6 +34,8 @@ export interface BackupListing {
   sidecar: 'ok' | 'missing' | 'invalid';
   /** An age-encrypted archive (`.tar.gz.age`); its sha256 is of the encrypted file. */
   encrypted: boolean;
+  /** Set when the backup is dated in the future (clock skew or a foreign file): retention and freshness do not count it. */
+  futureDated?: true;
   /** The newest `drill` of this archive (issue 17), when one was recorded. */
   lastDrill?: { at: string; ok: boolean };
 }
@@ -87,6 +90,7 @@ export async function listAllBackups(options: ListOptions): Promise<BackupListin
         hasManifest: record.hasManifest,
         sidecar: sidecar.state,
         encrypted: record.encrypted,
+        ...(isFutureDated(record.createdAt, options.now) ? { futureDated: true as const } : {}),
         ...drilled(drills, record.archive),
       });
     }

@@ -1,6 +1,7 @@
 import { unlink } from 'node:fs/promises';
 import type { BackupRecord } from './catalog.js';
 import type { BackupKind } from './naming.js';
+import { isFutureDated } from './future-dated.js';
 
 // original-scripts.md §2 step 7: the scripts pruned with a recursive `find -mtime +N -delete`,
 // with no floor, so one missed night could delete every backup (offen#631). Here: only this
@@ -62,20 +63,35 @@ function reasonToRemove(ageMs: number, policy: RetentionPolicy): string {
   return `not among the newest ${last} (--keep-last)`;
 }
 
+/** What planPrune must keep whatever the policy says. */
+export interface PlanOptions {
+  /** The archive this run has just written: a run never removes its own backup (issue 23 §4). */
+  keep?: string;
+}
+
+export const KEPT_AS_WRITTEN = 'written by this run (a run never removes its own backup)';
+export const KEPT_AS_FUTURE = 'dated in the future (clock skew, or a file copied from elsewhere): kept, not counted among the newest; check it and remove it by hand';
+
 /**
  * planPrune decides, for archives of ONE kind, which to keep and which to remove, each with a
- * reason: an archive goes only when no rule keeps it (the newest always stays, then the newest
- * `keepMin`, the newest `keepLast`, and everything at most `retentionDays` old). Without days or
- * a count nothing is removed. Pure: the records and `now` in, decisions (newest first) out.
- * It throws TypeError when the records mix kinds, because each kind keeps its own newest.
+ * reason. Backups are ranked by their time (manifest `createdAt`, else the file time), newest
+ * first; one dated more than FUTURE_TOLERANCE_MS after `now` is kept but not ranked (see
+ * future-dated.ts), and `options.keep` (the archive a run just wrote) always stays. An archive
+ * goes only when no rule keeps it (the newest always stays, then the newest `keepMin`, the newest
+ * `keepLast`, and everything at most `retentionDays` old). Without days or a count nothing is
+ * removed. Pure: the records and `now` in, decisions (newest first) out. It throws TypeError
+ * when the records mix kinds, because each kind keeps its own newest.
  */
-export function planPrune(records: readonly BackupRecord[], policy: RetentionPolicy, now: Date): PruneDecision[] {
+export function planPrune(records: readonly BackupRecord[], policy: RetentionPolicy, now: Date, options: PlanOptions = {}): PruneDecision[] {
   const kinds = new Set(records.map((r) => r.kind));
   if (kinds.size > 1) throw new TypeError(`planPrune takes one kind at a time, got ${[...kinds].join(', ')}`);
   const sorted = [...records].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
-  return sorted.map((r, index) => {
+  let rank = 0;
+  return sorted.map((r) => {
     const ageMs = now.getTime() - r.createdAt.getTime();
-    const keep = reasonToKeep(index, ageMs, policy);
+    const future = isFutureDated(r.createdAt, now);
+    const ranked = future ? undefined : reasonToKeep(rank++, ageMs, policy);
+    const keep = r.archive === options.keep ? KEPT_AS_WRITTEN : future ? KEPT_AS_FUTURE : ranked;
     return {
       kind: r.kind,
       path: r.archive,
@@ -85,6 +101,12 @@ export function planPrune(records: readonly BackupRecord[], policy: RetentionPol
       files: filesOf(r),
     };
   });
+}
+
+/** removedWithReasons pairs each removed file with the reason its decision gave (for the audit trail). */
+export function removedWithReasons(decisions: readonly Pick<PruneDecision, 'action' | 'reason' | 'files'>[], removed: readonly string[]): Array<{ path: string; reason: string }> {
+  const gone = new Set(removed);
+  return decisions.filter((d) => d.action === 'remove').flatMap((d) => d.files.filter((f) => gone.has(f)).map((path) => ({ path, reason: d.reason })));
 }
 
 /** What executePrune did: files removed and each file it could not remove. */

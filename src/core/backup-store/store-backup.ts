@@ -9,7 +9,7 @@ import type { LockTargets } from '../run/target-lock.js';
 import { applyRetention, type RetentionResult } from './apply-retention.js';
 import { buildManifest, type BackupManifest, type ManifestFacts } from './manifest.js';
 import { archivePath } from './naming.js';
-import { hasRetention, type RetentionPolicy } from './prune.js';
+import { hasRetention, KEPT_AS_FUTURE, type RetentionPolicy } from './prune.js';
 import { exists } from '../fs/exists.js';
 
 /** The narrow logger the backup use-cases write to (pino fits). */
@@ -116,10 +116,13 @@ export async function storeBackup(options: StoreBackupOptions): Promise<StoredBa
   const stored: StoredBackup = { written, manifest: manifest! };
   if (!hasRetention(options.policy)) return stored;
   try {
-    stored.retention = await applyRetention({ dir: options.dir, kind: options.facts.kind, label: options.facts.label, policy: options.policy, now: options.now() });
+    stored.retention = await applyRetention({ dir: options.dir, kind: options.facts.kind, label: options.facts.label, policy: options.policy, now: options.now(), keep: written.path });
     const removed = stored.retention.decisions.filter((d) => d.action === 'remove').length;
     if (removed > 0) options.log.info(`Retention removed ${removed} old ${options.facts.kind} backup(s) and their sidecars.`);
     for (const f of stored.retention.failures) options.log.warn(`Retention could not remove ${f.path}: ${f.message}`);
+    for (const d of stored.retention.decisions.filter((x) => x.reason === KEPT_AS_FUTURE)) {
+      options.log.warn(`Retention kept ${d.path} without counting it: it is dated ${d.createdAt?.toISOString() ?? '?'}, in the future (clock skew, or a file copied from elsewhere). Check the clock and that file.`);
+    }
   } catch (err) {
     options.log.warn(`Retention was skipped: ${(err as Error).message}`);
   }

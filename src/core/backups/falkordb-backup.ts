@@ -13,6 +13,8 @@ import { readManifest } from '../backup-store/manifest.js';
 import type { RetentionPolicy } from '../backup-store/prune.js';
 import { storeBackup } from '../backup-store/store-backup.js';
 import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
+import { describeInterrupted, finishCommands, readJournal } from '../backup-store/restore-journal.js';
+import { removeHelperLeftovers } from '../docker/helper-container.js';
 
 /** How `backup falkordb` runs. */
 export interface FalkorBackupOptions extends Omit<LocateOptions, 'signal'> {
@@ -26,6 +28,8 @@ export interface FalkorBackupOptions extends Omit<LocateOptions, 'signal'> {
   stopGraceSeconds: number;
   /** How to reach FalkorDB; the password only ever travels inside AUTH. */
   server: Omit<FalkorConnectOptions, 'signal' | 'log'>;
+  /** Where restores keep their safety copies and journal (PRE_RESTORE_BACKUP_DIR); default outputDir. */
+  preRestoreDir?: string;
 }
 
 /** The engine and server connections, opened on demand. */
@@ -80,6 +84,16 @@ async function quiesce(options: FalkorBackupOptions, deps: FalkorBackupDeps, doc
 }
 
 /**
+ * refuseInterruptedRestore stops a backup of a volume that an interrupted restore left half written
+ * (its journal exists): archiving it as a good backup could, with --keep-last, push the real ones out.
+ */
+async function refuseInterruptedRestore(dir: string, volume: string): Promise<void> {
+  const found = await readJournal(dir, volume);
+  if (!found) return;
+  throw new OpsError(`Refusing to back up volume ${volume}: ${describeInterrupted(found)}. No archive was written.`, { hint: `First ${finishCommands(found)}.` });
+}
+
+/**
  * runFalkorBackup backs up FalkorDB's data volume: it takes the `falkordb` lock (exit 11),
  * finds the container and volume (exit 10 when the engine, the volume or the server is
  * unavailable, or the password is wrong; nothing is written then), quiesces per mode (save:
@@ -98,6 +112,9 @@ export async function runFalkorBackup(options: FalkorBackupOptions, deps: Falkor
     const warnings: string[] = [];
     const docker = await deps.docker();
     const data = await locateFalkorData(docker, { ...options, signal });
+    const leftovers = await removeHelperLeftovers(docker, { signal });
+    if (leftovers.length > 0) log.warn(`Removed helper container(s) a killed run left behind: ${leftovers.join(', ')}`);
+    if (data.storage.kind === 'volume') await refuseInterruptedRestore(options.preRestoreDir ?? options.outputDir, data.storage.name);
     log.info(`Mode: ${options.mode}; data: ${data.storage.kind === 'bind' ? data.storage.source : data.storage.name}; output: ${options.outputDir}.`);
     const { facts, resume } = await quiesce(options, deps, docker, data, stack, warnings);
     const startedAt = deps.now();

@@ -106,6 +106,21 @@ export interface HelperContainerSpec {
   openStdin?: boolean;
 }
 
+/**
+ * A long-running service container, created as `docker run -d --name … --restart … -p … -v … -e … <image>`
+ * would (harden brings FalkorDB up the way the Desktop UI starts it). `env` may hold a secret: it goes
+ * into the container's config only, never into an argv or a log.
+ */
+export interface ServiceContainerSpec {
+  name: string;
+  image: string;
+  env: string[];
+  labels: Record<string, string>;
+  restartPolicy: 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  ports: Array<{ containerPort: number; hostIp: string; hostPort?: number }>;
+  mounts: HelperMount[];
+}
+
 /** Options shared by every call: an AbortSignal that cancels the HTTP request. */
 export interface CallOptions {
   signal?: AbortSignal;
@@ -144,6 +159,19 @@ export interface DockerApi {
   inspectImage(ref: string, options?: CallOptions): Promise<ImageInfo | undefined>;
   /** Creates (does not start) a container and returns its id; never pulls the image. */
   createContainer(spec: HelperContainerSpec, options?: CallOptions): Promise<string>;
+  /** Creates (does not start) a service container and returns its id; never pulls the image (a missing one rejects with 404). */
+  createServiceContainer(spec: ServiceContainerSpec, options?: CallOptions): Promise<string>;
+  /** Renames a container (`docker rename`); rejects when the new name is taken. */
+  renameContainer(id: string, name: string, options?: CallOptions): Promise<void>;
+  /** Commits a container's filesystem (its writable layer included, volumes not) as `repo:tag` (`docker commit`); returns the image id. */
+  commitContainer(id: string, repo: string, tag: string, options?: CallOptions): Promise<string>;
+  /**
+   * Creates (does not start) a container from a raw inspect document's `Config` and `HostConfig`
+   * (see inspectContainerRaw), with `image` instead of its own: a clone of a removed container.
+   */
+  createContainerLike(name: string, raw: Record<string, unknown>, image: string, options?: CallOptions): Promise<string>;
+  /** Removes an image; one that is already gone is not an error. */
+  removeImage(ref: string, options?: CallOptions): Promise<void>;
   /**
    * Removes a container; one that is already gone is not an error. `anonymousVolumes` also removes
    * the anonymous volumes it created (an image's `VOLUME`); named volumes are never removed.

@@ -12,6 +12,7 @@ import type {
   EngineVersion,
   HelperContainerSpec,
   ImageInfo,
+  ServiceContainerSpec,
   VolumeInfo,
 } from './docker.js';
 import { isNotFound, statusOf, toDockerError } from './docker-errors.js';
@@ -196,6 +197,67 @@ export class DockerodeAdapter implements DockerApi {
       }),
     );
     return container.id;
+  }
+
+  async createServiceContainer(spec: ServiceContainerSpec, options: CallOptions = {}): Promise<string> {
+    const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+    for (const p of spec.ports) (bindings[`${p.containerPort}/tcp`] ??= []).push({ HostIp: p.hostIp, HostPort: p.hostPort === undefined ? '' : String(p.hostPort) });
+    const container = await this.#call(`Creating container ${spec.name} from ${spec.image} failed`, () =>
+      this.#docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Env: spec.env,
+        Labels: spec.labels,
+        ExposedPorts: Object.fromEntries(Object.keys(bindings).map((k) => [k, {}])),
+        HostConfig: {
+          RestartPolicy: { Name: spec.restartPolicy },
+          PortBindings: bindings,
+          Mounts: spec.mounts.map((m) => ({ Type: 'volume' as const, Source: m.volume, Target: m.target, ReadOnly: m.readOnly ?? false })),
+        },
+        abortSignal: options.signal,
+      }),
+    );
+    return container.id;
+  }
+
+  async commitContainer(id: string, repo: string, tag: string, options: CallOptions = {}): Promise<string> {
+    const out = await this.#call(`Committing container ${id} as ${repo}:${tag} failed`, () =>
+      this.#docker.getContainer(id).commit({ repo, tag, pause: true, abortSignal: options.signal }),
+    );
+    return String((out as { Id?: string }).Id ?? '');
+  }
+
+  async createContainerLike(name: string, raw: Record<string, unknown>, image: string, options: CallOptions = {}): Promise<string> {
+    const config = (raw.Config ?? {}) as Record<string, unknown>;
+    const container = await this.#call(`Creating container ${name} from ${image} failed`, () =>
+      this.#docker.createContainer({
+        ...config,
+        name,
+        Image: image,
+        HostConfig: raw.HostConfig as Docker.HostConfig,
+        // Back on its networks with its aliases (compose's service name), so its peers find it again.
+        NetworkingConfig: {
+          EndpointsConfig: Object.fromEntries(
+            Object.entries(((raw.NetworkSettings as { Networks?: Record<string, { Aliases?: string[] }> } | undefined)?.Networks) ?? {}).map(([net, v]) => [net, { Aliases: v.Aliases ?? [] }]),
+          ),
+        },
+        abortSignal: options.signal,
+      } as Docker.ContainerCreateOptions),
+    );
+    return container.id;
+  }
+
+  async removeImage(ref: string, options: CallOptions = {}): Promise<void> {
+    try {
+      await this.#docker.getImage(ref).remove({ abortSignal: options.signal } as Docker.ImageRemoveOptions);
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toDockerError(error, `Removing image ${ref} failed`, this.endpoint);
+    }
+  }
+
+  async renameContainer(id: string, name: string, options: CallOptions = {}): Promise<void> {
+    await this.#call(`Renaming container ${id} to ${name} failed`, () => this.#docker.getContainer(id).rename({ name, abortSignal: options.signal }));
   }
 
   async removeContainer(id: string, options: CallOptions & { force?: boolean; anonymousVolumes?: boolean } = {}): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { PrerequisiteError } from '../errors.js';
 import type { CallOptions, DockerApi } from './docker.js';
 
@@ -74,7 +75,8 @@ export async function createHelper(docker: Pick<DockerApi, 'createContainer' | '
       entrypoint: options.entrypoint,
       cmd: options.cmd,
       user: '0:0',
-      labels: { ...options.labels, [HELPER_LABEL]: '1', [`${HELPER_LABEL}.purpose`]: options.purpose },
+      // Who made it: the next run removes a helper whose maker is gone (removeHelperLeftovers).
+      labels: { ...options.labels, [HELPER_LABEL]: '1', [`${HELPER_LABEL}.purpose`]: options.purpose, [`${HELPER_LABEL}.pid`]: String(process.pid), [`${HELPER_LABEL}.host`]: hostname() },
       mounts: [{ volume: options.volume, target: HELPER_MOUNT, readOnly: options.readOnly }],
       ...(options.openStdin ? { openStdin: true } : {}),
     },
@@ -93,4 +95,38 @@ export async function createHelper(docker: Pick<DockerApi, 'createContainer' | '
       return removal;
     },
   };
+}
+
+/** Helpers without a maker's pid (an older version's) count as left behind after this long. */
+const UNOWNED_AGE_MS = 60 * 60 * 1000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * removeHelperLeftovers removes helper containers a killed run left behind (issue 23 §3): labelled
+ * HELPER_LABEL, in state created or exited, made on this host by a process that is gone (or, with
+ * no maker recorded, older than an hour). A helper of a run still alive, here or on another host
+ * using the same engine, is never touched: export and import helpers stay `created` while in use.
+ * Returns the names removed; a removal that fails is skipped (the next run tries again).
+ */
+export async function removeHelperLeftovers(docker: Pick<DockerApi, 'listContainers' | 'removeContainer'>, options: CallOptions & { now?: number } = {}): Promise<string[]> {
+  const now = options.now ?? Date.now();
+  const host = hostname();
+  const removed: string[] = [];
+  for (const c of await docker.listContainers({ labels: [`${HELPER_LABEL}=1`] }, options)) {
+    if (c.state !== 'created' && c.state !== 'exited') continue;
+    const pid = Number(c.labels[`${HELPER_LABEL}.pid`]);
+    const madeHere = c.labels[`${HELPER_LABEL}.host`] === host;
+    const orphan = Number.isInteger(pid) && pid > 0 ? madeHere && pid !== process.pid && !alive(pid) : c.labels[`${HELPER_LABEL}.host`] === undefined && now - Date.parse(c.created) > UNOWNED_AGE_MS;
+    if (!orphan) continue;
+    await docker.removeContainer(c.id, { force: true, anonymousVolumes: true }).then(() => removed.push(c.name), () => undefined);
+  }
+  return removed;
 }

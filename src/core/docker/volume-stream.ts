@@ -130,6 +130,28 @@ export async function wipeVolume(docker: VolumeStreamDocker, options: VolumeStre
   }
 }
 
+/**
+ * runScriptInVolume runs a constant `sh -c script` in a helper with the volume at HELPER_MOUNT as
+ * its working folder, `args` as $1… (never interpolated into the script). Rejects with OpsError
+ * naming `what` when it exits non-zero, InterruptedError on abort; the helper is removed always.
+ */
+export async function runScriptInVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions & { what: string; script: string; args: string[] }): Promise<void> {
+  const helper = await prepare(docker, options, 'import', ['sh', '-c'], [`cd ${HELPER_MOUNT} && ${options.script}`, 'autocodex-ops', ...options.args]);
+  try {
+    await docker.startContainer(helper.id, { signal: options.signal });
+    const { statusCode } = await docker.waitContainer(helper.id, { signal: options.signal });
+    if (statusCode !== 0) {
+      const logs = await docker.containerLogs(helper.id, { tail: 20 }).catch(() => '');
+      throw new OpsError(`${options.what} in volume ${options.volume} failed (helper exited with ${statusCode})${logs.trim() ? `: ${logs.trim()}` : ''}`);
+    }
+  } catch (error) {
+    if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
+    throw error;
+  } finally {
+    await helper.remove();
+  }
+}
+
 /** A wipe helper already started, blocked on its stdin: it deletes nothing until `go`. */
 export interface ArmedWipe {
   /** Lets the helper wipe and waits for it; rejects as wipeVolume does. The helper is removed either way. */

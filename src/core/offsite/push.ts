@@ -129,15 +129,18 @@ export interface LocalBackup {
   archive: string;
   kind: string;
   createdAt: Date;
+  /** A project archive's project label: each project counts as a kind of its own. */
+  label?: string;
 }
 
-/** latestPerKind picks the newest backup of each kind (pre-restore safety copies are never picked). */
+/** latestPerKind picks the newest backup of each kind, and of each project (pre-restore safety copies are never picked). */
 export function latestPerKind(backups: readonly LocalBackup[]): string[] {
   const newest = new Map<string, LocalBackup>();
   for (const b of backups) {
     if (b.kind.endsWith('pre-restore')) continue;
-    const seen = newest.get(b.kind);
-    if (!seen || b.createdAt > seen.createdAt) newest.set(b.kind, b);
+    const key = b.label === undefined ? b.kind : `${b.kind}:${b.label}`;
+    const seen = newest.get(key);
+    if (!seen || b.createdAt > seen.createdAt) newest.set(key, b);
   }
   return [...newest.values()].map((b) => b.archive);
 }

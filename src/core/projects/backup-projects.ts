@@ -3,6 +3,7 @@ import { folderSize, folderTar } from '../archive/folder-tar.js';
 import type { BackupKind } from '../backup-store/naming.js';
 import type { RetentionPolicy } from '../backup-store/prune.js';
 import { storeBackup, type BackupDeps } from '../backup-store/store-backup.js';
+import { unsafeEntries } from '../backup-store/entry-rules.js';
 import { InterruptedError, OpsError, PrerequisiteError, UsageError } from '../errors.js';
 import { ownerToActAs } from '../fs/identity.js';
 import { acquireLock } from '../run/lock.js';
@@ -153,6 +154,11 @@ async function backupOne(project: string, options: ProjectBackupOptions, deps: B
         signal: deps.signal,
         onProgress: (n) => deps.progress?.update(n),
         onSourceEnd: () => deps.progress?.stop(),
+        // Kept, but said: `restore project` refuses links that leave the folder (absolute, `..`).
+        inspect: (listing) => {
+          const unsafe = unsafeEntries(listing.entries);
+          if (unsafe.length > 0) warnings.push(`restore project will refuse this archive as it is (${unsafe.length} entr${unsafe.length === 1 ? 'y' : 'ies'} pointing outside .auto-codex/, e.g. ${unsafe[0]}); extract it by hand if needed`);
+        },
       });
       for (const w of warnings) log.warn(`${project}: ${w}`);
       const { written } = stored;

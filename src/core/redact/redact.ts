@@ -59,6 +59,12 @@ export interface Redactor {
   value<T>(value: T): T;
   /** Result data (`--json`, human results): secret-named fields and app tokens masked, never value-scrubbed. */
   result<T>(value: T): T;
+  /**
+   * Audit details (issue 23 §6): secret-named fields masked and the secret patterns (tokens,
+   * `password=…`, `Bearer …`) scrubbed, but known values not, so a path or name that merely holds
+   * the password as a word is recorded as it is.
+   */
+  details<T>(value: T): T;
   argv(args: readonly string[]): string[];
 }
 
@@ -72,6 +78,7 @@ export function createRedactor(): Redactor {
     text: (text) => redactText(text, known),
     value: (value) => redactValue(value, known),
     result: (value) => maskSecretFields(value, known),
+    details: (value) => redactValue(value),
     argv: (args) => redactArgv(args, known),
   };
 }

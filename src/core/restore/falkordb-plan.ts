@@ -1,9 +1,10 @@
-import { basename } from 'node:path';
 import { archivePath } from '../backup-store/naming.js';
 import type { ManifestView } from '../backup-store/manifest.js';
 import type { CheckedArchive } from '../backup-store/check-archive.js';
 import type { FalkorTarget } from './falkordb-target.js';
 import type { ExpectedData } from '../stack/falkordb-verify.js';
+import type { LoadPlan } from '../falkordb/load-plan.js';
+import type { RestoreJournal } from '../backup-store/restore-journal.js';
 import { planBase, type RestorePlan } from './restore-result.js';
 
 /** The choices of `restore falkordb` that shape its plan. */
@@ -37,11 +38,10 @@ export function expectedData(manifest: ManifestView | undefined): ExpectedData {
 
 /**
  * falkorPlan describes the restore before anything happens: containers to stop (those running)
- * and to start (the same, or every one found with `start`), the volume, the folder its data is moved
- * aside into, the planned safety copy `falkordb_pre_restore_<UTC stamp>.tar.gz` (written from that
- * folder while the services start) and what is checked afterwards. Pure.
+ * and to start (the same, or every one found with `start`), the volume to wipe, the planned safety
+ * copy `falkordb_pre_restore_<UTC stamp>.tar.gz` and what is checked afterwards. Pure.
  */
-export function falkorPlan(options: FalkorPlanOptions, checked: CheckedArchive, target: FalkorTarget, warnings: string[], now: Date): RestorePlan {
+export function falkorPlan(options: FalkorPlanOptions, checked: CheckedArchive, target: FalkorTarget, warnings: string[], now: Date, load?: LoadPlan): RestorePlan {
   const found = [target.data.falkordb, target.data.graphiti].filter((c) => c !== undefined);
   const running = found.filter((c) => c.running);
   const start = options.start ? found : running;
@@ -65,15 +65,46 @@ export function falkorPlan(options: FalkorPlanOptions, checked: CheckedArchive, 
     start: start.map((c) => c.name),
     safetyBackup,
     verify,
+    ...(load ? { load: load.describe } : {}),
     steps: [
       'take the falkordb lock',
       running.length ? `stop ${[...running].reverse().map((c) => c.name).join(', ')}` : 'nothing to stop',
-      `move the current data of volume ${target.volume} aside into its folder .${basename(safetyBackup).replace(/\.tar\.gz(\.age)?$/, '')} (a rename inside the volume)`,
-      `extract ${checked.path} into the volume`,
+      `archive volume ${target.volume} to ${safetyBackup} (verified, with .sha256 and .manifest.json)`,
+      'write the restore journal beside it (until the data is verified, backups refuse this volume and --resume/--undo finish an interrupted run)',
+      `wipe volume ${target.volume}, dotfiles included`,
+      `extract ${checked.path} into it`,
+      ...(load ? [`make the server load it: ${load.describe}`] : []),
       start.length ? `start ${start.map((c) => c.name).join(', ')}` : 'start nothing',
-      `${verify}; meanwhile archive the moved-aside data to ${safetyBackup} (verified, with .sha256 and .manifest.json)`,
-      'delete the moved-aside folder once that archive is verified (on any failure before the checks pass: move it back and restart what ran)',
+      verify,
     ],
     warnings,
+  };
+}
+
+/**
+ * continuePlan turns a plan into the one for `--resume` (restore the journal's archive again, no new
+ * safety copy) or `--undo` (put the journal's safety copy back, start what ran before). Pure.
+ */
+export function continuePlan(plan: RestorePlan, mode: 'resume' | 'undo', journal: RestoreJournal, target: FalkorTarget): RestorePlan {
+  const found = [target.data.falkordb, target.data.graphiti].filter((c) => c !== undefined);
+  const running = found.filter((c) => c.running);
+  const names = mode === 'undo' ? journal.wereRunning : journal.toStart;
+  const start = found.filter((c) => names.includes(c.name) || c.running).map((c) => c.name);
+  const what = mode === 'undo' ? `the safety copy ${journal.safetyCopy.path}` : journal.archive.path;
+  return {
+    ...plan,
+    safetyBackup: journal.safetyCopy.path,
+    start,
+    steps: [
+      'take the falkordb lock',
+      running.length ? `stop ${[...running].reverse().map((c) => c.name).join(', ')}` : 'nothing to stop',
+      `finish the interrupted restore of ${journal.startedAt} (journal step: ${journal.step}): no new safety copy; ${journal.safetyCopy.path} stays`,
+      `wipe volume ${target.volume}, dotfiles included`,
+      `extract ${what} into it`,
+      ...(plan.load && mode === 'resume' ? [`make the server load it: ${plan.load}`] : []),
+      start.length ? `start ${start.join(', ')}` : 'start nothing',
+      plan.verify,
+      'remove the restore journal once the data is verified',
+    ],
   };
 }

@@ -5,7 +5,8 @@ import { LEGACY_DATA_PATH } from '../docker/data-volume.js';
 import type { ContainerInfo, DockerApi } from '../docker/docker.js';
 import { resolveHelperImage } from '../docker/helper-container.js';
 import { OpsError } from '../errors.js';
-import type { FalkorClient, FalkorConnectOptions } from '../falkordb/falkordb.js';
+import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
+import type { ServerPersistence } from '../falkordb/load-plan.js';
 
 /** The Docker calls a FalkorDB restore makes. */
 export type RestoreDocker = BackupDocker & Pick<DockerApi, 'startContainer' | 'containerLogs'>;
@@ -96,6 +97,17 @@ export interface ServerBefore {
   keys?: number;
   graphs?: string[];
   problem?: string;
+  /** Its persistence settings (CONFIG GET), when it answered them: how it will load what is restored. */
+  persistence?: ServerPersistence;
+}
+
+/** CONFIG GET of the four settings that decide what a server loads at start-up; undefined when not answered. */
+async function persistenceOf(client: RestoreFalkor): Promise<ServerPersistence | undefined> {
+  if (!client.configGet) return undefined;
+  const [appendonly, appenddirname, appendfilename, dbfilename] = await Promise.all(['appendonly', 'appenddirname', 'appendfilename', 'dbfilename'].map((n) => client.configGet!(n).catch(() => undefined)));
+  if (appendonly === undefined || !appendfilename || !dbfilename) return undefined;
+  // Redis 6 has no appenddirname (its AOF is one file); 7's default is appendonlydir.
+  return { appendonly: appendonly === 'yes', appenddirname: appenddirname || 'appendonlydir', appendfilename, dbfilename };
 }
 
 /**
@@ -110,7 +122,8 @@ export async function askServer(connect: ConnectFalkor, server: Omit<FalkorConne
     client = await connect({ connectTimeoutMs: 2000, commandTimeoutMs: 5000, ...server, signal });
     const [modules, keys, graphs] = await Promise.all([client.moduleList(), client.dbsize(), client.graphList()]);
     const graph = modules.find((m) => m.name === 'graph');
-    return { reachable: true, keys, ...(graph ? { module: graph.version } : {}), ...(graphs ? { graphs } : {}) };
+    const persistence = await persistenceOf(client);
+    return { reachable: true, keys, ...(graph ? { module: graph.version } : {}), ...(graphs ? { graphs } : {}), ...(persistence ? { persistence } : {}) };
   } catch (error) {
     if (signal?.aborted) throw error;
     return { reachable: false, problem: error instanceof Error ? error.message : String(error) };

@@ -5,7 +5,7 @@ import type { PhaseTiming, RestoreLog } from './phases.js';
 
 /** What a restore will do, shown before the confirmation and printed by --dry-run. */
 export interface RestorePlan {
-  kind: 'falkordb' | 'userdata';
+  kind: 'falkordb' | 'userdata' | 'project';
   archive: string;
   sha256: string;
   checksum: 'verified' | 'missing';
@@ -21,6 +21,8 @@ export interface RestorePlan {
   safetyBackup: string | null;
   /** What happens after the content is in place, in words. */
   verify: string;
+  /** FalkorDB: how the server will load the restored files (issue 23 §8). */
+  load?: string;
   steps: string[];
   warnings: string[];
   /** No checksum file: a TTY confirmation must be typed, not just `y`. */
@@ -29,7 +31,7 @@ export interface RestorePlan {
 
 /** CONTRACT `--json` for restore: kind, archive, safetyBackup, durationMs, health?, and more. */
 export interface RestoreResult {
-  kind: 'falkordb' | 'userdata';
+  kind: 'falkordb' | 'userdata' | 'project';
   archive: string;
   /** The verified pre-restore archive (planned path with --dry-run); null when there was nothing to save. */
   safetyBackup: string | null;
@@ -44,6 +46,10 @@ export interface RestoreResult {
   phases: PhaseTiming[];
   warnings: string[];
   plan?: RestorePlan;
+  /** FalkorDB: how the server loaded the files (load-plan.ts `how`). */
+  load?: string;
+  /** Set when this run finished (`resume`) or undid (`undo`) an interrupted restore. */
+  finished?: 'resume' | 'undo';
 }
 
 /** Dependencies every restore shares: the backup ones (logger, clock, host, lock folder, progress) plus the confirmation. */

@@ -1,19 +1,21 @@
 import { stat } from 'node:fs/promises';
 import type { LocateOptions } from '../stack/falkor-data.js';
 import { describeStorage } from '../stack/falkor-data.js';
-import { startContainers } from '../docker/stop-start.js';
+import { armWipe } from '../docker/volume-stream.js';
 import { systemClock, type Clock } from '../run/clock.js';
-import { DeclinedError, OpsError, throwIfAborted } from '../errors.js';
+import { DeclinedError, OpsError, throwIfAborted, UsageError } from '../errors.js';
+import { advanceJournal, clearJournal, describeInterrupted, finishCommands, journalPath, readJournal, writeJournal, type FoundJournal, type JournalStep, type RestoreJournal } from '../backup-store/restore-journal.js';
+import { removeHelperLeftovers } from '../docker/helper-container.js';
+import { planLoad, type LoadPlan } from '../falkordb/load-plan.js';
+import { dataFromNames, layOutForLoad, persistenceFor } from './falkordb-load.js';
+import { holdArchive, recheckArchive, type HeldArchive } from './held-archive.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { withCleanup } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';
 import { checkRestoreArchive } from '../backup-store/check-archive.js';
-import { archivePath } from '../backup-store/naming.js';
-import { expectedData, falkorPlan } from './falkordb-plan.js';
-import { rollBackToSafetyCopy, rollbackError, type RollbackContext } from './falkordb-rollback.js';
-import { AsideLeftoverError, asideFor, assertOutsideAside, manualMoveBackCommand, moveAside, moveBack, prepareMoveAside, undoMoveAside } from './falkordb-aside.js';
-import { keepWayBack } from './falkordb-keep.js';
-import { checkStarted, inStartOrder, stopServices, type BringUpOptions, type StoppedServices } from './falkordb-services.js';
+import { continuePlan, expectedData, falkorPlan } from './falkordb-plan.js';
+import { manualRestoreCommand, rollBackToSafetyCopy, rollbackError, type RollbackContext } from './falkordb-rollback.js';
+import { bringUp, inStartOrder, stopServices, type BringUpOptions, type StoppedServices } from './falkordb-services.js';
 import { askServer, buildWarnings, locateRestoreTarget, type ConnectFalkor, type FalkorTarget, type RestoreDocker } from './falkordb-target.js';
 import { replaceVolumeContent, takeSafetyCopy } from '../stack/falkordb-volume.js';
 import { Phases } from './phases.js';
@@ -32,6 +34,8 @@ export interface FalkorRestoreOptions extends Omit<LocateOptions, 'signal'> {
   skipHealthWait: boolean;
   stopGraceSeconds: number;
   server: Omit<FalkorConnectOptions, 'signal' | 'log'>;
+  /** Finish (`resume`) or undo an interrupted restore from its journal; `archive` is then ignored. */
+  journal?: 'resume' | 'undo';
 }
 
 /** The engine, the server and a clock, on top of what every restore needs. */
@@ -39,6 +43,13 @@ export interface FalkorRestoreDeps extends RestoreDeps {
   docker: () => Promise<RestoreDocker>;
   connect: ConnectFalkor;
   clock?: Clock;
+  /** Test hook (AUTOCODEX_OPS_TEST_PAUSE_AT): wait at this journal step until aborted, so a test can SIGKILL the run there. */
+  pauseAt?: string;
+}
+
+/** The refusal of a plain restore while an interrupted one is unfinished (exit 1, nothing touched). */
+function interruptedRestoreError(found: FoundJournal): OpsError {
+  return new OpsError(`${describeInterrupted(found)}. A plain restore would take a safety copy of that half-restored volume, so it refuses; nothing was changed.`, { hint: `${finishCommands(found).replace(/^./, (c) => c.toUpperCase())}.` });
 }
 
 function healthOptions(options: FalkorRestoreOptions, deps: FalkorRestoreDeps, target: FalkorTarget, stopped: StoppedServices, clock: Clock, warnings: string[], warned: boolean): Omit<BringUpOptions, 'start' | 'signal'> {
@@ -46,7 +57,8 @@ function healthOptions(options: FalkorRestoreOptions, deps: FalkorRestoreDeps, t
   const before = stopped.before;
   // Data checks need the server reachable from here; if it was not before the restore (port not
   // published, wrong password), failing the restore for it would only undo a good restore.
-  const checkData = before ? before.reachable : options.start;
+  // Finishing or undoing an interrupted restore starts FalkorDB from a stopped state: check it then too.
+  const checkData = before ? before.reachable : options.start || options.journal !== undefined;
   if (before && !before.reachable && !warned) warnings.push(`The restored data was checked through the containers' health only: FalkorDB was not reachable before the restore either (${before.problem}).`);
   const notHealthyBefore = graphiti && (graphiti.health === 'unhealthy' || graphiti.state === 'restarting');
   return {
@@ -63,20 +75,14 @@ function healthOptions(options: FalkorRestoreOptions, deps: FalkorRestoreDeps, t
  * runFalkorRestore restores FalkorDB's data volume from an archive. Every check runs first (exit 2,
  * nothing touched: see checkRestoreArchive; exit 10 when Docker, the volume or a local helper image
  * is missing); then the plan is confirmed (false: DeclinedError, exit 1, nothing changed) or returned for
- * --dry-run. Under the `falkordb` lock (exit 11) it stops what runs, moves the current data aside
- * into a hidden folder of the volume (falkordb-aside.ts), extracts the archive beside it, starts
- * what ran (everything with `start`), and while it waits for health and checks PING, key count and
- * graphs against the manifest, writes the folder as the verified safety copy; only then is the
- * folder deleted. Any failure or Ctrl-C before the checks pass moves the previous data back and
- * restarts what ran; the error (exit 1, or 130) says what failed and what was rolled back, and if
- * the rollback failed too, the command to do it by hand. A safety copy that cannot be written
- * after a good restore keeps the folder and fails with how to archive it by hand (keepWayBack).
+ * --dry-run. Under the `falkordb` lock (exit 11) it stops what runs, writes a verified safety copy,
+ * wipes the volume, extracts the archive, starts what ran (everything with `start`), waits for
+ * health and checks PING, key count and graphs against the manifest. Any failure or Ctrl-C after
+ * the wipe puts the safety copy back and restarts what ran; the error (exit 1, or 130) says what
+ * failed and what was rolled back, and if the rollback failed too, the command to do it by hand.
  */
 export async function runFalkorRestore(options: FalkorRestoreOptions, deps: FalkorRestoreDeps): Promise<RestoreResult> {
-  const { log, signal } = deps;
-  const clock = deps.clock ?? systemClock;
-  const started = clock.now();
-  const phases = new Phases(log, () => clock.now());
+  const { signal } = deps;
   const located = { ...options, signal };
   // Finding the containers and volume only reads: it runs while the archive is read (a phase that
   // waits on zlib), and its answer, or its error, counts only once every check has passed.
@@ -85,17 +91,66 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
     return { docker, target: await locateRestoreTarget(docker, located) };
   })();
   lookup.catch(() => undefined);
-  const checked = await phases.run('checking the archive', () => checkRestoreArchive(options.archive, { family: 'falkordb', force: options.force, signal, key: deps.archiveKey }));
+  let journal: RestoreJournal | undefined;
+  let archive = options.archive;
+  if (options.journal) {
+    const { target } = await lookup;
+    const found = await readJournal(options.preRestoreDir, target.volume);
+    if (!found) throw new UsageError(`There is no interrupted restore of volume ${target.volume} to ${options.journal} (no journal ${journalPath(options.preRestoreDir, target.volume)}).`, { hint: 'Nothing was changed. `autocodex-ops healthcheck --only restore-interrupted` lists interrupted restores; PRE_RESTORE_BACKUP_DIR must be the folder the restore used.' });
+    if ('problem' in found) throw new OpsError(`The restore journal ${found.path} cannot be read: ${found.problem}`, { hint: finishCommands(found) });
+    journal = found.journal;
+    archive = options.journal === 'resume' ? journal.archive.path : journal.safetyCopy.path;
+  }
+  // Held open from before the checks until the end (issue 23 §7a): see held-archive.ts.
+  const held = await holdArchive(archive);
+  try {
+    return await restoreHeld({ ...options, archive }, deps, lookup, held, journal);
+  } finally {
+    await held?.close();
+  }
+}
+
+async function restoreHeld(
+  options: FalkorRestoreOptions,
+  deps: FalkorRestoreDeps,
+  lookup: Promise<{ docker: RestoreDocker; target: FalkorTarget }>,
+  held: HeldArchive | undefined,
+  found: RestoreJournal | undefined,
+): Promise<RestoreResult> {
+  const { log, signal } = deps;
+  const clock = deps.clock ?? systemClock;
+  const started = clock.now();
+  const phases = new Phases(log, () => clock.now());
+  const located = { ...options, signal };
+  const mode = options.journal;
+  // An interrupted restore's archive (or safety copy) passed the checks once; its sha256 must not have moved.
+  const force = options.force || mode !== undefined;
+  const checked = await phases.run('checking the archive', () => checkRestoreArchive(options.archive, { family: 'falkordb', force, signal, key: deps.archiveKey }));
+  if (found) {
+    const want = mode === 'resume' ? found.archive.sha256 : found.safetyCopy.sha256;
+    if (checked.sha256 !== want) throw new UsageError(`${checked.path} changed since the interrupted restore began (sha256 ${checked.sha256}, journal ${want}); nothing was changed.`, { hint: mode === 'resume' ? 'Undo the restore instead: `autocodex-ops restore falkordb --undo`.' : `Put a safety copy back by hand: ${manualRestoreCommand({ volume: found.volume, archive: found.safetyCopy.path, image: found.helperImage, start: found.wereRunning })}` });
+  }
   const { docker, target } = await phases.run('finding FalkorDB, Graphiti MCP and the data volume', () => lookup);
+  if (!found) {
+    const pending = await readJournal(options.preRestoreDir, target.volume);
+    if (pending) throw interruptedRestoreError(pending);
+  }
   const falkordb = target.data.falkordb;
   const server = falkordb?.running ? await askServer(deps.connect, options.server, signal) : undefined;
-  const warnings = [...checked.warnings, ...target.warnings, ...buildWarnings(checked.manifest, falkordb, server?.module)];
+  const warnings = [...checked.warnings, ...target.warnings, ...(mode === 'undo' ? [] : buildWarnings(checked.manifest, falkordb, server?.module))];
   if (server && !server.reachable) warnings.push(`FalkorDB runs but could not be asked (${server.problem}): its module version was not compared, and the restored data will be checked through the containers' health only.`);
+  // How the server will load it (issue 23 §8): names now, for the plan; the heads right before the stop.
+  const persistence = persistenceFor(server?.persistence, falkordb);
+  const loadFor = (data: Parameters<typeof planLoad>[0]): LoadPlan => {
+    const plan = planLoad(data, persistence);
+    if (plan.refuse && !force) throw new UsageError(`The archive ${checked.path} cannot be restored: ${plan.refuse.message}`, { hint: `Nothing was changed. ${plan.refuse.hint}` });
+    return plan;
+  };
+  const load = loadFor(dataFromNames(checked.listing.entries));
+  warnings.push(...load.warnings, ...(load.refuse ? [`${load.refuse.message} (restoring anyway: --force)`] : []));
   for (const w of warnings) log.warn(w);
-  const planned = deps.now();
-  const plan = falkorPlan({ ...options, encryptSafetyCopy: deps.encryption !== undefined }, checked, target, warnings, planned);
-  const aside = asideFor(target.volume, archivePath(options.preRestoreDir, 'falkordb-pre-restore', planned));
-  assertOutsideAside(checked.listing.entries.map((e) => e.path), aside);
+  const base = falkorPlan({ ...options, encryptSafetyCopy: deps.encryption !== undefined }, checked, target, warnings, deps.now(), load);
+  const plan = found && mode ? continuePlan(base, mode, found, target) : base;
   if (options.dryRun) return dryRunResult(plan, phases.timings, clock.now() - started);
   if (!(await deps.confirm(plan))) throw new DeclinedError();
 
@@ -105,98 +160,118 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
     // Look again under the lock: a backup in stop mode may have changed what runs since the plan.
     const live = await locateRestoreTarget(docker, located);
     if (live.volume !== target.volume) throw new OpsError(`The data volume changed since the plan (${target.volume} → ${live.volume}); nothing was changed. Run the restore again.`);
+    if (!found) {
+      const pending = await readJournal(options.preRestoreDir, live.volume);
+      if (pending) throw interruptedRestoreError(pending);
+    }
+    const leftovers = await removeHelperLeftovers(docker, { signal });
+    if (leftovers.length > 0) log.warn(`Removed helper container(s) a killed run left behind: ${leftovers.join(', ')}`);
+    // Right before anything stops (issue 23 §7a): the archive must still be the one approved.
+    const data = held
+      ? await phases.run('checking the archive again before stopping anything', () => recheckArchive(held, checked.sha256, { key: deps.archiveKey, signal }))
+      : undefined;
+    if (!held) throw new OpsError(`The archive ${checked.path} could not be held open for the restore; nothing was stopped or changed.`);
+    const loaded = mode === 'undo' ? load : loadFor(data!);
     const services = { falkordb: live.data.falkordb, graphiti: live.data.graphiti };
-    const vt = { volume: live.volume, helperImages: [live.helperImage] };
-    // Created while the services stop: the helper that moves the data aside, then takes the archive.
-    const preparing = prepareMoveAside(docker, vt, aside);
-    preparing.catch(() => undefined);
-    stack.defer('remove the restore helper', async () => (await preparing.catch(() => undefined))?.remove());
     const stopped = await phases.run('stopping the services', () =>
       stopServices(docker, services, { connect: deps.connect, server: options.server, graceSeconds: options.stopGraceSeconds, signal, log }),
     );
-    let volume: 'original' | 'unknown' | 'replaced' = 'original';
+    let volume: 'original' | 'unknown' | 'replaced' = found ? 'unknown' : 'original';
     stack.defer('restart the services that were running', async () => {
       if (volume === 'original') await stopped.undo();
       else if (volume === 'unknown' && stopped.stopped.length > 0) log.error(`Left ${stopped.stopped.map((c) => c.name).join(', ')} stopped: the volume's content is not known to be good.`);
     });
+    const vt = { volume: live.volume, helperImages: [live.helperImage] };
     const before = stopped.before;
     const c = live.data.falkordb;
-    const health = healthOptions(options, deps, live, stopped, clock, warnings, server?.reachable === false);
-    const toStart = inStartOrder(services, (s) => options.start || stopped.stopped.some((x) => x.id === s.id));
-    // Issue 16: the current data is moved aside inside the volume (instant), so the services are
-    // down only for the extraction; its portable archive is written once they run (falkordb-aside.ts).
-    const rollback: RollbackContext = {
-      docker,
-      services,
-      volume: live.volume,
-      wayBack: `its previous data (moved aside into ${aside.folder})`,
-      putBack: () => moveBack(docker, vt, aside),
-      manual: manualMoveBackCommand(aside, live.helperImage, stopped.stopped.map((x) => x.name)),
-      wereRunning: stopped.stopped,
-      health,
-      log,
-    };
-    await phases.run('moving the current data aside inside the volume', () =>
-      preparing.then((helper) => moveAside(docker, vt, aside, helper)).catch(async (error: unknown) => {
-        if (error instanceof AsideLeftoverError) throw error;
-        // A rename that failed part way: put back what moved, or say the volume is not known good.
-        await undoMoveAside(docker, vt, aside).catch((undoError: unknown) => {
-          volume = 'unknown';
-          log.error(`Could not put back what was moved aside: ${(undoError as Error).message}. Move the content of ${aside.folder} back to the top of volume ${live.volume} by hand.`);
+    const named = (names: readonly string[]) => (s: { id: string; name: string }) => names.includes(s.name) || stopped.stopped.some((x) => x.id === s.id);
+    // What ran before the restore: this run's stop, or for a journal the run that was interrupted.
+    const wereRunning = found ? inStartOrder(services, named(found.wereRunning)) : stopped.stopped;
+    const toStart = found ? inStartOrder(services, named(mode === 'undo' ? found.wereRunning : found.toStart)) : inStartOrder(services, (s) => options.start || stopped.stopped.some((x) => x.id === s.id));
+    // The wipe helper starts while the copy is written and waits; it wipes nothing until told to.
+    const arming = found ? undefined : armWipe(docker, { ...vt, signal });
+    arming?.catch(() => undefined);
+    if (arming) stack.defer('remove the waiting wipe helper', async () => (await arming.catch(() => undefined))?.cancel());
+    const safety = found
+      ? { path: found.safetyCopy.path, sha256: found.safetyCopy.sha256 }
+      : await phases.run('taking the safety copy of the current data', () =>
+          takeSafetyCopy(docker, vt, {
+            dir: options.preRestoreDir,
+            facts: {
+              createdAt: deps.now(),
+              host: deps.hostname,
+              toolVersion: deps.toolVersion,
+              mode: 'stop',
+              source: { ...describeStorage(live.data.storage), engine: docker.endpoint, restoring: checked.path, container: c ? { id: c.id, name: c.name, image: c.image, imageId: c.imageId, imageDigests: live.data.imageDigests } : null },
+              ...(before?.reachable ? { server: { keys: before.keys, ...(before.graphs ? { graphs: before.graphs } : {}), ...(before.module ? { modules: [{ name: 'graph', version: before.module }] } : {}) } } : {}),
+              warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`],
+            },
+            log,
+            now: deps.now,
+            signal,
+            progress: deps.progress,
+            encryption: deps.encryption,
+            key: deps.archiveKey,
+          }),
+        ).then((s) => ({ path: s.stored.written.path, sha256: s.stored.written.sha256 }));
+    if (!found) log.info(`Safety copy written and verified: ${safety.path}`);
+    const putBack = () => replaceVolumeContent(docker, vt, { path: safety.path, sha256: safety.sha256, key: deps.archiveKey, ...(mode === 'undo' ? { handle: held.handle } : {}) });
+    // The journal marks the volume from before the wipe until the data is verified (issue 23 §3).
+    let record: RestoreJournal = found
+      ? { ...found, host: deps.hostname, pid: process.pid, updatedAt: deps.now().toISOString() }
+      : {
+          version: 1,
+          command: 'restore falkordb',
+          volume: live.volume,
+          archive: { path: checked.path, sha256: checked.sha256 },
+          safetyCopy: safety,
+          helperImage: live.helperImage,
+          wereRunning: wereRunning.map((s) => s.name),
+          toStart: toStart.map((s) => s.name),
+          step: 'wiping',
+          startedAt: deps.now().toISOString(),
+          updatedAt: deps.now().toISOString(),
+          host: deps.hostname,
+          pid: process.pid,
+        };
+    const step = async (next: JournalStep) => {
+      record = await advanceJournal(options.preRestoreDir, record, next, deps.now());
+      if (deps.pauseAt === next) {
+        log.warn(`Paused at journal step ${next} (AUTOCODEX_OPS_TEST_PAUSE_AT).`);
+        // A timer keeps the process alive while it waits (nothing else may be pending at this step).
+        await new Promise<void>((resolve) => {
+          const keepAlive = setInterval(() => undefined, 60_000);
+          signal?.addEventListener('abort', () => (clearInterval(keepAlive), resolve()), { once: true });
         });
-        throw error;
-      }),
-    );
-    let writing: Promise<Awaited<ReturnType<typeof takeSafetyCopy>>> | undefined;
-    const stopWriting = new AbortController();
+      }
+    };
+    const health = healthOptions(options, deps, live, stopped, clock, warnings, server?.reachable === false);
     try {
-      volume = 'unknown';
+      if (!found) await writeJournal(options.preRestoreDir, record);
+      await step(mode === 'undo' ? 'rolling-back' : 'wiping');
       throwIfAborted(signal);
-      const total = (await stat(checked.path)).size;
+      volume = 'unknown';
+      const total = (await held.handle.stat()).size;
       deps.progress?.start(total);
-      await phases.run('extracting the archive', () =>
-        preparing
-          .then((helper) => replaceVolumeContent(docker, vt, checked, { signal, wipe: 'moved-aside', helper, onProgress: (n) => deps.progress?.update(n) }))
+      await phases.run(mode === 'undo' ? 'putting the safety copy back' : 'wiping the volume and extracting the archive', () =>
+        (arming ?? Promise.resolve(undefined))
+          .then((wipe) => replaceVolumeContent(docker, vt, { ...checked, handle: held.handle }, { signal, ...(wipe ? { wipe } : {}), onWiped: () => (mode === 'undo' ? Promise.resolve() : step('extracting')), onProgress: (n) => deps.progress?.update(n) }))
           .finally(() => deps.progress?.stop()),
       );
-      // The helper goes while the services start (the defer above retries a failed removal).
-      const removing = preparing.then((helper) => helper.remove());
-      removing.catch(() => undefined);
-      await phases.run('starting the services', () => startContainers(docker, toStart.map((x) => x.id)));
-      await removing.catch(() => undefined);
-      // The portable archive of the old data is written while the services start and are checked.
-      writing = takeSafetyCopy(docker, vt, {
-        dir: options.preRestoreDir,
-        subfolder: aside.folder,
-        facts: {
-          createdAt: planned,
-          host: deps.hostname,
-          toolVersion: deps.toolVersion,
-          mode: 'stop',
-          source: { ...describeStorage(live.data.storage), engine: docker.endpoint, restoring: checked.path, container: c ? { id: c.id, name: c.name, image: c.image, imageId: c.imageId, imageDigests: live.data.imageDigests } : null },
-          ...(before?.reachable ? { server: { keys: before.keys, ...(before.graphs ? { graphs: before.graphs } : {}), ...(before.module ? { modules: [{ name: 'graph', version: before.module }] } : {}) } } : {}),
-          warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`],
-        },
-        log,
-        now: deps.now,
-        signal: signal ? AbortSignal.any([signal, stopWriting.signal]) : stopWriting.signal,
-        encryption: deps.encryption,
-        key: deps.archiveKey,
-      });
-      writing.catch(() => undefined);
-      // The restore checks the manifest's key count and graphs; the rollback (below) only a PING.
-      const dataCheck = health.server && { ...health.server, expected: expectedData(checked.manifest) };
-      const report = await phases.run('checking the services and the data', async () => {
-        const checkedReport = await checkStarted(docker, { ...health, ...(dataCheck ? { server: dataCheck } : {}), start: toStart, signal });
-        throwIfAborted(signal); // a Ctrl-C during the checks still means "take me back"
-        return checkedReport;
-      });
+      if (loaded.layout) {
+        await step('laying-out');
+        await phases.run('laying the RDB out as the base of the AOF', () => layOutForLoad(docker, vt, loaded, signal));
+      }
+      await step('starting');
+      // The restore checks the manifest's key count and graphs, and what the files themselves promise; the rollback only a PING.
+      const dataCheck = health.server && { ...health.server, expected: { ...expectedData(checked.manifest), load: loaded.expect } };
+      const report = await phases.run('starting the services and checking the data', () => bringUp(docker, { ...health, ...(dataCheck ? { server: dataCheck } : {}), start: toStart, signal }));
       volume = 'replaced';
-      const safetyBackup = await keepWayBack(writing, { docker, vt, aside, image: live.helperImage, dir: options.preRestoreDir, phases, log, signal });
+      await clearJournal(options.preRestoreDir, live.volume);
       return {
         kind: 'falkordb',
         archive: checked.path,
-        safetyBackup,
+        safetyBackup: safety.path,
         durationMs: Math.round(clock.now() - started),
         health: report,
         dryRun: false,
@@ -207,18 +282,26 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
         started: toStart.map((s) => s.name),
         phases: phases.timings,
         warnings: [...warnings, ...report.warnings],
+        load: loaded.how,
+        ...(mode ? { finished: mode } : {}),
       };
     } catch (error) {
-      if (volume === 'replaced') throw error;
       const phase = phases.current;
       const interrupted = Boolean(signal?.aborted);
       log.error(`Restore ${interrupted ? 'interrupted' : 'failed'} while ${phase ?? 'restoring'}: ${(error as Error).message}`);
-      // The archive write reads the folder about to move back: stop it and let it clean up first.
-      stopWriting.abort();
-      await writing?.catch(() => undefined);
-      const outcome = await phases.run('rolling back to the previous data', () => rollBackToSafetyCopy(rollback));
+      const ctx: RollbackContext = { docker, services, volume: live.volume, helperImage: live.helperImage, safetyPath: safety.path, putBack, wereRunning, health, log };
+      if (volume === 'original') {
+        // Nothing was wiped (the journal could not be written, or the run stopped just before the wipe).
+        if (!found) await clearJournal(options.preRestoreDir, live.volume).catch(() => undefined);
+        throw error;
+      }
+      record = await advanceJournal(options.preRestoreDir, record, 'rolling-back', deps.now()).catch(() => record);
+      // Undoing failed while putting the safety copy back itself: doing the same again would not help.
+      const outcome = mode === 'undo' ? { volume: 'unknown' as const, failure: { step: `putting the safety copy ${safety.path} back`, message: (error as Error).message } } : await phases.run('rolling back to the safety copy', () => rollBackToSafetyCopy(ctx));
       volume = outcome.volume === 'restored' ? 'original' : 'unknown';
-      throw rollbackError(error, phase, outcome, rollback, interrupted);
+      if (outcome.volume === 'restored') await clearJournal(options.preRestoreDir, live.volume).catch(() => undefined);
+      else await advanceJournal(options.preRestoreDir, record, 'rollback-failed', deps.now()).catch(() => undefined);
+      throw rollbackError(error, phase, outcome, ctx, interrupted);
     }
   });
 }

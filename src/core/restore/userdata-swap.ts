@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, createReadStream, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, createReadStream, lutimesSync, mkdirSync, openSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,6 +41,18 @@ export function siblingPath(target: string, purpose: string): string {
   return join(dirname(target), `.${basename(target)}.${purpose}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
+/** How extractToStaging extracts. */
+export interface ExtractOptions {
+  skip: ReadonlySet<string>;
+  signal?: AbortSignal;
+  as?: Identity;
+  /**
+   * `archived`: keep the mode and time the archive records for the folders, the top one included
+   * (a project's `.auto-codex/`, restored as it was); default: the top folder 0700 (userData holds tokens).
+   */
+  folders?: 'private' | 'archived';
+}
+
 /**
  * extractToStaging creates `staging` (mode 0700; it must not exist) and extracts the archive into
  * it with node-tar (strict, no absolute paths, links kept inside), leaving out the `skip` entries,
@@ -50,7 +62,7 @@ export function siblingPath(target: string, purpose: string): string {
  * in the staging folder leads only where the user could write anyway. It rejects with OpsError on
  * any extraction or digest problem and InterruptedError on abort; the caller removes `staging`.
  */
-export async function extractToStaging(source: ArchiveSource, staging: string, options: { skip: ReadonlySet<string>; signal?: AbortSignal; as?: Identity }): Promise<void> {
+export async function extractToStaging(source: ArchiveSource, staging: string, options: ExtractOptions): Promise<void> {
   const { as } = options;
   asOwnerSync(as, () => {
     mkdirSync(dirname(staging), { recursive: true, mode: DIR_MODE });
@@ -60,15 +72,21 @@ export async function extractToStaging(source: ArchiveSource, staging: string, o
   const tar = await import('tar');
   const hash = createHash('sha256');
   let failure: Error | undefined;
+  // Creating a folder's children moves its time, and node-tar sets no link's time: both get the
+  // archived times once all is written.
+  const folderTimes: Array<{ path: string; mtime: Date; link: boolean }> = [];
+  let topMode: number | undefined;
   const unpack = new tar.UnpackSync({
     cwd: staging,
     strict: true,
     preservePaths: false,
     preserveOwner: false,
-    filter: (path: string, entry: { mode?: number }) => {
+    filter: (path: string, entry: { mode?: number; type?: string; mtime?: Date }) => {
       if (options.skip.has(path)) return false;
+      if (options.folders === 'archived' && (entry.type === 'Directory' || entry.type === 'SymbolicLink') && entry.mtime) folderTimes.push({ path, mtime: entry.mtime, link: entry.type === 'SymbolicLink' });
       // A crafted archive must not plant a setuid file (or a sticky folder) in the user's folder.
       if (typeof entry.mode === 'number') entry.mode &= 0o777;
+      if (entry.type === 'Directory' && (path === './' || path === '.')) topMode = entry.mode;
       return true;
     },
   });
@@ -114,6 +132,13 @@ export async function extractToStaging(source: ArchiveSource, staging: string, o
     throw new OpsError(`The archive ${source.path} changed after it was checked (sha256 ${actual}, checked ${source.sha256}).`, {
       hint: 'Something is writing to the backup file; make sure nothing touches it and run the restore again.',
     });
+  }
+  if (options.folders === 'archived') {
+    // node-tar leaves an existing cwd's mode alone; the top folder gets the archived one too.
+    if (topMode !== undefined) asOwnerSync(as, () => chmodSync(staging, topMode!));
+    // Deepest first, so setting a folder's time does not move its parent's again.
+    for (const f of folderTimes.reverse()) asOwnerSync(as, () => (f.link ? lutimesSync : utimesSync)(join(staging, f.path), f.mtime, f.mtime));
+    return;
   }
   // The archive's `./` entry may carry a wider mode; userData holds tokens.
   asOwnerSync(as, () => chmodSync(staging, DIR_MODE));

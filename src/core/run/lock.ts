@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdir, open, stat, unlink } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,8 @@ export interface AcquireLockOptions {
   bootId?: string;
   /** When a process started (Linux: /proc/<pid>/stat field 22), to tell a reused pid from the holder. */
   processStart?: (pid: number) => string | undefined;
+  /** Which user runs a process (Linux: the owner of /proc/<pid>), undefined when unknown. */
+  processUid?: (pid: number) => number | undefined;
 }
 
 /** A held lock; `release()` removes the file only while it is still ours, and never throws twice. */
@@ -60,7 +62,7 @@ export type LockOwner = z.infer<typeof ownerSchema>;
 
 type Seen =
   | { kind: 'missing' }
-  | { kind: 'owned'; owner: LockOwner; raw: string; ino: number; mtimeMs: number }
+  | { kind: 'owned'; owner: LockOwner; raw: string; ino: number; mtimeMs: number; uid: number }
   | { kind: 'corrupt'; raw: string; ino: number; mtimeMs: number };
 
 /** isProcessAlive asks the kernel with signal 0; EPERM means the process exists under another user. */
@@ -91,6 +93,25 @@ export function processStart(pid: number): string | undefined {
   const stat = readOr(`/proc/${pid}/stat`);
   // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime 22.
   return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+/** processUid is the uid a live process runs as (the owner of its /proc entry), undefined when unknown. */
+export function processUid(pid: number): number | undefined {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * forged tells whether a lock record names a process of another user than the file's owner: a run
+ * writes its own pid into a file it creates, so a mismatch is a pid reused by someone else, or a
+ * record another local user wrote (naming pid 1, say) to block root's runs in the shared folder.
+ */
+function forged(seen: { owner: LockOwner; uid: number }, uidOf: (pid: number) => number | undefined): boolean {
+  const runner = uidOf(seen.owner.pid);
+  return runner !== undefined && runner !== seen.uid;
 }
 
 /**
@@ -129,7 +150,7 @@ async function inspect(path: string): Promise<Seen> {
     const [st, raw] = [await fh.stat(), await fh.readFile('utf8')];
     const result = ownerSchema.safeParse(parseJson(raw));
     return result.success
-      ? { kind: 'owned', owner: result.data, raw, ino: st.ino, mtimeMs: st.mtimeMs }
+      ? { kind: 'owned', owner: result.data, raw, ino: st.ino, mtimeMs: st.mtimeMs, uid: st.uid }
       : { kind: 'corrupt', raw, ino: st.ino, mtimeMs: st.mtimeMs };
   } finally {
     await fh.close();
@@ -226,6 +247,7 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
   const host = options.hostname ?? osHostname();
   const boot = 'bootId' in options ? options.bootId : bootId();
   const startOf = options.processStart ?? processStart;
+  const uidOf = options.processUid ?? processUid;
   const path = join(options.dir, `${options.target}.lock`);
   const waitMs = (options.waitSeconds ?? 0) * 1000;
   const deadline = now() + waitMs;
@@ -252,7 +274,7 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
     const stale =
       seen.kind === 'corrupt'
         ? now() - seen.mtimeMs > (options.staleGraceMs ?? 5000)
-        : seen.owner.host === host && holderGone(seen.owner, boot, alive, startOf);
+        : seen.owner.host === host && (holderGone(seen.owner, boot, alive, startOf) || forged(seen, uidOf));
     if (stale) {
       const outcome = await takeOver(path, seen, now());
       if (outcome === 'busy') await sleep(10, options.signal);
@@ -260,7 +282,9 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
         options.log?.warn(
           seen.kind === 'corrupt'
             ? `Removed a corrupt ${options.target} lock file (${path}) left by an earlier run.`
-            : `Took over the ${options.target} lock from ${describe(seen, now())}: that process no longer exists (or the machine has restarted since).`,
+            : forged(seen, uidOf)
+              ? `Took over the ${options.target} lock ${path}: it names ${describe(seen, now())}, a process of another user than the file's owner (uid ${seen.uid}), so no autocodex-ops run holds it.`
+              : `Took over the ${options.target} lock from ${describe(seen, now())}: that process no longer exists (or the machine has restarted since).`,
         );
       }
       continue;

@@ -7,8 +7,8 @@ export type JobId = 'falkordb' | 'userdata' | 'projects' | 'drill' | 'drill-user
 /**
  * One row of the job table: what the job runs, at what time of day `daily|weekly|monthly` means,
  * and its default `<when>` when installed without its flag (undefined: only on request). A data
- * table, so a job whose command this build lacks (`drill`, `backup project` come from other
- * issues) is left out by looking the command up, not by editing code.
+ * table, so a job whose command a build lacks is left out by looking the command up, not by
+ * editing code.
  */
 export interface JobSpec {
   id: JobId;

@@ -2,9 +2,10 @@ import type { Clock } from '../run/clock.js';
 import { InterruptedError, OpsError } from '../errors.js';
 import type { FalkorClient, FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { FalkorAuthError } from '../falkordb/falkor-errors.js';
+import { loadProblem, type LoadExpectation } from '../falkordb/load-plan.js';
 
 /** The FalkorDB calls a restore (and harden's check of the restored data) makes. */
-export type RestoreFalkor = Pick<FalkorClient, 'where' | 'ping' | 'dbsize' | 'graphList' | 'moduleList' | 'close'>;
+export type RestoreFalkor = Pick<FalkorClient, 'where' | 'ping' | 'dbsize' | 'graphList' | 'moduleList' | 'close'> & Partial<Pick<FalkorClient, 'configGet'>>;
 
 /** Opens a FalkorDB connection (connectFalkor in production, a fake in tests). */
 export type ConnectFalkor = (options: FalkorConnectOptions) => Promise<RestoreFalkor>;
@@ -15,6 +16,8 @@ export interface ExpectedData {
   graphs?: string[];
   /** A live-mode backup may have caught writes in flight: differences are warnings then. */
   lenient?: boolean;
+  /** What the archive's own RDB/AOF promise (load-plan.ts), manifest or not: never lenient. */
+  load?: LoadExpectation;
 }
 
 /** What the server answered after the restore. */
@@ -88,6 +91,13 @@ export async function checkServerData(options: CheckServerOptions, expected: Exp
     if (expected.graphs !== undefined && graphs !== undefined) {
       result.expectedGraphs = expected.graphs;
       if (!sameSet(graphs, expected.graphs)) problems.push(`the graphs after the restore (${graphs.join(', ') || 'none'}) differ from the manifest's (${expected.graphs.join(', ') || 'none'})`);
+    }
+    // The files' own promise is checked even for a live-mode backup: 0 keys from a full RDB is no race.
+    const fromFiles = expected.load && loadProblem(keys, expected.load);
+    if (fromFiles) {
+      throw new OpsError(`FalkorDB did not load its data: ${fromFiles}.`, {
+        hint: 'The server ignored or could not read the restored files (appendonly yes loads only the AOF; an RDB from another build may not load). `autocodex-ops drill falkordb <archive>` shows what the archive loads to.',
+      });
     }
     if (problems.length > 0 && !expected.lenient) {
       throw new OpsError(`The restored data does not match the backup: ${problems.join('; ')}.`, {

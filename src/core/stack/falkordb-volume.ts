@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { Transform, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -32,6 +33,8 @@ export interface ArchiveSource {
   sha256: string;
   /** Decrypts an age-encrypted archive (`.tar.gz.age`); its absence there is exit 10. */
   key?: ArchiveKey;
+  /** The archive held open since its checks (held-archive.ts): read through it, not the name. */
+  handle?: FileHandle;
 }
 
 /** Undoes a replaced volume: puts its safety copy back (wipe + extract), ignoring any AbortSignal. */
@@ -51,11 +54,12 @@ export async function replaceVolumeContent(
   docker: VolumeStreamDocker,
   target: VolumeTarget,
   source: ArchiveSource,
-  options: { signal?: AbortSignal; onProgress?: (bytesRead: number) => void; wipe?: ArmedWipe | 'moved-aside'; helper?: HelperContainer } = {},
+  options: { signal?: AbortSignal; onProgress?: (bytesRead: number) => void; wipe?: ArmedWipe | 'moved-aside'; helper?: HelperContainer; onWiped?: () => Promise<void> } = {},
 ): Promise<void> {
   const { signal } = options;
   // 'moved-aside': the top of the volume holds only the restore's own folder (falkordb-aside.ts).
   if (options.wipe !== 'moved-aside') await (options.wipe ? options.wipe.go(signal) : wipeVolume(docker, { ...target, signal }));
+  await options.onWiped?.();
   throwIfAborted(signal);
   const hash = createHash('sha256');
   let read = 0;
@@ -74,7 +78,8 @@ export async function replaceVolumeContent(
   // read-archive's piece size: extraction is where a restore peaks, and 1 MiB reads held 3-7 MB
   // more (GNU time %M, 3 runs each on the reference volume) without being faster.
   const decrypt = decryptionStages(source.path, source.key).stages;
-  pipeline([createReadStream(source.path, { highWaterMark: READ_CHUNK }), tap, ...decrypt, gunzip], () => undefined);
+  const file = source.handle ? source.handle.createReadStream({ start: 0, autoClose: false, highWaterMark: READ_CHUNK }) : createReadStream(source.path, { highWaterMark: READ_CHUNK });
+  pipeline([file, tap, ...decrypt, gunzip], () => undefined);
   try {
     await importVolume(docker, { ...target, tar: gunzip, signal, ...(options.helper ? { helper: options.helper } : {}) });
     // The engine stops reading at the tar end marker; read the padding after it so the digest covers the whole file.

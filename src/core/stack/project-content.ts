@@ -61,8 +61,8 @@ export interface ProjectOrigin {
 }
 
 /** projectOrigin reads the project part of a manifest's `source`; pure, tolerant of older or foreign manifests. */
-export function projectOrigin(manifest: { source?: unknown } | undefined): ProjectOrigin {
-  const source = manifest?.source;
+export function projectOrigin(manifest: object | undefined): ProjectOrigin {
+  const source = (manifest as { source?: unknown } | undefined)?.source;
   if (!source || typeof source !== 'object') return {};
   const { project, subset } = source as { project?: unknown; subset?: unknown };
   return {

@@ -69,7 +69,7 @@ describe('restore commands', () => {
   it('--help documents the checks, examples and exit status', async () => {
     const run = await runProgram(['restore', 'falkordb', '--help']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/Usage: autocodex-ops restore falkordb \[options\] <archive>/);
+    expect(run.stdout).toMatch(/Usage: autocodex-ops restore falkordb \[options\] \[archive\]/);
     for (const text of ['--dry-run', '--health-timeout <seconds>', '--start', '--force', 'Exit status:', 'typed confirmation']) expect(run.stdout).toContain(text);
   });
 });

@@ -5,6 +5,7 @@ import { loadIdentityFile } from '../../crypto/key-files.js';
 import { looksLikeFalkorData } from '../../archive/read-archive.js';
 import { inspectArchive } from '../../backup-store/verify.js';
 import { listBackups, type BackupRecord } from '../../backup-store/catalog.js';
+import { futureDatedNote, isFutureDated } from '../../backup-store/future-dated.js';
 import { escalate, ok, skip, warn, SkipCheck, type Check, type CheckContext, type CheckResult } from '../types.js';
 import { formatBytes } from '../../format-bytes.js';
 
@@ -16,18 +17,31 @@ async function newest(ctx: CheckContext): Promise<BackupRecord> {
   return latest;
 }
 
-/** freshness judges the newest archive of a kind by age in hours against AUTO_CODEX_BACKUP_MAX_AGE_DAYS (never floored). */
+/**
+ * freshness judges the newest archive of a kind by age in hours against AUTO_CODEX_BACKUP_MAX_AGE_DAYS
+ * (never floored). A backup dated in the future never counts as fresh (issue 23 §4): the newest one
+ * dated no later than now is judged, and any future-dated one turns an ok into a warning.
+ */
 function freshness(kind: 'falkordb' | 'userdata', label: string, hint: string, whenNone: (ctx: CheckContext) => CheckResult | undefined): Check['run'] {
   return async (ctx) => {
     const { backupMaxAgeDays: maxDays, backupDir, enforce } = ctx.config;
     if (maxDays === 0) return ok('Backup age check disabled (AUTO_CODEX_BACKUP_MAX_AGE_DAYS=0)');
-    const [latest] = await listBackups(backupDir, kind);
-    if (!latest) return whenNone(ctx) ?? escalate(enforce.backups, `No ${label} backups found in ${backupDir}`, hint);
-    const hours = (ctx.now().getTime() - latest.createdAt.getTime()) / HOUR;
+    const now = ctx.now();
+    const all = await listBackups(backupDir, kind);
+    const future = all.filter((r) => isFutureDated(r.createdAt, now));
+    const latest = all.find((r) => !isFutureDated(r.createdAt, now));
+    const skew = future.length > 0 ? `; not counted: ${future.map((r) => futureDatedNote(r.archive, r.createdAt, now)).join('; ')}` : '';
+    const skewHint = future.length > 0 ? ' Check the clock (timedatectl) and the future-dated file(s); remove or re-date them by hand.' : '';
+    if (!latest) {
+      if (future.length === 0) return whenNone(ctx) ?? escalate(enforce.backups, `No ${label} backups found in ${backupDir}`, hint);
+      return escalate(enforce.backups, `No ${label} backup dated up to now in ${backupDir}${skew}`, `${hint}${skewHint}`);
+    }
+    const hours = (now.getTime() - latest.createdAt.getTime()) / HOUR;
     const age = `${(hours / 24).toFixed(1)} days (${hours.toFixed(1)} h, from the ${latest.createdAtSource === 'manifest' ? 'manifest' : 'file time'})`;
     if (hours > maxDays * 24) {
-      return escalate(enforce.backups, `Latest ${label} backup is ${age} old (max allowed: ${maxDays} days): ${latest.archive}`, hint);
+      return escalate(enforce.backups, `Latest ${label} backup is ${age} old (max allowed: ${maxDays} days): ${latest.archive}${skew}`, `${hint}${skewHint}`);
     }
+    if (future.length > 0) return warn(`Latest ${label} backup age: ${age} (${latest.archive})${skew}`, skewHint.trim());
     return ok(`Latest ${label} backup age: ${age} (${latest.archive})`);
   };
 }

@@ -3,6 +3,7 @@ import { backupDiskCheck, backupFreshnessCheck, backupIntegrityCheck, userdataBa
 import { configWarningsCheck } from './config-warnings.js';
 import { graphitiMcpExposureCheck } from './exposure.js';
 import { restoreDrillCheck } from './drill.js';
+import { restoreInterruptedCheck } from './restore-interrupted.js';
 import { codexAuthCheck, codexCliCheck, sandboxCheck } from './codex.js';
 import { composeCheck, containersHealthCheck, dockerCheck, imageTagsCheck } from './docker.js';
 import { falkordbAppendonlyCheck, falkordbAuthCheck, falkordbDataMountCheck, falkordbExposureCheck, falkordbLiveCheck } from './falkordb.js';
@@ -43,6 +44,7 @@ export const ALL_CHECKS: readonly Check[] = [
   backupDiskCheck,
   offsiteFreshnessCheck,
   restoreDrillCheck,
+  restoreInterruptedCheck,
   scheduledBackupsCheck,
   taskLogsCheck,
   lockfilesCheck,

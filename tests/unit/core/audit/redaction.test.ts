@@ -37,7 +37,7 @@ afterEach(async () => {
 });
 
 /** Runs one audited command through a real session and returns the trail file's text. */
-async function record(args: string[], touch: Record<string, unknown> = {}, error?: Error): Promise<string> {
+async function record(args: string[], touch: Record<string, unknown> = {}, error?: Error, secrets: string[] = []): Promise<string> {
   const runtime: Runtime = {
     env: { AUTOCODEX_OPS_AUDIT_LOG: path },
     cwd: dir,
@@ -49,7 +49,9 @@ async function record(args: string[], touch: Record<string, unknown> = {}, error
     prompt: async () => '',
     signal: new AbortController().signal,
   };
-  const session = new AuditSession(runtime, args, { version: '0', redactor: createRedactor(), log: { warn: () => undefined, error: () => undefined } });
+  const redactor = createRedactor();
+  for (const s of secrets) redactor.addSecret(s);
+  const session = new AuditSession(runtime, args, { version: '0', redactor, log: { warn: () => undefined, error: () => undefined } });
   const program = new Command('autocodex-ops').exitOverride();
   program.addCommand(new Command('lock-deps').argument('[words...]').allowUnknownOption().action(() => session.recorder.touch(touch)));
   await attachAudit(program, session).parseAsync(['node', 'x', ...args]);
@@ -76,6 +78,16 @@ describe('no secret reaches the audit trail', () => {
   it('masks detail fields named like secrets', async () => {
     const text = await record(['lock-deps'], { password: 'plain-pw', nested: { apiKey: 'plain-key' }, archive: '/b/a.tar.gz' });
     expect(JSON.parse(text).details).toEqual({ password: '***', nested: { apiKey: '***' }, archive: '/b/a.tar.gz' });
+  });
+});
+
+describe('audit details are results, not prose (issue 14/23 §6)', () => {
+  it('a known secret value is not scrubbed out of a path that holds it as a word; the error message still is', async () => {
+    const archive = '/srv/nightly/userdata_20260101_000000.tar.gz';
+    const text = await record(['lock-deps'], { archive, pruned: [{ path: archive, reason: 'not among the newest 1 (--keep-last)' }] }, new Error('AUTH nightly failed'), ['nightly']);
+    const rec = JSON.parse(text);
+    expect(rec.details).toEqual({ archive, pruned: [{ path: archive, reason: 'not among the newest 1 (--keep-last)' }] });
+    expect(rec.error).toBe('AUTH *** failed');
   });
 });
 

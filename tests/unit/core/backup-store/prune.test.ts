@@ -33,7 +33,9 @@ describe('planPrune', () => {
     ['keep-min floors days', { retentionDays: 7, keepMin: 3 }, [30, 40, 50, 60], 'K30 K40 K50 R60'],
     ['keep-min floors keep-last', { keepLast: 1, keepMin: 2 }, [1, 2, 3], 'K1 K2 R3'],
     ['retention 0 removes all but the newest', { retentionDays: 0, keepMin: 1 }, [0.5, 1, 2], 'K0.5 R1 R2'],
-    ['a future timestamp (clock skew) counts as the newest', { retentionDays: 1, keepMin: 1 }, [-2, 0.5, 5], 'K-2 K0.5 R5'],
+    ['a future-dated backup (clock skew) is kept but not counted', { retentionDays: 1, keepMin: 1 }, [-2, 0.5, 5], 'K-2 K0.5 R5'],
+    ['a future-dated backup never pushes the newest real one out of keep-last', { keepLast: 1, keepMin: 1 }, [-2, 0.5, 5], 'K-2 K0.5 R5'],
+    ['a few minutes ahead (skew between hosts) still counts', { keepLast: 1, keepMin: 1 }, [-0.002, 0.5], 'K-0.002 R0.5'],
     ['sorted newest first whatever the input order', { keepLast: 1, keepMin: 1 }, [9, 2, 5], 'K2 R5 R9'],
     ['empty folder', { retentionDays: 1, keepMin: 1 }, [], ''],
   ];
@@ -49,6 +51,13 @@ describe('planPrune', () => {
     expect(describeDecision(ds[2]!)).toBe('remove falkordb-9.tar.gz (9.0 days old: older than 7 days)');
     expect(describeDecision(ds[0]!)).toBe('keep   falkordb-0.tar.gz (newest backup (always kept))');
     expect(planPrune([rec(0), rec(5)], { keepLast: 1, keepMin: 1 }, NOW)[1]!.reason).toBe('not among the newest 1 (--keep-last)');
+  });
+
+  it('never removes the archive the run has just written, and says why a future-dated one stays', () => {
+    const ds = planPrune([rec(-0.002), rec(0.5), rec(-30)], { keepLast: 1, keepMin: 1 }, NOW, { keep: '/b/falkordb-0.5.tar.gz' });
+    expect(actions(ds)).toBe('K-30 K-0.002 K0.5');
+    expect(ds[0]!.reason).toMatch(/^dated in the future/);
+    expect(ds[2]!.reason).toBe('written by this run (a run never removes its own backup)');
   });
 
   it('refuses to plan mixed kinds (each kind keeps its own newest)', () => {

@@ -55,7 +55,7 @@ describe('selectChecks', () => {
   });
   it('covers every id of the contract', () => {
     const contract = 'python node git git-repo git-clean codex-auth codex-cli sandbox unsigned-updates insecure-token-storage graphiti-config docker compose image-tags falkordb-auth falkordb-appendonly falkordb-live falkordb-data-mount falkordb-exposure graphiti-mcp-live backup-freshness backup-integrity backup-disk lockfiles risk-policy';
-    const secondWave = 'containers-health graphiti-mcp-exposure userdata-backup-freshness scheduled-backups offsite-freshness restore-drill task-logs';
+    const secondWave = 'containers-health graphiti-mcp-exposure userdata-backup-freshness scheduled-backups offsite-freshness restore-drill restore-interrupted task-logs';
     const readmeOnly = 'config-warnings';
     expect(ALL_CHECKS.map((c) => c.id).sort()).toEqual(`${contract} ${secondWave} ${readmeOnly}`.split(' ').sort());
   });

@@ -21,3 +21,19 @@ describe('remote layout <prefix>/<kind>/<name>', () => {
     expect(kindPrefix(loc, 'userdata')).toBe('team/userdata/');
   });
 });
+
+describe('latestPerKind with project archives', () => {
+  it('picks the newest of each kind and of each project, never a safety copy', async () => {
+    const { latestPerKind } = await import('../../../../src/core/offsite/push.js');
+    const at = (d: string) => new Date(`2026-01-0${d}T00:00:00Z`);
+    expect(
+      latestPerKind([
+        { archive: 'a1', kind: 'project', label: 'a', createdAt: at('1') },
+        { archive: 'a2', kind: 'project', label: 'a', createdAt: at('2') },
+        { archive: 'b1', kind: 'project', label: 'b', createdAt: at('1') },
+        { archive: 'u1', kind: 'userdata', createdAt: at('3') },
+        { archive: 'p1', kind: 'project-pre-restore', label: 'a', createdAt: at('4') },
+      ]).sort(),
+    ).toEqual(['a2', 'b1', 'u1']);
+  });
+});

@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { readJournal } from '../../../../src/core/backup-store/restore-journal.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { listBackups } from '../../../../src/core/backup-store/catalog.js';
 import { storeBackup } from '../../../../src/core/backup-store/store-backup.js';
-import { readArchive } from '../../../../src/core/archive/read-archive.js';
 import { FakeClock } from '../../../helpers/fake-clock.js';
 import { InterruptedError, LockHeldError, OpsError, PrerequisiteError, UsageError } from '../../../../src/core/errors.js';
 import { acquireLock } from '../../../../src/core/run/lock.js';
@@ -99,7 +99,7 @@ function deps(w: World, over: { confirm?: (plan: RestorePlan) => Promise<boolean
 }
 
 // What the data volume holds now, file by file (the fake models a volume as its files).
-const content = (w: World) => w.docker.filesOf(VOLUME) ?? {};
+const content = (w: World) => w.docker.filesOf(VOLUME);
 const state = (w: World, name: string) => w.docker.container(name).running;
 const stopOrder = (w: World) => w.docker.callsTo('stopContainer').map(([id]) => w.docker.container(id as string).name).filter((n) => !n.startsWith('autocodex-ops-helper'));
 
@@ -122,19 +122,14 @@ describe('runFalkorRestore', () => {
     });
     const [safety] = await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore');
     expect(safety).toMatchObject({ archive: result.safetyBackup, hasSidecar: true, hasManifest: true });
-    // The safety copy holds the data as it was, written from the folder it was moved aside into.
-    const listing = await readArchive(result.safetyBackup!);
-    expect(listing.entries.filter((e) => e.type === 'File').map((e) => e.path.replace(/^\.\//, '')).sort()).toEqual(Object.keys(filesOf(CURRENT)).sort());
     expect(result.phases.map((p) => p.name)).toEqual([
       'checking the archive',
       'finding FalkorDB, Graphiti MCP and the data volume',
+      'checking the archive again before stopping anything',
       'stopping the services',
-      'moving the current data aside inside the volume',
-      'extracting the archive',
-      'starting the services',
-      'checking the services and the data',
-      'finishing the safety copy of the previous data',
-      'removing the moved-aside data',
+      'taking the safety copy of the current data',
+      'wiping the volume and extracting the archive',
+      'starting the services and checking the data',
     ]);
     expect(w.docker.containers.size).toBe(2);
   });
@@ -148,17 +143,15 @@ describe('runFalkorRestore', () => {
     expect(readdirSync(w.options.preRestoreDir).filter((n) => n.includes('pre_restore'))).toEqual([]);
   });
 
-  it('a failure during the extraction moves the previous data back and restarts what ran (exit 1), no safety copy left', async () => {
+  it('a failure after the wipe puts the safety copy back and restarts what ran (exit 1)', async () => {
     const w = await world();
     w.docker.failNext('putArchive', new Error('engine fell over'));
     const error = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
     expect(error).toBeInstanceOf(OpsError);
     expect(error.exitCode).toBe(1);
-    expect(error.message).toMatch(/^Restore failed while extracting the archive: .*engine fell over\nRolled back: volume auto-codex_falkordb_data holds its previous data \(moved aside into \.falkordb_pre_restore_\d{8}_\d{6}\) again; restarted auto-codex-falkordb, auto-codex-graphiti-mcp\./);
+    expect(error.message).toMatch(/^Restore failed while wiping the volume and extracting the archive: .*engine fell over\nRolled back: volume auto-codex_falkordb_data holds the safety copy .*falkordb_pre_restore_.* again; restarted auto-codex-falkordb, auto-codex-graphiti-mcp\./);
     expect(content(w)).toEqual(filesOf(CURRENT));
     expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
-    expect(readdirSync(w.options.preRestoreDir).filter((n) => n.includes('pre_restore'))).toEqual([]);
-    expect([...w.docker.containers.values()].filter((c) => c.info.name.startsWith('autocodex-ops-helper'))).toEqual([]);
   });
 
   it('data that does not match the manifest is rolled back', async () => {
@@ -169,21 +162,62 @@ describe('runFalkorRestore', () => {
     expect(content(w)).toEqual(filesOf(CURRENT));
   });
 
-  it('when the rollback fails too, services stay stopped, the old data stays moved aside and the hint is the one manual command', async () => {
+  it('when the rollback fails too, services stay stopped and the hint is the one manual command', async () => {
     const w = await world();
     w.docker.failNext('putArchive', new Error('first failure'));
-    const moveBack = (args: unknown[]) => (args[0] as { labels: Record<string, string> }).labels['autocodex-ops.helper.purpose'] === 'move-back';
-    w.docker.failNext('createContainer', new Error('second failure'), moveBack);
+    w.docker.failNext('putArchive', new Error('second failure'));
     const error = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
-    expect(error.message).toMatch(/Rolling back FAILED while putting its previous data \(moved aside into \.falkordb_pre_restore_\d{8}_\d{6}\) back into volume auto-codex_falkordb_data: .*second failure/);
+    expect(error.message).toMatch(/Rolling back FAILED while putting the safety copy .* back into volume auto-codex_falkordb_data: .*second failure/);
     expect(error.message).toContain('were left stopped');
-    expect(error.hint).toMatch(
-      /^Put it back by hand: docker run --rm --network none --entrypoint sh -v 'auto-codex_falkordb_data:\/data' 'sha256:falkordb-test' -c 'cd \/data && [\s\S]*' sh '\.falkordb_pre_restore_\d{8}_\d{6}' '\.autocodex-ops-discard-\d{8}_\d{6}' && docker start 'auto-codex-falkordb' 'auto-codex-graphiti-mcp'$/,
-    );
+    expect(error.hint).toMatch(/^Run `autocodex-ops restore falkordb --undo` \(the restore journal remembers the safety copy\), or put it back by hand: docker run --rm --network none --entrypoint sh -v 'auto-codex_falkordb_data:\/data' -v '.*:\/backup:ro' 'sha256:falkordb-test' -c 'rm -rf \/data\/\* \/data\/\.\[!\.\]\* \/data\/\.\.\?\* && tar -xzf "\/backup\/\$1" -C \/data' _ 'falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz' && docker start 'auto-codex-falkordb' 'auto-codex-graphiti-mcp'$/);
     expect(state(w, 'auto-codex-falkordb') || state(w, 'auto-codex-graphiti-mcp')).toBe(false);
-    // Nothing of the old data was deleted: it is all in the folder the command moves back.
-    const aside = Object.keys(content(w)).filter((p) => p.startsWith('.falkordb_pre_restore_'));
-    expect(aside.map((p) => p.replace(/^[^/]+\//, '')).sort()).toEqual(Object.keys(filesOf(CURRENT)).sort());
+    // The journal stays: a plain restore and a backup refuse; --undo puts the safety copy back and starts what ran.
+    const found = await readJournal(w.options.preRestoreDir, VOLUME);
+    expect(found && 'journal' in found && found.journal).toMatchObject({ step: 'rollback-failed', archive: { path: w.archive }, wereRunning: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'] });
+    const again = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(again).toBeInstanceOf(OpsError);
+    expect(again.exitCode).toBe(1);
+    expect(again.message).toContain('was interrupted while rollback-failed');
+    expect(again.hint).toContain('restore falkordb --undo');
+    const undone = await runFalkorRestore({ ...w.options, journal: 'undo' }, deps(w).deps);
+    expect(undone).toMatchObject({ finished: 'undo', started: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'] });
+    expect(content(w)).toEqual(filesOf(CURRENT));
+    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+    const none = (await runFalkorRestore({ ...w.options, journal: 'undo' }, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(none).toBeInstanceOf(UsageError);
+  });
+
+  it('--resume finishes an interrupted restore from its journal: the archive again, no new safety copy', async () => {
+    const w = await world();
+    w.docker.failNext('putArchive', new Error('first failure'));
+    w.docker.failNext('putArchive', new Error('second failure'));
+    await runFalkorRestore(w.options, deps(w).deps).catch(() => undefined);
+    const copies = (await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore')).length;
+    const result = await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, deps(w).deps);
+    expect(result).toMatchObject({ finished: 'resume', archive: w.archive, health: { data: { keys: 3, expectedKeys: 3 } } });
+    expect(content(w)).toEqual(filesOf(BACKUP));
+    expect((await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore')).length).toBe(copies);
+    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+  });
+
+  it('an archive removed or replaced at the prompt: exit 1 before anything is stopped', async () => {
+    for (const change of ['remove', 'replace'] as const) {
+      const w = await world();
+      const confirm = async () => {
+        if (change === 'remove') rmSync(w.archive);
+        else {
+          renameSync(w.archive, `${w.archive}.old`);
+          copyFileSync(`${w.archive}.old`, w.archive);
+        }
+        return true;
+      };
+      const error = (await runFalkorRestore(w.options, deps(w, { confirm }).deps).catch((e: unknown) => e)) as OpsError;
+      expect(error.message).toMatch(change === 'remove' ? /was removed since it was checked; nothing was stopped/ : /was replaced by another file since it was checked/);
+      expect(error.exitCode).toBe(1);
+      expect(w.docker.callsTo('stopContainer')).toEqual([]);
+      expect(content(w)).toEqual(filesOf(CURRENT));
+      expect(await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore')).toEqual([]);
+    }
   });
 
   it('Ctrl-C during the extraction rolls back and ends with InterruptedError (exit 130)', async () => {
@@ -202,7 +236,7 @@ describe('runFalkorRestore', () => {
     const error = (await runFalkorRestore(w.options, deps(w, { signal: controller.signal }).deps).catch((e: unknown) => e)) as OpsError;
     expect(error).toBeInstanceOf(InterruptedError);
     expect(error.exitCode).toBe(130);
-    expect(error.message).toMatch(/^Restore interrupted while extracting the archive/);
+    expect(error.message).toMatch(/^Restore interrupted while wiping the volume and extracting the archive/);
     expect(content(w)).toEqual(filesOf(CURRENT));
     expect(state(w, 'auto-codex-falkordb')).toBe(true);
   });
@@ -262,63 +296,20 @@ describe('runFalkorRestore', () => {
     }
   });
 
-  it('Ctrl-C while the restored server is checked: previous data moved back, services running, no partial safety copy, exit 130', async () => {
+  it('Ctrl-C during the safety copy (before the wipe): services restarted, no partial file, volume untouched', async () => {
     const w = await world();
     const controller = new AbortController();
     const { deps: d } = deps(w, { signal: controller.signal });
-    const connect = d.connect;
-    let asks = 0;
-    // The plan and the stop ask the server before; the third connection checks the restored data.
-    d.connect = async (o) => {
-      if (++asks === 3) controller.abort();
-      return connect(o);
+    const info = d.log.info;
+    d.log.info = (m: string) => {
+      info(m);
+      if (m.startsWith('Writing ')) controller.abort();
     };
-    const error = (await runFalkorRestore(w.options, d).catch((e: unknown) => e)) as OpsError;
-    expect(error).toBeInstanceOf(InterruptedError);
-    expect(error.message).toMatch(/^Restore interrupted while checking the services and the data[\s\S]*\nRolled back: /);
+    await expect(runFalkorRestore(w.options, d)).rejects.toBeInstanceOf(InterruptedError);
     expect(content(w)).toEqual(filesOf(CURRENT));
     expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
     expect(readdirSync(w.options.preRestoreDir).filter((n) => n.includes('pre_restore'))).toEqual([]);
-  });
-
-  it('a safety copy that cannot be written after a good restore keeps the moved-aside data (exit 1); the next restore refuses to move over it', async () => {
-    const w = await world();
-    w.docker.failNext('getArchive', new Error('export broke'));
-    const error = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
-    expect(error).toBeInstanceOf(OpsError);
-    expect(error.exitCode).toBe(1);
-    expect(error.message).toMatch(/^Restore done: volume auto-codex_falkordb_data holds the restored data[\s\S]*export broke[\s\S]*folder \.falkordb_pre_restore_\d{8}_\d{6}; nothing was deleted\./);
-    expect(error.hint).toMatch(/^Archive it by hand: docker run .* -czf '\/backup\/falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz' -C '\/data\/\.falkordb_pre_restore_\d{8}_\d{6}' \./);
-    const files = content(w);
-    const top = Object.fromEntries(Object.entries(files).filter(([p]) => !p.startsWith('.falkordb_pre_restore_')));
-    const aside = Object.fromEntries(Object.entries(files).filter(([p]) => p.startsWith('.falkordb_pre_restore_')).map(([p, b]) => [p.replace(/^[^/]+\//, ''), b]));
-    expect(top).toEqual(filesOf(BACKUP));
-    expect(aside).toEqual(filesOf(CURRENT));
-    expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
-    expect(readdirSync(w.options.preRestoreDir).filter((n) => n.includes('pre_restore'))).toEqual([]);
-
-    const again = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
-    expect(again.message).toMatch(/still holds the moved-aside data of an earlier restore.*nothing was changed/);
-    expect(content(w)).toEqual(files);
-    expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
-  });
-
-  it('an archive with an entry inside the restore\'s own folder is refused before anything is stopped', async () => {
-    const w = await world();
-    const { deps: d } = deps(w);
-    const planned = new Date('2026-01-02T03:04:05Z');
-    const bad = await storeBackup({
-      dir: join(w.root, 'bad'),
-      facts: { kind: 'falkordb', createdAt: new Date('2025-01-01T00:00:00Z'), host: 'h', toolVersion: 't', mode: 'save', source: {} },
-      source: Readable.from([rawTar([...BACKUP, { path: './.falkordb_pre_restore_20260102_030405/dump.rdb', body: 'x' }])]),
-      policy: { keepMin: 1 },
-      now: () => new Date(),
-      log: { info: () => undefined, warn: () => undefined },
-    });
-    const error = (await runFalkorRestore({ ...w.options, archive: bad.written.path }, { ...d, now: () => planned }).catch((e: unknown) => e)) as OpsError;
-    expect(error.exitCode).toBe(2);
-    expect(error.message).toContain("inside the restore's own folder .falkordb_pre_restore_20260102_030405");
-    expect(w.docker.callsTo('stopContainer')).toEqual([]);
+    expect(w.docker.callsTo('putArchive')).toEqual([]);
   });
 
   it('warns when the archive was made by another FalkorDB image', async () => {

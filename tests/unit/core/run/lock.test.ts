@@ -35,6 +35,8 @@ function world(live: number[] = []) {
     isProcessAlive: (pid) => alive.has(pid),
     bootId: 'boot-1',
     processStart: (pid) => (alive.has(pid) ? `start-${pid}` : undefined),
+    // Live processes run as this user, who also writes the lock files of these tests.
+    processUid: (pid) => (alive.has(pid) ? process.getuid!() : undefined),
     log: { warn: (m) => warnings.push(m), info: (m) => infos.push(m) },
     ...over,
   });
@@ -112,6 +114,16 @@ describe('acquireLock', () => {
   it('leaves a fresh takeover mutex alone (another run is mid-takeover) and reports the lock held', async () => {
     const w = world([2000]);
     await writeLock({ pid: 2000, host: 'here', startedAt: '2025-06-01T10:00:00.000Z', command: 'backup falkordb' });
+    await expect(acquireLock(w.base())).rejects.toBeInstanceOf(LockHeldError);
+  });
+
+  it("takes over a record naming a live process of another user than the file's owner (forged, or a reused pid), never a genuine one", async () => {
+    const w = world([1, 77]);
+    await writeLock({ pid: 1, host: 'here', startedAt: '2025-06-01T11:00:00Z', command: 'backup falkordb', boot: 'boot-1' });
+    const lock = await acquireLock(w.base({ processUid: (pid) => (pid === 1 ? process.getuid!() + 4242 : process.getuid!()) }));
+    expect(w.warnings.join('\n')).toMatch(/a process of another user than the file's owner/);
+    await lock.release();
+    await writeLock({ pid: 77, host: 'here', startedAt: '2025-06-01T11:00:00Z', command: 'backup falkordb', boot: 'boot-1', pidStart: 'start-77' });
     await expect(acquireLock(w.base())).rejects.toBeInstanceOf(LockHeldError);
   });
 

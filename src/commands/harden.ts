@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { Command } from 'commander';
+import { useCaseDeps, type App } from '../app.js';
+import { HARDEN_FALKORDB } from '../cli-options.js';
+import { consentFor } from '../consent.js';
+import { createContext } from '../context.js';
+import { DeclinedError, UsageError } from '../core/errors.js';
+import { findPreHarden, removePreHarden } from '../core/harden/cleanup.js';
+import { runHardenFalkordb } from '../core/harden/run-harden.js';
+import { falkorTargetFrom } from '../core/stack/falkor-target.js';
+import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
+import { renderHardenPlan, renderHardenResult } from '../output/harden.js';
+
+const schema = schemaOf(HARDEN_FALKORDB);
+
+const HELP = `
+For installs hit by the /data trap: the compose file or the Desktop UI mounted the volume at /data,
+where current FalkorDB images do not write, so the data lives in the container's writable layer
+and is lost when the container is recreated. Do not run \`docker-compose down\` or \`docker rm\`
+before this.
+
+1. rescue: BGSAVE (AOF rewrites held off), then the server's data dir (CONFIG GET dir) read from
+   inside the container into a verified falkordb_data_<UTC>.tar.gz; its key count must match the
+   live server, else nothing else happens (exit 1).
+2. a container the Desktop UI started: stopped and renamed <name>-pre-harden-<UTC> (the way back),
+   GRAPHITI_FALKORDB_PASSWORD written to the root .env and auto-codex/.env (.bak beside each), the
+   backup put into the volume, the container created again as the UI would, with the volume at
+   /var/lib/falkordb/data, --appendonly yes and --requirepass in REDIS_ARGS, the port on 127.0.0.1
+   and the running image pinned; started and checked (key count, graphs, auth, AOF, data dir).
+   A compose-managed container: stopped and committed as an image (compose removes the container
+   itself), the compose file edited (volume line, 127.0.0.1 port, pinned image; .bak), REDIS_ARGS
+   or FALKORDB_ARGS and the password in the .env files, \`up -d\` with compose, the backup put into
+   the volume, checked as above. A compose file it cannot edit safely: the rescue and the steps.
+Any failure or Ctrl-C after the rename: the old container runs again and the files are back
+(exit 1 or 130). A run that was killed is undone by the next. Already hardened: exit 0.
+
+Examples:
+  autocodex-ops harden falkordb --dry-run
+  autocodex-ops harden falkordb --generate-password --yes
+  autocodex-ops harden falkordb --cleanup --yes`;
+
+/** hardenFalkordbCommand rescues data caught by the /data trap and recreates FalkorDB hardened, keeping the old container as the way back. */
+function hardenFalkordbCommand(app: App): Command {
+  const cmd = new Command('falkordb')
+    .description("rescue FalkorDB data written into the container's layer (the /data trap) into a verified backup, then recreate the container with the volume at the right path, auth, AOF and loopback ports")
+    .addHelpText('after', HELP);
+  return addOptions(cmd, HARDEN_FALKORDB).action(async (raw: unknown, command: Command) => {
+    const options = schema.parse(raw);
+    if (options.passwordFromEnv && options.generatePassword) throw new UsageError('Give --password-from-env or --generate-password, not both.');
+    const ctx = createContext(command.optsWithGlobals(), app, 'harden');
+    const ask = consentFor(options.cleanup ? 'remove the pre-harden containers' : 'harden FalkorDB', options, ctx.runtime, (text) => ctx.log.info(text));
+    const config = await ctx.config(flagOverrides(HARDEN_FALKORDB, options));
+    if (options.cleanup) {
+      const docker = await app.docker();
+      const found = await findPreHarden(docker, config.falkordb.containerName, ctx.signal);
+      if (found.length === 0) {
+        ctx.printer.result({ removed: [] }, () => 'No pre-harden container to remove.');
+        return;
+      }
+      const plan = `Remove the stopped pre-harden container(s), the way back to the unhardened FalkorDB:\n${found.map((c) => `  - ${c.name}`).join('\n')}`;
+      if (options.dryRun) {
+        ctx.printer.result({ removed: [], wouldRemove: found.map((c) => c.name) }, () => `${plan}\nDry run: nothing was changed.`);
+        return;
+      }
+      if (!(await ask(plan))) throw new DeclinedError();
+      await removePreHarden(docker, found);
+      ctx.audit.touch({ removed: found.map((c) => c.name) });
+      ctx.printer.result({ removed: found.map((c) => c.name) }, () => `Removed ${found.map((c) => c.name).join(', ')}.`);
+      return;
+    }
+    const envPassword = ctx.runtime.env.GRAPHITI_FALKORDB_PASSWORD;
+    if (options.passwordFromEnv && !envPassword) throw new UsageError('--password-from-env: GRAPHITI_FALKORDB_PASSWORD is not set in the environment.');
+    const target = falkorTargetFrom(config);
+    const base = useCaseDeps(ctx, config, 'harden');
+    const result = await runHardenFalkordb(
+      {
+        root: config.root,
+        dryRun: options.dryRun,
+        keepOld: options.keepOld,
+        password: options.generatePassword ? { source: 'generate' } : options.passwordFromEnv ? { source: 'env', value: envPassword } : { source: 'existing', value: config.falkordb.password },
+        outputDir: config.backupDir,
+        healthTimeoutSecs: config.restoreHealthTimeoutSecs,
+        saveTimeoutSecs: options.saveTimeout,
+        stopGraceSeconds: target.stopGraceSeconds,
+        locator: config,
+        server: target.server,
+        args: { redisArgs: config.falkordb.redisArgs, falkordbArgs: config.falkordb.falkordbArgs },
+        configuredVolume: config.falkordb.volume,
+      },
+      {
+        ...base,
+        docker: () => app.docker(),
+        connect: (o) => app.connectFalkor(o),
+        probeAuth: async (o) => (await import('../core/falkordb/falkordb.js')).probeAuthRequired({ ...o, password: undefined }),
+        confirm: (plan) => ask(renderHardenPlan(plan)),
+        generatePassword: () => randomBytes(24).toString('base64url'),
+        addSecret: (v) => app.redactor.addSecret(v),
+        error: (m) => ctx.log.error(m),
+        composeUp: async (project, service) => {
+          const [{ createExec }, { prepareCompose }] = await Promise.all([import('../core/exec/exec.js'), import('../core/rollback/compose-runner.js')]);
+          const compose = await prepareCompose(createExec(), { root: config.root, project, files: [], signal: ctx.signal });
+          ctx.log.info(`Running ${compose.describe}: up -d ${service}.`);
+          await compose.up([service], {}, { signal: ctx.signal, timeoutMs: config.restoreHealthTimeoutSecs * 1000 + 120_000 });
+        },
+      },
+    );
+    ctx.audit.touch({ status: result.status, rescuedBackup: result.rescuedBackup, keys: result.keys, oldContainer: result.oldContainer });
+    const { plan: _plan, ...shown } = result;
+    if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(result.status === 'dry-run' ? result : shown, () => renderHardenResult(result));
+  });
+}
+
+/** hardenCommand groups the hardening runbook's steps; `harden falkordb` is the one there is. */
+export function hardenCommand(app: App): Command {
+  return new Command('harden').description("rescue and harden FalkorDB: data out of the container's layer into a volume at the right path, auth, AOF, loopback").addCommand(hardenFalkordbCommand(app));
+}

@@ -1,0 +1,152 @@
+import { constants } from 'node:fs';
+import { open, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fsyncDir, tempPathFor } from '../fs/write-file-atomic.js';
+import { readTextNoFollow } from '../fs/read-no-follow.js';
+import { OpsError } from '../errors.js';
+
+// The restore journal (issue 23 §3). From just before a FalkorDB restore wipes its volume until the
+// restored data is verified (or the safety copy is back), a small JSON file beside the safety
+// copies says which archive was going in, which safety copy holds the old data and which step was
+// running. A `kill -9` or a power cut leaves it behind, and then `backup falkordb` refuses to
+// archive the half-restored volume, the healthcheck fails `restore-interrupted`, and
+// `restore falkordb --resume|--undo` finish or undo the restore. Every write is atomic (temporary
+// file, fsync, rename, fsync of the folder): a reader sees one whole journal or the one before.
+
+/** The steps of a restore after the safety copy, in order; the journal names the one that was running. */
+export const JOURNAL_STEPS = ['wiping', 'extracting', 'laying-out', 'starting', 'verifying', 'rolling-back', 'rollback-failed'] as const;
+export type JournalStep = (typeof JOURNAL_STEPS)[number];
+
+/** What the journal records. */
+export interface RestoreJournal {
+  version: 1;
+  command: 'restore falkordb';
+  /** The Docker volume being replaced. */
+  volume: string;
+  archive: { path: string; sha256: string };
+  safetyCopy: { path: string; sha256: string };
+  /** The local image helpers are made from (the manual command uses it). */
+  helperImage: string;
+  /** Containers that ran before the restore, in start order: --undo starts exactly these. */
+  wereRunning: string[];
+  /** Containers the restore starts afterwards (with --start: every one found). */
+  toStart: string[];
+  step: JournalStep;
+  startedAt: string;
+  updatedAt: string;
+  host: string;
+  pid: number;
+}
+
+const PREFIX = '.autocodex-ops-restore-';
+const SUFFIX = '.journal.json';
+
+/** journalPath is where the journal of a restore of `volume` lives: hidden, beside the safety copies. */
+export function journalPath(dir: string, volume: string): string {
+  return join(dir, `${PREFIX}${volume.replace(/[^\w.-]/g, '_')}${SUFFIX}`);
+}
+
+/**
+ * writeJournal writes `journal` atomically at journalPath (a new file or over the previous one),
+ * never following a link at the temporary name. Rejects with OpsError naming the path when the
+ * folder cannot be written: a restore must not wipe anything it could not mark.
+ */
+export async function writeJournal(dir: string, journal: RestoreJournal): Promise<string> {
+  const path = journalPath(dir, journal.volume);
+  const temp = tempPathFor(path);
+  try {
+    const fh = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    try {
+      await fh.writeFile(`${JSON.stringify(journal, null, 2)}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(temp, path);
+    await fsyncDir(dir);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new OpsError(`Cannot write the restore journal ${path}: ${(error as Error).message}`, { cause: error, hint: 'Nothing was wiped. Make the safety-copy folder (PRE_RESTORE_BACKUP_DIR) writable and run the restore again.' });
+  }
+  return path;
+}
+
+/** Moves the journal to `step`: the same record, another step and time. */
+export async function advanceJournal(dir: string, journal: RestoreJournal, step: JournalStep, now: Date): Promise<RestoreJournal> {
+  const next = { ...journal, step, updatedAt: now.toISOString() };
+  await writeJournal(dir, next);
+  return next;
+}
+
+/** Removes the journal of `volume` (the restore is verified or undone) and makes the removal durable. */
+export async function clearJournal(dir: string, volume: string): Promise<void> {
+  await rm(journalPath(dir, volume), { force: true });
+  await fsyncDir(dir).catch(() => undefined);
+}
+
+function parse(text: string, path: string): RestoreJournal {
+  const value = JSON.parse(text) as Partial<RestoreJournal>;
+  const ok =
+    value.version === 1 &&
+    typeof value.volume === 'string' &&
+    typeof value.archive?.path === 'string' &&
+    typeof value.archive.sha256 === 'string' &&
+    typeof value.safetyCopy?.path === 'string' &&
+    typeof value.safetyCopy.sha256 === 'string' &&
+    typeof value.helperImage === 'string' &&
+    Array.isArray(value.wereRunning) &&
+    Array.isArray(value.toStart) &&
+    JOURNAL_STEPS.includes(value.step as JournalStep);
+  if (!ok) throw new Error(`${path} is not a restore journal this version understands`);
+  return value as RestoreJournal;
+}
+
+/** A journal found on disk, or one that is there but cannot be read (it still marks the volume). */
+export type FoundJournal = { path: string; journal: RestoreJournal } | { path: string; problem: string };
+
+/** readJournal reads the journal of `volume` in `dir`; undefined when there is none. Never follows a link. */
+export async function readJournal(dir: string, volume: string): Promise<FoundJournal | undefined> {
+  const path = journalPath(dir, volume);
+  let text: string;
+  try {
+    text = await readTextNoFollow(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return { path, problem: (error as Error).message };
+  }
+  try {
+    return { path, journal: parse(text, path) };
+  } catch (error) {
+    return { path, problem: (error as Error).message };
+  }
+}
+
+/** listJournals finds every restore journal in `dir` (an unreadable folder: none). */
+export async function listJournals(dir: string): Promise<FoundJournal[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const out: FoundJournal[] = [];
+  for (const name of names.filter((n) => n.startsWith(PREFIX) && n.endsWith(SUFFIX)).sort()) {
+    const path = join(dir, name);
+    try {
+      out.push({ path, journal: parse(await readTextNoFollow(path), path) });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      out.push({ path, problem: (error as Error).message });
+    }
+  }
+  return out;
+}
+
+/** The commands that finish or undo an interrupted restore, for messages and the healthcheck. */
+export function finishCommands(found: FoundJournal): string {
+  if ('problem' in found) return `the journal ${found.path} cannot be read (${found.problem}); inspect it, then remove it by hand once the volume is good`;
+  const j = found.journal;
+  return `finish it with \`autocodex-ops restore falkordb --resume\` (restores ${j.archive.path} again), or put the safety copy ${j.safetyCopy.path} back with \`autocodex-ops restore falkordb --undo\``;
+}
+
+/** One sentence describing an interrupted restore. */
+export function describeInterrupted(found: FoundJournal): string {
+  if ('problem' in found) return `An interrupted FalkorDB restore left the journal ${found.path}`;
+  const j = found.journal;
+  return `A FalkorDB restore of ${j.archive.path} into volume ${j.volume} was interrupted while ${j.step} (started ${j.startedAt} by pid ${j.pid} on ${j.host}); the volume may hold half a restore. The safety copy is ${j.safetyCopy.path}`;
+}

@@ -1,0 +1,239 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
+import { freePort } from '../helpers/redis-server.js';
+import { runProgram } from '../helpers/run-program.js';
+import { testRuntime } from '../helpers/runtime.js';
+import { runCli } from '../../src/run-cli.js';
+
+// `harden falkordb` on the real engine, against a stand-in started exactly as the Desktop UI starts
+// FalkorDB (app-rules.md §6: `docker run -d --name … --restart unless-stopped -p 127.0.0.1:<port>:6379
+// -v <volume>:/data -e FALKORDB_ARGS=--appendonly yes <image>`): the server writes to
+// /var/lib/falkordb/data in the container's layer, the volume on /data receives nothing.
+
+const KEYS = 500;
+const ROOT_ENV = '# Auto-Codex root .env\r\nFALKORDB_IMAGE_TAG=autocodex-ops-standin\r\n\r\n# memory\r\nGRAPHITI_ENABLED=true\r\n';
+
+describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb on the real engine', () => {
+  const env = new DockerTestEnv();
+  const names: string[] = [];
+  const roots: string[] = [];
+
+  beforeAll(async () => {
+    await ensureStandinImages(env.docker);
+  });
+  afterAll(async () => {
+    // The containers harden creates carry no test label: remove them by name first (they hold the volumes).
+    for (const name of names) await env.docker.getContainer(name).remove({ force: true, v: true }).catch(() => undefined);
+    await env.cleanup();
+    for (const r of roots) rmSync(r, { recursive: true, force: true });
+  });
+
+  async function waitPing(port: number, password?: string): Promise<Redis> {
+    for (let i = 0; ; i++) {
+      const r = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      r.on('error', () => undefined);
+      try {
+        await r.connect();
+        await r.ping();
+        return r;
+      } catch (error) {
+        r.disconnect();
+        if (i > 100) throw error;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
+  }
+
+  async function uiRun(o: { name: string; volume: string; port: number; image?: string; mountAt?: string; args?: string[] }) {
+    const c = await env.docker.createContainer({
+      name: o.name,
+      Image: o.image ?? FALKORDB_STANDIN,
+      Env: o.args ?? ['FALKORDB_ARGS=--appendonly yes'],
+      Labels: env.label,
+      ExposedPorts: { '6379/tcp': {} },
+      HostConfig: {
+        RestartPolicy: { Name: 'unless-stopped' },
+        PortBindings: { '6379/tcp': [{ HostIp: '127.0.0.1', HostPort: String(o.port) }] },
+        Mounts: [{ Type: 'volume', Source: o.volume, Target: o.mountAt ?? '/data' }],
+      },
+    });
+    await c.start();
+    return c;
+  }
+
+  /** A UI-started trap container with KEYS keys, and a root with auto-codex/ and a CRLF root .env. */
+  async function trap(image?: string, args?: string[]) {
+    const name = env.uniqueName('falkordb');
+    names.push(name);
+    const volume = await env.createVolume();
+    const port = await freePort();
+    await uiRun({ name, volume, port, image, args });
+    const r = await waitPing(port);
+    const pipe = r.pipeline();
+    for (let i = 0; i < KEYS; i++) pipe.set(`key:${i}`, `value-${i}`);
+    await pipe.exec();
+    r.disconnect();
+    const root = mkdtempSync(join(tmpdir(), 'aco-harden-'));
+    roots.push(root);
+    mkdirSync(join(root, 'auto-codex'));
+    writeFileSync(join(root, '.env'), ROOT_ENV);
+    const vars = {
+      AUTO_CODEX_ROOT: root,
+      COMPOSE_PROJECT_NAME: env.uniqueName('proj'),
+      FALKORDB_CONTAINER_NAME: name,
+      FALKORDB_VOLUME: volume,
+      GRAPHITI_FALKORDB_HOST: '127.0.0.1',
+      GRAPHITI_FALKORDB_PORT: String(port),
+      RESTORE_HEALTH_TIMEOUT_SECS: '30',
+    };
+    return { name, volume, port, root, vars };
+  }
+
+  const inspect = (name: string) => env.docker.getContainer(name).inspect();
+  const passwordOf = (root: string) => parse(readFileSync(join(root, '.env'))).GRAPHITI_FALKORDB_PASSWORD!;
+
+  async function keysOf(port: number, password?: string): Promise<number> {
+    const r = await waitPing(port, password);
+    try {
+      return await r.dbsize();
+    } finally {
+      r.disconnect();
+    }
+  }
+
+  async function expectOldBack(t: Awaited<ReturnType<typeof trap>>, oldId: string) {
+    const c = await inspect(t.name);
+    expect(c.Id).toBe(oldId);
+    expect(c.State.Running).toBe(true);
+    expect(await keysOf(t.port)).toBe(KEYS);
+    expect(readFileSync(join(t.root, '.env'), 'latin1')).toBe(ROOT_ENV);
+    expect(existsSync(join(t.root, 'auto-codex', '.env'))).toBe(false);
+    expect(existsSync(join(t.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
+  }
+
+  it('rescues 500 keys out of the layer of a UI-started container, recreates it hardened, and the data survives a fresh container', async () => {
+    const t = await trap();
+    const oldId = (await inspect(t.name)).Id;
+
+    const dry = await runProgram(['harden', 'falkordb', '--dry-run', '--generate-password'], { env: t.vars });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/the server writes to \/var\/lib\/falkordb\/data, where no volume is mounted/);
+    expect(dry.stdout).toMatch(/Dry run: nothing was changed/);
+    expect((await inspect(t.name)).Id).toBe(oldId);
+    expect(existsSync(join(t.root, 'backups'))).toBe(false);
+
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes'], { env: t.vars });
+    expect(run.stderr + run.stdout).toMatch(/Hardened/);
+    expect(run.code).toBe(0);
+    const password = passwordOf(t.root);
+    expect(password.length).toBeGreaterThanOrEqual(24);
+    expect(run.stdout + run.stderr).not.toContain(password);
+    // Both files the stack reads hold the password; the root .env kept every other byte, its old bytes in .bak.
+    expect(parse(readFileSync(join(t.root, 'auto-codex', '.env'))).GRAPHITI_FALKORDB_PASSWORD).toBe(password);
+    expect(readFileSync(join(t.root, '.env.bak'), 'latin1')).toBe(ROOT_ENV);
+    expect(readFileSync(join(t.root, '.env'), 'latin1')).toBe(`${ROOT_ENV}GRAPHITI_FALKORDB_PASSWORD=${password}\r\n`);
+
+    const fresh = await inspect(t.name);
+    expect(fresh.Id).not.toBe(oldId);
+    // (The image's own `VOLUME /data` gives it an anonymous volume there too, as it gives the UI's container.)
+    expect(fresh.Mounts.filter((m) => m.Destination !== '/data')).toEqual([expect.objectContaining({ Type: 'volume', Name: t.volume, Destination: '/var/lib/falkordb/data' })]);
+    expect(fresh.HostConfig.PortBindings).toEqual({ '6379/tcp': [{ HostIp: '127.0.0.1', HostPort: String(t.port) }] });
+    expect(fresh.HostConfig.RestartPolicy?.Name).toBe('unless-stopped');
+    expect(await keysOf(t.port, password)).toBe(KEYS);
+    const anon = new Redis({ host: '127.0.0.1', port: t.port, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    anon.on('error', () => undefined);
+    await anon.connect();
+    expect(String(await anon.ping().catch((e: Error) => e))).toMatch(/NOAUTH/);
+    anon.disconnect();
+    const r = await waitPing(t.port, password);
+    expect(await r.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+    r.disconnect();
+    // The old container is the way back: stopped, renamed, its data still in its layer.
+    const old = await inspect(oldId);
+    expect(old.Name).toMatch(new RegExp(`^/${t.name}-pre-harden-\\d{8}_\\d{6}$`));
+    expect(old.State.Running).toBe(false);
+    // The rescued backup is a normal one, and says where it came from.
+    const manifests = (await import('node:fs')).readdirSync(join(t.root, 'backups')).filter((f) => f.endsWith('.manifest.json'));
+    expect(manifests).toHaveLength(1);
+    const manifest = JSON.parse(readFileSync(join(t.root, 'backups', manifests[0]!), 'utf8'));
+    expect(manifest).toMatchObject({ kind: 'falkordb', source: { rescuedFrom: 'container-layer', path: '/var/lib/falkordb/data' }, server: { keys: KEYS } });
+
+    // The proof: the container removed and created again as the UI would, on the same volume, still has the keys.
+    await env.docker.getContainer(t.name).remove({ force: true });
+    await uiRun({ name: t.name, volume: t.volume, port: t.port, mountAt: '/var/lib/falkordb/data', args: [`REDIS_ARGS=--appendonly yes --requirepass ${password}`] });
+    expect(await keysOf(t.port, password)).toBe(KEYS);
+
+    // A second run changes nothing.
+    const again = await runProgram(['harden', 'falkordb', '--yes'], { env: { ...t.vars, GRAPHITI_FALKORDB_PASSWORD: password } });
+    expect(again.stdout).toMatch(/already hardened; nothing changed/);
+    expect(again.code).toBe(0);
+
+    const cleanup = await runProgram(['harden', 'falkordb', '--cleanup', '--yes'], { env: t.vars });
+    expect(cleanup.code).toBe(0);
+    expect(await inspect(oldId).catch(() => undefined)).toBeUndefined();
+  });
+
+  it('a server that ran without AOF: its dump.rdb becomes the base of the new AOF, the 500 keys load', async () => {
+    const t = await trap(undefined, ['FALKORDB_ARGS=--appendonly no']);
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes'], { env: t.vars });
+    expect(run.code, run.stderr).toBe(0);
+    const password = passwordOf(t.root);
+    expect(await keysOf(t.port, password)).toBe(KEYS);
+    // And it stays loaded across a restart: the AOF now holds it.
+    await env.docker.getContainer(t.name).restart();
+    expect(await keysOf(t.port, password)).toBe(KEYS);
+  });
+
+  it('new server does not come up (health timeout): the old container runs again with its 500 keys, files restored, exit 1', async () => {
+    const t = await trap();
+    const oldId = (await inspect(t.name)).Id;
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes'], {
+      env: { ...t.vars, RESTORE_HEALTH_TIMEOUT_SECS: '3', FALKORDB_ARGS: '--appendonly yes --loglevel no-such-level' },
+    });
+    expect(run.stderr).toMatch(/harden failed while starting the new container and checking its data: .*runs again with its data/);
+    expect(run.code).toBe(1);
+    await expectOldBack(t, oldId);
+    expect(existsSync(join(t.root, '.env.bak'))).toBe(true);
+  });
+
+  it('Ctrl-C after the rename: the old container runs again with its 500 keys, files restored, exit 130', async () => {
+    const t = await trap();
+    const oldId = (await inspect(t.name)).Id;
+    const ac = new AbortController();
+    let err = '';
+    const runtime = testRuntime({
+      env: { ...t.vars, AUTOCODEX_OPS_LOCK_DIR: mkdtempSync(join(tmpdir(), 'aco-locks-')), AUTOCODEX_OPS_AUDIT_LOG: join(t.root, 'audit.jsonl') },
+      signal: ac.signal,
+      stderr: {
+        write: (s: string) => {
+          err += s;
+          if (/GRAPHITI_FALKORDB_PASSWORD in/.test(s)) ac.abort();
+          return true;
+        },
+        isTTY: false,
+      },
+    });
+    const code = await runCli(['harden', 'falkordb', '--generate-password', '--yes'], runtime);
+    expect(err).toMatch(/Interrupted while .*runs again with its data/);
+    expect(code).toBe(130);
+    await expectOldBack(t, oldId);
+  });
+
+  it('image of the running container gone: exit 10 before anything changes', async () => {
+    const tag = `falkordb/falkordb:harden-gone-${env.runId}`;
+    await env.docker.getImage(FALKORDB_STANDIN).tag({ repo: 'falkordb/falkordb', tag: tag.split(':')[1] });
+    const t = await trap(tag);
+    await env.docker.getImage(tag).remove();
+    const oldId = (await inspect(t.name)).Id;
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes'], { env: t.vars });
+    expect(run.stderr).toMatch(/is not on this machine any more.*Nothing was changed/);
+    expect(run.code).toBe(10);
+    await expectOldBack(t, oldId);
+    expect(existsSync(join(t.root, 'backups'))).toBe(false);
+  });
+});

@@ -1,0 +1,293 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { execa } from 'execa';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, renameSync } from 'node:fs';
+import { createDockerApi } from '../../src/core/docker/docker.js';
+import { connectFalkor } from '../../src/core/falkordb/falkordb.js';
+import { OpsError } from '../../src/core/errors.js';
+import { runFalkorRestore } from '../../src/core/restore/run-falkordb-restore.js';
+import { DockerTestEnv, dockerInputs, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN } from '../helpers/docker.js';
+import { freePort } from '../helpers/redis-server.js';
+import { runProgram, testLockDir } from '../helpers/run-program.js';
+
+// Issue 23 §3 and §8 on the real engine with the stand-in FalkorDB (Redis 7):
+// - a real `restore falkordb` process paused at a journal step (AUTOCODEX_OPS_TEST_PAUSE_AT) and
+//   killed with SIGKILL there leaves its journal: backup, a plain restore and the healthcheck refuse
+//   or fail (exit 1), the next command that uses helpers removes the dead run's helper containers,
+//   and --undo / --resume bring the volume to the safety copy or to the archive;
+// - an RDB-only archive restored onto a server with appendonly yes is loaded (laid out as the AOF's
+//   base), an archive of an appendonly yes server onto one with appendonly no too.
+
+const PASSWORD = 'it-restore-faults-7c1e';
+const REPO = new URL('../..', import.meta.url).pathname;
+const BUNDLE = join(REPO, 'dist/cli.cjs');
+
+interface Stack {
+  project: string;
+  falkordb: string;
+  graphiti: string;
+  volume: string;
+  port: number;
+  redis: Redis;
+}
+
+describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('interrupted and mis-loading restores on a real engine', () => {
+  const env = new DockerTestEnv();
+  const stacks: Stack[] = [];
+  let root: string;
+
+  async function connected(redis: Redis): Promise<void> {
+    for (let i = 0; ; i += 1) {
+      try {
+        if (redis.status !== 'ready' && redis.status !== 'connecting' && redis.status !== 'connect') await redis.connect().catch(() => undefined);
+        if ((await redis.ping()) === 'PONG') return;
+      } catch {
+        if (i > 150) throw new Error('the stand-in never answered');
+      }
+      await delay(100);
+    }
+  }
+
+  async function stack(appendonly: boolean): Promise<Stack> {
+    const project = env.uniqueName('proj');
+    const volume = await env.createVolume('data');
+    const port = await freePort();
+    const labels = (service: string) => ({ ...env.label, 'com.docker.compose.project': project, 'com.docker.compose.service': service, 'com.docker.compose.oneoff': 'False' });
+    const falkordb = env.uniqueName('falkordb');
+    const second = 1_000_000_000;
+    await (
+      await env.docker.createContainer({
+        name: falkordb,
+        Image: FALKORDB_STANDIN,
+        Labels: labels('falkordb'),
+        Env: [`REDIS_ARGS=--requirepass ${PASSWORD} --appendonly ${appendonly ? 'yes' : 'no'}`, `REDISCLI_AUTH=${PASSWORD}`],
+        ExposedPorts: { '6379/tcp': {} },
+        Healthcheck: { Test: ['CMD-SHELL', 'redis-cli -h 127.0.0.1 ping | grep -q PONG'], Interval: second / 2, Timeout: 3 * second, Retries: 60 },
+        HostConfig: { PortBindings: { '6379/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] }, Mounts: [{ Type: 'volume', Source: volume, Target: '/var/lib/falkordb/data' }] },
+      })
+    ).start();
+    const graphiti = env.uniqueName('graphiti');
+    await (await env.docker.createContainer({ name: graphiti, Image: GRAPHITI_STANDIN, Labels: labels('graphiti-mcp'), HostConfig: { NetworkMode: 'none' } })).start();
+    const redis = new Redis({ host: '127.0.0.1', port, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    await connected(redis);
+    const s = { project, falkordb, graphiti, volume, port, redis };
+    stacks.push(s);
+    return s;
+  }
+
+  const envFor = (s: Stack, over: Record<string, string> = {}) => ({
+    COMPOSE_PROJECT_NAME: s.project,
+    FALKORDB_CONTAINER_NAME: s.falkordb,
+    GRAPHITI_MCP_CONTAINER_NAME: s.graphiti,
+    GRAPHITI_FALKORDB_HOST: '127.0.0.1',
+    GRAPHITI_FALKORDB_PORT: String(s.port),
+    GRAPHITI_FALKORDB_PASSWORD: PASSWORD,
+    BACKUP_DIR: join(root, s.project),
+    AUTOCODEX_OPS_LOCK_DIR: testLockDir(),
+    ...over,
+  });
+  const cli = (s: Stack, args: string[], over: Record<string, string> = {}) => runProgram([...args, '--root', root], { env: envFor(s, over) });
+  const running = async (name: string) => (await env.docker.getContainer(name).inspect()).State.Running;
+  const helpers = async (volume: string) => (await env.docker.listContainers({ all: true, filters: { label: ['autocodex-ops.helper=1'], volume: [volume] } })).length;
+  const exitedHelpers = async (volume: string) => (await env.docker.listContainers({ all: true, filters: { label: ['autocodex-ops.helper=1'], volume: [volume], status: ['exited'] } })).length;
+  const journals = (s: Stack) => readdirSync(join(root, s.project)).filter((n) => n.endsWith('.journal.json'));
+
+  async function snapshot(s: Stack): Promise<Record<string, string>> {
+    await connected(s.redis);
+    const keys = (await s.redis.keys('*')).sort();
+    const values = await Promise.all(keys.map((k) => s.redis.get(k)));
+    return Object.fromEntries(keys.map((k, i) => [k, values[i]!]));
+  }
+
+  async function fill(s: Stack, prefix: string, n: number): Promise<void> {
+    const pipe = s.redis.pipeline();
+    for (let i = 0; i < n; i += 1) pipe.set(`${prefix}:${i}`, `${prefix}-value-${i}`);
+    await pipe.exec();
+  }
+
+  async function backup(s: Stack, over: Record<string, string> = {}): Promise<string> {
+    const run = await cli(s, ['backup', 'falkordb', '--json'], over);
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout).archive as string;
+  }
+
+  /** Starts a real restore process, waits until it pauses at `step`, and kills it with SIGKILL. */
+  async function killAt(s: Stack, archive: string, step: string): Promise<void> {
+    const child = execa('node', [BUNDLE, 'restore', 'falkordb', archive, '--yes', '--root', root], { reject: false, env: { NO_COLOR: '1', ...envFor(s, { AUTOCODEX_OPS_TEST_PAUSE_AT: step, AUTOCODEX_OPS_AUDIT_LOG: join(root, 'audit.jsonl') }) } });
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    for (let i = 0; i < 1200 && !err.includes(`Paused at journal step ${step}`); i += 1) {
+      if (child.exitCode !== null) break;
+      await delay(50);
+    }
+    expect(err, err).toContain(`Paused at journal step ${step}`);
+    child.kill('SIGKILL');
+    const done = await child;
+    expect(done.signal).toBe('SIGKILL');
+  }
+
+  beforeAll(async () => {
+    await ensureStandinImages(env.docker);
+    if (!existsSync(BUNDLE)) execFileSync('npm', ['run', 'build', '--', '--bundle-only'], { cwd: REPO, stdio: 'inherit' });
+    root = mkdtempSync(join(tmpdir(), 'aco-int-restore-faults-'));
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const s of stacks) s.redis.disconnect();
+    await env.cleanup();
+    rmSync(root, { recursive: true, force: true });
+  }, 120_000);
+
+  it('kill -9 after the wipe: the journal makes backup, restore and healthcheck refuse; --undo puts the safety copy back', async () => {
+    const s = await stack(true);
+    await fill(s, 'backed', 40);
+    const archive = await backup(s);
+    await fill(s, 'live', 9);
+    const live = await snapshot(s);
+    await killAt(s, archive, 'extracting');
+    // The volume is wiped and half a restore may be in it; services are stopped.
+    expect(journals(s)).toHaveLength(1);
+
+    const archives = () => readdirSync(join(root, s.project)).filter((n) => n.startsWith('falkordb_data_')).sort();
+    const before = archives();
+    const backupRun = await cli(s, ['backup', 'falkordb']);
+    expect(backupRun.code).toBe(1);
+    expect(backupRun.stderr).toContain('Refusing to back up volume');
+    expect(backupRun.stderr).toMatch(/falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz/);
+    expect(backupRun.stderr).toContain('restore falkordb --resume');
+    expect(backupRun.stderr).toContain('restore falkordb --undo');
+    expect(archives()).toEqual(before);
+
+    const health = await cli(s, ['healthcheck', '--only', 'restore-interrupted', '--json']);
+    expect(health.code).toBe(1);
+    expect(JSON.parse(health.stdout).checks[0]).toMatchObject({ id: 'restore-interrupted', status: 'fail', message: expect.stringContaining('interrupted while extracting') });
+
+    const plain = await cli(s, ['restore', 'falkordb', archive, '--yes']);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain('A plain restore would take a safety copy of that half-restored volume');
+
+    const undo = await cli(s, ['restore', 'falkordb', '--undo', '--yes', '--json']);
+    expect(undo.code, undo.stderr).toBe(0);
+    expect(JSON.parse(undo.stdout)).toMatchObject({ finished: 'undo', health: { data: { keys: 49 } } });
+    expect(await snapshot(s)).toEqual(live);
+    expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
+    expect(journals(s)).toEqual([]);
+    expect((await cli(s, ['healthcheck', '--only', 'restore-interrupted'])).code).toBe(0);
+    expect((await cli(s, ['backup', 'falkordb'])).code).toBe(0);
+  }, 240_000);
+
+  for (const step of ['wiping', 'starting'] as const) {
+    it(`kill -9 at step ${step}: --resume restores the archive and clears the journal`, async () => {
+      const s = await stack(step === 'starting');
+      await fill(s, 'backed', 25);
+      const archive = await backup(s);
+      const backedUp = await snapshot(s);
+      await fill(s, 'live', 5);
+      await killAt(s, archive, step);
+      expect(journals(s)).toHaveLength(1);
+      if (step === 'wiping') {
+        // The armed wipe helper of the killed run exits when its stdin closes, and stays behind.
+        for (let i = 0; i < 100 && (await exitedHelpers(s.volume)) === 0; i += 1) await delay(100);
+        expect(await exitedHelpers(s.volume)).toBe(1);
+      }
+      const resumed = await cli(s, ['restore', 'falkordb', '--resume', '--yes', '--json']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      if (step === 'wiping') expect(resumed.stderr).toContain('Removed helper container(s) a killed run left behind');
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ finished: 'resume', archive, health: { data: { keys: 25, expectedKeys: 25 } } });
+      expect(await snapshot(s)).toEqual(backedUp);
+      expect(journals(s)).toEqual([]);
+      expect(await helpers(s.volume)).toBe(0);
+      // Nothing left to finish: --resume is exit 2 and changes nothing.
+      expect((await cli(s, ['restore', 'falkordb', '--resume', '--yes'])).code).toBe(2);
+    }, 240_000);
+  }
+
+  it('an archive pruned or replaced while the operator sits at the prompt: exit 1, nothing stopped, no safety copy', async () => {
+    const s = await stack(true);
+    await fill(s, 'backed', 10);
+    const archive = await backup(s);
+    await fill(s, 'live', 3);
+    const live = await snapshot(s);
+    const docker = await createDockerApi({ inputs: dockerInputs() });
+    const started = async () => (await env.docker.getContainer(s.falkordb).inspect()).State.StartedAt;
+    const since = await started();
+    for (const change of ['prune', 'replace'] as const) {
+      const error = await runFalkorRestore(
+        {
+          archive,
+          dryRun: false,
+          force: false,
+          start: false,
+          preRestoreDir: join(root, s.project),
+          healthTimeoutSecs: 60,
+          skipHealthWait: false,
+          stopGraceSeconds: 10,
+          server: { host: '127.0.0.1', port: s.port, password: PASSWORD },
+          project: s.project,
+          falkordbContainerName: s.falkordb,
+          graphitiContainerName: s.graphiti,
+          configuredVolume: s.volume,
+          extraHelperImages: [],
+        },
+        {
+          log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+          now: () => new Date(),
+          hostname: 'it',
+          toolVersion: 'it',
+          lockDir: testLockDir(),
+          // The "operator" answers while a nightly retention prunes (or a copy replaces) the archive.
+          confirm: async () => {
+            renameSync(archive, `${archive}.old`);
+            if (change === 'replace') copyFileSync(`${archive}.old`, archive);
+            return true;
+          },
+          docker: async () => docker,
+          connect: connectFalkor,
+        },
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpsError);
+      expect((error as OpsError).exitCode).toBe(1);
+      expect((error as Error).message).toMatch(change === 'prune' ? /was removed since it was checked; nothing was stopped or changed/ : /was replaced by another file since it was checked/);
+      renameSync(`${archive}.old`, archive);
+    }
+    expect(await started()).toBe(since);
+    expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
+    expect(readdirSync(join(root, s.project)).filter((n) => n.startsWith('falkordb_pre_restore_'))).toEqual([]);
+    expect(await snapshot(s)).toEqual(live);
+  }, 120_000);
+
+  it('an RDB-only archive onto appendonly yes is loaded as the AOF base; an appendonly-yes archive onto appendonly no loads too', async () => {
+    const rdbOnly = await stack(false);
+    await fill(rdbOnly, 'rdb', 50);
+    const rdbArchive = await backup(rdbOnly);
+    const rdbData = await snapshot(rdbOnly);
+    expect(execFileSync('tar', ['-tzf', rdbArchive], { encoding: 'utf8' })).not.toContain('appendonlydir');
+
+    const aofOn = await stack(true);
+    await fill(aofOn, 'live', 9);
+    const plan = await cli(aofOn, ['restore', 'falkordb', rdbArchive, '--dry-run', '--json']);
+    expect(JSON.parse(plan.stdout).plan.load).toContain('laid out as the base of an AOF (appendonlydir/appendonly.aof.1.base.rdb)');
+    const run = await cli(aofOn, ['restore', 'falkordb', rdbArchive, '--yes', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ load: 'rdb-as-aof-base', health: { data: { keys: 50 } } });
+    expect(await snapshot(aofOn)).toEqual(rdbData);
+    // The server extends that AOF: a write after the restore survives a restart.
+    await aofOn.redis.set('after', 'restore');
+    await env.docker.getContainer(aofOn.falkordb).restart();
+    expect(await snapshot(aofOn)).toEqual({ ...rdbData, after: 'restore' });
+
+    const aofArchive = await backup(aofOn);
+    const aofData = await snapshot(aofOn);
+    const aofOff = await stack(false);
+    const back = await cli(aofOff, ['restore', 'falkordb', aofArchive, '--yes', '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ load: 'rdb', health: { data: { keys: 51 } } });
+    expect(await snapshot(aofOff)).toEqual(aofData);
+  }, 240_000);
+});
