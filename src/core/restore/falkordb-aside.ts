@@ -5,7 +5,9 @@ import { OpsError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { VolumeTarget } from '../stack/falkordb-volume.js';
 
-// Issue 16: the restore keeps the current data inside the volume instead of copying it out first.
+// Issue 16: a restore that keeps the current data inside the volume instead of copying it out first.
+// Not yet wired into run-falkordb-restore.ts: its journal (restore-journal.ts) must learn the
+// moved-aside folder first (resume and undo); the sequence with it was measured at commit 054c24b.
 // A helper renames every top-level entry into one hidden folder (instant, on the engine's disk;
 // FalkorDB reads only its own files at the top of its data dir), the archive is extracted beside
 // it, the services start, and only then is the folder written out as the portable
@@ -58,7 +60,7 @@ export function asideFor(volume: string, safetyArchive: string): Aside {
 }
 
 const leftoverMessage = (aside: Aside) =>
-  `Volume ${aside.volume} still holds the moved-aside data of an earlier restore (a .falkordb_pre_restore_* or .autocodex-ops-discard-* folder at its top); nothing was changed. Look at it first (see README, "How a FalkorDB restore keeps a way back").`;
+  `Volume ${aside.volume} still holds the moved-aside data of an earlier restore (a .falkordb_pre_restore_* or .autocodex-ops-discard-* folder at its top); nothing was changed. Look at it first: it may hold the only copy of that restore's previous data.`;
 const moveAsideScript = (aside: Aside): VolumeScript => ({ purpose: 'move-aside', what: 'Moving the current data aside', script: MOVE_ASIDE_SCRIPT, args: [aside.folder], codes: { 4: leftoverMessage(aside) } });
 
 /**
