@@ -147,7 +147,8 @@ async function restoreHeld(
     return plan;
   };
   const load = loadFor(checked.data ?? { rdb: new Map(), aofDirs: new Map(), legacyAof: new Map() });
-  warnings.push(...load.warnings, ...(load.refuse ? [`${load.refuse.message} (restoring anyway: --force)`] : []));
+  // Undoing puts back what this server held: a refusal (an empty volume's copy, say) is no news then.
+  if (mode !== 'undo') warnings.push(...load.warnings, ...(load.refuse ? [`${load.refuse.message} (restoring anyway: --force)`] : []));
   for (const w of warnings) log.warn(w);
   const base = falkorPlan({ ...options, encryptSafetyCopy: deps.encryption !== undefined }, checked, target, warnings, deps.now(), load);
   const plan = found && mode ? continuePlan(base, mode, found, target) : base;
