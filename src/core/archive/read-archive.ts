@@ -32,6 +32,17 @@ export interface ArchiveListing {
 export interface ReadArchiveOptions {
   /** Identities, or the file key a writer still holds for its own read-back. */
   key?: ArchiveKey | { fileKey: Buffer };
+  /** Sees every entry as it streams by (a restore reads what FalkorDB data it holds in the same pass). */
+  onEntry?: (entry: ReadEntryLike) => void;
+}
+
+/** The part of a node-tar entry an onEntry reader may use. */
+export interface ReadEntryLike {
+  path: string;
+  type: string;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  resume(): unknown;
 }
 
 // Node's gunzip with its default 16 KiB output chunks read a 465 MB archive in 5.4 s; 1 MiB
@@ -65,6 +76,7 @@ export async function readArchive(path: string, signal?: AbortSignal, options: R
     },
     onReadEntry: (entry) => {
       entries.push({ path: entry.path, type: entry.type, size: entry.size, linkpath: entry.linkpath || undefined });
+      options.onEntry?.(entry as unknown as ReadEntryLike);
       entry.on('data', (chunk: Buffer) => (contentBytes += chunk.length));
       entry.resume();
     },

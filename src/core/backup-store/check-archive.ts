@@ -4,6 +4,8 @@ import { looksLikeFalkorData, type ArchiveListing } from '../archive/read-archiv
 import type { ManifestView } from './manifest.js';
 import type { BackupKind } from './naming.js';
 import { inspectArchive } from './verify.js';
+import { archiveDataCollector } from './archive-data.js';
+import type { ArchiveData } from '../falkordb/load-plan.js';
 import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 import { throwIfAborted, UsageError } from '../errors.js';
 import { unsafeEntries } from './entry-rules.js';
@@ -33,6 +35,8 @@ export interface CheckedArchive {
   sidecar: 'match' | 'missing';
   manifest?: ManifestView;
   kind?: BackupKind;
+  /** falkordb: what FalkorDB data it holds (RDB heads, AOF counts), read in the same pass (issue 23 §8). */
+  data?: ArchiveData;
   warnings: string[];
   /** The identities that opened it, for the extraction (an encrypted archive). */
   key?: ArchiveKey;
@@ -77,7 +81,8 @@ export async function checkRestoreArchive(path: string, options: CheckArchiveOpt
   const { signal } = options;
   // An encrypted archive and no identity: exit 10 before reading it (issue 21).
   if (isEncryptedArchive(path) && !options.key && (await stat(path).then((s) => s.isFile(), () => false))) throw noIdentityConfigured(path);
-  const found = await inspectArchive(path, signal, options.key);
+  const collector = options.family === 'falkordb' ? archiveDataCollector() : undefined;
+  const found = await inspectArchive(path, signal, options.key, collector?.onEntry);
   const unreadable = found.unreadable;
   if (unreadable?.reason === 'not-a-file') throw new UsageError(`Not a regular file: ${path}`, { hint: 'Nothing was changed. Pass the path of a .tar.gz backup.' });
   if (unreadable) {
@@ -105,6 +110,7 @@ export async function checkRestoreArchive(path: string, options: CheckArchiveOpt
     sidecar: found.sidecar === 'match' ? 'match' : 'missing',
     ...(manifest ? { manifest } : {}),
     ...(kind ? { kind } : {}),
+    ...(collector ? { data: collector.result() } : {}),
     warnings,
     ...(options.key ? { key: options.key } : {}),
   };

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readSidecar, sha256File } from '../archive/checksum.js';
-import { looksLikeFalkorData, readArchive, type ArchiveListing } from '../archive/read-archive.js';
+import { looksLikeFalkorData, readArchive, type ArchiveListing, type ReadArchiveOptions } from '../archive/read-archive.js';
 import { isEncryptedArchive, type ArchiveKey } from '../archive/archive-encryption.js';
 import { readAgeHeader } from '../crypto/key-files.js';
 import { throwIfAborted } from '../errors.js';
@@ -43,7 +43,7 @@ export interface ArchiveInspection {
  * against what was read. It never throws for a bad archive (the problems say why); only an abort
  * rejects, with InterruptedError.
  */
-export async function inspectArchive(archive: string, signal?: AbortSignal, key?: ArchiveKey): Promise<ArchiveInspection> {
+export async function inspectArchive(archive: string, signal?: AbortSignal, key?: ArchiveKey, onEntry?: ReadArchiveOptions['onEntry']): Promise<ArchiveInspection> {
   const name = basename(archive);
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -64,7 +64,7 @@ export async function inspectArchive(archive: string, signal?: AbortSignal, key?
     warnings.push('encrypted, and no identity is configured (AUTOCODEX_OPS_AGE_IDENTITY): only its age header and checksums were checked, not its content');
   } else {
     try {
-      listing = await readArchive(archive, signal, { key });
+      listing = await readArchive(archive, signal, { key, onEntry });
     } catch (err) {
       throwIfAborted(signal);
       const message = (err as Error).message;

@@ -84,15 +84,26 @@ export class AofCounter {
         this.counts.resp = false;
         return;
       }
-      const eol = buf.indexOf('\r\n', pos);
-      if (eol < 0) break;
-      const line = buf.subarray(pos, eol).toString('latin1');
-      pos = eol + 2;
-      const n = Number(line.slice(1));
-      if (line[0] === '*' && this.#args === 0 && Number.isInteger(n) && n > 0) {
+      // The header's digits, read as bytes: no string per line (this runs once per argument).
+      const kind = buf[pos]!;
+      let at = pos + 1;
+      let n = 0;
+      let digits = 0;
+      while (at < buf.length && buf[at]! >= 0x30 && buf[at]! <= 0x39 && digits < 16) {
+        n = n * 10 + (buf[at]! - 0x30);
+        at += 1;
+        digits += 1;
+      }
+      if (at + 1 >= buf.length) break;
+      if (digits === 0 || buf[at] !== 0x0d || buf[at + 1] !== 0x0a) {
+        this.counts.resp = false;
+        return;
+      }
+      pos = at + 2;
+      if (kind === 0x2a && this.#args === 0 && n > 0) {
         this.#args = n;
         this.#atName = true;
-      } else if (line[0] === '$' && this.#args > 0 && Number.isInteger(n) && n >= 0) {
+      } else if (kind === 0x24 && this.#args > 0) {
         // The first bulk string of a command is its name; the others are skipped unread.
         this.#args -= 1;
         if (this.#atName) this.#name = n;

@@ -55,7 +55,9 @@ export function falkorPlan(options: FalkorPlanOptions, checked: CheckedArchive, 
       ? 'nothing is started, so the server does not check the data'
       : options.skipHealthWait
         ? 'start the services without waiting for them (SKIP_RESTORE_HEALTH_WAIT)'
-        : `wait up to ${options.healthTimeoutSecs} s for the services to be healthy, then an authenticated PING${checks.length ? ` and ${checks.join(' and ')} as in the manifest` : ''}`;
+        : `wait up to ${options.healthTimeoutSecs} s for the services to be healthy, then an authenticated PING${checks.length ? ` and ${checks.join(' and ')} as in the manifest` : ''}${
+            load && (load.expect.keys !== undefined || load.expect.atLeastOne) ? `; fewer keys than the archive's files hold (${load.expect.source}) is a failed restore` : ''
+          }`;
   const safetyBackup = archivePath(options.preRestoreDir, 'falkordb-pre-restore', now, options.encryptSafetyCopy === true);
   return {
     kind: 'falkordb',

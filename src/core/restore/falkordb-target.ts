@@ -76,7 +76,7 @@ function manifestModule(manifest: ManifestView): string | undefined {
  * archive without a manifest yields one warning that nothing could be compared. Pure.
  */
 export function buildWarnings(manifest: ManifestView | undefined, container: ContainerInfo | undefined, runningModule: string | undefined): string[] {
-  if (!manifest) return ['The archive has no manifest (made by the original scripts?): its FalkorDB build and key count cannot be compared after the restore.'];
+  if (!manifest) return ["The archive has no manifest (made by the original scripts?): its FalkorDB build cannot be compared; after the restore the key count is checked against what its RDB/AOF hold."];
   const out: string[] = [];
   const imageId = field(manifest, 'source', 'container', 'imageId');
   const image = field(manifest, 'source', 'container', 'image');

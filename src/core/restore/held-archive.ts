@@ -1,19 +1,11 @@
-import { createHash } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { decryptionStages, type ArchiveKey } from '../archive/archive-encryption.js';
-import { READ_CHUNK } from '../archive/read-archive.js';
-import { archiveDataCollector, type TarEntryLike } from '../backup-store/archive-data.js';
-import type { ArchiveData } from '../falkordb/load-plan.js';
-import { InterruptedError, OpsError } from '../errors.js';
+import { OpsError } from '../errors.js';
 
 // Issue 23 §7a: an archive pruned or replaced while the operator sits at the prompt (a nightly
 // backup's retention) must not cost an outage. The restore opens the archive before its checks and
 // keeps it open; right before it stops anything it proves the name still leads to that same file,
-// unchanged (device, inode, size, mtime) and that its bytes still hash to what the checks approved.
-// The extraction then reads through the held descriptor, so a prune after the stop changes nothing.
+// unchanged (device, inode, size, mtime). The extraction then reads through the held descriptor and
+// hashes what it sends (it must be what the checks approved), so a prune after the stop changes nothing.
 
 /** The identity of a file as fstat/stat report it. */
 interface Identity {
@@ -63,27 +55,14 @@ const changed = (path: string, why: string) =>
 
 /**
  * recheckArchive runs right before the restore stops anything: the name must still lead to the held
- * file, unchanged, and the held file's bytes must hash to `sha256`. On the way it reads what FalkorDB
- * data the archive holds (RDB heads, AOF counts) for the load plan. Rejects with OpsError (exit 1,
- * nothing touched) when the archive was removed, replaced or changed; InterruptedError on abort.
+ * file, unchanged (device, inode, size, mtime). Its bytes are not read again here: the extraction
+ * reads them through the held descriptor and hashes them, and a digest other than the checked one
+ * fails the restore. Rejects with OpsError (exit 1, nothing touched) when the archive was removed,
+ * replaced or modified since it was opened.
  */
-export async function recheckArchive(held: HeldArchive, sha256: string, options: { key?: ArchiveKey; signal?: AbortSignal } = {}): Promise<ArchiveData> {
+export async function recheckArchive(held: HeldArchive): Promise<void> {
   const now = await stat(held.path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
   if (!now) throw changed(held.path, 'was removed');
   if (now.dev !== held.identity.dev || now.ino !== held.identity.ino) throw changed(held.path, 'was replaced by another file');
   if (!same(identityOf(await held.handle.stat()), held.identity)) throw changed(held.path, 'was modified');
-  const hash = createHash('sha256');
-  const tap = new Transform({ transform: (chunk: Buffer, _e, cb) => (hash.update(chunk), cb(null, chunk)) });
-  const tar = await import('tar');
-  const collector = archiveDataCollector();
-  const parser = new tar.Parser({ onReadEntry: (e) => collector.onEntry(e as unknown as TarEntryLike) });
-  const source = held.handle.createReadStream({ start: 0, autoClose: false, highWaterMark: READ_CHUNK });
-  try {
-    await pipeline([source, tap, ...decryptionStages(held.path, options.key).stages, createGunzip({ chunkSize: 1024 * 1024 }), parser as unknown as Writable], { signal: options.signal });
-  } catch (error) {
-    if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
-    throw changed(held.path, `no longer reads (${(error as Error).message})`);
-  }
-  if (hash.digest('hex') !== sha256) throw changed(held.path, 'was modified');
-  return collector.result();
 }

@@ -7,7 +7,7 @@ import { DeclinedError, OpsError, throwIfAborted, UsageError } from '../errors.j
 import { advanceJournal, clearJournal, describeInterrupted, finishCommands, journalPath, readJournal, writeJournal, type FoundJournal, type JournalStep, type RestoreJournal } from '../backup-store/restore-journal.js';
 import { removeHelperLeftovers } from '../docker/helper-container.js';
 import { planLoad, type LoadPlan } from '../falkordb/load-plan.js';
-import { dataFromNames, layOutForLoad, persistenceFor } from './falkordb-load.js';
+import { layOutForLoad, persistenceFor } from './falkordb-load.js';
 import { holdArchive, recheckArchive, type HeldArchive } from './held-archive.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
 import { withCleanup } from '../run/cleanup.js';
@@ -139,15 +139,16 @@ async function restoreHeld(
   const server = falkordb?.running ? await askServer(deps.connect, options.server, signal) : undefined;
   const warnings = [...checked.warnings, ...target.warnings, ...(mode === 'undo' ? [] : buildWarnings(checked.manifest, falkordb, server?.module))];
   if (server && !server.reachable) warnings.push(`FalkorDB runs but could not be asked (${server.problem}): its module version was not compared, and the restored data will be checked through the containers' health only.`);
-  // How the server will load it (issue 23 §8): names now, for the plan; the heads right before the stop.
+  // How the server will load it (issue 23 §8), from the RDB heads and AOF counts read during the checks.
   const persistence = persistenceFor(server?.persistence, falkordb);
   const loadFor = (data: Parameters<typeof planLoad>[0]): LoadPlan => {
     const plan = planLoad(data, persistence);
     if (plan.refuse && !force) throw new UsageError(`The archive ${checked.path} cannot be restored: ${plan.refuse.message}`, { hint: `Nothing was changed. ${plan.refuse.hint}` });
     return plan;
   };
-  const load = loadFor(dataFromNames(checked.listing.entries));
-  warnings.push(...load.warnings, ...(load.refuse ? [`${load.refuse.message} (restoring anyway: --force)`] : []));
+  const load = loadFor(checked.data ?? { rdb: new Map(), aofDirs: new Map(), legacyAof: new Map() });
+  // Undoing puts back what this server held: a refusal (an empty volume's copy, say) is no news then.
+  if (mode !== 'undo') warnings.push(...load.warnings, ...(load.refuse ? [`${load.refuse.message} (restoring anyway: --force)`] : []));
   for (const w of warnings) log.warn(w);
   const base = falkorPlan({ ...options, encryptSafetyCopy: deps.encryption !== undefined }, checked, target, warnings, deps.now(), load);
   const plan = found && mode ? continuePlan(base, mode, found, target) : base;
@@ -167,11 +168,9 @@ async function restoreHeld(
     const leftovers = await removeHelperLeftovers(docker, { signal });
     if (leftovers.length > 0) log.warn(`Removed helper container(s) a killed run left behind: ${leftovers.join(', ')}`);
     // Right before anything stops (issue 23 §7a): the archive must still be the one approved.
-    const data = held
-      ? await phases.run('checking the archive again before stopping anything', () => recheckArchive(held, checked.sha256, { key: deps.archiveKey, signal }))
-      : undefined;
     if (!held) throw new OpsError(`The archive ${checked.path} could not be held open for the restore; nothing was stopped or changed.`);
-    const loaded = mode === 'undo' ? load : loadFor(data!);
+    await recheckArchive(held);
+    const loaded = load;
     const services = { falkordb: live.data.falkordb, graphiti: live.data.graphiti };
     const stopped = await phases.run('stopping the services', () =>
       stopServices(docker, services, { connect: deps.connect, server: options.server, graceSeconds: options.stopGraceSeconds, signal, log }),

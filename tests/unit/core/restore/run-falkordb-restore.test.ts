@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { readJournal } from '../../../../src/core/backup-store/restore-journal.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,7 +125,6 @@ describe('runFalkorRestore', () => {
     expect(result.phases.map((p) => p.name)).toEqual([
       'checking the archive',
       'finding FalkorDB, Graphiti MCP and the data volume',
-      'checking the archive again before stopping anything',
       'stopping the services',
       'taking the safety copy of the current data',
       'wiping the volume and extracting the archive',
@@ -201,10 +200,11 @@ describe('runFalkorRestore', () => {
   });
 
   it('an archive removed or replaced at the prompt: exit 1 before anything is stopped', async () => {
-    for (const change of ['remove', 'replace'] as const) {
+    for (const change of ['remove', 'replace', 'modify'] as const) {
       const w = await world();
       const confirm = async () => {
         if (change === 'remove') rmSync(w.archive);
+        else if (change === 'modify') appendFileSync(w.archive, 'tail');
         else {
           renameSync(w.archive, `${w.archive}.old`);
           copyFileSync(`${w.archive}.old`, w.archive);
@@ -212,7 +212,7 @@ describe('runFalkorRestore', () => {
         return true;
       };
       const error = (await runFalkorRestore(w.options, deps(w, { confirm }).deps).catch((e: unknown) => e)) as OpsError;
-      expect(error.message).toMatch(change === 'remove' ? /was removed since it was checked; nothing was stopped/ : /was replaced by another file since it was checked/);
+      expect(error.message).toMatch({ remove: /was removed since it was checked; nothing was stopped/, replace: /was replaced by another file since it was checked/, modify: /was modified since it was checked/ }[change]);
       expect(error.exitCode).toBe(1);
       expect(w.docker.callsTo('stopContainer')).toEqual([]);
       expect(content(w)).toEqual(filesOf(CURRENT));
