@@ -114,6 +114,13 @@ describe('retention and freshness against a future-dated backup (§4)', () => {
     expect(check.status).not.toBe('ok');
     expect(check.message).toContain(foreign);
 
+    // The metrics file's newest-backup series ignore it too (a real backup's timestamp, never the future one's).
+    const metrics = join(w.root, 'metrics.prom');
+    const again = await w.run(['backup', 'userdata', '-q'], { AUTOCODEX_OPS_METRICS_FILE: metrics });
+    expect(again.exitCode, again.stderr).toBe(0);
+    const newest = /autocodex_ops_backup_newest_timestamp_seconds\{kind="userdata"\} (\d+)/.exec(readFileSync(metrics, 'utf8'));
+    expect(Number(newest![1])).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+
     const list = await w.run(['backup', 'list', '--json']);
     expect(list.exitCode).toBe(0);
     const rows = (JSON.parse(list.stdout) as { backups: Array<{ archive: string; futureDated?: boolean }> }).backups;
