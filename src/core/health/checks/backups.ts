@@ -12,8 +12,10 @@ import { formatBytes } from '../../format-bytes.js';
 const HOUR = 3600_000;
 
 async function newest(ctx: CheckContext): Promise<BackupRecord> {
-  // The newest dated up to now, as freshness judges it: a future-dated file is not "the latest backup".
-  const { latest } = newestDatedUpToNow(await listBackups(ctx.config.backupDir, 'falkordb'), ctx.now());
+  // The newest dated up to now, as freshness judges it (a future-dated file is not "the latest
+  // backup"); when every backup is future-dated, the newest of them is still worth reading.
+  const all = await listBackups(ctx.config.backupDir, 'falkordb');
+  const latest = newestDatedUpToNow(all, ctx.now()).latest ?? all[0];
   if (!latest) throw new SkipCheck(`no FalkorDB backups in ${ctx.config.backupDir} (see backup-freshness)`);
   return latest;
 }
