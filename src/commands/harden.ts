@@ -27,8 +27,10 @@ before this.
    backup put into the volume, the container created again as the UI would, with the volume at
    /var/lib/falkordb/data, --appendonly yes and --requirepass in REDIS_ARGS, the port on 127.0.0.1
    and the running image pinned; started and checked (key count, graphs, auth, AOF, data dir).
-   A compose-managed container: the rescue, then the steps to finish (compose would remove a
-   renamed container on its next up).
+   A compose-managed container: stopped and committed as an image (compose removes the container
+   itself), the compose file edited (volume line, 127.0.0.1 port, pinned image; .bak), REDIS_ARGS
+   or FALKORDB_ARGS and the password in the .env files, \`up -d\` with compose, the backup put into
+   the volume, checked as above. A compose file it cannot edit safely: the rescue and the steps.
 Any failure or Ctrl-C after the rename: the old container runs again and the files are back
 (exit 1 or 130). A run that was killed is undone by the next. Already hardened: exit 0.
 
@@ -94,6 +96,12 @@ function hardenFalkordbCommand(app: App): Command {
         generatePassword: () => randomBytes(24).toString('base64url'),
         addSecret: (v) => app.redactor.addSecret(v),
         error: (m) => ctx.log.error(m),
+        composeUp: async (project, service) => {
+          const [{ createExec }, { prepareCompose }] = await Promise.all([import('../core/exec/exec.js'), import('../core/rollback/compose-runner.js')]);
+          const compose = await prepareCompose(createExec(), { root: config.root, project, files: [], signal: ctx.signal });
+          ctx.log.info(`Running ${compose.describe}: up -d ${service}.`);
+          await compose.up([service], {}, { signal: ctx.signal, timeoutMs: config.restoreHealthTimeoutSecs * 1000 + 120_000 });
+        },
       },
     );
     ctx.audit.touch({ status: result.status, rescuedBackup: result.rescuedBackup, keys: result.keys, oldContainer: result.oldContainer });

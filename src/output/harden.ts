@@ -25,7 +25,7 @@ export function renderHardenResult(r: HardenResult): string {
     lines.push(
       `Hardened ${r.container}: ${r.keys} keys in volume ${r.volume} at /var/lib/falkordb/data, auth and AOF on, port on 127.0.0.1, image ${r.image}.`,
       `  rescued backup: ${r.rescuedBackup}`,
-      `  old container:  ${r.oldContainer} (stopped)`,
+      r.oldImage ? `  old container:  committed as the image ${r.oldImage}` : `  old container:  ${r.oldContainer} (stopped)`,
       ...(r.editedFiles.length ? [`  edited:         ${r.editedFiles.join(', ')} (old versions: .bak beside each)`] : []),
     );
   }

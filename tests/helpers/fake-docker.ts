@@ -273,6 +273,28 @@ export class FakeDocker implements DockerApi {
     return info.id;
   }
 
+  async commitContainer(id: string, repo: string, tag: string, options: CallOptions = {}): Promise<string> {
+    this.#record('commitContainer', [id, repo, tag, options]);
+    this.#must(id);
+    const info = { id: `sha256:commit-${id}`, repoTags: [`${repo}:${tag}`], repoDigests: [] };
+    for (const key of [info.id, ...info.repoTags]) this.images.set(key, info);
+    return info.id;
+  }
+
+  async createContainerLike(name: string, raw: Record<string, unknown>, image: string, options: CallOptions = {}): Promise<string> {
+    this.#record('createContainerLike', [name, raw, image, options]);
+    if (!this.images.has(image)) throw new DockerEngineError(`No such image: ${image}`, { statusCode: 404 });
+    const labels = ((raw.Config as { Labels?: Record<string, string> } | undefined)?.Labels) ?? {};
+    const info = fakeContainer({ name, image, labels, running: false, state: 'created' });
+    this.containers.set(info.id, { info, logs: '', healthSequence: [] });
+    return info.id;
+  }
+
+  async removeImage(ref: string, options: CallOptions = {}): Promise<void> {
+    this.#record('removeImage', [ref, options]);
+    this.images.delete(ref);
+  }
+
   async renameContainer(id: string, name: string, options: CallOptions = {}): Promise<void> {
     this.#record('renameContainer', [id, name, options]);
     const c = this.#must(id);

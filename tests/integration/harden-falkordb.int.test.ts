@@ -67,12 +67,12 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
   }
 
   /** A UI-started trap container with KEYS keys, and a root with auto-codex/ and a CRLF root .env. */
-  async function trap(image?: string) {
+  async function trap(image?: string, args?: string[]) {
     const name = env.uniqueName('falkordb');
     names.push(name);
     const volume = await env.createVolume();
     const port = await freePort();
-    await uiRun({ name, volume, port, image });
+    await uiRun({ name, volume, port, image, args });
     const r = await waitPing(port);
     const pipe = r.pipeline();
     for (let i = 0; i < KEYS; i++) pipe.set(`key:${i}`, `value-${i}`);
@@ -176,6 +176,17 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     const cleanup = await runProgram(['harden', 'falkordb', '--cleanup', '--yes'], { env: t.vars });
     expect(cleanup.code).toBe(0);
     expect(await inspect(oldId).catch(() => undefined)).toBeUndefined();
+  });
+
+  it('a server that ran without AOF: its dump.rdb becomes the base of the new AOF, the 500 keys load', async () => {
+    const t = await trap(undefined, ['FALKORDB_ARGS=--appendonly no']);
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes'], { env: t.vars });
+    expect(run.code, run.stderr).toBe(0);
+    const password = passwordOf(t.root);
+    expect(await keysOf(t.port, password)).toBe(KEYS);
+    // And it stays loaded across a restart: the AOF now holds it.
+    await env.docker.getContainer(t.name).restart();
+    expect(await keysOf(t.port, password)).toBe(KEYS);
   });
 
   it('new server does not come up (health timeout): the old container runs again with its 500 keys, files restored, exit 1', async () => {

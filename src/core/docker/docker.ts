@@ -163,6 +163,15 @@ export interface DockerApi {
   createServiceContainer(spec: ServiceContainerSpec, options?: CallOptions): Promise<string>;
   /** Renames a container (`docker rename`); rejects when the new name is taken. */
   renameContainer(id: string, name: string, options?: CallOptions): Promise<void>;
+  /** Commits a container's filesystem (its writable layer included, volumes not) as `repo:tag` (`docker commit`); returns the image id. */
+  commitContainer(id: string, repo: string, tag: string, options?: CallOptions): Promise<string>;
+  /**
+   * Creates (does not start) a container from a raw inspect document's `Config` and `HostConfig`
+   * (see inspectContainerRaw), with `image` instead of its own: a clone of a removed container.
+   */
+  createContainerLike(name: string, raw: Record<string, unknown>, image: string, options?: CallOptions): Promise<string>;
+  /** Removes an image; one that is already gone is not an error. */
+  removeImage(ref: string, options?: CallOptions): Promise<void>;
   /**
    * Removes a container; one that is already gone is not an error. `anonymousVolumes` also removes
    * the anonymous volumes it created (an image's `VOLUME`); named volumes are never removed.

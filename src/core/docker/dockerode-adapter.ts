@@ -220,6 +220,42 @@ export class DockerodeAdapter implements DockerApi {
     return container.id;
   }
 
+  async commitContainer(id: string, repo: string, tag: string, options: CallOptions = {}): Promise<string> {
+    const out = await this.#call(`Committing container ${id} as ${repo}:${tag} failed`, () =>
+      this.#docker.getContainer(id).commit({ repo, tag, pause: true, abortSignal: options.signal }),
+    );
+    return String((out as { Id?: string }).Id ?? '');
+  }
+
+  async createContainerLike(name: string, raw: Record<string, unknown>, image: string, options: CallOptions = {}): Promise<string> {
+    const config = (raw.Config ?? {}) as Record<string, unknown>;
+    const container = await this.#call(`Creating container ${name} from ${image} failed`, () =>
+      this.#docker.createContainer({
+        ...config,
+        name,
+        Image: image,
+        HostConfig: raw.HostConfig as Docker.HostConfig,
+        // Back on its networks with its aliases (compose's service name), so its peers find it again.
+        NetworkingConfig: {
+          EndpointsConfig: Object.fromEntries(
+            Object.entries(((raw.NetworkSettings as { Networks?: Record<string, { Aliases?: string[] }> } | undefined)?.Networks) ?? {}).map(([net, v]) => [net, { Aliases: v.Aliases ?? [] }]),
+          ),
+        },
+        abortSignal: options.signal,
+      } as Docker.ContainerCreateOptions),
+    );
+    return container.id;
+  }
+
+  async removeImage(ref: string, options: CallOptions = {}): Promise<void> {
+    try {
+      await this.#docker.getImage(ref).remove({ abortSignal: options.signal } as Docker.ImageRemoveOptions);
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toDockerError(error, `Removing image ${ref} failed`, this.endpoint);
+    }
+  }
+
   async renameContainer(id: string, name: string, options: CallOptions = {}): Promise<void> {
     await this.#call(`Renaming container ${id} to ${name} failed`, () => this.#docker.getContainer(id).rename({ name, abortSignal: options.signal }));
   }

@@ -81,3 +81,17 @@ export async function undoEnvEdit(done: DoneEdit): Promise<void> {
   }
   if (done.bak && (await exists(done.bak))) await writeFileAtomic(done.path, await readFile(done.bak), { replace: true });
 }
+
+/**
+ * applyFileEdit replaces a file harden edits (the compose file) with `bytes`, after writing
+ * `<path>.bak` and recording the edit (see applyEnvEdit). A symlink is refused.
+ */
+export async function applyFileEdit(path: string, bytes: Buffer, record: (done: DoneEdit) => Promise<void>): Promise<DoneEdit> {
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) throw new OpsError(`${path} is a symbolic link; harden does not write through links. Nothing was changed in it.`);
+  const done: DoneEdit = { path, bak: `${path}.bak`, created: false };
+  await record(done);
+  await copyFile(path, done.bak!);
+  await writeFileAtomic(path, bytes, { replace: true });
+  return done;
+}

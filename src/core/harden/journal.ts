@@ -16,6 +16,10 @@ export interface HardenJournal {
   newId?: string;
   edits: DoneEdit[];
   rescued: string;
+  /** compose: the old container committed as this image (compose removes the container itself on up). */
+  committed?: string;
+  /** compose: the old container's inspect document, to create it again from `committed`. */
+  raw?: Record<string, unknown>;
 }
 
 /** journalPath is `<root>/.autocodex-ops/harden-journal.json`. */

@@ -3,6 +3,7 @@ import { readArchiveData } from '../backup-store/archive-data.js';
 import { storeBackup, type BackupDeps, type StoredBackup } from '../backup-store/store-backup.js';
 import type { ContainerInfo, DockerApi } from '../docker/docker.js';
 import { OpsError } from '../errors.js';
+import type { ArchiveData } from '../falkordb/load-plan.js';
 import { withCleanup } from '../run/cleanup.js';
 import { quiesceForSave, readServerFacts, type BackupFalkor, type ServerFacts } from '../stack/falkordb-quiesce.js';
 
@@ -18,6 +19,8 @@ export interface Rescue {
   facts: ServerFacts;
   /** The key count the archive's dump.rdb states (its RESIZEDB hint). */
   archiveKeys?: number;
+  /** What FalkorDB data the archive holds (undefined for an encrypted one). */
+  data?: ArchiveData;
 }
 
 /** What rescueData needs. */
@@ -83,6 +86,6 @@ export async function rescueData(docker: Pick<DockerApi, 'getArchive' | 'endpoin
         hint: 'Something wrote to FalkorDB during the rescue; stop the app (and Graphiti MCP) and run harden again.',
       });
     }
-    return { stored, facts, ...(archiveKeys !== undefined ? { archiveKeys } : {}) };
+    return { stored, facts, ...(archiveKeys !== undefined ? { archiveKeys } : {}), ...(data ? { data } : {}) };
   });
 }

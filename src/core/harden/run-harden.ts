@@ -9,10 +9,18 @@ import { acquireLock } from '../run/lock.js';
 import type { StackLocator } from '../stack/containers.js';
 import { checkServerData } from '../stack/falkordb-verify.js';
 import { replaceVolumeContent } from '../stack/falkordb-volume.js';
+import { layOutForLoad } from '../stack/falkordb-layout.js';
+import { planLoad } from '../falkordb/load-plan.js';
 import { stampOf } from './stamp.js';
 import { assess, findFalkorContainer, type Assessment, type Finding } from './assess.js';
-import { applyEnvEdit, planEnvEdits, undoEnvEdit, type EnvEdit } from './env-edits.js';
+import { applyEnvEdit, applyFileEdit, planEnvEdits, undoEnvEdit, type EnvEdit } from './env-edits.js';
+import { planComposeEdits } from './compose-edits.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exists } from '../fs/exists.js';
+import { imageTag } from '../stack/image-tags.js';
 import { clearJournal, journalPath, readJournal, writeJournal, type HardenJournal } from './journal.js';
+import type { DoneEdit } from './env-edits.js';
 import { rescueData, type Rescue } from './rescue.js';
 import { hardenedArgs } from './server-args.js';
 
@@ -57,6 +65,9 @@ export type HardenDocker = Pick<
   | 'waitContainer'
   | 'attachStdin'
   | 'containerLogs'
+  | 'inspectContainerRaw'
+  | 'commitContainer'
+  | 'createContainerLike'
 >;
 
 /** What harden needs beyond what every backup needs. */
@@ -70,6 +81,8 @@ export interface HardenDeps extends BackupDeps {
   /** Registers a new secret with the run's redactor before it can reach any output. */
   addSecret: (value: string) => void;
   error: (msg: string) => void;
+  /** `compose up -d --no-build <service>` in the root for `project` (a compose-managed container); absent: no compose CLI wiring. */
+  composeUp?: (project: string, service: string) => Promise<void>;
   clock?: Clock;
 }
 
@@ -91,6 +104,8 @@ export interface HardenResult {
   keys?: number;
   /** The old container, stopped and renamed: the way back until `harden --cleanup`. */
   oldContainer?: string;
+  /** compose: the old container committed as an image (its data included), the way back. */
+  oldImage?: string;
   volume?: string;
   image?: string;
   /** A previous run that was killed midway and undone first. */
@@ -130,37 +145,85 @@ export async function undoJournal(docker: HardenDocker, journal: HardenJournal):
   // Killed between creating the new container and journaling it: it holds the old name.
   await attempt('removing a half-made new container', async () => {
     const holder = await docker.inspectContainer(journal.old.name);
-    if (holder && holder.id !== journal.old.id && holder.labels[HARDENED_LABEL]) await docker.removeContainer(holder.id, { force: true });
+    if (holder && holder.id !== journal.old.id && (holder.labels[HARDENED_LABEL] || (journal.committed && holder.labels['com.docker.compose.project']))) await docker.removeContainer(holder.id, { force: true });
   });
   for (const edit of [...journal.edits].reverse()) await attempt(`putting ${edit.path} back`, () => undoEnvEdit(edit));
   await attempt(`putting container ${journal.old.name} back`, async () => {
-    const old = await docker.inspectContainer(journal.old.id);
+    let old = await docker.inspectContainer(journal.old.id);
+    if (!old && journal.committed && journal.raw) {
+      // compose removed it when it created the new one: the committed image holds its layer, data included.
+      const id = await docker.createContainerLike(journal.old.name, journal.raw, journal.committed);
+      journal.old.id = id;
+      old = await docker.inspectContainer(id);
+    }
     if (!old) throw new Error('it no longer exists');
     if (old.name !== journal.old.name) await docker.renameContainer(journal.old.id, journal.old.name);
     await docker.startContainer(journal.old.id);
   });
   if (problems.length > 0) {
     throw new OpsError(`Putting the old FalkorDB back failed: ${problems.join('; ')}.`, {
-      hint: `By hand: docker rm -f ${journal.old.name}; docker rename ${journal.old.renamedTo} ${journal.old.name}; docker start ${journal.old.name}; copy each .env.bak over its .env. The rescued backup is ${journal.rescued}.`,
+      hint: journal.committed
+        ? `By hand: copy each .bak over its file, then docker rm -f ${journal.old.name}; docker run the old service from the image ${journal.committed} (its data is in that image), or restore the rescued backup ${journal.rescued}.`
+        : `By hand: docker rm -f ${journal.old.name}; docker rename ${journal.old.renamedTo} ${journal.old.name}; docker start ${journal.old.name}; copy each .env.bak over its .env. The rescued backup is ${journal.rescued}.`,
     });
   }
 }
 
-function planSteps(a: Assessment, o: { volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; passwordSource: string; hostPort?: number }): string[] {
-  if (a.managedBy === 'compose') {
+/** How a compose-managed container is hardened: the file, its new bytes, what changes, the .env values. */
+interface ComposeSwap {
+  file: string;
+  bytes: Buffer;
+  changes: string[];
+  project: string;
+  values: Record<string, string>;
+}
+
+function planSteps(a: Assessment, o: { volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; committed: string; passwordSource: string; hostPort?: number; compose?: ComposeSwap; composeRefused?: string }): string[] {
+  const rescue = `rescue ${a.dataDir} from inside ${a.container.name} into a verified backup in ${o.outputDir} (BGSAVE first; the key count must match the live server)`;
+  const edits = o.edits.map((e) => `${e.creates ? 'create' : 'edit'} ${e.path}: set ${e.keys.join(', ')} (${o.passwordSource}; a .bak of the old file beside it)`);
+  const check = 'wait until it answers with the password, and check its key count and graphs against the rescued backup, auth, AOF and its data dir';
+  if (a.managedBy === 'compose' && !o.compose) {
+    return [rescue, `stop there: ${o.composeRefused ?? 'no compose file to edit'}; the result lists the steps to finish by hand`];
+  }
+  if (o.compose) {
     return [
-      `rescue ${a.dataDir} from inside ${a.container.name} into a verified backup in ${o.outputDir} (BGSAVE first; the key count must match the live server)`,
-      'stop there: the container is managed by compose, which would remove a renamed container on its next `up`; the plan then lists the steps to finish by hand',
+      rescue,
+      `stop ${a.container.name} and commit it as the image ${o.committed} (the way back: compose removes the container itself when it recreates the service)`,
+      `edit ${o.compose.file} (a .bak beside it): ${o.compose.changes.join('; ')}`,
+      ...edits,
+      `docker compose up -d ${a.container.labels['com.docker.compose.service'] ?? 'falkordb'} (project ${o.compose.project}): the container is created again with the volume at ${FALKORDB_DATA_PATH}`,
+      `stop it, put the rescued backup into its volume, start it; ${check}`,
     ];
   }
   return [
-    `rescue ${a.dataDir} from inside ${a.container.name} into a verified backup in ${o.outputDir} (BGSAVE first; the key count must match the live server)`,
+    rescue,
     `stop ${a.container.name} and rename it to ${o.renamedTo} (the way back; removed only by \`harden falkordb --cleanup\`)`,
-    ...o.edits.map((e) => `${e.creates ? 'create' : 'edit'} ${e.path}: set ${e.keys.join(', ')} (${o.passwordSource}; a .bak of the old file beside it)`),
+    ...edits,
     `put the rescued backup into volume ${o.volume}`,
     `create ${a.container.name} as the Desktop UI would, with the volume at ${FALKORDB_DATA_PATH}: image ${o.image}, --restart unless-stopped, port 127.0.0.1:${o.hostPort ?? '?'}:${PORT}, REDIS_ARGS --appendonly yes --requirepass ***`,
-    'start it, wait until it answers with the password, and check its key count and graphs against the rescued backup',
+    `start it, ${check}`,
   ];
+}
+
+/** The compose file compose would read in the root (its own lookup order). */
+async function composeFileIn(root: string): Promise<string | undefined> {
+  for (const name of ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml']) if (await exists(join(root, name))) return join(root, name);
+  return undefined;
+}
+
+/** planComposeSwap reads the compose file and decides the edits; a string says why it cannot. */
+async function planComposeSwap(root: string, a: Assessment, pinned: string, password: string, hasCompose: boolean): Promise<ComposeSwap | string> {
+  if (!hasCompose) return 'no compose CLI is wired for this run';
+  const file = await composeFileIn(root);
+  if (!file) return `there is no compose file in ${root}`;
+  const planned = planComposeEdits(await readFile(file), { dataDir: FALKORDB_DATA_PATH, pinned, service: a.container.labels['com.docker.compose.service'] ?? 'falkordb' });
+  if (!planned.ok) return `${file} is not one harden can edit safely: ${planned.reason} (compose/docker-compose.yml of autocodex-ops shows a hardened service)`;
+  const env = a.container.env;
+  const args = hardenedArgs({ redisArgs: env.get('REDIS_ARGS'), falkordbArgs: env.get('FALKORDB_ARGS') }, password);
+  const argsValue = planned.argsVar === 'REDIS_ARGS' ? args.redisArgs : [args.falkordbArgs, args.redisArgs].filter(Boolean).join(' ');
+  const tag = imageTag(a.container.image);
+  const values: Record<string, string> = { GRAPHITI_FALKORDB_PASSWORD: password, [planned.argsVar]: argsValue, ...(planned.tagVar && tag && tag !== 'latest' ? { [planned.tagVar]: tag } : {}) };
+  return { file, bytes: planned.bytes, changes: planned.changes, project: a.container.labels['com.docker.compose.project']!, values };
 }
 
 function composeNextSteps(a: Assessment, backup: string): string[] {
@@ -237,21 +300,30 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
       }
       const image = await docker.inspectImage(container.imageId, { signal });
       const pinned = pinnedImage(container, image?.repoDigests ?? []);
-      if (a.managedBy === 'ui' && !(await docker.inspectImage(pinned, { signal }))) {
+      if (!(await docker.inspectImage(pinned, { signal }))) {
         throw new PrerequisiteError(`The image ${pinned} of ${container.name} is not on this machine any more; the new container could not be created. Nothing was changed.`, {
           hint: `Pull or load it again (docker pull ${pinned}), or tag the running image: docker tag ${container.imageId} ${pinned}.`,
         });
       }
       const volume = a.trapVolume ?? options.configuredVolume;
-      const edits = a.managedBy === 'ui' ? await planEnvEdits(options.root, password) : [];
+      const swap = a.managedBy === 'compose' ? await planComposeSwap(options.root, a, pinned, password, deps.composeUp !== undefined) : undefined;
+      const compose = typeof swap === 'object' ? swap : undefined;
+      const passwordEdits = await planEnvEdits(options.root, password);
+      const rootEnv = join(options.root, '.env');
+      const edits: EnvEdit[] = compose
+        ? [{ path: rootEnv, keys: Object.keys(compose.values), creates: !(await exists(rootEnv)) }, ...passwordEdits.filter((e) => e.path !== rootEnv)]
+        : a.managedBy === 'ui'
+          ? passwordEdits
+          : [];
       const stamp = stampOf(deps.now());
       const renamedTo = `${container.name}-pre-harden-${stamp}`;
+      const committed = `autocodex-ops-pre-harden/${container.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}:${stamp}`;
       const passwordSource = { existing: 'the configured password', env: 'GRAPHITI_FALKORDB_PASSWORD from the environment', generate: 'a generated password' }[options.password.source];
       const plan: HardenPlan = {
         container: container.name,
         managedBy: a.managedBy,
         findings: a.findings,
-        steps: planSteps(a, { volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, passwordSource, hostPort: a.hostPort }),
+        steps: planSteps(a, { volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, committed, passwordSource, hostPort: a.hostPort, compose, composeRefused: typeof swap === 'string' ? swap : undefined }),
         warnings: [],
       };
       if (options.dryRun) return { status: 'dry-run', plan, ...base };
@@ -260,11 +332,11 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
       const rescue = await rescueData(docker, client, { container, dataDir: a.dataDir, outputDir: options.outputDir, saveTimeoutMs: options.saveTimeoutSecs * 1000, imageDigests: image?.repoDigests ?? [] }, deps);
       log.info(`Rescued ${rescue.facts.keys} keys into ${rescue.stored.written.path} (verified).`);
       await client.close();
-      if (a.managedBy === 'compose') {
+      if (a.managedBy === 'compose' && !compose) {
         const nextSteps = composeNextSteps(a, rescue.stored.written.path);
         return { status: 'rescued-only', plan, ...base, rescuedBackup: rescue.stored.written.path, keys: rescue.facts.keys, nextSteps };
       }
-      return await replaceContainer({ options, deps, docker, clock, a, rescue, password, pinned, volume, edits, renamedTo, journalFile, plan, base });
+      return await replaceContainer({ options, deps, docker, clock, a, rescue, password, pinned, volume, edits, renamedTo, committed, compose, journalFile, plan, base });
     } finally {
       await client.close();
     }
@@ -285,38 +357,83 @@ interface ReplaceInput {
   volume: string;
   edits: EnvEdit[];
   renamedTo: string;
+  committed: string;
+  compose?: ComposeSwap;
   journalFile: string;
   plan: HardenPlan;
   base: Pick<HardenResult, 'editedFiles' | 'nextSteps' | 'warnings' | 'container' | 'undidPrevious'>;
 }
 
 async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
-  const { options, deps, docker, clock, a, rescue, password, pinned, volume, journalFile } = input;
+  const { options, deps, docker, clock, a, rescue, password, pinned, journalFile } = input;
   const { log, signal } = deps;
   const old = a.container;
   const journal: HardenJournal = { startedAt: deps.now().toISOString(), old: { id: old.id, name: old.name, renamedTo: input.renamedTo }, edits: [], rescued: rescue.stored.written.path };
-  let step = 'stopping and renaming the old container';
+  const { compose } = input;
+  let step = compose ? 'stopping and committing the old container' : 'stopping and renaming the old container';
+  let volume = input.volume;
   await writeJournal(journalFile, journal);
+  const record = async (done: DoneEdit) => {
+    journal.edits.push(done);
+    await writeJournal(journalFile, journal);
+  };
   try {
     await docker.stopContainer(old.id, { timeoutSeconds: options.stopGraceSeconds, signal });
-    await docker.renameContainer(old.id, input.renamedTo, { signal });
-    log.info(`Stopped ${old.name} and renamed it to ${input.renamedTo}.`);
-    step = 'writing the password to the .env files';
+    if (compose) {
+      journal.raw = await docker.inspectContainerRaw(old.id, { signal });
+      const [repo, tag] = input.committed.split(':') as [string, string];
+      await docker.commitContainer(old.id, repo, tag, { signal });
+      journal.committed = input.committed;
+      await writeJournal(journalFile, journal);
+      log.info(`Stopped ${old.name} and committed it as ${input.committed} (its data included).`);
+      step = `editing ${compose.file}`;
+      await applyFileEdit(compose.file, compose.bytes, record);
+      log.info(`Edited ${compose.file} (old file: ${compose.file}.bak): ${compose.changes.join('; ')}.`);
+    } else {
+      await docker.renameContainer(old.id, input.renamedTo, { signal });
+      log.info(`Stopped ${old.name} and renamed it to ${input.renamedTo}.`);
+    }
+    step = 'writing the .env files';
     for (const edit of input.edits) {
-      await applyEnvEdit(edit, { GRAPHITI_FALKORDB_PASSWORD: password }, async (done) => {
-        journal.edits.push(done);
-        await writeJournal(journalFile, journal);
-      });
-      log.info(`Set GRAPHITI_FALKORDB_PASSWORD in ${edit.path}${edit.creates ? ' (created)' : ` (old file: ${edit.path}.bak)`}.`);
+      const values = compose && edit.path === join(options.root, '.env') ? compose.values : { GRAPHITI_FALKORDB_PASSWORD: password };
+      await applyEnvEdit(edit, values, record);
+      log.info(`Set ${Object.keys(values).join(', ')} in ${edit.path}${edit.creates ? ' (created)' : ` (old file: ${edit.path}.bak)`}.`);
+    }
+    if (compose) {
+      step = 'bringing the service up with compose';
+      const service = old.labels['com.docker.compose.service'] ?? 'falkordb';
+      try {
+        await deps.composeUp!(compose.project, service);
+      } finally {
+        // Journal whatever compose created, even when it failed after creating it.
+        const { container: made } = await findFalkorContainer(docker, options.locator).catch(() => ({ container: undefined }));
+        if (made && made.id !== old.id) {
+          journal.newId = made.id;
+          await writeJournal(journalFile, journal);
+        }
+      }
+      const made = journal.newId ? await docker.inspectContainer(journal.newId, { signal }) : undefined;
+      const mount = made?.mounts.find((m) => m.destination === FALKORDB_DATA_PATH && m.type === 'volume' && m.name);
+      if (!made || !mount?.name) throw new OpsError(`compose did not create ${old.name} with a volume at ${FALKORDB_DATA_PATH}.`);
+      volume = mount.name;
+      step = `putting the rescued backup into volume ${volume}`;
+      log.info(`compose created ${made.name} with volume ${volume} at ${FALKORDB_DATA_PATH}; putting the rescued backup into it.`);
+      await docker.stopContainer(made.id, { timeoutSeconds: options.stopGraceSeconds, signal });
     }
     step = `putting the rescued backup into volume ${volume}`;
     if (!(await docker.inspectVolume(volume, { signal }))) await docker.createVolume(volume, {}, { signal });
     const helper = await resolveHelperImage(docker, [old.imageId, pinned], { signal });
     await replaceVolumeContent(docker, { volume, helperImages: [helper] }, { path: rescue.stored.written.path, sha256: rescue.stored.written.sha256, key: deps.archiveKey }, { signal });
+    // The new server runs with appendonly yes: a rescue from a server without AOF holds only
+    // dump.rdb, which such a server ignores, so it is laid out as the base of an AOF.
+    if (rescue.data) {
+      const load = planLoad(rescue.data, { appendonly: true, appenddirname: 'appendonlydir', appendfilename: 'appendonly.aof', dbfilename: 'dump.rdb' });
+      await layOutForLoad(docker, { volume, helperImages: [helper] }, load, signal);
+    }
     step = 'creating the new container';
     const oldEnv = { redisArgs: options.args.redisArgs ?? old.env.get('REDIS_ARGS'), falkordbArgs: options.args.falkordbArgs ?? old.env.get('FALKORDB_ARGS') };
     const args = hardenedArgs(oldEnv, password);
-    journal.newId = await docker.createServiceContainer(
+    journal.newId ??= await docker.createServiceContainer(
       {
         name: old.name,
         image: pinned,
@@ -353,13 +470,15 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
       ...input.base,
       rescuedBackup: rescue.stored.written.path,
       keys: data.keys,
-      oldContainer: input.renamedTo,
+      ...(compose ? { oldImage: input.committed } : { oldContainer: input.renamedTo }),
       volume,
       image: pinned,
       editedFiles: journal.edits.map((e) => e.path),
-      nextSteps: options.keepOld
-        ? [`The old container ${input.renamedTo} is kept (stopped).`]
-        : [`Once the app works with the new server, remove the old container: autocodex-ops harden falkordb --cleanup`],
+      nextSteps: compose
+        ? [`The old container is kept as the image ${input.committed}${options.keepOld ? '' : `; once the app works with the new server: docker rmi ${input.committed}`}.`]
+        : options.keepOld
+          ? [`The old container ${input.renamedTo} is kept (stopped).`]
+          : [`Once the app works with the new server, remove the old container: autocodex-ops harden falkordb --cleanup`],
     };
   } catch (error) {
     const interrupted = Boolean(signal?.aborted) || error instanceof InterruptedError;

@@ -1,14 +1,12 @@
 import type { ArchiveEntry } from '../archive/read-archive.js';
 import type { ContainerInfo } from '../docker/docker.js';
-import { runScriptInVolume, type VolumeStreamDocker } from '../docker/volume-stream.js';
-import type { ArchiveData, LoadPlan, ServerPersistence } from '../falkordb/load-plan.js';
+import type { ArchiveData, ServerPersistence } from '../falkordb/load-plan.js';
 import { serverArg } from '../falkordb/server-args.js';
 
 // Issue 23 §8: a restore makes the server load what the archive holds, whatever its AOF setting.
 // The decision itself is load-plan.ts (shared with drill); this file finds the server's settings,
 // reads the archive's names for the plan, and carries out the layout after the extraction.
 
-const SAFE = /^[\w.-]+(\/[\w.-]+)?$/;
 
 /**
  * persistenceFor picks the settings the restored server will start with: what the live server said
@@ -46,18 +44,5 @@ export function dataFromNames(entries: readonly ArchiveEntry[]): ArchiveData {
   return data;
 }
 
-// Hard link, not a copy: no extra disk and no extra time. The folder and manifest get the RDB's owner
-// so a server running as another user can extend the AOF.
-const LAYOUT_SCRIPT = 'set -e; mkdir -p "$(dirname "$2")"; ln -f "$1" "$2"; printf "%s\\n" "$4" > "$3"; chown "$(stat -c %u:%g "$1")" "$(dirname "$2")" "$3" 2>/dev/null || true';
-
-/**
- * layOutForLoad carries out a load plan's layout in the restored volume (an RDB as the base of a
- * multi-part AOF: hard link plus manifest) through a helper. Nothing to do without a layout; a name
- * outside `[\w.-]` (never from a real config) is refused rather than passed to the shell.
- */
-export async function layOutForLoad(docker: VolumeStreamDocker, target: { volume: string; helperImages: ReadonlyArray<string | undefined> }, plan: LoadPlan, signal?: AbortSignal): Promise<void> {
-  const layout = plan.layout;
-  if (!layout) return;
-  if (![layout.from, layout.to, layout.manifestPath].every((p) => SAFE.test(p))) throw new Error(`unexpected AOF names (${layout.to}, ${layout.manifestPath})`);
-  await runScriptInVolume(docker, { ...target, signal, what: `Laying ${layout.from} out as ${layout.to}`, script: LAYOUT_SCRIPT, args: [layout.from, layout.to, layout.manifestPath, layout.manifest.trim()] });
-}
+// Carrying the layout out is shared with harden: core/stack/falkordb-layout.ts.
+export { layOutForLoad } from '../stack/falkordb-layout.js';

@@ -1,0 +1,170 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'dotenv';
+import { execa } from 'execa';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerTestEnv, ensureStandinImages } from '../helpers/docker.js';
+import { freePort } from '../helpers/redis-server.js';
+import { runProgram } from '../helpers/run-program.js';
+import { testRuntime } from '../helpers/runtime.js';
+import { runCli } from '../../src/run-cli.js';
+
+// `harden falkordb` on a stack started from the app's original compose file (volume on /data) with
+// the compose CLI of this machine (docker-compose 1.29 here, v2 elsewhere): 500 keys rescued out of the
+// container's layer, the compose file edited in place (.bak beside it), the service brought up again
+// by compose with the volume at /var/lib/falkordb/data, auth, AOF and loopback; the old container
+// committed as an image (compose removes the container itself).
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/harden/docker-compose.original.yml', import.meta.url));
+const KEYS = 500;
+
+async function composeCli(): Promise<string[]> {
+  const v2 = await execa('docker', ['compose', 'version'], { reject: false });
+  return v2.exitCode === 0 ? ['docker', 'compose'] : ['docker-compose'];
+}
+
+describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb on a compose-managed stack', () => {
+  const env = new DockerTestEnv();
+  const stacks: Array<{ root: string; project: string; volume: string; name: string }> = [];
+  const images: string[] = [];
+  let cli: string[];
+
+  beforeAll(async () => {
+    await ensureStandinImages(env.docker);
+    cli = await composeCli();
+  });
+  afterAll(async () => {
+    for (const s of stacks) {
+      await execa(cli[0]!, [...cli.slice(1), '-p', s.project, 'down'], { cwd: s.root, reject: false });
+      await env.docker.getContainer(s.name).remove({ force: true, v: true }).catch(() => undefined);
+      await env.docker.getVolume(s.volume).remove().catch(() => undefined);
+      rmSync(s.root, { recursive: true, force: true });
+    }
+    for (const i of images) await env.docker.getImage(i).remove({ force: true }).catch(() => undefined);
+    await env.cleanup();
+  });
+
+  async function redis(port: number, password?: string): Promise<Redis> {
+    for (let i = 0; ; i++) {
+      const r = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      r.on('error', () => undefined);
+      try {
+        await r.connect();
+        await r.ping();
+        return r;
+      } catch (error) {
+        r.disconnect();
+        if (i > 150) throw error;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
+  }
+
+  async function stack() {
+    const root = mkdtempSync(join(tmpdir(), 'aco-harden-compose-'));
+    const project = env.uniqueName('proj');
+    const volume = env.uniqueName('vol');
+    const name = env.uniqueName('falkordb');
+    const port = await freePort();
+    stacks.push({ root, project, volume, name });
+    mkdirSync(join(root, 'auto-codex'));
+    copyFileSync(FIXTURE, join(root, 'docker-compose.yml'));
+    const dotenv = `COMPOSE_PROJECT_NAME=${project}\nFALKORDB_IMAGE_TAG=autocodex-ops-standin\nFALKORDB_CONTAINER_NAME=${name}\nGRAPHITI_FALKORDB_PORT=${port}\nFALKORDB_VOLUME=${volume}\n`;
+    writeFileSync(join(root, '.env'), dotenv);
+    const up = await execa(cli[0]!, [...cli.slice(1), '-p', project, 'up', '-d', 'falkordb'], { cwd: root, reject: false });
+    expect(up.exitCode, up.stderr).toBe(0);
+    const r = await redis(port);
+    const pipe = r.pipeline();
+    for (let i = 0; i < KEYS; i++) pipe.set(`key:${i}`, `value-${i}`);
+    await pipe.exec();
+    r.disconnect();
+    const vars = { AUTO_CODEX_ROOT: root, GRAPHITI_FALKORDB_HOST: '127.0.0.1', RESTORE_HEALTH_TIMEOUT_SECS: '30' };
+    return { root, project, volume, name, port, vars, dotenv };
+  }
+
+  it('rescues 500 keys, edits the compose file, compose brings it up hardened, and a fresh up keeps the keys', async () => {
+    const s = await stack();
+    const oldId = (await env.docker.getContainer(s.name).inspect()).Id;
+    const original = readFileSync(join(s.root, 'docker-compose.yml'));
+
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes', '--json'], { env: s.vars });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ status: 'hardened', keys: KEYS, volume: s.volume, oldImage: expect.stringMatching(/^autocodex-ops-pre-harden\//) });
+    images.push(result.oldImage);
+    const password = parse(readFileSync(join(s.root, '.env'))).GRAPHITI_FALKORDB_PASSWORD!;
+    expect(run.stdout + run.stderr).not.toContain(password);
+    expect(parse(readFileSync(join(s.root, 'auto-codex', '.env'))).GRAPHITI_FALKORDB_PASSWORD).toBe(password);
+    expect(parse(readFileSync(join(s.root, '.env'))).FALKORDB_ARGS).toBe(`--appendonly yes --requirepass ${password}`);
+    expect(readFileSync(join(s.root, '.env.bak'), 'utf8')).toBe(s.dotenv);
+    // The compose file: only the volume line and the port line changed, its .bak is the original.
+    expect(readFileSync(join(s.root, 'docker-compose.yml.bak'))).toEqual(original);
+    expect(readFileSync(join(s.root, 'docker-compose.yml'), 'utf8')).toBe(
+      original.toString().replace('- falkordb_data:/data   # the trap', '- falkordb_data:/var/lib/falkordb/data   # the trap').replace('- "${GRAPHITI_FALKORDB_PORT:-6380}:6379"', '- "127.0.0.1:${GRAPHITI_FALKORDB_PORT:-6380}:6379"'),
+    );
+
+    const now = await env.docker.getContainer(s.name).inspect();
+    expect(now.Id).not.toBe(oldId);
+    expect(now.Config.Labels['com.docker.compose.project']).toBe(s.project);
+    expect(now.Mounts.find((m) => m.Destination === '/var/lib/falkordb/data')?.Name).toBe(s.volume);
+    expect(now.HostConfig.PortBindings['6379/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: String(s.port) }]);
+    const r = await redis(s.port, password);
+    expect(await r.dbsize()).toBe(KEYS);
+    expect(await r.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+    r.disconnect();
+
+    // The proof: the container removed, compose up again: the keys are in the volume.
+    await env.docker.getContainer(s.name).remove({ force: true });
+    const up = await execa(cli[0]!, [...cli.slice(1), '-p', s.project, 'up', '-d', 'falkordb'], { cwd: s.root, reject: false });
+    expect(up.exitCode, up.stderr).toBe(0);
+    const again = await redis(s.port, password);
+    expect(await again.dbsize()).toBe(KEYS);
+    again.disconnect();
+
+    const second = await runProgram(['harden', 'falkordb', '--yes', '--json'], { env: s.vars });
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ status: 'already-hardened' });
+    // The way back: the committed image holds the old layer with its data.
+    expect(await env.docker.getImage(result.oldImage).inspect().then(() => true, () => false)).toBe(true);
+    expect(existsSync(join(s.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
+  });
+
+  it('Ctrl-C after compose replaced the container: the old one is created again from its image with its 500 keys, files restored, exit 130', async () => {
+    const s = await stack();
+    const original = readFileSync(join(s.root, 'docker-compose.yml'));
+    const ac = new AbortController();
+    let err = '';
+    const runtime = testRuntime({
+      env: { ...s.vars, AUTOCODEX_OPS_LOCK_DIR: mkdtempSync(join(tmpdir(), 'aco-locks-')), AUTOCODEX_OPS_AUDIT_LOG: join(s.root, 'audit.jsonl') },
+      signal: ac.signal,
+      stderr: {
+        write: (text: string) => {
+          err += text;
+          if (/compose created .* putting the rescued backup/.test(text)) ac.abort();
+          return true;
+        },
+        isTTY: false,
+      },
+    });
+    const code = await runCli(['harden', 'falkordb', '--generate-password', '--yes'], runtime);
+    const committed = /committed it as (\S+) /.exec(err)?.[1];
+    if (committed) images.push(committed);
+    expect(err).toMatch(/Interrupted while putting the rescued backup .*runs again with its data/);
+    expect(code).toBe(130);
+    // compose had removed the old container: it was created again from the committed image, same name, labels and port.
+    const back = await env.docker.getContainer(s.name).inspect();
+    expect(back.State.Running).toBe(true);
+    expect(back.Config.Labels['com.docker.compose.project']).toBe(s.project);
+    expect(back.Mounts.find((m) => m.Name === s.volume)?.Destination).toBe('/data');
+    const r = await redis(s.port);
+    expect(await r.dbsize()).toBe(KEYS);
+    r.disconnect();
+    expect(readFileSync(join(s.root, 'docker-compose.yml'))).toEqual(original);
+    expect(readFileSync(join(s.root, '.env'), 'utf8')).toBe(s.dotenv);
+    expect(existsSync(join(s.root, 'auto-codex', '.env'))).toBe(false);
+    expect(existsSync(join(s.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
+  });
+});
