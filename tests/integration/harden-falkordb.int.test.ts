@@ -173,7 +173,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     expect(again.stdout).toMatch(/already hardened; nothing changed/);
     expect(again.code).toBe(0);
 
-    const cleanup = await runProgram(['harden', 'falkordb', '--cleanup', '--yes'], { env: t.vars });
+    const cleanup = await runProgram(['harden', '--cleanup', '--yes'], { env: t.vars });
     expect(cleanup.code).toBe(0);
     expect(await inspect(oldId).catch(() => undefined)).toBeUndefined();
   });
