@@ -153,6 +153,7 @@ export async function imagesDeps(
     locator: config,
     configured: { falkordb: config.falkordb.imageTag, graphiti: config.graphitiMcp.imageTag, fromEnv },
     healthTimeoutMs: config.restoreHealthTimeoutSecs * 1000,
+    falkor: { connect: (o) => ctx.app.connectFalkor(o), server: falkorTargetFrom(config).server },
     signal: ctx.signal,
     now: () => new Date(),
     log: ctx.log,

@@ -77,7 +77,7 @@ export const BACKUP_USERDATA = {
   ...ENCRYPTION,
   offsite: OFFSITE,
   userdataDir: USERDATA_DIR,
-  force: option('--force', 'back up even while the app is running (its files may be half-written)', z.boolean().default(false)),
+  force: option('--force', 'back up even while the app is running (its files may be half-written), or a folder holding none of the app\'s files (settings.json, store/, config/)', z.boolean().default(false)),
 };
 
 export const BACKUP_PROJECT = {

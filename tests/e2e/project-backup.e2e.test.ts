@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ageKeygen } from '../helpers/age-tool.js';
+import { adminClient, createBucket, ensureGateway, removeBucket, type Gateway } from '../helpers/s3-gateway.js';
 
 // Issue 19 through the bundle: backup project over an app projects.json, list/verify by kind,
 // restore with the one consent rule, encryption (issue 21), --offsite (issue 20), the schedule job (issue 25).
@@ -133,5 +135,35 @@ describe('backup project / restore project through the bundle', () => {
     const res = await run(['schedule', 'install', '--projects', 'daily', '--dry-run', '--json']);
     expect(res.exitCode, res.stderr).toBe(0);
     expect(JSON.stringify(JSON.parse(res.stdout))).toContain('backup project --all');
+  });
+});
+
+describe('backup project --offsite against the real Ceph RGW', () => {
+  let gw: Gateway;
+  let admin: S3Client;
+  let bucket: string;
+  beforeAll(async () => {
+    if (!existsSync(BUNDLE)) execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
+    gw = await ensureGateway();
+    admin = adminClient(gw);
+    bucket = await createBucket(admin);
+  }, 240_000);
+  afterAll(async () => {
+    if (admin && bucket) await removeBucket(admin, bucket);
+  });
+
+  it('pushes each project archive under project-<name>/, and restore project takes it back from s3://', async () => {
+    const { project, run } = setup();
+    const s3 = { AUTOCODEX_OPS_S3_URL: `s3://${bucket}/host1`, AUTOCODEX_OPS_S3_ENDPOINT: gw.endpoint, AUTOCODEX_OPS_S3_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: gw.accessKey, AWS_SECRET_ACCESS_KEY: gw.secretKey };
+    const backup = await run(['backup', 'project', project, '--offsite', '--json'], s3);
+    expect(backup.exitCode, backup.stderr).toBe(0);
+    const row = JSON.parse(backup.stdout).projects[0];
+    const name = row.archive.split('/').pop();
+    expect(row.offsite).toMatchObject({ ok: true, url: `s3://${bucket}/host1/project-my-app/${name}` });
+    rmSync(join(project, '.auto-codex', 'specs'), { recursive: true });
+    const restore = await run(['restore', 'project', row.offsite.url, '--yes', '--json'], s3);
+    expect(restore.exitCode, restore.stderr).toBe(0);
+    expect(readdirSync(join(project, '.auto-codex', 'specs'))).toEqual(['001-a']);
+    expect(`${backup.stdout}${backup.stderr}${restore.stdout}${restore.stderr}`).not.toContain(gw.secretKey);
   });
 });

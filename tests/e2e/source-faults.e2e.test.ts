@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,10 @@ const DAY = 86_400_000;
 beforeAll(async () => {
   // Always the current source: a stale dist/ must not make this pass or fail.
   await execa(process.execPath, [join(REPO, 'scripts', 'build.mjs'), '--bundle-only', '--out', join(scratch, 'dist')], { cwd: REPO });
+  // The runs as `nobody` must reach the bundle.
+  chmodSync(scratch, 0o755);
+  chmodSync(join(scratch, 'dist'), 0o755);
+  chmodSync(BUNDLE, 0o644);
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -144,5 +148,96 @@ describe('what the audit trail records (§6)', () => {
     const archive = (JSON.parse(res.stdout) as { archive: string }).archive;
     expect(archive.startsWith(`${dir}/`)).toBe(true);
     expect(w.audit()[0]!.details.archive).toBe(archive);
+  });
+});
+
+const NOBODY = 65534;
+
+/** chownTree hands a world to `nobody` (the run as nobody writes its archive, audit trail and locks there); chown(1) also takes names Node cannot spell. */
+async function chownTree(path: string): Promise<void> {
+  await execa('chown', ['-R', `${NOBODY}:${NOBODY}`, path]);
+}
+
+/** asNobody runs the bundle as uid/gid 65534 with no other groups: a real second user, not root. */
+function asNobody(w: ReturnType<typeof world>, args: string[]) {
+  return execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BUNDLE, ...args, '--root', w.root], { reject: false, env: w.env, extendEnv: false, cwd: '/' });
+}
+
+/** Nothing of the failed run is left: no archive or temporary file, no lock. */
+function nothingLeft(w: ReturnType<typeof world>): void {
+  expect(existsSync(w.backupDir) ? readdirSync(w.backupDir) : []).toEqual([]);
+  expect(existsSync(join(w.root, 'locks')) ? readdirSync(join(w.root, 'locks')) : []).toEqual([]);
+}
+
+const errorOf = (stderr: string) => (JSON.parse(stderr.trim().split('\n').at(-1)!) as { error: { code: number; message: string; hint?: string } }).error;
+
+describe('empty, foreign and unreadable userData folders (§5)', () => {
+  it('an empty folder (only the runtime lock file) is exit 10 naming it, even with --force; nothing written, audited', async () => {
+    const w = world();
+    rmSync(w.userdata, { recursive: true });
+    mkdirSync(w.userdata);
+    writeFileSync(join(w.userdata, 'SingletonLock'), '');
+    for (const extra of [[], ['--force']]) {
+      const res = await w.run(['backup', 'userdata', '--json', ...extra]);
+      expect(res.exitCode).toBe(10);
+      expect(res.stdout).toBe('');
+      expect(errorOf(res.stderr)).toMatchObject({ code: 10, message: expect.stringContaining(`${w.userdata} is empty`) });
+    }
+    nothingLeft(w);
+    expect(w.audit()).toEqual([expect.objectContaining({ exitCode: 10, outcome: 'failed', error: expect.stringContaining(w.userdata) }), expect.objectContaining({ exitCode: 10 })]);
+  });
+
+  it("a folder with none of the app's files is exit 10 unless --force, which backs it up with a warning in the result and the manifest", async () => {
+    const w = world({ appFiles: false });
+    rmSync(join(w.userdata, 'store'), { recursive: true });
+    writeFileSync(join(w.userdata, 'notes.txt'), 'not the app');
+    const refused = await w.run(['backup', 'userdata', '--json']);
+    expect(refused.exitCode).toBe(10);
+    expect(errorOf(refused.stderr)).toMatchObject({ message: expect.stringContaining("holds none of the app's files (settings.json, store/, config/)"), hint: expect.stringContaining('--force') });
+    nothingLeft(w);
+    const forced = await w.run(['backup', 'userdata', '--json', '--force']);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    const result = JSON.parse(forced.stdout) as { archive: string; warnings: string[] };
+    expect(result.warnings).toEqual([expect.stringContaining("none of the app's files")]);
+    const manifest = JSON.parse(readFileSync(`${result.archive}.manifest.json`, 'utf8')) as { warnings?: string[] };
+    expect(manifest.warnings).toEqual(result.warnings);
+  });
+
+  it('an unreadable subfolder (root-owned, mode 000) read by a real second user: exit 1 naming it, no stack trace, no leftovers, audited', async () => {
+    const w = world();
+    mkdirSync(join(w.userdata, 'store', 'sudo-left'));
+    writeFileSync(join(w.userdata, 'store', 'sudo-left', 'x.json'), '{}');
+    await chownTree(w.root);
+    chmodSync(w.root, 0o755);
+    // What a `sudo` run of the app leaves: root's, unreadable to the folder's owner.
+    chownSync(join(w.userdata, 'store', 'sudo-left'), 0, 0);
+    chmodSync(join(w.userdata, 'store', 'sudo-left'), 0o000);
+    const res = await asNobody(w, ['backup', 'userdata', '--json']);
+    expect(res.exitCode, res.stderr).toBe(1);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    const sub = join(w.userdata, 'store', 'sudo-left');
+    expect(errorOf(res.stderr)).toMatchObject({ code: 1, message: expect.stringContaining(`Cannot read ${sub} (permission denied)`) });
+    nothingLeft(w);
+    expect(w.audit()).toEqual([expect.objectContaining({ command: 'backup userdata', exitCode: 1, outcome: 'failed', error: expect.stringContaining(sub) })]);
+
+    // Root backing up nobody's folder reads it as nobody (GNU tar): the same entry fails the same way, never skipped silently.
+    const asRoot = await w.run(['backup', 'userdata', '--json']);
+    expect(asRoot.exitCode, asRoot.stderr).toBe(1);
+    expect(errorOf(asRoot.stderr).message).toContain(`Cannot read ${sub} as uid ${NOBODY} (permission denied)`);
+    nothingLeft(w);
+  });
+
+  it('a name that is not UTF-8, read in-process: exit 1 naming it, no leftovers', async () => {
+    const w = world();
+    // A Buffer path carries the raw bytes: Node cannot spell this name as a string.
+    writeFileSync(Buffer.concat([Buffer.from(`${join(w.userdata, 'store')}/bad`), Buffer.from([0xff, 0xfe]), Buffer.from('name')]), 'x');
+    await chownTree(w.root);
+    chmodSync(w.root, 0o755);
+    const res = await asNobody(w, ['backup', 'userdata', '--json']);
+    expect(res.exitCode, res.stderr).toBe(1);
+    expect(errorOf(res.stderr).message).toMatch(/store\/bad.*name: its name is not valid UTF-8/);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    nothingLeft(w);
   });
 });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,10 @@ import { verifyBackup } from '../../src/core/backup-store/verify.js';
 import { DeclinedError, InterruptedError, UsageError } from '../../src/core/errors.js';
 import { runProjectBackups, selectProjects, type ProjectBackupOptions } from '../../src/core/projects/backup-projects.js';
 import type { RestorePlan } from '../../src/core/restore/restore-result.js';
+import { makeArchive } from '../helpers/archives.js';
 import { runProjectRestore } from '../../src/core/restore/run-project-restore.js';
+import { acquireLock } from '../../src/core/run/lock.js';
+import { projectLockTarget } from '../../src/core/run/target-lock.js';
 
 // Issue 19 over real folders: two projects listed in a projects.json written the way the app
 // writes it (ui/project-store.ts: pretty JSON, {projects:[{id,name,path,autoBuildPath,settings,
@@ -188,6 +192,40 @@ describe('backup project and restore project over real folders', () => {
     expect(report.failed).toBe(1);
   });
 
+  it('a process holding a file open under .auto-codex/ (a running task) makes restore refuse, unless --force; backup goes on with a warning', async () => {
+    const s = setup();
+    const archive = (await runProjectBackups(backupOptions([s.alpha], s.backups), deps(s.base).deps)).projects[0]!.archive!;
+    const log = join(s.alpha, '.auto-codex', 'specs', '001-login', 'task_logs.json');
+    // A real process with the task log open, as a writing task would have it.
+    const task = spawn('sh', ['-c', 'exec 3>>"$1"; sleep 60', 'task', log], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const before = snapshot(join(s.alpha, '.auto-codex'));
+      await expect(runProjectRestore({ archive, preRestoreDir: join(s.base, 'pre'), dryRun: false, force: false }, deps(s.base).deps)).rejects.toThrow(new RegExp(`task seems to be running.*pid ${task.pid}`));
+      expect(snapshot(join(s.alpha, '.auto-codex'))).toEqual(before);
+      const backup = await runProjectBackups(backupOptions([s.alpha], s.backups), deps(s.base).deps);
+      expect(backup.projects[0]).toMatchObject({ status: 'ok', warnings: [expect.stringContaining(`pid ${task.pid}`)] });
+      const forced = await runProjectRestore({ archive, preRestoreDir: join(s.base, 'pre'), dryRun: false, force: true }, deps(s.base).deps);
+      expect(forced.warnings.join('\n')).toContain('--force');
+    } finally {
+      task.kill('SIGKILL');
+    }
+  });
+
+  it('the lock is per project: a project another run holds fails with exit 11, the other is backed up', async () => {
+    const s = setup();
+    const d = deps(s.base);
+    const held = await acquireLock({ dir: d.deps.lockDir, target: projectLockTarget(join(s.alpha, '.', '')), command: 'restore project', log: d.deps.log });
+    try {
+      const report = await runProjectBackups(backupOptions([s.alpha, s.beta], s.backups), d.deps);
+      expect(report.projects.map((p) => [p.status, p.exitCode])).toEqual([['failed', 11], ['ok', undefined]]);
+      expect(report.failed).toBe(1);
+    } finally {
+      await held.release();
+    }
+    expect((await runProjectBackups(backupOptions([s.alpha], s.backups), d.deps)).failed).toBe(0);
+  });
+
   it('retention applies to each project on its own: keep-last 2 removes only that project\'s older archives', async () => {
     const s = setup();
     for (let i = 0; i < 3; i += 1) await runProjectBackups(backupOptions([s.alpha], s.backups), deps(s.base).deps);
@@ -244,6 +282,11 @@ describe('backup project and restore project over real folders', () => {
     await expect(runProjectRestore({ archive, project: other, preRestoreDir: join(s.base, 'pre'), dryRun: false, force: false }, deps(s.base).deps)).rejects.toBeInstanceOf(UsageError);
     expect(readdirSync(join(other, 'real'))).toEqual([]);
     await expect(runProjectRestore({ archive, project: join(s.base, 'nowhere'), preRestoreDir: join(s.base, 'pre'), dryRun: false, force: false }, deps(s.base).deps)).rejects.toThrow(/does not exist/);
+    // A userData archive is not a project's, and one without a manifest needs --project.
+    const userdata = await makeArchive(join(s.base, 'x', 'userdata_20250101_000000.tar.gz'), { 'settings.json': '{}' });
+    await expect(runProjectRestore({ archive: userdata, project: s.alpha, preRestoreDir: join(s.base, 'pre'), dryRun: false, force: false }, deps(s.base).deps)).rejects.toThrow(/is a userdata backup, not a project \.auto-codex one/);
+    const bare = await makeArchive(join(s.base, 'x', 'project_alpha_20250101_000000.tar.gz'), { 'specs/001/spec.md': '#' });
+    await expect(runProjectRestore({ archive: bare, preRestoreDir: join(s.base, 'pre'), dryRun: false, force: false }, deps(s.base).deps)).rejects.toThrow(/Pass the project folder with --project|does not say which project/);
   });
 
   it.runIf(asRoot)('as root on a nobody-owned project: links a user planted are archived as links, never followed; restored files belong to the user', async () => {

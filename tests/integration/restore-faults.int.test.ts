@@ -6,7 +6,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN } from '../helpers/docker.js';
+import { copyFileSync, renameSync } from 'node:fs';
+import { createDockerApi } from '../../src/core/docker/docker.js';
+import { connectFalkor } from '../../src/core/falkordb/falkordb.js';
+import { OpsError } from '../../src/core/errors.js';
+import { runFalkorRestore } from '../../src/core/restore/run-falkordb-restore.js';
+import { DockerTestEnv, dockerInputs, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN } from '../helpers/docker.js';
 import { freePort } from '../helpers/redis-server.js';
 import { runProgram, testLockDir } from '../helpers/run-program.js';
 
@@ -202,6 +207,60 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('interrupted and
       expect((await cli(s, ['restore', 'falkordb', '--resume', '--yes'])).code).toBe(2);
     }, 240_000);
   }
+
+  it('an archive pruned or replaced while the operator sits at the prompt: exit 1, nothing stopped, no safety copy', async () => {
+    const s = await stack(true);
+    await fill(s, 'backed', 10);
+    const archive = await backup(s);
+    await fill(s, 'live', 3);
+    const live = await snapshot(s);
+    const docker = await createDockerApi({ inputs: dockerInputs() });
+    const started = async () => (await env.docker.getContainer(s.falkordb).inspect()).State.StartedAt;
+    const since = await started();
+    for (const change of ['prune', 'replace'] as const) {
+      const error = await runFalkorRestore(
+        {
+          archive,
+          dryRun: false,
+          force: false,
+          start: false,
+          preRestoreDir: join(root, s.project),
+          healthTimeoutSecs: 60,
+          skipHealthWait: false,
+          stopGraceSeconds: 10,
+          server: { host: '127.0.0.1', port: s.port, password: PASSWORD },
+          project: s.project,
+          falkordbContainerName: s.falkordb,
+          graphitiContainerName: s.graphiti,
+          configuredVolume: s.volume,
+          extraHelperImages: [],
+        },
+        {
+          log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+          now: () => new Date(),
+          hostname: 'it',
+          toolVersion: 'it',
+          lockDir: testLockDir(),
+          // The "operator" answers while a nightly retention prunes (or a copy replaces) the archive.
+          confirm: async () => {
+            renameSync(archive, `${archive}.old`);
+            if (change === 'replace') copyFileSync(`${archive}.old`, archive);
+            return true;
+          },
+          docker: async () => docker,
+          connect: connectFalkor,
+        },
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpsError);
+      expect((error as OpsError).exitCode).toBe(1);
+      expect((error as Error).message).toMatch(change === 'prune' ? /was removed since it was checked; nothing was stopped or changed/ : /was replaced by another file since it was checked/);
+      renameSync(`${archive}.old`, archive);
+    }
+    expect(await started()).toBe(since);
+    expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
+    expect(readdirSync(join(root, s.project)).filter((n) => n.startsWith('falkordb_pre_restore_'))).toEqual([]);
+    expect(await snapshot(s)).toEqual(live);
+  }, 120_000);
 
   it('an RDB-only archive onto appendonly yes is loaded as the AOF base; an appendonly-yes archive onto appendonly no loads too', async () => {
     const rdbOnly = await stack(false);

@@ -108,21 +108,25 @@ describe('root restoring and reading a folder another user owns', () => {
     expect(readdirSync(join(home, '.config')).sort()).toEqual(['Auto Codex', 'moved']);
   });
 
-  it('backup userdata as root reads the folder as its owner: a root-only file planted inside is not archived', async () => {
+  it('backup userdata as root reads the folder as its owner: a root-only file planted inside is never archived (the backup fails naming it)', async () => {
     freshUserdata();
     const planted = join(userdata, 'planted-shadow');
     writeFileSync(planted, 'root-only secret');
     chmodSync(planted, 0o600);
     symlinkSync('otherhost-1', join(userdata, 'SingletonLock'));
     const out = join(base, 'backups');
+    // Issue 23 §5: an entry the owner cannot read fails the backup (exit 1) naming it, rather than a partial archive.
+    const refused = await runProgram(['backup', 'userdata', '--json', '--force', '--userdata-dir', userdata, '--output-dir', out, '--root', root], { env });
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain(`Cannot read ${planted} as uid ${NOBODY} (permission denied)`);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+    rmSync(planted);
     const run = await runProgram(['backup', 'userdata', '--json', '--force', '--userdata-dir', userdata, '--output-dir', out, '--root', root], { env });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     const listing = (await execa('tar', ['-tzf', result.archive])).stdout.split('\n');
     expect(listing).toContain('./settings.json');
-    expect(listing).not.toContain('./planted-shadow');
     expect(listing).not.toContain('./SingletonLock');
-    expect(result.warnings.join(' ')).toMatch(/planted-shadow/);
     expect(existsSync(`${result.archive}.sha256`)).toBe(true);
   });
 

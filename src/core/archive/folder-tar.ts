@@ -21,7 +21,7 @@ export interface FolderTarOptions {
  * folderTar streams `dir` as an uncompressed tar with `./`-relative entries (dotfiles, symlinks
  * as links, modes and times kept), so `tar -xzf <archive> -C <dir>` restores it by hand. A file
  * that vanishes or changes while read is reported through onWarning and skipped; a failure to
- * read the folder itself destroys the stream with an OpsError.
+ * read the folder itself or any entry destroys the stream with an OpsError naming it (readError).
  */
 export async function folderTar(dir: string, options: FolderTarOptions = {}): Promise<Readable> {
   if (options.as) return asOwnerTar(dir, options.as, options);
@@ -36,13 +36,47 @@ export async function folderTar(dir: string, options: FolderTarOptions = {}): Pr
     },
     [...(options.members ?? ['.'])],
   );
-  pack.on('error', (err: unknown) => out.destroy(new OpsError(`Reading ${dir} failed: ${(err as Error).message}`, { cause: err })));
+  // An entry that cannot be read fails the whole backup naming it (issue 23 §5): a partial archive
+  // would pass for a whole one and push real backups out of retention.
+  pack.on('error', (err: unknown) => out.destroy(readError(dir, err as NodeJS.ErrnoException)));
+  // The consumer attaches its listeners only after a few awaits; an error before that must not be
+  // an unhandled 'error' (a stack trace, the temporary file and the lock left). The stream keeps
+  // the error (out.errored), so the consumer's pipeline still rejects with it.
+  out.on('error', () => undefined);
   // minipass honours the PassThrough's backpressure (write() false → wait for 'drain').
   pack.pipe(out);
   out.on('close', () => {
     if (!out.readableEnded) pack.destroy?.();
   });
   return out;
+}
+
+/**
+ * readError turns an error reading an entry into an OpsError (exit 1) that names the entry and
+ * says what to do: unreadable (permissions), a name that is not UTF-8 (Node reads names as UTF-8,
+ * so such a file cannot be opened by its name), or gone while it was read.
+ */
+export function readError(dir: string, err: NodeJS.ErrnoException): OpsError {
+  const path = err.path ?? dir;
+  if (err.code === 'EACCES' || err.code === 'EPERM') {
+    return new OpsError(`Cannot read ${path} (permission denied); the backup of ${dir} was not written.`, {
+      cause: err,
+      hint: 'Something in the folder belongs to another user or has no read permission (often left by a `sudo` run of the app): fix its owner or mode (e.g. `sudo chown -R "$USER" <folder>`) and run the backup again.',
+    });
+  }
+  if (err.code === 'ENOENT' && path.includes('\uFFFD')) {
+    return new OpsError(`Cannot read ${path}: its name is not valid UTF-8 (shown with \uFFFD); the backup of ${dir} was not written.`, {
+      cause: err,
+      hint: 'Rename that file (e.g. `convmv` or `mv` with the original bytes), or run the backup as root, which reads the folder with GNU tar.',
+    });
+  }
+  if (err.code === 'ENOENT') {
+    return new OpsError(`${path} vanished while it was read; the backup of ${dir} was not written.`, {
+      cause: err,
+      hint: 'Another program is changing the folder: quit the app and run the backup again.',
+    });
+  }
+  return new OpsError(`Reading ${dir} failed: ${err.message}`, { cause: err });
 }
 
 /**
@@ -83,10 +117,25 @@ function asOwnerTar(dir: string, who: Identity, options: FolderTarOptions): Read
   child.stdout.pipe(out, { end: false });
   child.on('error', (err) => out.destroy(new OpsError(`Reading ${dir} as uid ${who.uid} failed: ${err.message}`, { cause: err, hint: 'GNU tar must be on PATH to back up another user\'s folder as root.' })));
   child.on('close', (code) => {
-    for (const line of stderr.split('\n').filter(Boolean)) if (code === 1 || code === 0) options.onWarning?.(line.replace(/^tar: /, ''));
-    if (code === 0 || code === 1) out.end();
-    else out.destroy(new OpsError(`Reading ${dir} as uid ${who.uid} failed (tar exit ${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`));
+    const lines = stderr.split('\n').filter(Boolean).map((l) => l.replace(/^tar: /, ''));
+    // GNU tar with --ignore-failed-read reports an unreadable entry and goes on: that is a failure
+    // naming it here (issue 23 §5), like the in-process reader; a file gone or changed mid-read is a warning.
+    const denied = lines.filter((l) => /Permission denied|Operation not permitted/.test(l));
+    if (denied.length > 0) {
+      const paths = denied.map((l) => `${dir}/${l.split(': ')[0]!.replace(/^\.\//, '')}`);
+      out.destroy(
+        new OpsError(`Cannot read ${paths.join(', ')} as uid ${who.uid} (permission denied); the backup of ${dir} was not written.`, {
+          hint: 'Something in the folder belongs to another user or has no read permission for its owner (often left by a `sudo` run of the app): fix its owner or mode (e.g. `sudo chown -R <owner> <folder>`) and run the backup again.',
+        }),
+      );
+      return;
+    }
+    if (code === 0 || code === 1) {
+      for (const line of lines) options.onWarning?.(line);
+      out.end();
+    } else out.destroy(new OpsError(`Reading ${dir} as uid ${who.uid} failed (tar exit ${code}): ${lines.filter((l) => !l.startsWith('Exiting with failure')).at(-1) ?? ''}`));
   });
+  out.on('error', () => undefined);
   out.on('close', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });

@@ -9,13 +9,14 @@ import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../stack/app
 import { storeWiring, toBackupResult, type BackupDeps, type BackupResult } from './backup-result.js';
 import type { RetentionPolicy } from '../backup-store/prune.js';
 import { storeBackup } from '../backup-store/store-backup.js';
+import { checkUserdataSource } from './userdata-source.js';
 
 /** What `backup userdata` backs up, where to, and how. */
 export interface UserdataBackupOptions {
   userdataDir: string;
   outputDir: string;
   policy: RetentionPolicy;
-  /** Back up even while the app runs. */
+  /** Back up even while the app runs, or a folder holding none of the app's files. */
   force: boolean;
   /** Seconds to wait for another run's lock (0: fail at once with exit 11). */
   waitSeconds: number;
@@ -39,7 +40,7 @@ async function requireFolder(dir: string): Promise<void> {
  * single-instance files left out) into `<output>/userdata_<UTC stamp>.tar.gz` with sidecars,
  * verified before it is published, then applies retention. It takes the `userdata` lock (exit 11
  * when held) and refuses while the app runs unless `force`. Rejects with PrerequisiteError
- * (exit 10) when the folder is missing, UsageError (exit 2) when the output folder lies inside
+ * (exit 10) when the folder is missing, empty, or (unless `force`) holds none of the app's files, UsageError (exit 2) when the output folder lies inside
  * it, OpsError (exit 1) when the app runs, and as storeBackup does; nothing partial is left.
  */
 export async function runUserdataBackup(options: UserdataBackupOptions, deps: BackupDeps & { probe?: AppProbe }): Promise<BackupResult> {
@@ -50,9 +51,12 @@ export async function runUserdataBackup(options: UserdataBackupOptions, deps: Ba
       hint: 'Choose an --output-dir (BACKUP_DIR) outside the userData folder.',
     });
   }
+  // Before the lock and before anything is written: an empty or foreign folder is exit 10.
+  const sourceWarnings = await checkUserdataSource(options.userdataDir, { force: options.force, ignore: USERDATA_EXCLUDES });
+  for (const w of sourceWarnings) log.warn(w);
   const lock = await acquireLock({ dir: deps.lockDir, target: userdataLockTarget(options.userdataDir), command: 'backup userdata', waitSeconds: options.waitSeconds, signal, log });
   try {
-    const warnings: string[] = [];
+    const warnings: string[] = [...sourceWarnings];
     const app = await detectRunningApp(options.userdataDir, deps.probe);
     if (app.state !== 'not-running') {
       if (!options.force) {

@@ -7,6 +7,9 @@ import { recordPair, type ImageHistoryStore, type PairRecord } from '../stack/im
 import { describePair, imageRef, STACK_KEYS, STACK_SERVICES, type ImagePair, type StackKey, imageTag } from '../stack/image-tags.js';
 import type { ImagesPlan } from './images-plan.js';
 import { findStackContainers, type StackLocator } from '../stack/containers.js';
+import { checkServerData, type ConnectFalkor, type RestoreFalkor } from '../stack/falkordb-verify.js';
+import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
+import { systemClock } from '../run/clock.js';
 
 /** What applyImagesRollback needs; the backup and the lock are seams the command wires. */
 export interface ImagesApplyDeps {
@@ -20,6 +23,8 @@ export interface ImagesApplyDeps {
   /** Takes the `falkordb` lock for the swap (after the backup, which takes it itself). */
   lockFalkordb(): Promise<{ release(): Promise<void> }>;
   healthTimeoutMs: number;
+  /** How to ask FalkorDB for its key count before and after the swap (issue 23 §8); absent: health only. */
+  falkor?: { connect: ConnectFalkor; server: Omit<FalkorConnectOptions, 'signal'> };
   clock?: Clock;
   signal?: AbortSignal;
   now(): Date;
@@ -63,6 +68,35 @@ async function bringUp(pair: ImagePair, deps: ImagesApplyDeps, signal: AbortSign
     deps.log.info(`${c.name} (${c.image}) is ${ready.status === 'healthy' ? 'healthy' : 'running (no healthcheck)'} after ${(ready.waitedMs / 1000).toFixed(1)} s.`);
   }
   return health;
+}
+
+/** keysBefore reads DBSIZE from the running server; undefined when it cannot be asked (the check is then health only). */
+async function keysBefore(deps: ImagesApplyDeps): Promise<number | undefined> {
+  if (!deps.falkor) return undefined;
+  let client: RestoreFalkor | undefined;
+  try {
+    client = await deps.falkor.connect({ connectTimeoutMs: 2000, commandTimeoutMs: 5000, ...deps.falkor.server, signal: deps.signal });
+    return await client.dbsize();
+  } catch {
+    return undefined;
+  } finally {
+    await client?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * checkKeysAfter is the data rule of a restore applied to an image change (issue 23 §8): the volume
+ * did not change, so a server that comes up healthy with 0 keys, or fewer than half the keys it held
+ * before, did not load its data (an RDB from another module build, say). Rejects with OpsError then.
+ */
+async function checkKeysAfter(before: number | undefined, deps: ImagesApplyDeps, signal: AbortSignal | undefined): Promise<void> {
+  if (!deps.falkor || before === undefined || before === 0) return;
+  const clock = deps.clock ?? systemClock;
+  const source = `FalkorDB held ${before} keys before the image change (the data volume was not touched)`;
+  await checkServerData(
+    { connect: deps.falkor.connect, server: deps.falkor.server, deadline: clock.now() + deps.healthTimeoutMs, clock, signal },
+    { load: { keys: Math.ceil(before / 2), atLeastOne: true, source } },
+  );
 }
 
 /**
@@ -109,10 +143,12 @@ export async function applyImagesRollback(plan: ImagesPlan, deps: ImagesApplyDep
 
   const lock = await deps.lockFalkordb();
   try {
+    const before = await keysBefore(deps);
     const restoreEnv = await deps.env.replace(plan.envBytes);
     log.info(`Set ${describePair(plan.to)} in ${plan.envFile}; bringing the services up.`);
     try {
       const health = await bringUp(plan.to, deps, signal);
+      await checkKeysAfter(before, deps, signal);
       const record: PairRecord = { ...plan.to, falkordbImageId: health.falkordb.imageId, graphitiImageId: health.graphiti.imageId };
       await recordPair(deps.history, record, 'rollback', deps.now()).catch((err: unknown) => log.warn(`Could not record the new pair in ${deps.history.path}: ${message(err)}.`));
       return { ...(backup ? { backup } : {}), pulled, health };

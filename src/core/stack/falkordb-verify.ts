@@ -95,7 +95,7 @@ export async function checkServerData(options: CheckServerOptions, expected: Exp
     // The files' own promise is checked even for a live-mode backup: 0 keys from a full RDB is no race.
     const fromFiles = expected.load && loadProblem(keys, expected.load);
     if (fromFiles) {
-      throw new OpsError(`The restored data did not load: ${fromFiles}.`, {
+      throw new OpsError(`FalkorDB did not load its data: ${fromFiles}.`, {
         hint: 'The server ignored or could not read the restored files (appendonly yes loads only the AOF; an RDB from another build may not load). `autocodex-ops drill falkordb <archive>` shows what the archive loads to.',
       });
     }

@@ -189,6 +189,32 @@ describe('rollback images: automatic return', () => {
     expect(w.history.at(-1)).toMatchObject({ falkordbTag: 'v4.2.1', source: 'observed' });
   });
 
+  it('a new pair that comes up healthy but holds no keys did not load its data: back to the previous pair, exit 1', async () => {
+    // The key count as the server reports it per FalkorDB tag: 50 on v4.2.1; on v4.1.0 none (an RDB it cannot read), then 25.
+    const counting = (keysOn: Record<string, number>) => {
+      const w = world();
+      const state = { tag: 'v4.2.1' };
+      const up = w.deps.compose.up;
+      w.deps.compose = { ...w.deps.compose, up: async (services, e, o) => ((state.tag = e.FALKORDB_IMAGE_TAG!), up(services, e, o)) };
+      w.deps.falkor = {
+        server: { host: '127.0.0.1', port: 6379 },
+        connect: async () => ({ where: 'x', ping: async () => ({ reply: 'PONG', rttMs: 1 }), dbsize: async () => keysOn[state.tag]!, graphList: async () => undefined, moduleList: async () => [], close: async () => undefined }),
+      };
+      return { w, state };
+    };
+    const empty = counting({ 'v4.2.1': 50, 'v4.1.0': 0 });
+    const err = (await go(empty.w, { falkordbTag: 'v4.1.0', graphitiTag: '0.3.9' }).catch((e: unknown) => e)) as OpsError;
+    expect(err).toBeInstanceOf(OpsError);
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toContain('FalkorDB did not load its data: the server holds 0 keys after start-up, but FalkorDB held 50 keys before the image change');
+    expect(err.message).toContain('Returned to falkordb v4.2.1, graphiti-mcp 0.4.0');
+    expect(empty.state.tag).toBe('v4.2.1');
+    expect(empty.w.env.bytes!.toString()).toBe(ENV_FILE);
+    // Half the keys or more passes: writes come and go while the pair is swapped.
+    const half = counting({ 'v4.2.1': 50, 'v4.1.0': 25 });
+    await expect(go(half.w, { falkordbTag: 'v4.1.0', graphitiTag: '0.3.9' })).resolves.toMatchObject({ to: { falkordb: 'v4.1.0' } });
+  });
+
   it('says so when the previous pair does not come back either', async () => {
     const w = world();
     w.healthOf['v4.1.0'] = 'unhealthy';

@@ -1,0 +1,55 @@
+import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { advanceJournal, clearJournal, finishCommands, journalPath, listJournals, readJournal, writeJournal, type RestoreJournal } from '../../../../src/core/backup-store/restore-journal.js';
+
+const journal = (volume = 'auto-codex_falkordb_data'): RestoreJournal => ({
+  version: 1,
+  command: 'restore falkordb',
+  volume,
+  archive: { path: '/b/falkordb_data_20250101_000000.tar.gz', sha256: 'a'.repeat(64) },
+  safetyCopy: { path: '/b/falkordb_pre_restore_20250102_000000.tar.gz', sha256: 'b'.repeat(64) },
+  helperImage: 'sha256:img',
+  wereRunning: ['auto-codex-falkordb'],
+  toStart: ['auto-codex-falkordb'],
+  step: 'wiping',
+  startedAt: '2025-01-02T00:00:00.000Z',
+  updatedAt: '2025-01-02T00:00:00.000Z',
+  host: 'h',
+  pid: 1,
+});
+
+describe('restore journal', () => {
+  it('writes atomically (no temporary file left), advances, lists and clears', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aco-journal-'));
+    const path = await writeJournal(dir, journal());
+    expect(path).toBe(journalPath(dir, 'auto-codex_falkordb_data'));
+    const next = await advanceJournal(dir, journal(), 'starting', new Date('2025-01-02T00:01:00Z'));
+    expect(readdirSync(dir)).toEqual(['.autocodex-ops-restore-auto-codex_falkordb_data.journal.json']);
+    expect(await readJournal(dir, 'auto-codex_falkordb_data')).toEqual({ path, journal: next });
+    expect(next).toMatchObject({ step: 'starting', updatedAt: '2025-01-02T00:01:00.000Z' });
+    await writeJournal(dir, journal('other'));
+    expect((await listJournals(dir)).map((f) => ('journal' in f ? f.journal.volume : f.problem))).toEqual(['auto-codex_falkordb_data', 'other']);
+    await clearJournal(dir, 'auto-codex_falkordb_data');
+    expect(await readJournal(dir, 'auto-codex_falkordb_data')).toBeUndefined();
+    expect(await listJournals(join(dir, 'missing'))).toEqual([]);
+  });
+
+  it('a damaged journal or a link at its name still marks the volume, as a problem, and is never followed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aco-journal-'));
+    writeFileSync(journalPath(dir, 'v1'), '{"version":1,"volu');
+    symlinkSync('/etc/passwd', journalPath(dir, 'v2'));
+    const found = await listJournals(dir);
+    expect(found).toHaveLength(2);
+    expect(found.every((f) => 'problem' in f)).toBe(true);
+    const v2 = await readJournal(dir, 'v2');
+    expect(v2 && 'problem' in v2 && v2.problem).toMatch(/ELOOP|symbolic link/);
+    expect(finishCommands(found[0]!)).toContain('cannot be read');
+  });
+
+  it('an unwritable folder is an OpsError saying nothing was wiped', async () => {
+    await expect(writeJournal('/proc/definitely-not-writable', journal())).rejects.toThrow(/Cannot write the restore journal .*/);
+    await expect(writeJournal('/proc/definitely-not-writable', journal())).rejects.toMatchObject({ hint: expect.stringContaining('Nothing was wiped') });
+  });
+});
