@@ -374,6 +374,9 @@ export class FakeDocker implements DockerApi {
       else replace(back);
     } else if (purpose === 'remove-aside') {
       replace(entries.filter(([p]) => !inside(p)));
+    } else if (purpose === 'clear-beside-aside') {
+      if (!entries.some(([p]) => inside(p))) c.moveExit = 6;
+      else replace(entries.filter(([p]) => inside(p)));
     }
   }
 

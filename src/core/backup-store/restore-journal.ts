@@ -13,8 +13,13 @@ import { OpsError } from '../errors.js';
 // `restore falkordb --resume|--undo` finish or undo the restore. Every write is atomic (temporary
 // file, fsync, rename, fsync of the folder): a reader sees one whole journal or the one before.
 
-/** The steps of a restore after the safety copy, in order; the journal names the one that was running. */
-export const JOURNAL_STEPS = ['wiping', 'extracting', 'laying-out', 'starting', 'verifying', 'rolling-back', 'rollback-failed'] as const;
+/**
+ * The steps of a restore once the journal is written, in order; the journal names the one that was
+ * running. A restore that moves the current data aside (issue 16, `aside` set) runs moving-aside,
+ * extracting, laying-out, starting, verifying, writing-safety-archive; one that archived it first
+ * (journals of earlier versions) ran wiping, extracting, laying-out, starting, verifying.
+ */
+export const JOURNAL_STEPS = ['moving-aside', 'wiping', 'extracting', 'laying-out', 'starting', 'verifying', 'writing-safety-archive', 'rolling-back', 'rollback-failed'] as const;
 export type JournalStep = (typeof JOURNAL_STEPS)[number];
 
 /** What the journal records. */
@@ -24,7 +29,10 @@ export interface RestoreJournal {
   /** The Docker volume being replaced. */
   volume: string;
   archive: { path: string; sha256: string };
+  /** The verified archive of the old data; with `aside`, where it will be written (sha256 '' until it is). */
   safetyCopy: { path: string; sha256: string };
+  /** Issue 16: the old data was moved into this hidden folder at the top of the volume (falkordb-aside.ts). */
+  aside?: { folder: string; discard: string };
   /** The local image helpers are made from (the manual command uses it). */
   helperImage: string;
   /** Containers that ran before the restore, in start order: --undo starts exactly these. */
@@ -96,6 +104,7 @@ function parse(text: string, path: string): RestoreJournal {
     typeof value.helperImage === 'string' &&
     Array.isArray(value.wereRunning) &&
     Array.isArray(value.toStart) &&
+    (value.aside === undefined || (typeof value.aside.folder === 'string' && typeof value.aside.discard === 'string')) &&
     JOURNAL_STEPS.includes(value.step as JournalStep);
   if (!ok) throw new Error(`${path} is not a restore journal this version understands`);
   return value as RestoreJournal;
@@ -141,6 +150,11 @@ export async function listJournals(dir: string): Promise<FoundJournal[]> {
 export function finishCommands(found: FoundJournal): string {
   if ('problem' in found) return `the journal ${found.path} cannot be read (${found.problem}); inspect it, then remove it by hand once the volume is good`;
   const j = found.journal;
+  if (j.aside) {
+    const finish = j.step === 'writing-safety-archive' ? `writes the archive ${j.safetyCopy.path} of the previous data and removes ${j.aside.folder}` : `restores ${j.archive.path} again beside the previous data`;
+    if (j.step === 'rolling-back' || j.step === 'rollback-failed') return `undo it with \`autocodex-ops restore falkordb --undo\` (moves the previous data in ${j.aside.folder} back to the top of volume ${j.volume})`;
+    return `finish it with \`autocodex-ops restore falkordb --resume\` (${finish}), or put the previous data back with \`autocodex-ops restore falkordb --undo\` (moves it from ${j.aside.folder} back to the top of volume ${j.volume}; no archive needed)`;
+  }
   return `finish it with \`autocodex-ops restore falkordb --resume\` (restores ${j.archive.path} again), or put the safety copy ${j.safetyCopy.path} back with \`autocodex-ops restore falkordb --undo\``;
 }
 
@@ -148,5 +162,14 @@ export function finishCommands(found: FoundJournal): string {
 export function describeInterrupted(found: FoundJournal): string {
   if ('problem' in found) return `An interrupted FalkorDB restore left the journal ${found.path}`;
   const j = found.journal;
+  if (j.aside) {
+    const state =
+      j.step === 'moving-aside'
+        ? `the previous data is complete, at the top of the volume or in its folder ${j.aside.folder}`
+        : j.step === 'writing-safety-archive'
+          ? `the restored data was verified; the previous data is complete in the volume's folder ${j.aside.folder}, its archive ${j.safetyCopy.path} was being written`
+          : `the volume's top may hold half a restore; the previous data is complete in its folder ${j.aside.folder} (its archive ${j.safetyCopy.path} is not written yet)`;
+    return `A FalkorDB restore of ${j.archive.path} into volume ${j.volume} was interrupted while ${j.step} (started ${j.startedAt} by pid ${j.pid} on ${j.host}); ${state}`;
+  }
   return `A FalkorDB restore of ${j.archive.path} into volume ${j.volume} was interrupted while ${j.step} (started ${j.startedAt} by pid ${j.pid} on ${j.host}); the volume may hold half a restore. The safety copy is ${j.safetyCopy.path}`;
 }

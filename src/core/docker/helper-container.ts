@@ -21,7 +21,7 @@ export interface HelperContainer {
 }
 
 /** What a helper is for: its label, which the test fake goes by. `move-*`: restore's moves inside the volume. */
-export type HelperPurpose = 'export' | 'import' | 'wipe' | 'move-aside' | 'move-back' | 'remove-aside';
+export type HelperPurpose = 'export' | 'import' | 'wipe' | 'move-aside' | 'move-back' | 'remove-aside' | 'clear-beside-aside';
 
 /** What a helper is for, and how it is built. */
 export interface CreateHelperOptions {

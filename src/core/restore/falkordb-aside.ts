@@ -5,9 +5,8 @@ import { OpsError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { VolumeTarget } from '../stack/falkordb-volume.js';
 
-// Issue 16: a restore that keeps the current data inside the volume instead of copying it out first.
-// Not yet wired into run-falkordb-restore.ts: its journal (restore-journal.ts) must learn the
-// moved-aside folder first (resume and undo); the sequence with it was measured at commit 054c24b.
+// Issue 16: a restore that keeps the current data inside the volume instead of copying it out first
+// (run-falkordb-restore.ts runs it under the restore journal: falkordb-aside-sequence.ts).
 // A helper renames every top-level entry into one hidden folder (instant, on the engine's disk;
 // FalkorDB reads only its own files at the top of its data dir), the archive is extracted beside
 // it, the services start, and only then is the folder written out as the portable
@@ -38,6 +37,13 @@ const UNDO_ASIDE_SCRIPT = [
   '[ -d "$1" ] || exit 0',
   `for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do ${present} || continue; n="\${e#"$1"/}"; [ -e "$n" ] && exit 7; mv "$e" . || exit 1; done`,
   'rmdir "$1"',
+].join('\n');
+// $1: the folder, $2: the discard folder. Removes everything else at the top (a killed run's half
+// extraction) before --resume extracts again. Exit 6: the folder is gone (nothing is touched).
+const CLEAR_BESIDE_SCRIPT = [
+  '[ -d "$1" ] || exit 6',
+  `for e in * .[!.]* ..?*; do case "$e" in "$1"|"$2") continue;; esac; ${present} || continue; rm -rf "$e" || exit 1; done`,
+  'rm -rf "$2"',
 ].join('\n');
 const REMOVE_SCRIPT = '[ -d "$1" ] || exit 6\nrm -rf "$1"';
 
@@ -103,8 +109,16 @@ export async function moveBack(docker: VolumeStreamDocker, target: VolumeTarget,
     what: 'Moving the previous data back',
     script: MOVE_BACK_SCRIPT,
     args: [aside.folder, aside.discard],
-    codes: { 6: `The moved-aside folder ${aside.folder} is missing from volume ${aside.volume}: there is nothing to move back.` },
+    codes: { 6: missingAside(aside) },
   });
+}
+
+/** The exit-6 message of moveBack and clearBesideAside: the moved-aside folder is not in the volume. */
+export const missingAside = (aside: Aside) => `The moved-aside folder ${aside.folder} is missing from volume ${aside.volume}: there is nothing to move back.`;
+
+/** clearBesideAside removes everything at the top of the volume but the moved-aside folder (a half extraction), for --resume. */
+export async function clearBesideAside(docker: VolumeStreamDocker, target: VolumeTarget, aside: Aside, signal?: AbortSignal): Promise<void> {
+  await runInVolume(docker, { ...target, ...(signal ? { signal } : {}), purpose: 'clear-beside-aside', what: `Removing the half-restored data beside ${aside.folder}`, script: CLEAR_BESIDE_SCRIPT, args: [aside.folder, aside.discard], codes: { 6: missingAside(aside) } });
 }
 
 /** removeAside deletes the moved-aside folder: only after its archive was written and verified. */

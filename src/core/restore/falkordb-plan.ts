@@ -110,3 +110,96 @@ export function continuePlan(plan: RestorePlan, mode: 'resume' | 'undo', journal
     ],
   };
 }
+
+/**
+ * asidePlan turns falkorPlan's plan into the move-aside sequence a restore runs (issue 16): the
+ * current data is renamed into a hidden folder of the volume, the archive extracted beside it, and
+ * the folder written out as the safety copy while the services are checked, deleted only once that
+ * archive is verified. Pure.
+ */
+export function asidePlan(plan: RestorePlan, target: FalkorTarget, aside: { folder: string }): RestorePlan {
+  const found = [target.data.falkordb, target.data.graphiti].filter((c) => c !== undefined);
+  const running = found.filter((c) => c.running);
+  return {
+    ...plan,
+    steps: [
+      'take the falkordb lock',
+      running.length ? `stop ${[...running].reverse().map((c) => c.name).join(', ')}` : 'nothing to stop',
+      `write the restore journal beside ${plan.safetyBackup} (until the folder ${aside.folder} is gone, backups refuse this volume and --resume/--undo finish an interrupted run)`,
+      `move the current data of volume ${target.volume} aside into its folder ${aside.folder} (a rename inside the volume)`,
+      `extract ${plan.archive} beside it`,
+      ...(plan.load ? [`make the server load it: ${plan.load}`] : []),
+      plan.start.length ? `start ${plan.start.join(', ')}` : 'start nothing',
+      `${plan.verify}; meanwhile write ${aside.folder} to ${plan.safetyBackup} (verified, with .sha256 and .manifest.json)`,
+      `on failure or Ctrl-C until then: move the previous data in ${aside.folder} back and start what ran`,
+      `once the data and the safety copy are verified: delete ${aside.folder} and the journal`,
+    ],
+  };
+}
+
+/** continueAsidePlan is the plan of `--resume` of an interrupted move-aside restore that extracts again. Pure. */
+export function continueAsidePlan(plan: RestorePlan, journal: RestoreJournal, target: FalkorTarget, aside: { folder: string }): RestorePlan {
+  const found = [target.data.falkordb, target.data.graphiti].filter((c) => c !== undefined);
+  const running = found.filter((c) => c.running);
+  const start = found.filter((c) => journal.toStart.includes(c.name) || c.running).map((c) => c.name);
+  return {
+    ...plan,
+    safetyBackup: journal.safetyCopy.path,
+    start,
+    steps: [
+      'take the falkordb lock',
+      running.length ? `stop ${[...running].reverse().map((c) => c.name).join(', ')}` : 'nothing to stop',
+      `finish the interrupted restore of ${journal.startedAt} (journal step: ${journal.step}): the previous data stays in ${aside.folder}`,
+      journal.step === 'moving-aside' ? `put back what the killed run had moved, then move the current data of volume ${target.volume} aside into ${aside.folder}` : `remove the half-restored data beside ${aside.folder}`,
+      `extract ${journal.archive.path} beside it`,
+      ...(plan.load ? [`make the server load it: ${plan.load}`] : []),
+      start.length ? `start ${start.join(', ')}` : 'start nothing',
+      `${plan.verify}; meanwhile write ${aside.folder} to a verified falkordb_pre_restore_* archive`,
+      `once the data and the safety copy are verified: delete ${aside.folder} and the journal`,
+    ],
+  };
+}
+
+/**
+ * continueAsideWithoutArchive is the plan of what needs no archive: `--undo` of a move-aside restore
+ * (move the folder back, start what ran) or `--resume` once the data was verified (write the folder
+ * out, delete it). Pure.
+ */
+export function continueAsideWithoutArchive(mode: 'resume' | 'undo', journal: RestoreJournal, target: FalkorTarget, folder: string, warnings: string[]): RestorePlan {
+  const found = [target.data.falkordb, target.data.graphiti].filter((c) => c !== undefined);
+  const running = found.filter((c) => c.running);
+  const start = mode === 'undo' ? found.filter((c) => journal.wereRunning.includes(c.name)).map((c) => c.name) : [];
+  const undo = mode === 'undo';
+  const verify = undo ? (start.length ? 'wait for the services to be healthy, then an authenticated PING' : 'nothing is started') : `verify ${journal.safetyCopy.path} before ${folder} is deleted`;
+  return {
+    kind: 'falkordb',
+    archive: journal.archive.path,
+    sha256: journal.archive.sha256,
+    checksum: 'verified',
+    entries: 0,
+    contentBytes: 0,
+    typedConfirmation: false,
+    target: target.volume,
+    stop: undo ? [...running].reverse().map((c) => c.name) : [],
+    start,
+    safetyBackup: undo ? null : journal.safetyCopy.path,
+    verify,
+    steps: undo
+      ? [
+          'take the falkordb lock',
+          running.length ? `stop ${[...running].reverse().map((c) => c.name).join(', ')}` : 'nothing to stop',
+          `undo the interrupted restore of ${journal.startedAt} (journal step: ${journal.step}): no archive is needed`,
+          journal.step === 'moving-aside' ? `move back what the killed run had moved into ${folder}` : `move what is at the top of volume ${target.volume} into ${journal.aside?.discard ?? 'a discard folder'}, move the previous data in ${folder} back to the top, delete both folders`,
+          start.length ? `start ${start.join(', ')}` : 'start nothing',
+          verify,
+          'remove the restore journal',
+        ]
+      : [
+          'take the falkordb lock',
+          `finish the interrupted restore of ${journal.startedAt} (journal step: ${journal.step}): the restored data was verified and stays running`,
+          `write ${folder} of volume ${target.volume} to a verified falkordb_pre_restore_* archive`,
+          `delete ${folder} and the restore journal`,
+        ],
+    warnings,
+  };
+}

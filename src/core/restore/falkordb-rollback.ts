@@ -15,6 +15,10 @@ export interface RollbackContext {
   helperImage: string;
   safetyPath: string;
   putBack: PutBack;
+  /** What putBack puts back, as messages name it; default `the safety copy <safetyPath>`. */
+  wayBack?: string;
+  /** The shell command that does putBack and the restart by hand; default manualRestoreCommand. */
+  manual?: string;
   /** The containers that ran before the restore, in start order: exactly these are started again. */
   wereRunning: ContainerInfo[];
   health: Omit<BringUpOptions, 'start' | 'signal'>;
@@ -55,7 +59,7 @@ export async function rollBackToSafetyCopy(ctx: RollbackContext): Promise<Rollba
   try {
     const ids = [services.falkordb?.id, services.graphiti?.id].filter((id): id is string => id !== undefined);
     await stopContainers(docker, ids);
-    step = `putting the safety copy ${ctx.safetyPath} back into volume ${ctx.volume}`;
+    step = `putting ${ctx.wayBack ?? `the safety copy ${ctx.safetyPath}`} back into volume ${ctx.volume}`;
     log.warn(`Rolling back: ${step}; do not interrupt.`);
     await ctx.putBack();
   } catch (error) {
@@ -81,13 +85,13 @@ export function rollbackError(primary: unknown, phase: string | undefined, outco
   let hint: string | undefined;
   if (outcome.volume === 'restored') {
     const names = ctx.wereRunning.map((c) => c.name);
-    lines.push(`Rolled back: volume ${ctx.volume} holds the safety copy ${ctx.safetyPath} again${names.length ? `; restarted ${names.join(', ')}` : '; no service was running before, none was started'}.`);
+    lines.push(`Rolled back: volume ${ctx.volume} holds ${ctx.wayBack ?? `the safety copy ${ctx.safetyPath}`} again${names.length ? `; restarted ${names.join(', ')}` : '; no service was running before, none was started'}.`);
     if (outcome.failure) lines.push(`But ${outcome.failure.step} failed: ${outcome.failure.message}`);
-    hint = `The safety copy stays at ${ctx.safetyPath}. Check the archive with \`autocodex-ops backup verify\` and the server with \`autocodex-ops healthcheck\`.`;
+    hint = `${ctx.wayBack ? '' : `The safety copy stays at ${ctx.safetyPath}. `}Check the archive with \`autocodex-ops backup verify\` and the server with \`autocodex-ops healthcheck\`.`;
   } else {
     lines.push(`Rolling back FAILED while ${outcome.failure?.step}: ${outcome.failure?.message}`);
-    lines.push(`Volume ${ctx.volume} is in an unknown state, so FalkorDB and Graphiti MCP were left stopped. The safety copy is ${ctx.safetyPath} (verified, with .sha256 and .manifest.json).`);
-    hint = `Run \`autocodex-ops restore falkordb --undo\` (the restore journal remembers the safety copy), or put it back by hand: ${manualRestoreCommand({ volume: ctx.volume, archive: ctx.safetyPath, image: ctx.helperImage, start: ctx.wereRunning.map((c) => c.name) })}`;
+    lines.push(`Volume ${ctx.volume} is in an unknown state, so FalkorDB and Graphiti MCP were left stopped. ${ctx.wayBack ? `The way back is ${ctx.wayBack}.` : `The safety copy is ${ctx.safetyPath} (verified, with .sha256 and .manifest.json).`}`);
+    hint = `Run \`autocodex-ops restore falkordb --undo\` (the restore journal remembers the way back), or put it back by hand: ${ctx.manual ?? manualRestoreCommand({ volume: ctx.volume, archive: ctx.safetyPath, image: ctx.helperImage, start: ctx.wereRunning.map((c) => c.name) })}`;
   }
   const text = lines.join('\n');
   return interrupted ? new InterruptedError(text, { hint, cause: primary }) : new OpsError(text, { hint, cause: primary });

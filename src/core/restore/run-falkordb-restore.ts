@@ -19,6 +19,9 @@ import { bringUp, inStartOrder, stopServices, type BringUpOptions, type StoppedS
 import { askServer, buildWarnings, locateRestoreTarget, type ConnectFalkor, type FalkorTarget, type RestoreDocker } from './falkordb-target.js';
 import { replaceVolumeContent, takeSafetyCopy } from '../stack/falkordb-volume.js';
 import { Phases } from './phases.js';
+import { asideFor, assertOutsideAside, manualMoveBackCommand, missingAside, moveBack, undoMoveAside } from './falkordb-aside.js';
+import { runAsideSequence, writeAsideArchive, type VolumeState } from './falkordb-aside-sequence.js';
+import { asidePlan, continueAsidePlan, continueAsideWithoutArchive } from './falkordb-plan.js';
 import { dryRunResult, type RestoreDeps, type RestoreResult } from './restore-result.js';
 
 /** How `restore falkordb` runs (CONTRACT "Commands"; names from the configuration). */
@@ -50,6 +53,20 @@ export interface FalkorRestoreDeps extends RestoreDeps {
 /** The refusal of a plain restore while an interrupted one is unfinished (exit 1, nothing touched). */
 function interruptedRestoreError(found: FoundJournal): OpsError {
   return new OpsError(`${describeInterrupted(found)}. A plain restore would take a safety copy of that half-restored volume, so it refuses; nothing was changed.`, { hint: `${finishCommands(found).replace(/^./, (c) => c.toUpperCase())}.` });
+}
+
+/** Moves the journal to `next`; with the test hook, waits there until aborted so a test can SIGKILL the run. */
+async function pausing(dir: string, record: RestoreJournal, next: JournalStep, deps: FalkorRestoreDeps): Promise<RestoreJournal> {
+  const moved = await advanceJournal(dir, record, next, deps.now());
+  if (deps.pauseAt === next) {
+    deps.log.warn(`Paused at journal step ${next} (AUTOCODEX_OPS_TEST_PAUSE_AT).`);
+    // A timer keeps the process alive while it waits (nothing else may be pending at this step).
+    await new Promise<void>((resolve) => {
+      const keepAlive = setInterval(() => undefined, 60_000);
+      deps.signal?.addEventListener('abort', () => (clearInterval(keepAlive), resolve()), { once: true });
+    });
+  }
+  return moved;
 }
 
 function healthOptions(options: FalkorRestoreOptions, deps: FalkorRestoreDeps, target: FalkorTarget, stopped: StoppedServices, clock: Clock, warnings: string[], warned: boolean): Omit<BringUpOptions, 'start' | 'signal'> {
@@ -99,6 +116,8 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
     if (!found) throw new UsageError(`There is no interrupted restore of volume ${target.volume} to ${options.journal} (no journal ${journalPath(options.preRestoreDir, target.volume)}).`, { hint: 'Nothing was changed. `autocodex-ops healthcheck --only restore-interrupted` lists interrupted restores; PRE_RESTORE_BACKUP_DIR must be the folder the restore used.' });
     if ('problem' in found) throw new OpsError(`The restore journal ${found.path} cannot be read: ${found.problem}`, { hint: finishCommands(found) });
     journal = found.journal;
+    // A move-aside restore is undone, or finished once verified, without any archive (issue 16).
+    if (journal.aside && (options.journal === 'undo' || !['moving-aside', 'extracting', 'laying-out', 'starting', 'verifying'].includes(journal.step))) return continueAside(options, deps, lookup, journal);
     archive = options.journal === 'resume' ? journal.archive.path : journal.safetyCopy.path;
   }
   // Held open from before the checks until the end (issue 23 §7a): see held-archive.ts.
@@ -150,8 +169,13 @@ async function restoreHeld(
   // Undoing puts back what this server held: a refusal (an empty volume's copy, say) is no news then.
   if (mode !== 'undo') warnings.push(...load.warnings, ...(load.refuse ? [`${load.refuse.message} (restoring anyway: --force)`] : []));
   for (const w of warnings) log.warn(w);
-  const base = falkorPlan({ ...options, encryptSafetyCopy: deps.encryption !== undefined }, checked, target, warnings, deps.now(), load);
-  const plan = found && mode ? continuePlan(base, mode, found, target) : base;
+  const planned = deps.now();
+  const base = falkorPlan({ ...options, encryptSafetyCopy: deps.encryption !== undefined }, checked, target, warnings, planned, load);
+  // Issue 16: a new restore moves the current data aside; so does the resume of one that did.
+  const asideMode = !found || found.aside !== undefined;
+  const aside = found?.aside ? { volume: target.volume, ...found.aside } : asideFor(target.volume, base.safetyBackup ?? '');
+  if (asideMode) assertOutsideAside(checked.listing.entries.map((e) => e.path), aside);
+  const plan = found && mode ? (found.aside ? continueAsidePlan(base, found, target, aside) : continuePlan(base, mode, found, target)) : asidePlan(base, target, aside);
   if (options.dryRun) return dryRunResult(plan, phases.timings, clock.now() - started);
   if (!(await deps.confirm(plan))) throw new DeclinedError();
 
@@ -175,7 +199,7 @@ async function restoreHeld(
     const stopped = await phases.run('stopping the services', () =>
       stopServices(docker, services, { connect: deps.connect, server: options.server, graceSeconds: options.stopGraceSeconds, signal, log }),
     );
-    let volume: 'original' | 'unknown' | 'replaced' = found ? 'unknown' : 'original';
+    let volume: VolumeState = found ? 'unknown' : 'original';
     stack.defer('restart the services that were running', async () => {
       if (volume === 'original') await stopped.undo();
       else if (volume === 'unknown' && stopped.stopped.length > 0) log.error(`Left ${stopped.stopped.map((c) => c.name).join(', ')} stopped: the volume's content is not known to be good.`);
@@ -187,7 +211,79 @@ async function restoreHeld(
     // What ran before the restore: this run's stop, or for a journal the run that was interrupted.
     const wereRunning = found ? inStartOrder(services, named(found.wereRunning)) : stopped.stopped;
     const toStart = found ? inStartOrder(services, named(mode === 'undo' ? found.wereRunning : found.toStart)) : inStartOrder(services, (s) => options.start || stopped.stopped.some((x) => x.id === s.id));
-    // The wipe helper starts while the copy is written and waits; it wipes nothing until told to.
+    const health = healthOptions(options, deps, live, stopped, clock, warnings, server?.reachable === false);
+    const facts = {
+      createdAt: planned,
+      host: deps.hostname,
+      toolVersion: deps.toolVersion,
+      mode: 'stop' as const,
+      source: { ...describeStorage(live.data.storage), engine: docker.endpoint, restoring: checked.path, container: c ? { id: c.id, name: c.name, image: c.image, imageId: c.imageId, imageDigests: live.data.imageDigests } : null },
+      ...(before?.reachable ? { server: { keys: before.keys, ...(before.graphs ? { graphs: before.graphs } : {}), ...(before.module ? { modules: [{ name: 'graph', version: before.module }] } : {}) } } : {}),
+      warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`],
+    };
+    if (asideMode) {
+      const record: RestoreJournal = found
+        ? { ...found, host: deps.hostname, pid: process.pid, updatedAt: deps.now().toISOString() }
+        : {
+            version: 1,
+            command: 'restore falkordb',
+            volume: live.volume,
+            archive: { path: checked.path, sha256: checked.sha256 },
+            safetyCopy: { path: base.safetyBackup ?? '', sha256: '' },
+            aside: { folder: aside.folder, discard: aside.discard },
+            helperImage: live.helperImage,
+            wereRunning: wereRunning.map((s) => s.name),
+            toStart: toStart.map((s) => s.name),
+            step: 'moving-aside',
+            startedAt: deps.now().toISOString(),
+            updatedAt: deps.now().toISOString(),
+            host: deps.hostname,
+            pid: process.pid,
+          };
+      const done = await runAsideSequence({
+        docker,
+        vt,
+        aside,
+        volume: live.volume,
+        helperImage: live.helperImage,
+        services,
+        wereRunning,
+        toStart,
+        checked,
+        held,
+        load,
+        health,
+        safetyCopy: { dir: options.preRestoreDir, facts, log, now: deps.now, encryption: deps.encryption, key: deps.archiveKey },
+        phases,
+        log,
+        dir: options.preRestoreDir,
+        now: deps.now,
+        ...(signal ? { signal } : {}),
+        ...(deps.progress ? { progress: deps.progress } : {}),
+        record,
+        resuming: found !== undefined,
+        step: (r, next) => pausing(options.preRestoreDir, r, next, deps),
+        setVolume: (state) => (volume = state),
+      });
+      return {
+        kind: 'falkordb',
+        archive: checked.path,
+        safetyBackup: done.safetyBackup,
+        durationMs: Math.round(clock.now() - started),
+        health: done.report,
+        dryRun: false,
+        sha256: checked.sha256,
+        checksum: checked.sidecar === 'match' ? 'verified' : 'missing',
+        target: live.volume,
+        stopped: stopped.stopped.map((s) => s.name),
+        started: toStart.map((s) => s.name),
+        phases: phases.timings,
+        warnings: [...warnings, ...done.report.warnings],
+        load: loaded.how,
+        ...(mode ? { finished: mode } : {}),
+      };
+    }
+    // A journal of an earlier version (safety copy first, then wipe): finished or undone as it began.
     const arming = found ? undefined : armWipe(docker, { ...vt, signal });
     arming?.catch(() => undefined);
     if (arming) stack.defer('remove the waiting wipe helper', async () => (await arming.catch(() => undefined))?.cancel());
@@ -234,17 +330,8 @@ async function restoreHeld(
           pid: process.pid,
         };
     const step = async (next: JournalStep) => {
-      record = await advanceJournal(options.preRestoreDir, record, next, deps.now());
-      if (deps.pauseAt === next) {
-        log.warn(`Paused at journal step ${next} (AUTOCODEX_OPS_TEST_PAUSE_AT).`);
-        // A timer keeps the process alive while it waits (nothing else may be pending at this step).
-        await new Promise<void>((resolve) => {
-          const keepAlive = setInterval(() => undefined, 60_000);
-          signal?.addEventListener('abort', () => (clearInterval(keepAlive), resolve()), { once: true });
-        });
-      }
+      record = await pausing(options.preRestoreDir, record, next, deps);
     };
-    const health = healthOptions(options, deps, live, stopped, clock, warnings, server?.reachable === false);
     try {
       if (!found) await writeJournal(options.preRestoreDir, record);
       await step(mode === 'undo' ? 'rolling-back' : 'wiping');
@@ -302,5 +389,78 @@ async function restoreHeld(
       else await advanceJournal(options.preRestoreDir, record, 'rollback-failed', deps.now()).catch(() => undefined);
       throw rollbackError(error, phase, outcome, ctx, interrupted);
     }
+  });
+}
+
+/**
+ * continueAside undoes an interrupted move-aside restore (`--undo`: the folder's data goes back to
+ * the top, what ran before starts and answers PING) or finishes one whose data was verified
+ * (`--resume`: the folder is written out as the verified safety archive, then deleted). Neither
+ * needs the restore's archive. A run killed while rolling back can only be undone.
+ */
+async function continueAside(options: FalkorRestoreOptions, deps: FalkorRestoreDeps, lookup: Promise<{ docker: RestoreDocker; target: FalkorTarget }>, journal: RestoreJournal): Promise<RestoreResult> {
+  const { log, signal } = deps;
+  const mode = options.journal ?? 'undo';
+  const clock = deps.clock ?? systemClock;
+  const started = clock.now();
+  const phases = new Phases(log, () => clock.now());
+  const folder = journal.aside?.folder ?? '';
+  if (mode === 'resume' && journal.step !== 'writing-safety-archive') {
+    throw new UsageError(`The interrupted restore of volume ${journal.volume} was rolling back (journal step ${journal.step}): it can only be undone; nothing was changed.`, { hint: 'Run `autocodex-ops restore falkordb --undo` (moves the previous data back from the folder it was moved aside into).' });
+  }
+  const { docker, target } = await phases.run('finding FalkorDB, Graphiti MCP and the data volume', () => lookup);
+  const aside = { volume: target.volume, folder, discard: journal.aside?.discard ?? '' };
+  const warnings = [...target.warnings];
+  for (const w of warnings) log.warn(w);
+  const plan = continueAsideWithoutArchive(mode, journal, target, folder, warnings);
+  if (options.dryRun) return dryRunResult(plan, phases.timings, clock.now() - started);
+  if (!(await deps.confirm(plan))) throw new DeclinedError();
+  const lock = await acquireLock({ dir: deps.lockDir, target: deps.locks?.falkordb ?? 'falkordb', command: 'restore falkordb', signal, log });
+  return withCleanup(async (stack) => {
+    stack.defer('release the falkordb lock', () => lock.release());
+    const live = await locateRestoreTarget(docker, { ...options, signal });
+    if (live.volume !== target.volume) throw new OpsError(`The data volume changed since the plan (${target.volume} → ${live.volume}); nothing was changed. Run the command again.`);
+    // Under the lock: another run may have finished or undone it since the plan.
+    const again = await readJournal(options.preRestoreDir, live.volume);
+    if (!again || !('journal' in again) || again.journal.startedAt !== journal.startedAt) throw new OpsError(`The interrupted restore of volume ${live.volume} changed since the plan (another run finished or undid it); nothing was changed.`, { hint: '`autocodex-ops healthcheck --only restore-interrupted` says where it stands.' });
+    let record: RestoreJournal = { ...again.journal, host: deps.hostname, pid: process.pid, updatedAt: deps.now().toISOString() };
+    const leftovers = await removeHelperLeftovers(docker, { signal });
+    if (leftovers.length > 0) log.warn(`Removed helper container(s) a killed run left behind: ${leftovers.join(', ')}`);
+    const vt = { volume: live.volume, helperImages: [live.helperImage] };
+    const services = { falkordb: live.data.falkordb, graphiti: live.data.graphiti };
+    const base = { kind: 'falkordb' as const, archive: journal.archive.path, dryRun: false, sha256: journal.archive.sha256, checksum: 'verified' as const, target: live.volume, finished: mode };
+    if (mode === 'resume') {
+      const safetyCopy = {
+        dir: options.preRestoreDir,
+        facts: { createdAt: deps.now(), host: deps.hostname, toolVersion: deps.toolVersion, mode: 'stop' as const, source: { ...describeStorage(live.data.storage), engine: docker.endpoint, restoring: journal.archive.path, container: null }, warnings: [`Pre-restore safety copy, taken before restoring ${journal.archive.path} (written by --resume from ${folder}).`] },
+        log,
+        now: deps.now,
+        encryption: deps.encryption,
+        key: deps.archiveKey,
+      };
+      const path = await writeAsideArchive({ docker, vt, aside, safetyCopy, phases, dir: options.preRestoreDir, log }, record);
+      return { ...base, safetyBackup: path, durationMs: Math.round(clock.now() - started), stopped: [], started: [], phases: phases.timings, warnings };
+    }
+    const stopped = await phases.run('stopping the services', () => stopServices(docker, services, { connect: deps.connect, server: options.server, graceSeconds: options.stopGraceSeconds, signal, log }));
+    const wereRunning = inStartOrder(services, (s) => journal.wereRunning.includes(s.name));
+    record = await pausing(options.preRestoreDir, record, 'rolling-back', deps);
+    try {
+      await phases.run(`moving the previous data back from ${folder}`, async () => {
+        if (journal.step === 'moving-aside') return undoMoveAside(docker, vt, aside);
+        // A rollback killed after its move back ended left no folder: the previous data is at the top.
+        const ended = journal.step === 'rolling-back' || journal.step === 'rollback-failed';
+        return moveBack(docker, vt, aside).catch((error: unknown) => {
+          if (ended && error instanceof OpsError && error.message.includes(missingAside(aside))) return;
+          throw error;
+        });
+      });
+    } catch (error) {
+      await advanceJournal(options.preRestoreDir, record, 'rollback-failed', deps.now()).catch(() => undefined);
+      throw new OpsError(`Undoing the restore of volume ${live.volume} failed while moving the previous data back: ${(error as Error).message}`, { cause: error, hint: `FalkorDB and Graphiti MCP were left stopped. Put it back by hand: ${manualMoveBackCommand(aside, live.helperImage, wereRunning.map((c) => c.name))}` });
+    }
+    await clearJournal(options.preRestoreDir, live.volume);
+    const health = healthOptions({ ...options, journal: 'undo' }, deps, live, stopped, clock, warnings, false);
+    const report = await phases.run('starting the services and checking them', () => bringUp(docker, { ...health, start: wereRunning, signal }));
+    return { ...base, safetyBackup: null, durationMs: Math.round(clock.now() - started), health: report, stopped: stopped.stopped.map((s) => s.name), started: wereRunning.map((s) => s.name), phases: phases.timings, warnings: [...warnings, ...report.warnings] };
   });
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { advanceJournal, clearJournal, finishCommands, journalPath, listJournals, readJournal, writeJournal, type RestoreJournal } from '../../../../src/core/backup-store/restore-journal.js';
+import { advanceJournal, clearJournal, describeInterrupted, finishCommands, journalPath, listJournals, readJournal, writeJournal, type RestoreJournal } from '../../../../src/core/backup-store/restore-journal.js';
 
 const journal = (volume = 'auto-codex_falkordb_data'): RestoreJournal => ({
   version: 1,
@@ -51,5 +51,23 @@ describe('restore journal', () => {
   it('an unwritable folder is an OpsError saying nothing was wiped', async () => {
     await expect(writeJournal('/proc/definitely-not-writable', journal())).rejects.toThrow(/Cannot write the restore journal .*/);
     await expect(writeJournal('/proc/definitely-not-writable', journal())).rejects.toMatchObject({ hint: expect.stringContaining('Nothing was wiped') });
+  });
+
+  it('a move-aside journal (issue 16) round-trips and says where the previous data is at each step, and which command applies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aco-journal-'));
+    const aside: RestoreJournal = { ...journal(), safetyCopy: { path: '/b/falkordb_pre_restore_20250102_000000.tar.gz', sha256: '' }, aside: { folder: '.falkordb_pre_restore_20250102_000000', discard: '.autocodex-ops-discard-20250102_000000' }, step: 'moving-aside' };
+    await writeJournal(dir, aside);
+    const found = await readJournal(dir, aside.volume);
+    expect(found).toEqual({ path: journalPath(dir, aside.volume), journal: aside });
+    const at = (step: RestoreJournal['step']) => ({ path: 'p', journal: { ...aside, step } });
+    expect(describeInterrupted(at('moving-aside'))).toContain('the previous data is complete, at the top of the volume or in its folder .falkordb_pre_restore_20250102_000000');
+    expect(describeInterrupted(at('extracting'))).toContain('may hold half a restore; the previous data is complete in its folder .falkordb_pre_restore_20250102_000000 (its archive /b/falkordb_pre_restore_20250102_000000.tar.gz is not written yet)');
+    expect(describeInterrupted(at('writing-safety-archive'))).toContain('the restored data was verified; the previous data is complete in the volume\'s folder');
+    expect(finishCommands(at('extracting'))).toMatch(/--resume` \(restores \/b\/falkordb_data_20250101_000000\.tar\.gz again beside the previous data\), or .*--undo` \(moves it from \.falkordb_pre_restore_20250102_000000 back .*no archive needed\)/);
+    expect(finishCommands(at('writing-safety-archive'))).toContain('writes the archive /b/falkordb_pre_restore_20250102_000000.tar.gz of the previous data and removes .falkordb_pre_restore_20250102_000000');
+    expect(finishCommands(at('rolling-back'))).toMatch(/^undo it with `autocodex-ops restore falkordb --undo`/);
+    // A malformed aside field is not a journal this version understands (it still marks the volume).
+    writeFileSync(journalPath(dir, 'v2'), JSON.stringify({ ...aside, volume: 'v2', aside: { folder: 3 } }));
+    expect(await readJournal(dir, 'v2')).toMatchObject({ problem: expect.stringContaining('not a restore journal') });
   });
 });

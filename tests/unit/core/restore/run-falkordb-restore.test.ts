@@ -1,5 +1,6 @@
 import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { readJournal } from '../../../../src/core/backup-store/restore-journal.js';
+import { readJournal, writeJournal } from '../../../../src/core/backup-store/restore-journal.js';
+import { readArchive } from '../../../../src/core/archive/read-archive.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -100,6 +101,7 @@ function deps(w: World, over: { confirm?: (plan: RestorePlan) => Promise<boolean
 
 // What the data volume holds now, file by file (the fake models a volume as its files).
 const content = (w: World) => w.docker.filesOf(VOLUME);
+const moveBackHelper = (args: unknown[]) => (args[0] as { labels: Record<string, string> }).labels['autocodex-ops.helper.purpose'] === 'move-back';
 const state = (w: World, name: string) => w.docker.container(name).running;
 const stopOrder = (w: World) => w.docker.callsTo('stopContainer').map(([id]) => w.docker.container(id as string).name).filter((n) => !n.startsWith('autocodex-ops-helper'));
 
@@ -122,14 +124,21 @@ describe('runFalkorRestore', () => {
     });
     const [safety] = await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore');
     expect(safety).toMatchObject({ archive: result.safetyBackup, hasSidecar: true, hasManifest: true });
+    // The safety copy holds the data as it was, written from the folder it was moved aside into.
+    const listing = await readArchive(result.safetyBackup!);
+    expect(listing.entries.filter((e) => e.type === 'File').map((e) => e.path.replace(/^\.\//, '')).sort()).toEqual(Object.keys(filesOf(CURRENT)).sort());
     expect(result.phases.map((p) => p.name)).toEqual([
       'checking the archive',
       'finding FalkorDB, Graphiti MCP and the data volume',
       'stopping the services',
-      'taking the safety copy of the current data',
-      'wiping the volume and extracting the archive',
-      'starting the services and checking the data',
+      'moving the current data aside inside the volume',
+      'extracting the archive',
+      'starting the services',
+      'checking the services and the data',
+      'writing the safety archive of the previous data',
+      expect.stringMatching(/^removing \.falkordb_pre_restore_\d{8}_\d{6} from the volume$/),
     ]);
+    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
     expect(w.docker.containers.size).toBe(2);
   });
 
@@ -142,15 +151,16 @@ describe('runFalkorRestore', () => {
     expect(readdirSync(w.options.preRestoreDir).filter((n) => n.includes('pre_restore'))).toEqual([]);
   });
 
-  it('a failure after the wipe puts the safety copy back and restarts what ran (exit 1)', async () => {
+  it('a failure during the extraction moves the previous data back and restarts what ran (exit 1), no safety copy, no journal', async () => {
     const w = await world();
     w.docker.failNext('putArchive', new Error('engine fell over'));
     const error = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
     expect(error).toBeInstanceOf(OpsError);
     expect(error.exitCode).toBe(1);
-    expect(error.message).toMatch(/^Restore failed while wiping the volume and extracting the archive: .*engine fell over\nRolled back: volume auto-codex_falkordb_data holds the safety copy .*falkordb_pre_restore_.* again; restarted auto-codex-falkordb, auto-codex-graphiti-mcp\./);
+    expect(error.message).toMatch(/^Restore failed while extracting the archive: .*engine fell over\nRolled back: volume auto-codex_falkordb_data holds its previous data \(moved aside into \.falkordb_pre_restore_\d{8}_\d{6}\) again; restarted auto-codex-falkordb, auto-codex-graphiti-mcp\./);
     expect(content(w)).toEqual(filesOf(CURRENT));
     expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
+    expect(readdirSync(w.options.preRestoreDir).filter((n) => n.includes('pre_restore') || n.includes('journal'))).toEqual([]);
   });
 
   it('data that does not match the manifest is rolled back', async () => {
@@ -161,23 +171,32 @@ describe('runFalkorRestore', () => {
     expect(content(w)).toEqual(filesOf(CURRENT));
   });
 
-  it('when the rollback fails too, services stay stopped and the hint is the one manual command', async () => {
+  it('when the rollback fails too, services stay stopped, the old data stays moved aside and the hint is --undo or the one manual command', async () => {
     const w = await world();
     w.docker.failNext('putArchive', new Error('first failure'));
-    w.docker.failNext('putArchive', new Error('second failure'));
+    w.docker.failNext('createContainer', new Error('second failure'), moveBackHelper);
     const error = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
-    expect(error.message).toMatch(/Rolling back FAILED while putting the safety copy .* back into volume auto-codex_falkordb_data: .*second failure/);
+    expect(error.message).toMatch(/Rolling back FAILED while putting its previous data \(moved aside into \.falkordb_pre_restore_\d{8}_\d{6}\) back into volume auto-codex_falkordb_data: .*second failure/);
     expect(error.message).toContain('were left stopped');
-    expect(error.hint).toMatch(/^Run `autocodex-ops restore falkordb --undo` \(the restore journal remembers the safety copy\), or put it back by hand: docker run --rm --network none --entrypoint sh -v 'auto-codex_falkordb_data:\/data' -v '.*:\/backup:ro' 'sha256:falkordb-test' -c 'rm -rf \/data\/\* \/data\/\.\[!\.\]\* \/data\/\.\.\?\* && tar -xzf "\/backup\/\$1" -C \/data' _ 'falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz' && docker start 'auto-codex-falkordb' 'auto-codex-graphiti-mcp'$/);
+    expect(error.hint).toMatch(
+      /^Run `autocodex-ops restore falkordb --undo` \(the restore journal remembers the way back\), or put it back by hand: docker run --rm --network none --entrypoint sh -v 'auto-codex_falkordb_data:\/data' 'sha256:falkordb-test' -c 'cd \/data && [\s\S]*' sh '\.falkordb_pre_restore_\d{8}_\d{6}' '\.autocodex-ops-discard-\d{8}_\d{6}' && docker start 'auto-codex-falkordb' 'auto-codex-graphiti-mcp'$/,
+    );
     expect(state(w, 'auto-codex-falkordb') || state(w, 'auto-codex-graphiti-mcp')).toBe(false);
+    // Nothing of the old data was deleted: it is all in the folder --undo moves back.
+    const aside = Object.keys(content(w) ?? {}).filter((p) => p.startsWith('.falkordb_pre_restore_'));
+    expect(aside.map((p) => p.replace(/^[^/]+\//, '')).sort()).toEqual(Object.keys(filesOf(CURRENT)).sort());
     // The journal stays: a plain restore and a backup refuse; --undo puts the safety copy back and starts what ran.
     const found = await readJournal(w.options.preRestoreDir, VOLUME);
     expect(found && 'journal' in found && found.journal).toMatchObject({ step: 'rollback-failed', archive: { path: w.archive }, wereRunning: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'] });
     const again = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
     expect(again).toBeInstanceOf(OpsError);
     expect(again.exitCode).toBe(1);
-    expect(again.message).toContain('was interrupted while rollback-failed');
+    expect(again.message).toMatch(/was interrupted while rollback-failed .*the previous data is complete in its folder \.falkordb_pre_restore_\d{8}_\d{6}/);
     expect(again.hint).toContain('restore falkordb --undo');
+    // Killed while rolling back: only --undo (a resume could delete what was already moved back).
+    const resume = (await runFalkorRestore({ ...w.options, journal: 'resume' }, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(resume).toBeInstanceOf(UsageError);
+    expect(resume.message).toContain('it can only be undone; nothing was changed');
     const undone = await runFalkorRestore({ ...w.options, journal: 'undo' }, deps(w).deps);
     expect(undone).toMatchObject({ finished: 'undo', started: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'] });
     expect(content(w)).toEqual(filesOf(CURRENT));
@@ -186,16 +205,54 @@ describe('runFalkorRestore', () => {
     expect(none).toBeInstanceOf(UsageError);
   });
 
-  it('--resume finishes an interrupted restore from its journal: the archive again, no new safety copy', async () => {
+  it('--resume of a restore killed while extracting: the half extraction goes, the archive again beside the folder, then the safety copy', async () => {
     const w = await world();
     w.docker.failNext('putArchive', new Error('first failure'));
-    w.docker.failNext('putArchive', new Error('second failure'));
+    w.docker.failNext('createContainer', new Error('second failure'), moveBackHelper);
     await runFalkorRestore(w.options, deps(w).deps).catch(() => undefined);
-    const copies = (await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore')).length;
+    // As a kill -9 while extracting leaves it: the journal at that step, a half extraction beside the folder.
+    const found = await readJournal(w.options.preRestoreDir, VOLUME);
+    if (!found || !('journal' in found)) throw new Error('no journal');
+    await writeJournal(w.options.preRestoreDir, { ...found.journal, step: 'extracting' });
+    const plan = await runFalkorRestore({ ...w.options, archive: '', journal: 'resume', dryRun: true }, deps(w).deps);
+    expect(plan.plan?.steps).toEqual(expect.arrayContaining([expect.stringMatching(/^remove the half-restored data beside \.falkordb_pre_restore_/)]));
     const result = await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, deps(w).deps);
     expect(result).toMatchObject({ finished: 'resume', archive: w.archive, health: { data: { keys: 3, expectedKeys: 3 } } });
     expect(content(w)).toEqual(filesOf(BACKUP));
-    expect((await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore')).length).toBe(copies);
+    const [safety] = await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore');
+    const listing = await readArchive(safety!.archive);
+    expect(listing.entries.filter((e) => e.type === 'File').map((e) => e.path.replace(/^\.\//, '')).sort()).toEqual(Object.keys(filesOf(CURRENT)).sort());
+    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+  });
+
+  it('a safety archive that cannot be written after the data was verified keeps the folder and the journal; --resume writes it, --undo is still possible before', async () => {
+    const w = await world();
+    w.docker.failNext('getArchive', new Error('export broke'));
+    const error = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(error).toBeInstanceOf(OpsError);
+    expect(error.message).toMatch(/^The restore was verified, but keeping its way back failed: .*export broke/);
+    expect(error.hint).toContain('restore falkordb --resume');
+    expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
+    const found = await readJournal(w.options.preRestoreDir, VOLUME);
+    expect(found && 'journal' in found && found.journal).toMatchObject({ step: 'writing-safety-archive' });
+    expect(await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore')).toEqual([]);
+    const result = await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, deps(w).deps);
+    expect(result).toMatchObject({ finished: 'resume', archive: w.archive, stopped: [], safetyBackup: expect.stringContaining('falkordb_pre_restore_') });
+    expect(content(w)).toEqual(filesOf(BACKUP));
+    const listing = await readArchive(result.safetyBackup!);
+    expect(listing.entries.filter((e) => e.type === 'File').map((e) => e.path.replace(/^\.\//, '')).sort()).toEqual(Object.keys(filesOf(CURRENT)).sort());
+    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+  });
+
+  it('--undo of a verified restore whose safety archive was not written moves the previous data back, no archive needed', async () => {
+    const w = await world();
+    w.docker.failNext('getArchive', new Error('export broke'));
+    await runFalkorRestore(w.options, deps(w).deps).catch(() => undefined);
+    rmSync(w.archive);
+    const result = await runFalkorRestore({ ...w.options, archive: '', journal: 'undo' }, deps(w).deps);
+    expect(result).toMatchObject({ finished: 'undo', safetyBackup: null, started: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'] });
+    expect(content(w)).toEqual(filesOf(CURRENT));
+    expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
     expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
   });
 
@@ -236,7 +293,7 @@ describe('runFalkorRestore', () => {
     const error = (await runFalkorRestore(w.options, deps(w, { signal: controller.signal }).deps).catch((e: unknown) => e)) as OpsError;
     expect(error).toBeInstanceOf(InterruptedError);
     expect(error.exitCode).toBe(130);
-    expect(error.message).toMatch(/^Restore interrupted while wiping the volume and extracting the archive/);
+    expect(error.message).toMatch(/^Restore interrupted while extracting the archive/);
     expect(content(w)).toEqual(filesOf(CURRENT));
     expect(state(w, 'auto-codex-falkordb')).toBe(true);
   });
@@ -296,20 +353,33 @@ describe('runFalkorRestore', () => {
     }
   });
 
-  it('Ctrl-C during the safety copy (before the wipe): services restarted, no partial file, volume untouched', async () => {
+  it('Ctrl-C while the restored server is checked: previous data moved back, services running, no partial safety copy, no journal, exit 130', async () => {
     const w = await world();
     const controller = new AbortController();
     const { deps: d } = deps(w, { signal: controller.signal });
-    const info = d.log.info;
-    d.log.info = (m: string) => {
-      info(m);
-      if (m.startsWith('Writing ')) controller.abort();
+    const connect = d.connect;
+    let asks = 0;
+    // The plan and the stop ask the server before; the third connection checks the restored data.
+    d.connect = async (o) => {
+      if (++asks === 3) controller.abort();
+      return connect(o);
     };
-    await expect(runFalkorRestore(w.options, d)).rejects.toBeInstanceOf(InterruptedError);
+    const error = (await runFalkorRestore(w.options, d).catch((e: unknown) => e)) as OpsError;
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(error.message).toMatch(/^Restore interrupted while checking the services and the data[\s\S]*\nRolled back: /);
     expect(content(w)).toEqual(filesOf(CURRENT));
     expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
-    expect(readdirSync(w.options.preRestoreDir).filter((n) => n.includes('pre_restore'))).toEqual([]);
-    expect(w.docker.callsTo('putArchive')).toEqual([]);
+    expect(readdirSync(w.options.preRestoreDir).filter((n) => n.includes('pre_restore') || n.includes('journal'))).toEqual([]);
+  });
+
+  it('a folder of an earlier restore in the volume: refused before anything moves, services restarted, no journal', async () => {
+    const w = await world();
+    w.docker.addVolume({ name: VOLUME, files: { ...filesOf(CURRENT), '.falkordb_pre_restore_20200101_000000/dump.rdb': 'older' } });
+    const error = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(error.message).toContain('still holds the moved-aside data of an earlier restore');
+    expect(content(w)).toEqual({ ...filesOf(CURRENT), '.falkordb_pre_restore_20200101_000000/dump.rdb': 'older' });
+    expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
+    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
   });
 
   it('warns when the archive was made by another FalkorDB image', async () => {
