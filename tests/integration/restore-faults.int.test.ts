@@ -95,7 +95,6 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('interrupted and
   const cli = (s: Stack, args: string[], over: Record<string, string> = {}) => runProgram([...args, '--root', root], { env: envFor(s, over) });
   const running = async (name: string) => (await env.docker.getContainer(name).inspect()).State.Running;
   const helpers = async (volume: string) => (await env.docker.listContainers({ all: true, filters: { label: ['autocodex-ops.helper=1'], volume: [volume] } })).length;
-  const exitedHelpers = async (volume: string) => (await env.docker.listContainers({ all: true, filters: { label: ['autocodex-ops.helper=1'], volume: [volume], status: ['exited', 'created'] } })).length;
   const journals = (s: Stack) => readdirSync(join(root, s.project)).filter((n) => n.endsWith('.journal.json'));
 
   async function snapshot(s: Stack): Promise<Record<string, string>> {
@@ -144,15 +143,16 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('interrupted and
     rmSync(root, { recursive: true, force: true });
   }, 120_000);
 
-  it('kill -9 after the wipe: the journal makes backup, restore and healthcheck refuse; --undo puts the safety copy back', async () => {
+  it('kill -9 while extracting beside the moved-aside data: the journal makes backup, restore and healthcheck refuse; --undo moves the previous data back', async () => {
     const s = await stack(true);
     await fill(s, 'backed', 40);
     const archive = await backup(s);
     await fill(s, 'live', 9);
     const live = await snapshot(s);
     await killAt(s, archive, 'extracting');
-    // The volume is wiped and half a restore may be in it; services are stopped.
+    // The previous data is in the volume's hidden folder, half a restore may be beside it; services are stopped.
     expect(journals(s)).toHaveLength(1);
+    expect(await topOf(s.volume)).toEqual([expect.stringMatching(/^\.falkordb_pre_restore_\d{8}_\d{6}$/)]);
 
     const archives = () => readdirSync(join(root, s.project)).filter((n) => n.startsWith('falkordb_data_')).sort();
     const before = archives();
@@ -166,46 +166,80 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('interrupted and
 
     const health = await cli(s, ['healthcheck', '--only', 'restore-interrupted', '--json']);
     expect(health.code).toBe(1);
-    expect(JSON.parse(health.stdout).checks[0]).toMatchObject({ id: 'restore-interrupted', status: 'fail', message: expect.stringContaining('interrupted while extracting') });
+    expect(JSON.parse(health.stdout).checks[0]).toMatchObject({ id: 'restore-interrupted', status: 'fail', message: expect.stringMatching(/interrupted while extracting .*the previous data is complete in its folder \.falkordb_pre_restore_/) });
 
     const plain = await cli(s, ['restore', 'falkordb', archive, '--yes']);
     expect(plain.code).toBe(1);
-    expect(plain.stderr).toContain('A plain restore would take a safety copy of that half-restored volume');
+    expect(plain.stderr).toContain('A plain restore would move that half-restored volume aside as if it were the current data');
 
     const undo = await cli(s, ['restore', 'falkordb', '--undo', '--yes', '--json']);
     expect(undo.code, undo.stderr).toBe(0);
     expect(JSON.parse(undo.stdout)).toMatchObject({ finished: 'undo', health: { data: { keys: 49 } } });
     expect(await snapshot(s)).toEqual(live);
+    expect(await topOf(s.volume)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^\.(falkordb_pre_restore_|autocodex-ops-discard-)/)]));
     expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
     expect(journals(s)).toEqual([]);
     expect((await cli(s, ['healthcheck', '--only', 'restore-interrupted'])).code).toBe(0);
     expect((await cli(s, ['backup', 'falkordb'])).code).toBe(0);
   }, 240_000);
 
-  for (const step of ['wiping', 'starting'] as const) {
-    it(`kill -9 at step ${step}: --resume restores the archive and clears the journal`, async () => {
-      const s = await stack(step === 'starting');
+  /** The names at the top of a volume (dotfiles included), through a helper of the stand-in image. */
+  async function topOf(volume: string): Promise<string[]> {
+    const out = execFileSync('docker', ['run', '--rm', '--network', 'none', '--entrypoint', 'sh', '-v', `${volume}:/data`, FALKORDB_STANDIN, '-c', 'cd /data && ls -A1'], { encoding: 'utf8' });
+    return out.split('\n').filter(Boolean).sort();
+  }
+
+  /** The keys of the safety archive(s) the restore wrote, read back by loading each into a throwaway stand-in. */
+  const safetyArchives = (s: Stack) => readdirSync(join(root, s.project)).filter((n) => /^falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz$/.test(n));
+
+  for (const step of ['moving-aside', 'extracting', 'starting', 'verifying', 'writing-safety-archive'] as const) {
+    it(`kill -9 at step ${step}: --resume finishes (restored data, a verified safety archive of the previous data, no folder, no journal)`, async () => {
+      const s = await stack(step === 'starting' || step === 'writing-safety-archive');
       await fill(s, 'backed', 25);
       const archive = await backup(s);
       const backedUp = await snapshot(s);
       await fill(s, 'live', 5);
       await killAt(s, archive, step);
       expect(journals(s)).toHaveLength(1);
-      if (step === 'wiping') {
-        // The armed wipe helper of the killed run exits when its stdin closes (or never started), and stays behind.
-        // Up to 60 s: on a loaded machine the engine takes its time to notice the closed attach stream.
-        for (let i = 0; i < 600 && (await exitedHelpers(s.volume)) === 0; i += 1) await delay(100);
-        expect(await exitedHelpers(s.volume)).toBe(1);
-      }
+      const health = await cli(s, ['healthcheck', '--only', 'restore-interrupted', '--json']);
+      expect(JSON.parse(health.stdout).checks[0]).toMatchObject({ status: 'fail', message: expect.stringContaining(`interrupted while ${step}`) });
       const resumed = await cli(s, ['restore', 'falkordb', '--resume', '--yes', '--json']);
       expect(resumed.code, resumed.stderr).toBe(0);
-      if (step === 'wiping') expect(resumed.stderr).toContain('Removed helper container(s) a killed run left behind');
-      expect(JSON.parse(resumed.stdout)).toMatchObject({ finished: 'resume', archive, health: { data: { keys: 25, expectedKeys: 25 } } });
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ finished: 'resume', archive, safetyBackup: expect.stringMatching(/falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz$/) });
+      if (step !== 'writing-safety-archive') expect(JSON.parse(resumed.stdout)).toMatchObject({ health: { data: { keys: 25, expectedKeys: 25 } } });
       expect(await snapshot(s)).toEqual(backedUp);
       expect(journals(s)).toEqual([]);
       expect(await helpers(s.volume)).toBe(0);
+      expect(await topOf(s.volume)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^\.(falkordb_pre_restore_|autocodex-ops-discard-)/)]));
+      // The previous data (25 backed + 5 live keys) is in the safety archive, which restores.
+      expect(safetyArchives(s).length).toBeGreaterThanOrEqual(1);
+      const back = await cli(s, ['restore', 'falkordb', JSON.parse(resumed.stdout).safetyBackup, '--yes', '--json']);
+      expect(back.code, back.stderr).toBe(0);
+      expect(Object.keys(await snapshot(s))).toHaveLength(30);
       // Nothing left to finish: --resume is exit 2 and changes nothing.
       expect((await cli(s, ['restore', 'falkordb', '--resume', '--yes'])).code).toBe(2);
+    }, 300_000);
+  }
+
+  for (const step of ['moving-aside', 'verifying', 'writing-safety-archive'] as const) {
+    it(`kill -9 at step ${step}: --undo moves the previous data back without any archive and starts what ran`, async () => {
+      const s = await stack(true);
+      await fill(s, 'backed', 12);
+      const archive = await backup(s);
+      await fill(s, 'live', 4);
+      const live = await snapshot(s);
+      await killAt(s, archive, step);
+      // The undo needs no archive: the one being restored may even be gone.
+      renameSync(archive, `${archive}.gone`);
+      const undo = await cli(s, ['restore', 'falkordb', '--undo', '--yes', '--json']);
+      expect(undo.code, undo.stderr).toBe(0);
+      expect(JSON.parse(undo.stdout)).toMatchObject({ finished: 'undo', safetyBackup: null, health: { data: { keys: 16 } } });
+      expect(await snapshot(s)).toEqual(live);
+      expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
+      expect(journals(s)).toEqual([]);
+      expect(await helpers(s.volume)).toBe(0);
+      expect(await topOf(s.volume)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^\.(falkordb_pre_restore_|autocodex-ops-discard-)/)]));
+      renameSync(`${archive}.gone`, archive);
     }, 240_000);
   }
 

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
-import { open, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fsyncDir, tempPathFor } from '../fs/write-file-atomic.js';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DIR_MODE, fsyncDir, tempPathFor } from '../fs/write-file-atomic.js';
 import { readTextNoFollow } from '../fs/read-no-follow.js';
 import { OpsError } from '../errors.js';
 
@@ -54,6 +54,18 @@ export function journalPath(dir: string, volume: string): string {
   return join(dir, `${PREFIX}${volume.replace(/[^\w.-]/g, '_')}${SUFFIX}`);
 }
 
+/** makeFolder creates `dir` and missing parents (0700), one level at a time: a recursive mkdir never returns on some file systems (procfs). */
+async function makeFolder(dir: string): Promise<void> {
+  const once = () => mkdir(dir, { mode: DIR_MODE }).catch((error: NodeJS.ErrnoException) => (error.code === 'EEXIST' ? undefined : Promise.reject(error)));
+  try {
+    await once();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(dir) === dir) throw error;
+    await makeFolder(dirname(dir));
+    await once();
+  }
+}
+
 /**
  * writeJournal writes `journal` atomically at journalPath (a new file or over the previous one),
  * never following a link at the temporary name. Rejects with OpsError naming the path when the
@@ -63,6 +75,8 @@ export async function writeJournal(dir: string, journal: RestoreJournal): Promis
   const path = journalPath(dir, journal.volume);
   const temp = tempPathFor(path);
   try {
+    // A restore writes its journal before the safety copy (issue 16): the folder may not exist yet.
+    await makeFolder(dir);
     const fh = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
     try {
       await fh.writeFile(`${JSON.stringify(journal, null, 2)}\n`);

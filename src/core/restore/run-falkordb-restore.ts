@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { LocateOptions } from '../stack/falkor-data.js';
 import { describeStorage } from '../stack/falkor-data.js';
-import { armWipe } from '../docker/volume-stream.js';
 import { systemClock, type Clock } from '../run/clock.js';
 import { DeclinedError, OpsError, throwIfAborted, UsageError } from '../errors.js';
 import { advanceJournal, clearJournal, describeInterrupted, finishCommands, journalPath, readJournal, writeJournal, type FoundJournal, type JournalStep, type RestoreJournal } from '../backup-store/restore-journal.js';
@@ -17,7 +16,7 @@ import { continuePlan, expectedData, falkorPlan } from './falkordb-plan.js';
 import { manualRestoreCommand, rollBackToSafetyCopy, rollbackError, type RollbackContext } from './falkordb-rollback.js';
 import { bringUp, inStartOrder, stopServices, type BringUpOptions, type StoppedServices } from './falkordb-services.js';
 import { askServer, buildWarnings, locateRestoreTarget, type ConnectFalkor, type FalkorTarget, type RestoreDocker } from './falkordb-target.js';
-import { replaceVolumeContent, takeSafetyCopy } from '../stack/falkordb-volume.js';
+import { replaceVolumeContent } from '../stack/falkordb-volume.js';
 import { Phases } from './phases.js';
 import { asideFor, assertOutsideAside, manualMoveBackCommand, missingAside, moveBack, undoMoveAside } from './falkordb-aside.js';
 import { runAsideSequence, writeAsideArchive, type VolumeState } from './falkordb-aside-sequence.js';
@@ -52,7 +51,8 @@ export interface FalkorRestoreDeps extends RestoreDeps {
 
 /** The refusal of a plain restore while an interrupted one is unfinished (exit 1, nothing touched). */
 function interruptedRestoreError(found: FoundJournal): OpsError {
-  return new OpsError(`${describeInterrupted(found)}. A plain restore would take a safety copy of that half-restored volume, so it refuses; nothing was changed.`, { hint: `${finishCommands(found).replace(/^./, (c) => c.toUpperCase())}.` });
+  const would = 'journal' in found && found.journal.aside ? 'move that half-restored volume aside as if it were the current data' : 'take a safety copy of that half-restored volume';
+  return new OpsError(`${describeInterrupted(found)}. A plain restore would ${would}, so it refuses; nothing was changed.`, { hint: `${finishCommands(found).replace(/^./, (c) => c.toUpperCase())}.` });
 }
 
 /** Moves the journal to `next`; with the test hook, waits there until aborted so a test can SIGKILL the run. */
@@ -218,7 +218,8 @@ async function restoreHeld(
       toolVersion: deps.toolVersion,
       mode: 'stop' as const,
       source: { ...describeStorage(live.data.storage), engine: docker.endpoint, restoring: checked.path, container: c ? { id: c.id, name: c.name, image: c.image, imageId: c.imageId, imageDigests: live.data.imageDigests } : null },
-      ...(before?.reachable ? { server: { keys: before.keys, ...(before.graphs ? { graphs: before.graphs } : {}), ...(before.module ? { modules: [{ name: 'graph', version: before.module }] } : {}) } } : {}),
+      // What ran before: a fresh run's stop saw the data it moves aside; a resume's saw the restored data, not the folder's.
+      ...(before?.reachable && !found ? { server: { keys: before.keys, ...(before.graphs ? { graphs: before.graphs } : {}), ...(before.module ? { modules: [{ name: 'graph', version: before.module }] } : {}) } } : {}),
       warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`],
     };
     if (asideMode) {
@@ -283,66 +284,24 @@ async function restoreHeld(
         ...(mode ? { finished: mode } : {}),
       };
     }
-    // A journal of an earlier version (safety copy first, then wipe): finished or undone as it began.
-    const arming = found ? undefined : armWipe(docker, { ...vt, signal });
-    arming?.catch(() => undefined);
-    if (arming) stack.defer('remove the waiting wipe helper', async () => (await arming.catch(() => undefined))?.cancel());
-    const safety = found
-      ? { path: found.safetyCopy.path, sha256: found.safetyCopy.sha256 }
-      : await phases.run('taking the safety copy of the current data', () =>
-          takeSafetyCopy(docker, vt, {
-            dir: options.preRestoreDir,
-            facts: {
-              createdAt: deps.now(),
-              host: deps.hostname,
-              toolVersion: deps.toolVersion,
-              mode: 'stop',
-              source: { ...describeStorage(live.data.storage), engine: docker.endpoint, restoring: checked.path, container: c ? { id: c.id, name: c.name, image: c.image, imageId: c.imageId, imageDigests: live.data.imageDigests } : null },
-              ...(before?.reachable ? { server: { keys: before.keys, ...(before.graphs ? { graphs: before.graphs } : {}), ...(before.module ? { modules: [{ name: 'graph', version: before.module }] } : {}) } } : {}),
-              warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`],
-            },
-            log,
-            now: deps.now,
-            signal,
-            progress: deps.progress,
-            encryption: deps.encryption,
-            key: deps.archiveKey,
-          }),
-        ).then((s) => ({ path: s.stored.written.path, sha256: s.stored.written.sha256 }));
-    if (!found) log.info(`Safety copy written and verified: ${safety.path}`);
+    // A journal of an earlier version (its safety copy written first, then the volume wiped):
+    // finished or undone as it began. A new restore never gets here (it moves the data aside).
+    if (!found) throw new OpsError('Internal error: a new restore must move the current data aside.');
+    const safety = { path: found.safetyCopy.path, sha256: found.safetyCopy.sha256 };
     const putBack = () => replaceVolumeContent(docker, vt, { path: safety.path, sha256: safety.sha256, key: deps.archiveKey, ...(mode === 'undo' ? { handle: held.handle } : {}) });
     // The journal marks the volume from before the wipe until the data is verified (issue 23 §3).
-    let record: RestoreJournal = found
-      ? { ...found, host: deps.hostname, pid: process.pid, updatedAt: deps.now().toISOString() }
-      : {
-          version: 1,
-          command: 'restore falkordb',
-          volume: live.volume,
-          archive: { path: checked.path, sha256: checked.sha256 },
-          safetyCopy: safety,
-          helperImage: live.helperImage,
-          wereRunning: wereRunning.map((s) => s.name),
-          toStart: toStart.map((s) => s.name),
-          step: 'wiping',
-          startedAt: deps.now().toISOString(),
-          updatedAt: deps.now().toISOString(),
-          host: deps.hostname,
-          pid: process.pid,
-        };
+    let record: RestoreJournal = { ...found, host: deps.hostname, pid: process.pid, updatedAt: deps.now().toISOString() };
     const step = async (next: JournalStep) => {
       record = await pausing(options.preRestoreDir, record, next, deps);
     };
     try {
-      if (!found) await writeJournal(options.preRestoreDir, record);
       await step(mode === 'undo' ? 'rolling-back' : 'wiping');
       throwIfAborted(signal);
       volume = 'unknown';
       const total = (await held.handle.stat()).size;
       deps.progress?.start(total);
       await phases.run(mode === 'undo' ? 'putting the safety copy back' : 'wiping the volume and extracting the archive', () =>
-        (arming ?? Promise.resolve(undefined))
-          .then((wipe) => replaceVolumeContent(docker, vt, { ...checked, handle: held.handle }, { signal, ...(wipe ? { wipe } : {}), onWiped: () => (mode === 'undo' ? Promise.resolve() : step('extracting')), onProgress: (n) => deps.progress?.update(n) }))
-          .finally(() => deps.progress?.stop()),
+        replaceVolumeContent(docker, vt, { ...checked, handle: held.handle }, { signal, onWiped: () => (mode === 'undo' ? Promise.resolve() : step('extracting')), onProgress: (n) => deps.progress?.update(n) }).finally(() => deps.progress?.stop()),
       );
       if (loaded.layout) {
         await step('laying-out');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,13 @@ describe('restore journal', () => {
     const v2 = await readJournal(dir, 'v2');
     expect(v2 && 'problem' in v2 && v2.problem).toMatch(/ELOOP|symbolic link/);
     expect(finishCommands(found[0]!)).toContain('cannot be read');
+  });
+
+  it('a missing folder (and its parents) is created private: the journal comes before any safety copy', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'aco-journal-')), 'a', 'b');
+    await writeJournal(dir, journal());
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(await readJournal(dir, journal().volume)).toMatchObject({ journal: journal() });
   });
 
   it('an unwritable folder is an OpsError saying nothing was wiped', async () => {

@@ -1,4 +1,5 @@
-import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { readJournal, writeJournal } from '../../../../src/core/backup-store/restore-journal.js';
 import { readArchive } from '../../../../src/core/archive/read-archive.js';
 import { tmpdir } from 'node:os';
@@ -254,6 +255,43 @@ describe('runFalkorRestore', () => {
     expect(content(w)).toEqual(filesOf(CURRENT));
     expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
     expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+  });
+
+  it('a journal of an earlier version (safety copy first, then wipe) is still undone from its safety copy and resumed from its archive', async () => {
+    for (const mode of ['undo', 'resume'] as const) {
+      const w = await world();
+      // The safety copy such a run wrote, and the half-wiped volume its kill left behind.
+      const safety = await storeBackup({
+        dir: w.options.preRestoreDir,
+        facts: { kind: 'falkordb-pre-restore', createdAt: new Date('2025-01-02T00:00:00Z'), host: 'h', toolVersion: 't', mode: 'stop', source: {} },
+        source: Readable.from([rawTar(CURRENT)]),
+        policy: { keepMin: 1 },
+        now: () => new Date(),
+        log: { info: () => undefined, warn: () => undefined },
+      });
+      w.docker.addVolume({ name: VOLUME, files: { 'dump.rdb': 'half' } });
+      for (const c of ['auto-codex-falkordb', 'auto-codex-graphiti-mcp']) w.docker.container(c).running = false;
+      await writeJournal(w.options.preRestoreDir, {
+        version: 1,
+        command: 'restore falkordb',
+        volume: VOLUME,
+        archive: { path: w.archive, sha256: createHash('sha256').update(readFileSync(w.archive)).digest('hex') },
+        safetyCopy: { path: safety.written.path, sha256: safety.written.sha256 },
+        helperImage: IMAGE.id,
+        wereRunning: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'],
+        toStart: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'],
+        step: 'extracting',
+        startedAt: '2025-01-02T00:00:00.000Z',
+        updatedAt: '2025-01-02T00:00:00.000Z',
+        host: 'h',
+        pid: 1,
+      });
+      const result = await runFalkorRestore({ ...w.options, archive: '', journal: mode }, deps(w).deps);
+      expect(result).toMatchObject({ finished: mode, safetyBackup: safety.written.path });
+      expect(content(w)).toEqual(filesOf(mode === 'undo' ? CURRENT : BACKUP));
+      expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
+      expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+    }
   });
 
   it('an archive removed or replaced at the prompt: exit 1 before anything is stopped', async () => {
