@@ -12,7 +12,15 @@ export function renderPlan(plan: RestorePlan): string {
     `  archive:        ${plan.archive}`,
     `                  ${plan.entries} entries, ${formatBytes(plan.contentBytes)}; sha256 ${plan.sha256.slice(0, 16)}… ${plan.checksum === 'verified' ? '(matches its .sha256)' : '(NO .sha256 FILE: integrity not confirmed)'}`,
   ];
-  if (plan.kind === 'falkordb') {
+  if (plan.kind === 'falkordb' && plan.asideFolder) {
+    // Issue 16: the current data is moved aside inside the volume; the steps say what is where when.
+    lines.push(`  stop:           ${plan.stop.length ? plan.stop.join(', ') : '(nothing is running)'}`);
+    lines.push(`  volume:         ${plan.target}; the previous data goes to (or comes back from) its folder ${plan.asideFolder}`);
+    lines.push(`  safety copy:    ${plan.safetyBackup ? `${plan.safetyBackup}, written from that folder; the folder is deleted once it is verified` : '(none: the previous data is moved back)'}`);
+    lines.push(`  start:          ${plan.start.length ? plan.start.join(', ') : '(nothing)'}`);
+    lines.push('  steps:');
+    plan.steps.forEach((step, i) => lines.push(`    ${i + 1}. ${step}`));
+  } else if (plan.kind === 'falkordb') {
     lines.push(`  stop:           ${plan.stop.length ? plan.stop.join(', ') : '(nothing is running)'}`);
     lines.push(`  safety copy:    ${plan.safetyBackup ?? '(none)'}`);
     lines.push(`  wipe volume:    ${plan.target} (everything, dotfiles included), then extract the archive into it`);
@@ -22,7 +30,7 @@ export function renderPlan(plan: RestorePlan): string {
     lines.push(`  safety copy:    ${plan.safetyBackup ?? '(none: the folder does not exist yet)'}`);
   }
   lines.push(`  then:           ${plan.verify}`);
-  lines.push('  on failure:     the safety copy is put back automatically');
+  lines.push(`  on failure:     ${plan.asideFolder ? `the previous data is moved back from ${plan.asideFolder} automatically (before the data checks pass)` : 'the safety copy is put back automatically'}`);
   for (const w of plan.warnings) lines.push(`  warning:        ${w}`);
   return lines.join('\n');
 }

@@ -245,7 +245,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkord
     expect(preRestore(s)).toEqual([]);
   });
 
-  it('an archive whose data the server will not load is rolled back: safety copy back, services running, exit 1', async () => {
+  it('an archive whose data the server will not load is rolled back: previous data moved back, services running, exit 1', async () => {
     const s = await stack(false);
     await fill(s, 'orig', 30);
     await s.redis.save();
@@ -253,13 +253,15 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkord
     const bad = writeRawArchive(join(root, 'unloadable.tar.gz'), [{ path: './', type: 'Directory' }, { path: './dump.rdb', body: 'this is not an RDB file at all' }]);
     const run = await cli(s, ['restore', 'falkordb', bad, '--yes', '--health-timeout', '30']);
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stderr).toMatch(/Restore failed while starting the services and checking the data: .*\nRolled back: volume .* holds the safety copy .*falkordb_pre_restore_.* again; restarted /);
+    expect(run.stderr).toMatch(/Restore failed while checking the services and the data: .*\nRolled back: volume .* holds its previous data \(moved aside into \.falkordb_pre_restore_\d{8}_\d{6}\) again; restarted /);
     expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
     expect(await snapshot(s)).toEqual(before);
-    expect(preRestore(s).length).toBe(3);
+    // The safety copy is written while the server is checked: stopped half way (nothing left) or already whole and verified.
+    expect([0, 3]).toContain(preRestore(s).length);
+    expect(readdirSync(join(root, s.project)).filter((n) => n.endsWith('.journal.json'))).toEqual([]);
   });
 
-  it('Ctrl-C during the extraction rolls back: safety copy back, services running, exit 130', async () => {
+  it('Ctrl-C during the extraction rolls back: previous data moved back, services running, exit 130', async () => {
     const s = await stack(true);
     await fill(s, 'orig', 30);
     await s.redis.set('blob', randomBytes(4 * 1024 * 1024));
@@ -284,12 +286,12 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkord
     const { error, lines } = await restoreInProcess(s, archive, docker, controller);
     expect(error, lines.join('\n')).toBeInstanceOf(InterruptedError);
     expect((error as InterruptedError).exitCode).toBe(130);
-    expect((error as Error).message).toMatch(/^Restore interrupted while wiping the volume and extracting the archive: [\s\S]*\nRolled back: /);
+    expect((error as Error).message).toMatch(/^Restore interrupted while extracting the archive: [\s\S]*\nRolled back: volume .* holds its previous data \(moved aside into \.falkordb_pre_restore_/);
     expect([await running(s.falkordb), await running(s.graphiti)]).toEqual([true, true]);
     expect(await snapshot(s)).toEqual(before);
   });
 
-  it('Ctrl-C during the safety copy, wipe helper waiting: nothing wiped, no helper or partial copy left, services running, exit 130', async () => {
+  it('Ctrl-C while the safety copy is written during the checks: previous data moved back, no helper or partial copy left, services running, exit 130', async () => {
     const s = await stack(true);
     await fill(s, 'orig', 30);
     await s.redis.set('blob', randomBytes(4 * 1024 * 1024));
@@ -303,7 +305,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkord
     docker.getArchive = async (id, path, options) => {
       const stream = await get(id, path, options);
       let seen = 0;
-      // Abort once the export is under way: the armed wipe helper has been started by then.
+      // Abort once the export of the moved-aside folder is under way (the services are being checked).
       stream.on('data', (chunk: Buffer) => (seen += chunk.length) > 256 * 1024 && !controller.signal.aborted && controller.abort());
       return stream;
     };

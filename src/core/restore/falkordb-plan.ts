@@ -122,6 +122,7 @@ export function asidePlan(plan: RestorePlan, target: FalkorTarget, aside: { fold
   const running = found.filter((c) => c.running);
   return {
     ...plan,
+    asideFolder: aside.folder,
     steps: [
       'take the falkordb lock',
       running.length ? `stop ${[...running].reverse().map((c) => c.name).join(', ')}` : 'nothing to stop',
@@ -146,6 +147,7 @@ export function continueAsidePlan(plan: RestorePlan, journal: RestoreJournal, ta
     ...plan,
     safetyBackup: journal.safetyCopy.path,
     start,
+    asideFolder: aside.folder,
     steps: [
       'take the falkordb lock',
       running.length ? `stop ${[...running].reverse().map((c) => c.name).join(', ')}` : 'nothing to stop',
@@ -184,6 +186,7 @@ export function continueAsideWithoutArchive(mode: 'resume' | 'undo', journal: Re
     start,
     safetyBackup: undo ? null : journal.safetyCopy.path,
     verify,
+    asideFolder: folder,
     steps: undo
       ? [
           'take the falkordb lock',

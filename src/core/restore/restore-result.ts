@@ -24,6 +24,8 @@ export interface RestorePlan {
   /** FalkorDB: how the server will load the restored files (issue 23 §8). */
   load?: string;
   steps: string[];
+  /** FalkorDB (issue 16): the hidden folder of the volume the current data is moved into (or back from). */
+  asideFolder?: string;
   warnings: string[];
   /** No checksum file: a TTY confirmation must be typed, not just `y`. */
   typedConfirmation: boolean;
