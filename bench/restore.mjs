@@ -132,14 +132,15 @@ export async function benchRestore(ctx, target, archive, { runs, scratch }) {
   const lc = samples.limit.map((r) => r.ms + r.copyMs);
   const phases = phaseMedians(samples.tool);
   const short = {
-    'checking the archive': 'checks',
+    'checking the archive': 'archive checks',
     'stopping the services': 'stop',
     'taking the safety copy of the current data': 'safety copy', // before issue 16
     'wiping the volume and extracting the archive': 'wipe+extract',
     'moving the current data aside inside the volume': 'move aside',
     'extracting the archive': 'extract',
     'starting the services': 'start',
-    'finishing the safety copy of the previous data': 'safety copy (after start)',
+    'checking the services and the data': 'checks',
+    'writing the safety archive of the previous data': 'safety copy (after the checks)',
     'removing the moved-aside data': 'remove aside',
   };
   const tDown = samples.tool.map((r) => r.downMs ?? NaN);

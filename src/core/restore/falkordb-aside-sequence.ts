@@ -74,7 +74,7 @@ export async function writeAsideArchive(
   const written = await o.phases.run('writing the safety archive of the previous data', () => writing ?? writeArchive(o));
   await writeJournal(o.dir, { ...record, safetyCopy: written });
   o.log.info(`Safety copy written and verified: ${written.path}`);
-  await o.phases.run(`removing ${o.aside.folder} from the volume`, () => removeAside(o.docker, o.vt, o.aside));
+  await o.phases.run('removing the moved-aside data', () => removeAside(o.docker, o.vt, o.aside));
   await clearJournal(o.dir, record.volume);
   return written.path;
 }
