@@ -120,7 +120,8 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('volume streams 
     const armed = await armWipe(api, opts(target));
     await armed.go();
     expect(await env.runInVolume(target, 'ls -A /v | wc -l')).toMatchObject({ code: 0, output: '0\n' });
-    expect(await env.docker.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=1`] } })).toEqual([]);
+    // Scoped to this volume: other test files running at the same time make helpers of their own.
+    expect(await env.docker.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=1`], volume: [target] } })).toEqual([]);
   });
 
   it('an armed wipe helper whose owner dies (stdin closed, no word) exits 3 and wipes nothing', async () => {
