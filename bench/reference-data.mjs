@@ -1,6 +1,7 @@
 // The reference volume of issues 4 and 5, generated deterministically from a seed: about 300 MB of
 // incompressible bytes named like an RDB (`dump.rdb`) and about 165 MB of AOF-like text (Redis
 // protocol GRAPH.QUERY commands) in Redis 7's `appendonlydir/` layout; `scale` multiplies both.
+// The mixed data set of issue 16 has the same layout, smaller and more incompressible: 150 MB + 100 MB.
 // The bytes come from AES-256-CTR keyed by the seed: the same seed gives the same files everywhere.
 import { createCipheriv, createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { join } from 'node:path';
 
 /** Sizes at scale 1, in bytes (decimal MB, as measured-facts.md gives them). */
 export const REFERENCE = { rdbBytes: 300e6, aofBytes: 165e6 };
+/** The data sets the bench can run on, sizes at scale 1. */
+export const DATASETS = { reference: REFERENCE, mixed: { rdbBytes: 150e6, aofBytes: 100e6 } };
 const CHUNK = 1 << 20;
 
 /** keystream yields `bytes` pseudo-random bytes derived from the seed and a label, in 1 MiB chunks. */
@@ -73,12 +76,13 @@ function* aofText(seed, label, bytes) {
 }
 
 /**
- * fillReferenceData writes the reference files into `dir` (a volume's folder) and resolves with
+ * fillReferenceData writes the files of `dataset` (reference or mixed) into `dir` (a volume's folder) and resolves with
  * their relative paths and sizes. Same seed and scale, same bytes.
  */
-export async function fillReferenceData(dir, { seed, scale }) {
-  const rdb = Math.round(REFERENCE.rdbBytes * scale);
-  const aof = Math.round(REFERENCE.aofBytes * scale);
+export async function fillReferenceData(dir, { seed, scale, dataset = 'reference' }) {
+  const sizes = DATASETS[dataset];
+  const rdb = Math.round(sizes.rdbBytes * scale);
+  const aof = Math.round(sizes.aofBytes * scale);
   mkdirSync(join(dir, 'appendonlydir'), { recursive: true });
   const header = Buffer.from('REDIS0011');
   const files = [

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--size <factor>] [--runs <n>] [--only <sections>] [--seed <n>]
+// npm run bench [-- --quick] [--size <factor>] [--runs <n>] [--only <sections>] [--data <sets>] [--seed <n>]
 // Measures autocodex-ops side by side with the original scripts' approach and the machine's limit
 // in one run (issue 9) and prints a table; every run goes to bench/results.json (gitignored).
 // Performance claims are made here only; targets are reported, never asserted.
@@ -16,10 +16,11 @@ import { benchOffsite } from './offsite.mjs';
 import { log, must, run, table } from './lib.mjs';
 import { memoryMethod } from './memory.mjs';
 import { benchMemory } from './memory-growth.mjs';
-import { cleanup, interrupted, onInterrupt, sweepLeftovers, tempDir } from './resources.mjs';
+import { cleanup, createVolume, interrupted, NAME, onInterrupt, sweepLeftovers, tempDir } from './resources.mjs';
 import { benchRestore, drillAvailable, restoreAvailable } from './restore.mjs';
 import { benchStartup } from './startup.mjs';
 import { createTarget, FALKOR_IMAGE } from './target.mjs';
+import { DATASETS } from './reference-data.mjs';
 
 const SECTIONS = ['startup', 'healthcheck', 'backup', 'restore', 'encryption', 'memory', 'offsite'];
 const USAGE = `usage: npm run bench [-- options]
@@ -27,10 +28,13 @@ const USAGE = `usage: npm run bench [-- options]
   --size <factor>    scale the reference volume (1 = 300 MB dump.rdb + 165 MB AOF text)
   --runs <n>         runs per contender for backup and restore (default 5, quick 3)
   --only <list>      comma-separated sections: ${SECTIONS.join(',')}
-  --seed <n>         seed of the reference data (default 1)`;
+  --data <list>      data sets of backup and restore: reference (300 MB RDB + 165 MB AOF), mixed
+                     (150 MB + 100 MB, issue 16); default both; the other sections use the first
+  --seed <n>         seed of the reference data (default 1)
+  --skip-drill       leave the drill out of the restore section (it doubles the section's time)`;
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, size: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, seed: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' } },
+  options: { quick: { type: 'boolean', default: false }, size: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, data: { type: 'string', default: 'reference,mixed' }, seed: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' }, 'skip-drill': { type: 'boolean', default: false } },
 });
 if (args.help) {
   console.log(USAGE);
@@ -42,9 +46,10 @@ const heavyRuns = Number(args.runs ?? (quick ? 3 : 5));
 const lightRuns = quick ? 3 : 10;
 const seed = Number(args.seed);
 const only = args.only ? args.only.split(',').map((s) => s.trim()) : SECTIONS;
-const bad = only.filter((s) => !SECTIONS.includes(s));
+const datasets = args.data.split(',').map((s) => s.trim());
+const bad = [...only.filter((s) => !SECTIONS.includes(s)), ...datasets.filter((d) => !(d in DATASETS))];
 if (!(scale > 0) || !(heavyRuns >= 1) || !Number.isInteger(heavyRuns) || !Number.isFinite(seed) || bad.length > 0) {
-  console.error(`${bad.length ? `unknown section(s): ${bad.join(', ')}\n` : ''}${USAGE}`);
+  console.error(`${bad.length ? `unknown section(s) or data set(s): ${bad.join(', ')}\n` : ''}${USAGE}`);
   process.exit(2);
 }
 
@@ -117,35 +122,47 @@ async function main(results, rows) {
   if (!only.some((s) => ['backup', 'restore', 'encryption', 'memory'].includes(s))) return;
 
   const root = join(tmp, 'root');
-  const src = await createTarget('src', { seed, scale, root });
-  results.data = { seed, scale, files: src.data.files, totalBytes: src.data.totalBytes };
-  const keepDir = join(tmp, 'archive');
-  let archive;
-  let backup;
-  if (only.includes('backup')) {
-    log(`backup: ${heavyRuns} runs per contender after a warm-up`);
-    backup = await benchBackup(ctx, src, { runs: heavyRuns, keepDir });
-    results.sections.backup = backup.result;
-    section('backup', backup.rows);
-    archive = backup.archive;
-  }
-
   const withRestore = await restoreAvailable(binary);
+  const withDrill = !args['skip-drill'] && (await drillAvailable(binary));
+  // The downtime's yardstick extracts into an empty folder on the volumes' disk.
+  const scratch = only.includes('restore') ? await createVolume(`${NAME}-scratch`) : undefined;
+  let src;
+  let backup;
   let restore;
-  if (only.includes('restore')) {
-    if (!withRestore) {
-      section('restore', [['restore command not available (`autocodex-ops restore falkordb --help` failed)', 'skipped', '', '']]);
-      results.sections.restore = { skipped: 'restore command not available' };
-    } else {
-      archive ??= (await toolBackup(ctx, src, keepDir)).archive;
-      const dst = await createTarget('dst', { copyFrom: src, root });
-      log(`restore: ${heavyRuns} runs per contender after a warm-up`);
-      // The drill (issue 17) runs side by side with the restore of the same archive.
-      restore = await benchRestore({ ...ctx, withDrill: await drillAvailable(binary) }, dst, archive, { runs: heavyRuns });
-      results.sections.restore = restore.result;
-      section('restore', restore.rows);
-      await ctx.removeDir(keepDir);
+  results.data = {};
+  for (const [n, dataset] of datasets.entries()) {
+    const tag = n === 0 ? '' : `-${dataset}`;
+    const label = (name) => (datasets.length > 1 ? `${name} (${dataset})` : name);
+    const target = await createTarget(`src${tag}`, { seed, scale, dataset, root });
+    results.data[dataset] = { seed, scale, files: target.data.files, totalBytes: target.data.totalBytes };
+    if (n === 0) src = target;
+    if (!only.some((s) => ['backup', 'restore'].includes(s))) break;
+    const keepDir = join(tmp, `archive${tag}`);
+    let archive;
+    if (only.includes('backup')) {
+      log(`backup of the ${dataset} data set: ${heavyRuns} runs per contender after a warm-up`);
+      const b = await benchBackup(ctx, target, { runs: heavyRuns, keepDir });
+      results.sections[`backup${tag}`] = b.result;
+      section(label('backup'), b.rows);
+      archive = b.archive;
+      if (n === 0) backup = b;
     }
+    if (only.includes('restore')) {
+      if (!withRestore) {
+        section(label('restore'), [['restore command not available (`autocodex-ops restore falkordb --help` failed)', 'skipped', '', '']]);
+        results.sections[`restore${tag}`] = { skipped: 'restore command not available' };
+      } else {
+        archive ??= (await toolBackup(ctx, target, keepDir)).archive;
+        const dst = await createTarget(`dst${tag}`, { copyFrom: target, root, running: true });
+        log(`restore of the ${dataset} data set: ${heavyRuns} runs per contender after a warm-up`);
+        // The drill (issue 17) runs side by side with the restore of the same archive.
+        const r = await benchRestore({ ...ctx, withDrill }, dst, archive, { runs: heavyRuns, scratch });
+        results.sections[`restore${tag}`] = r.result;
+        section(label('restore'), r.rows);
+        if (n === 0) restore = r;
+      }
+    }
+    await ctx.removeDir(keepDir);
   }
 
   if (only.includes('encryption') && withRestore) {
@@ -157,7 +174,7 @@ async function main(results, rows) {
   }
 
   if (only.includes('memory')) {
-    const double = await createTarget('x2', { seed, scale: scale * 2, root });
+    const double = await createTarget('x2', { seed, scale: scale * 2, dataset: datasets[0], root });
     log('memory: the same commands on a volume twice the size');
     const m = await benchMemory(ctx, {
       single: src,
@@ -210,7 +227,7 @@ const v = results.versions ?? {};
 console.log(
   `\nautocodex-ops benchmark: ${results.machine.cores} cores (${results.machine.cpu}), ${results.machine.memGiB} GiB, Linux ${results.machine.kernel}, ` +
     `Docker ${v.dockerEngine}, node ${process.version}, ${v.autocodexOps} (${v.git})\n` +
-    `reference volume ${results.data ? `${(results.data.totalBytes / 1e6).toFixed(0)} MB (scale ${scale}, seed ${seed})` : 'not used'}; ` +
+    `data sets ${results.data ? Object.entries(results.data).map(([d, x]) => `${d} ${(x.totalBytes / 1e6).toFixed(0)} MB`).join(', ') + ` (scale ${scale}, seed ${seed})` : 'not used'}; ` +
     `backup/restore ${heavyRuns} runs per contender, start-up ${lightRuns * 2}, healthcheck ${lightRuns}, each after a warm-up\n` +
     `load average (1/5/15 min) at start ${la(results.loadAverage.start)}, at end ${la(results.loadAverage.end)}; took ${(results.durationS / 60).toFixed(1)} min\n`,
 );

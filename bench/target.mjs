@@ -1,7 +1,9 @@
 // A FalkorDB "installation" for the tool to work on: a labelled volume holding the reference data
 // and a created, never started FalkorDB container (stand-in image) mounting it at
 // /var/lib/falkordb/data under its own compose project, as `docker compose` would label it.
-// Nothing runs, so `backup --mode live` needs no server connection and `restore` stops nothing.
+// Nothing runs, so `backup --mode live` needs no server connection and `restore` stops nothing;
+// with `running`, the container runs `sleep` instead of the server (the data is not a real RDB), so
+// a restore stops and starts it and `docker inspect` times the downtime.
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { docker, log, must } from './lib.mjs';
@@ -26,7 +28,7 @@ export function folderBytes(dir) {
  * copied from another target) and its container; resolves with the names, the volume's folder on
  * this host, the data's size, and the environment that points autocodex-ops at them.
  */
-export async function createTarget(id, { seed, scale, copyFrom, root }) {
+export async function createTarget(id, { seed, scale, dataset, copyFrom, root, running = false }) {
   const project = `${NAME}-${id}`;
   const volume = `${project}-data`;
   const container = `${project}-falkordb`;
@@ -42,9 +44,13 @@ export async function createTarget(id, { seed, scale, copyFrom, root }) {
     await must('cp', ['-a', `${copyFrom.mountpoint}/.`, mountpoint]);
     data = copyFrom.data;
   } else {
-    data = await fillReferenceData(mountpoint, { seed, scale });
+    data = await fillReferenceData(mountpoint, { seed, scale, dataset });
   }
-  await docker('create', '--name', container, ...labelArgs, '--label', `com.docker.compose.project=${project}`, '--label', 'com.docker.compose.service=falkordb', '-v', `${volume}:/var/lib/falkordb/data`, FALKOR_IMAGE);
+  const labels = [...labelArgs, '--label', `com.docker.compose.project=${project}`, '--label', 'com.docker.compose.service=falkordb'];
+  // --init: sleep as PID 1 would ignore the stop signal and make every stop wait out the grace time.
+  const cmd = running ? ['--init', '--entrypoint', 'sleep', FALKOR_IMAGE, 'infinity'] : [FALKOR_IMAGE];
+  await docker('create', '--name', container, ...labels, '-v', `${volume}:/var/lib/falkordb/data`, ...cmd);
+  if (running) await docker('start', container);
   log(`volume ${volume}: ${(data.totalBytes / 1e6).toFixed(0)} MB in ${data.files.length} files, ${copyFrom ? 'copied' : 'generated'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   mkdirSync(root, { recursive: true });
   const env = {
@@ -54,10 +60,19 @@ export async function createTarget(id, { seed, scale, copyFrom, root }) {
     FALKORDB_CONTAINER_NAME: container,
     GRAPHITI_MCP_CONTAINER_NAME: `${project}-no-graphiti-mcp`,
     FALKORDB_VOLUME: volume,
+    // Nothing answers there: the restore's question to a running FalkorDB fails at once (no other server is asked).
+    GRAPHITI_FALKORDB_HOST: '127.0.0.1',
+    GRAPHITI_FALKORDB_PORT: '9',
     NO_COLOR: '1',
   };
   for (const key of ['BACKUP_DIR', 'PRE_RESTORE_BACKUP_DIR', 'BACKUP_RETENTION_DAYS', 'FALKORDB_BACKUP_MODE', 'SKIP_RESTORE_HEALTH_WAIT']) delete env[key];
   return { id, project, volume, container, mountpoint, data, env };
+}
+
+/** downtimeMs reads how long the target's container was down: its last stop (FinishedAt) to its last start (StartedAt). */
+export async function downtimeMs(target) {
+  const [finished, started] = (await docker('inspect', '--format', '{{.State.FinishedAt}} {{.State.StartedAt}}', target.container)).split(' ');
+  return Date.parse(started) - Date.parse(finished);
 }
 
 /** checkContent throws when the target's folder no longer holds the reference data's byte count. */

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { App } from '../app.js';
 import { BACKUP_VERIFY } from '../cli-options.js';
 import { createContext } from '../context.js';
-import { listBackups } from '../core/backup-store/catalog.js';
+import { latestArchive } from './latest-archive.js';
 import { verifyBackup } from '../core/backup-store/verify.js';
 import { ReportedFailure, UsageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
@@ -26,7 +26,7 @@ export function backupVerifyCommand(app: App): Command {
     // Absolute, like `backup list`: a relative argument is taken against the working directory.
     let archive = archiveArg && resolve(app.runtime.cwd, archiveArg);
     if (!archive) {
-      archive = (await listBackups(config.backupDir, options.kind))[0]?.archive;
+      archive = await latestArchive(ctx, config.backupDir, options.kind);
       if (!archive) throw new UsageError(`No ${options.kind} backup in ${config.backupDir} to verify.`, { hint: `Run \`autocodex-ops backup ${options.kind}\` first.` });
     }
     const result = await verifyBackup(archive, ctx.signal, await archiveKey(ctx, config, archive));

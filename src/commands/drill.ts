@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { App } from '../app.js';
 import { DRILL_FALKORDB, DRILL_USERDATA } from '../cli-options.js';
 import { createContext } from '../context.js';
-import { listBackups } from '../core/backup-store/catalog.js';
+import { latestArchive } from './latest-archive.js';
 import { appendDrillRecord } from '../core/backup-store/drill-records.js';
 import { runFalkorDrill, type FalkorDrillResult } from '../core/drill/run-falkordb-drill.js';
 import { runUserdataDrill, type UserdataDrillResult } from '../core/drill/run-userdata-drill.js';
@@ -57,7 +57,7 @@ function drillFalkordbCommand(app: App): Command {
       if (Boolean(archiveArg) === options.latest) throw new UsageError('Give either an archive path or --latest (not both, not neither).', { hint: 'autocodex-ops drill falkordb --latest' });
       const ctx = createContext(command.optsWithGlobals(), app, 'drill');
       const config = await ctx.config(flagOverrides(DRILL_FALKORDB, options));
-      const archive = archiveArg ?? (await listBackups(config.backupDir, 'falkordb'))[0]?.archive;
+      const archive = archiveArg ?? (await latestArchive(ctx, config.backupDir, 'falkordb'));
       if (!archive) throw new UsageError(`No FalkorDB backup in ${config.backupDir} to drill.`, { hint: 'Run `autocodex-ops backup falkordb` first.' });
       ctx.audit.touch({ archive, kind: 'falkordb' });
       const result = await runFalkorDrill(
@@ -126,7 +126,7 @@ function drillUserdataCommand(app: App): Command {
     if (Boolean(archiveArg) === options.latest) throw new UsageError('Give either an archive path or --latest (not both, not neither).', { hint: 'autocodex-ops drill userdata --latest' });
     const ctx = createContext(command.optsWithGlobals(), app, 'drill');
     const config = await ctx.config(flagOverrides(DRILL_USERDATA, options));
-    const archive = archiveArg ?? (await listBackups(config.backupDir, 'userdata'))[0]?.archive;
+    const archive = archiveArg ?? (await latestArchive(ctx, config.backupDir, 'userdata'));
     if (!archive) throw new UsageError(`No userData backup in ${config.backupDir} to drill.`, { hint: 'Run `autocodex-ops backup userdata` first.' });
     ctx.audit.touch({ archive, kind: 'userdata' });
     const key = await archiveKey(ctx, config, archive);

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { useCaseDeps, type App } from '../app.js';
 import { HARDEN_FALKORDB } from '../cli-options.js';
-import { consentFor } from '../consent.js';
-import { createContext } from '../context.js';
+import { consentFor, type Ask } from '../consent.js';
+import { createContext, type CommandContext } from '../context.js';
+import type { OpsConfig } from '../core/config/load.js';
 import { DeclinedError, UsageError } from '../core/errors.js';
 import { findPreHarden, removePreHarden } from '../core/harden/cleanup.js';
 import { runHardenFalkordb } from '../core/harden/run-harden.js';
@@ -39,35 +40,38 @@ Examples:
   autocodex-ops harden falkordb --generate-password --yes
   autocodex-ops harden falkordb --cleanup --yes`;
 
+/** cleanup removes the stopped pre-harden containers (`harden falkordb --cleanup`, `harden --cleanup`), after the plan and consent. */
+async function cleanup(app: App, ctx: CommandContext, config: OpsConfig, options: { dryRun: boolean }, ask: Ask): Promise<void> {
+  const docker = await app.docker();
+  const found = await findPreHarden(docker, config.falkordb.containerName, ctx.signal);
+  if (found.length === 0) {
+    ctx.printer.result({ removed: [] }, () => 'No pre-harden container to remove.');
+    return;
+  }
+  const plan = `Remove the stopped pre-harden container(s), the way back to the unhardened FalkorDB:\n${found.map((c) => `  - ${c.name}`).join('\n')}`;
+  if (options.dryRun) {
+    ctx.printer.result({ removed: [], wouldRemove: found.map((c) => c.name) }, () => `${plan}\nDry run: nothing was changed.`);
+    return;
+  }
+  if (!(await ask(plan))) throw new DeclinedError();
+  await removePreHarden(docker, found);
+  ctx.audit.touch({ removed: found.map((c) => c.name) });
+  ctx.printer.result({ removed: found.map((c) => c.name) }, () => `Removed ${found.map((c) => c.name).join(', ')}.`);
+}
+
 /** hardenFalkordbCommand rescues data caught by the /data trap and recreates FalkorDB hardened, keeping the old container as the way back. */
 function hardenFalkordbCommand(app: App): Command {
   const cmd = new Command('falkordb')
     .description("rescue FalkorDB data written into the container's layer (the /data trap) into a verified backup, then recreate the container with the volume at the right path, auth, AOF and loopback ports")
     .addHelpText('after', HELP);
   return addOptions(cmd, HARDEN_FALKORDB).action(async (raw: unknown, command: Command) => {
-    const options = schema.parse(raw);
+    // `--cleanup` after `falkordb` is parsed by the parent command (see hardenCommand).
+    const options = { ...schema.parse(raw), cleanup: Boolean((command.optsWithGlobals() as { cleanup?: boolean }).cleanup) };
     if (options.passwordFromEnv && options.generatePassword) throw new UsageError('Give --password-from-env or --generate-password, not both.');
     const ctx = createContext(command.optsWithGlobals(), app, 'harden');
     const ask = consentFor(options.cleanup ? 'remove the pre-harden containers' : 'harden FalkorDB', options, ctx.runtime, (text) => ctx.log.info(text));
     const config = await ctx.config(flagOverrides(HARDEN_FALKORDB, options));
-    if (options.cleanup) {
-      const docker = await app.docker();
-      const found = await findPreHarden(docker, config.falkordb.containerName, ctx.signal);
-      if (found.length === 0) {
-        ctx.printer.result({ removed: [] }, () => 'No pre-harden container to remove.');
-        return;
-      }
-      const plan = `Remove the stopped pre-harden container(s), the way back to the unhardened FalkorDB:\n${found.map((c) => `  - ${c.name}`).join('\n')}`;
-      if (options.dryRun) {
-        ctx.printer.result({ removed: [], wouldRemove: found.map((c) => c.name) }, () => `${plan}\nDry run: nothing was changed.`);
-        return;
-      }
-      if (!(await ask(plan))) throw new DeclinedError();
-      await removePreHarden(docker, found);
-      ctx.audit.touch({ removed: found.map((c) => c.name) });
-      ctx.printer.result({ removed: found.map((c) => c.name) }, () => `Removed ${found.map((c) => c.name).join(', ')}.`);
-      return;
-    }
+    if (options.cleanup) return cleanup(app, ctx, config, options, ask);
     const envPassword = ctx.runtime.env.GRAPHITI_FALKORDB_PASSWORD;
     if (options.passwordFromEnv && !envPassword) throw new UsageError('--password-from-env: GRAPHITI_FALKORDB_PASSWORD is not set in the environment.');
     const target = falkorTargetFrom(config);
@@ -110,7 +114,30 @@ function hardenFalkordbCommand(app: App): Command {
   });
 }
 
-/** hardenCommand groups the hardening runbook's steps; `harden falkordb` is the one there is. */
+const PARENT_OPTIONS = { cleanup: HARDEN_FALKORDB.cleanup };
+const parentSchema = schemaOf(PARENT_OPTIONS);
+
+/**
+ * hardenCommand groups the hardening runbook's steps: `harden falkordb`, and `harden --cleanup`
+ * (CONTRACT). Commander hands a parent every option it knows, wherever it stands, so the parent
+ * knows only --cleanup; its --yes/--dry-run are read from what it passes on, and `harden falkordb
+ * --cleanup` reaches the subcommand through optsWithGlobals.
+ */
 export function hardenCommand(app: App): Command {
-  return new Command('harden').description("rescue and harden FalkorDB: data out of the container's layer into a volume at the right path, auth, AOF, loopback").addCommand(hardenFalkordbCommand(app));
+  const cmd = new Command('harden')
+    .description("rescue and harden FalkorDB: data out of the container's layer into a volume at the right path, auth, AOF, loopback")
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addCommand(hardenFalkordbCommand(app));
+  return addOptions(cmd, PARENT_OPTIONS).action(async (raw: unknown, command: Command) => {
+    const options = parentSchema.parse(raw);
+    const rest = command.args;
+    const unknown = rest.filter((a) => !['-y', '--yes', '--dry-run'].includes(a));
+    if (unknown.length > 0) throw new UsageError(`Unknown option or argument for harden: ${unknown.join(' ')}.`, { hint: 'autocodex-ops harden falkordb --help' });
+    if (!options.cleanup) throw new UsageError('Missing subcommand: harden falkordb, or harden --cleanup.', { hint: 'autocodex-ops harden falkordb --dry-run' });
+    const flags = { yes: rest.includes('-y') || rest.includes('--yes'), dryRun: rest.includes('--dry-run') };
+    const ctx = createContext(command.optsWithGlobals(), app, 'harden');
+    const ask = consentFor('remove the pre-harden containers', flags, ctx.runtime, (text) => ctx.log.info(text));
+    await cleanup(app, ctx, await ctx.config(), flags, ask);
+  });
 }

@@ -24,7 +24,7 @@ function world(opts: { appFiles?: boolean } = {}) {
   const root = mkdtempSync(join(scratch, 'root-'));
   const userdata = join(root, 'Auto Codex');
   mkdirSync(join(userdata, 'store'), { recursive: true });
-  if (opts.appFiles !== false) writeFileSync(join(userdata, 'settings.json'), '{"riskPolicy":"standard"}');
+  if (opts.appFiles !== false) writeFileSync(join(userdata, 'settings.json'), '{}');
   writeFileSync(join(userdata, 'store', 'history.json'), '[1,2,3]');
   const backupDir = join(root, 'backups');
   const env: Record<string, string> = {
@@ -92,6 +92,14 @@ describe('retention and freshness against a future-dated backup (§4)', () => {
     const first = await w.run(['backup', 'userdata', '--json']);
     const seed = (JSON.parse(first.stdout) as { archive: string }).archive;
     const future = plantBackup(seed, w.backupDir, new Date(Date.now() + 30 * DAY));
+    // `--latest` means the newest dated up to now: verify and drill check the real backup and say what they passed over.
+    const verify = await w.run(['backup', 'verify', '--latest', '--kind', 'userdata', '--json']);
+    expect(verify.exitCode, verify.stderr).toBe(0);
+    expect((JSON.parse(verify.stdout) as { archive: string }).archive).toBe(seed);
+    expect(verify.stderr).toContain(`--latest passed over ${future} is dated`);
+    const drill = await w.run(['drill', 'userdata', '--latest', '--json']);
+    expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
+    expect(drill.stdout).toContain(seed);
     // A fresh real backup and a future one: a warning naming the future one.
     let hc = await w.run(['healthcheck', '--only', 'userdata-backup-freshness', '--json']);
     let check = (JSON.parse(hc.stdout) as { checks: Array<{ id: string; status: string; message: string }> }).checks[0]!;
@@ -113,6 +121,13 @@ describe('retention and freshness against a future-dated backup (§4)', () => {
     check = (JSON.parse(hc.stdout) as { checks: Array<{ id: string; status: string; message: string }> }).checks[0]!;
     expect(check.status).not.toBe('ok');
     expect(check.message).toContain(foreign);
+
+    // The metrics file's newest-backup series ignore it too (a real backup's timestamp, never the future one's).
+    const metrics = join(w.root, 'metrics.prom');
+    const again = await w.run(['backup', 'userdata', '-q'], { AUTOCODEX_OPS_METRICS_FILE: metrics });
+    expect(again.exitCode, again.stderr).toBe(0);
+    const newest = /autocodex_ops_backup_newest_timestamp_seconds\{kind="userdata"\} (\d+)/.exec(readFileSync(metrics, 'utf8'));
+    expect(Number(newest![1])).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
 
     const list = await w.run(['backup', 'list', '--json']);
     expect(list.exitCode).toBe(0);

@@ -62,6 +62,8 @@ interface FakeContainer {
   spec?: HelperContainerSpec;
   /** What was written to the stdin of a helper created with openStdin (attachStdin). */
   stdin?: string[];
+  /** Exit code of a move helper that refused (see #move). */
+  moveExit?: number;
 }
 
 /** A volume as files: path inside the volume (no `./`) → content. getArchive tars them, putArchive adds to them, a wipe empties them. */
@@ -196,6 +198,7 @@ export class FakeDocker implements DockerApi {
     // text of its command: that command is pinned by volume-stream's tests and run for real by the
     // integration tests.
     if (c.spec?.labels[`${HELPER_LABEL}.purpose`] === 'wipe' && !c.spec.openStdin) this.#wipe(c);
+    else if (c.spec) this.#move(c);
   }
 
   async stopContainer(id: string, options: CallOptions & { timeoutSeconds?: number } = {}): Promise<void> {
@@ -311,7 +314,7 @@ export class FakeDocker implements DockerApi {
   async waitContainer(id: string, options: CallOptions = {}): Promise<{ statusCode: number }> {
     this.#record('waitContainer', [id, options]);
     const c = this.#must(id);
-    let statusCode = c.spec ? (this.#init.helperExitCode ?? 0) : 0;
+    let statusCode = c.spec ? (c.moveExit ?? this.#init.helperExitCode ?? 0) : 0;
     if (c.spec?.openStdin) {
       if (c.stdin?.join('') === 'wipe\n') this.#wipe(c);
       else statusCode = 3;
@@ -322,7 +325,11 @@ export class FakeDocker implements DockerApi {
 
   async getArchive(id: string, path: string, options: CallOptions = {}): Promise<Readable> {
     this.#record('getArchive', [id, path, options]);
-    return Readable.from([tarOf(this.#helperVolume(id).files)]);
+    // `<mount>/<folder>/.` reads one folder as if it were the volume (restore's moved-aside data).
+    const sub = path.split('/').slice(2, -1).join('/');
+    const files = this.#helperVolume(id).files;
+    const picked = sub ? new Map([...files].filter(([p]) => p.startsWith(`${sub}/`)).map(([p, b]) => [p.slice(sub.length + 1), b])) : files;
+    return Readable.from([tarOf(picked)]);
   }
 
   async putArchive(id: string, path: string, tar: Readable, options: CallOptions = {}): Promise<void> {
@@ -342,6 +349,32 @@ export class FakeDocker implements DockerApi {
     const stdin = new PassThrough();
     stdin.on('data', (chunk: Buffer) => received.push(chunk.toString()));
     return stdin;
+  }
+
+  // Restore's moves inside the volume (falkordb-aside.ts), by purpose; the folder names are the
+  // helper's arguments (after `sh -c <script> sh`). Exit codes as the scripts': 4 leftover, 6 no folder.
+  #move(c: FakeContainer): void {
+    const purpose = c.spec!.labels[`${HELPER_LABEL}.purpose`];
+    const [folder, discard] = c.spec!.cmd.slice(2);
+    const volume = this.volumes.get(c.spec!.mounts[0]?.volume ?? '');
+    if (!volume || !folder || (this.#init.helperExitCode ?? 0) !== 0) return;
+    const inside = (p: string) => p.startsWith(`${folder}/`);
+    const replace = (next: Array<[string, Buffer]>) => {
+      volume.files.clear();
+      for (const [p, b] of next) volume.files.set(p, b);
+    };
+    const entries = [...volume.files];
+    if (purpose === 'move-aside') {
+      if (entries.some(([p]) => /^\.(falkordb_pre_restore_|autocodex-ops-discard-)/.test(p))) c.moveExit = 4;
+      else replace(entries.map(([p, b]) => [`${folder}/${p}`, b]));
+    } else if (purpose === 'move-back') {
+      const back = entries.filter(([p]) => inside(p)).map(([p, b]): [string, Buffer] => [p.slice(folder.length + 1), b]);
+      if (discard === undefined) replace([...entries.filter(([p]) => !inside(p)), ...back]);
+      else if (back.length === 0) c.moveExit = 6;
+      else replace(back);
+    } else if (purpose === 'remove-aside') {
+      replace(entries.filter(([p]) => !inside(p)));
+    }
   }
 
   #wipe(c: FakeContainer): void {

@@ -86,6 +86,8 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('audit trail und
     // Big enough (160 MiB of incompressible data) that the archive is still being written when SIGINT lands.
     const big = join(work, 'big-userdata');
     await mkdir(big, { recursive: true });
+    // One of the app's files, so that it is a userData folder (issue 23 §5 refuses a foreign one).
+    await writeFile(join(big, 'settings.json'), '{}');
     for (let i = 0; i < 40; i++) await writeFile(join(big, `f-${i}.bin`), randomBytes(4 * 1024 * 1024));
     const child = execa('node', [BUNDLE, 'backup', 'userdata', '--userdata-dir', big, '--root', root], {
       reject: false,

@@ -120,7 +120,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('volume streams 
     const armed = await armWipe(api, opts(target));
     await armed.go();
     expect(await env.runInVolume(target, 'ls -A /v | wc -l')).toMatchObject({ code: 0, output: '0\n' });
-    // Scoped to this volume: other test files running at the same time make helpers of their own.
+    // Only this volume's helpers: other test files run helpers on the same engine at the same time.
     expect(await env.docker.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=1`], volume: [target] } })).toEqual([]);
   });
 

@@ -63,7 +63,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     }
   }
 
-  async function stack() {
+  async function stack(composeText?: string) {
     const root = mkdtempSync(join(tmpdir(), 'aco-harden-compose-'));
     const project = env.uniqueName('proj');
     const volume = env.uniqueName('vol');
@@ -71,7 +71,8 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     const port = await freePort();
     stacks.push({ root, project, volume, name });
     mkdirSync(join(root, 'auto-codex'));
-    copyFileSync(FIXTURE, join(root, 'docker-compose.yml'));
+    if (composeText) writeFileSync(join(root, 'docker-compose.yml'), composeText);
+    else copyFileSync(FIXTURE, join(root, 'docker-compose.yml'));
     const dotenv = `COMPOSE_PROJECT_NAME=${project}\nFALKORDB_IMAGE_TAG=autocodex-ops-standin\nFALKORDB_CONTAINER_NAME=${name}\nGRAPHITI_FALKORDB_PORT=${port}\nFALKORDB_VOLUME=${volume}\n`;
     writeFileSync(join(root, '.env'), dotenv);
     const up = await execa(cli[0]!, [...cli.slice(1), '-p', project, 'up', '-d', 'falkordb'], { cwd: root, reject: false });
@@ -166,5 +167,25 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     expect(readFileSync(join(s.root, '.env'), 'utf8')).toBe(s.dotenv);
     expect(existsSync(join(s.root, 'auto-codex', '.env'))).toBe(false);
     expect(existsSync(join(s.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
+  });
+
+  it('a compose file it cannot edit safely: the rescue only, the file named, the container untouched, the steps to finish', async () => {
+    const literal = readFileSync(FIXTURE, 'utf8').replace('- FALKORDB_ARGS=${FALKORDB_ARGS:---appendonly yes}', '- FALKORDB_ARGS=--appendonly yes');
+    const s = await stack(literal);
+    const oldId = (await env.docker.getContainer(s.name).inspect()).Id;
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes', '--json'], { env: s.vars });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ status: 'rescued-only', keys: KEYS });
+    expect(result.nextSteps.join('\n')).toMatch(/autocodex-ops restore falkordb .*falkordb_data_\d{8}_\d{6}\.tar\.gz --yes/);
+    expect(run.stderr).toMatch(/docker-compose\.yml is not one harden can edit safely: .*neither \$\{REDIS_ARGS\} nor \$\{FALKORDB_ARGS\}/);
+    const manifest = JSON.parse(readFileSync(`${result.rescuedBackup}.manifest.json`, 'utf8'));
+    expect(manifest).toMatchObject({ source: { rescuedFrom: 'container-layer' }, server: { keys: KEYS } });
+    const now = await env.docker.getContainer(s.name).inspect();
+    expect(now.Id).toBe(oldId);
+    expect(now.State.Running).toBe(true);
+    expect(readFileSync(join(s.root, 'docker-compose.yml'), 'utf8')).toBe(literal);
+    expect(readFileSync(join(s.root, '.env'), 'utf8')).toBe(s.dotenv);
+    expect(existsSync(join(s.root, 'docker-compose.yml.bak'))).toBe(false);
   });
 });

@@ -163,6 +163,15 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     const manifest = JSON.parse(readFileSync(join(t.root, 'backups', manifests[0]!), 'utf8'));
     expect(manifest).toMatchObject({ kind: 'falkordb', source: { rescuedFrom: 'container-layer', path: '/var/lib/falkordb/data' }, server: { keys: KEYS } });
 
+    // The healthcheck agrees: the data is where the server writes, auth is on and matches, AOF on, loopback.
+    const health = await runProgram(['healthcheck', '--json', '--only', 'falkordb-data-mount,falkordb-auth,falkordb-appendonly,falkordb-exposure'], { env: { ...t.vars, GRAPHITI_ENABLED: 'true' } });
+    expect(JSON.parse(health.stdout).checks.map((c: { id: string; status: string }) => `${c.id}:${c.status}`)).toEqual([
+      'falkordb-auth:ok',
+      'falkordb-appendonly:ok',
+      'falkordb-data-mount:ok',
+      'falkordb-exposure:ok',
+    ]);
+
     // The proof: the container removed and created again as the UI would, on the same volume, still has the keys.
     await env.docker.getContainer(t.name).remove({ force: true });
     await uiRun({ name: t.name, volume: t.volume, port: t.port, mountAt: '/var/lib/falkordb/data', args: [`REDIS_ARGS=--appendonly yes --requirepass ${password}`] });
@@ -173,7 +182,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     expect(again.stdout).toMatch(/already hardened; nothing changed/);
     expect(again.code).toBe(0);
 
-    const cleanup = await runProgram(['harden', 'falkordb', '--cleanup', '--yes'], { env: t.vars });
+    const cleanup = await runProgram(['harden', '--cleanup', '--yes'], { env: t.vars });
     expect(cleanup.code).toBe(0);
     expect(await inspect(oldId).catch(() => undefined)).toBeUndefined();
   });

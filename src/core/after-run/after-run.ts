@@ -1,4 +1,5 @@
 import { listBackups } from '../backup-store/catalog.js';
+import { isFutureDated } from '../backup-store/future-dated.js';
 import { updateMetricsFile } from '../metrics/metrics-file.js';
 import { runSamples, type NewestBackup } from '../metrics/run-samples.js';
 import { buildMessage, describeFailures, DEFAULT_LIMITS, postJson, sendNotification, type NotifyLimits, type PostJson } from '../notify/notify.js';
@@ -64,11 +65,13 @@ export function shouldNotify(s: RunSummary, settings: AfterRunSettings): boolean
   return settings.notify.on === 'always' || s.outcome !== 'ok';
 }
 
-async function newestBackups(dir: string | undefined): Promise<NewestBackup[]> {
+// A backup dated in the future never counts as the newest (issue 23 §4): its age would read 0 for
+// as long as the wrong date lies ahead, and monitoring would see fresh backups that are not.
+async function newestBackups(dir: string | undefined, now: Date): Promise<NewestBackup[]> {
   if (!dir) return [];
   const out: NewestBackup[] = [];
   for (const kind of ['falkordb', 'userdata'] as const) {
-    const [latest] = await listBackups(dir, kind).catch(() => []);
+    const latest = (await listBackups(dir, kind).catch(() => [])).find((r) => !isFutureDated(r.createdAt, now));
     if (latest) out.push({ kind, createdAt: latest.createdAt });
   }
   return out;
@@ -100,7 +103,7 @@ export async function afterRun(s: RunSummary, settings: AfterRunSettings, deps: 
     if (!settings.metricsFile || !ruleFor(METRIC_RULES, s.command, false)) return;
     try {
       const now = deps.now();
-      await updateMetricsFile(settings.metricsFile, runSamples(s, await newestBackups(settings.backupDir), now));
+      await updateMetricsFile(settings.metricsFile, runSamples(s, await newestBackups(settings.backupDir, now), now));
       audit.metrics = { file: settings.metricsFile };
     } catch (err) {
       const reason = redactText((err as Error).message);

@@ -20,3 +20,12 @@ function ahead(ms: number): string {
 export function futureDatedNote(archive: string, at: Date, now: Date): string {
   return `${archive} is dated ${at.toISOString()}, ${ahead(at.getTime() - now.getTime())} in the future (a clock that was wrong when it was written, or a file copied from elsewhere)`;
 }
+
+/**
+ * newestDatedUpToNow picks the newest record that is not future-dated (what `--latest` means) and
+ * lists the future-dated ones it passed over, for a warning. Records are expected newest first.
+ */
+export function newestDatedUpToNow<T extends { createdAt: Date }>(records: readonly T[], now: Date): { latest?: T; skipped: T[] } {
+  const skipped = records.filter((r) => isFutureDated(r.createdAt, now));
+  return { latest: records.find((r) => !isFutureDated(r.createdAt, now)), skipped };
+}

@@ -20,11 +20,14 @@ export interface HelperContainer {
   remove(): Promise<void>;
 }
 
+/** What a helper is for: its label, which the test fake goes by. `move-*`: restore's moves inside the volume. */
+export type HelperPurpose = 'export' | 'import' | 'wipe' | 'move-aside' | 'move-back' | 'remove-aside';
+
 /** What a helper is for, and how it is built. */
 export interface CreateHelperOptions {
   image: string;
   volume: string;
-  purpose: 'export' | 'import' | 'wipe';
+  purpose: HelperPurpose;
   readOnly: boolean;
   entrypoint: string[];
   cmd: string[];

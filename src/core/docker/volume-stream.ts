@@ -2,7 +2,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
 import { requireVolume } from './data-volume.js';
 import type { DockerApi } from './docker.js';
-import { createHelper, HELPER_MOUNT, resolveHelperImage, type HelperContainer } from './helper-container.js';
+import { createHelper, HELPER_MOUNT, resolveHelperImage, type HelperContainer, type HelperPurpose } from './helper-container.js';
 
 // Volume content moves through the archive endpoint (what `docker cp` uses) of a helper that is
 // created but never started: the endpoint reads and writes the mounted volume of a stopped
@@ -27,6 +27,11 @@ export interface VolumeStreamOptions {
   onCleanupError?: (error: unknown) => void;
 }
 
+/** A folder at the top of the volume (one name, no `/`): exportVolume reads it as if it were the volume. */
+export interface SubfolderOption {
+  subfolder?: string;
+}
+
 // Constant script, no interpolation: the three globs cover plain names, dotfiles and `..x` names
 // (the original restore's `rm -rf /data/*` left dotfiles behind), then prove the folder is empty.
 const WIPE_SCRIPT = `rm -rf ${HELPER_MOUNT}/* ${HELPER_MOUNT}/.[!.]* ${HELPER_MOUNT}/..?* && [ -z "$(ls -A ${HELPER_MOUNT})" ]`;
@@ -40,11 +45,12 @@ const ARMED_WIPE_SCRIPT = `read -r go; [ "$go" = ${GO} ] || exit 3; ${WIPE_SCRIP
  * missing (creating neither). The stream ends only after the helper container is removed; an engine
  * failure destroys it with an OpsError, an abort with InterruptedError (the helper is removed then too).
  */
-export async function exportVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions): Promise<Readable> {
+export async function exportVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions & SubfolderOption): Promise<Readable> {
+  if (options.subfolder !== undefined && !/^[A-Za-z0-9._-]+$/.test(options.subfolder)) throw new OpsError(`Not a folder name: ${options.subfolder}`);
   const helper = await prepare(docker, options, 'export');
   let source: Readable;
   try {
-    source = await docker.getArchive(helper.id, `${HELPER_MOUNT}/.`, { signal: options.signal });
+    source = await docker.getArchive(helper.id, `${HELPER_MOUNT}/${options.subfolder ? `${options.subfolder}/` : ''}.`, { signal: options.signal });
   } catch (error) {
     await helper.remove().catch(() => undefined);
     throw options.signal?.aborted ? new InterruptedError(undefined, { cause: error }) : error;
@@ -85,8 +91,9 @@ export async function exportVolume(docker: VolumeStreamDocker, options: VolumeSt
  * when the volume or helper image is missing, with the tar stream's own error when that stream
  * fails, with InterruptedError on abort; the helper container is removed in every case.
  */
-export async function importVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions & { tar: Readable }): Promise<void> {
-  const helper = await prepare(docker, options, 'import');
+export async function importVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions & { tar: Readable; helper?: HelperContainer }): Promise<void> {
+  // A helper of the caller's (created and already run, e.g. restore's move-aside) is reused and not removed here.
+  const helper = options.helper ?? (await prepare(docker, options, 'import'));
   let tarError: unknown;
   const onTarError = (error: unknown) => (tarError ??= error);
   options.tar.once('error', onTarError);
@@ -100,7 +107,7 @@ export async function importVolume(docker: VolumeStreamDocker, options: VolumeSt
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     options.tar.off('error', onTarError);
-    await helper.remove();
+    if (!options.helper) await helper.remove();
   }
 }
 
@@ -195,6 +202,58 @@ export async function armWipe(docker: VolumeStreamDocker, options: VolumeStreamO
   };
 }
 
+/** A script for a helper: `sh -c <script> sh <args…>` run in HELPER_MOUNT, and how its failures read. */
+export interface VolumeScript {
+  purpose: HelperPurpose;
+  /** What the script does, for error messages ("Moving the current data aside"). */
+  what: string;
+  script: string;
+  args: string[];
+  /** Messages of their own for some exit codes. */
+  codes?: Record<number, string>;
+}
+
+/**
+ * createScriptHelper creates (does not start) a helper that will run `script`; the restore creates
+ * it while the services stop and reuses it for the import (importVolume's `helper`).
+ */
+export async function createScriptHelper(docker: VolumeStreamDocker, options: VolumeStreamOptions & VolumeScript): Promise<HelperContainer> {
+  return prepare(docker, options, options.purpose, ['sh', '-c'], [`cd ${HELPER_MOUNT} && { ${options.script}\n}`, 'sh', ...options.args]);
+}
+
+/**
+ * runScriptHelper starts a helper made by createScriptHelper and waits for its script; rejects with
+ * OpsError naming `what` and the helper's last log lines on a non-zero exit (or the message `codes`
+ * gives), InterruptedError on abort. It does not remove the helper.
+ */
+export async function runScriptHelper(docker: VolumeStreamDocker, helper: HelperContainer, options: VolumeStreamOptions & VolumeScript): Promise<void> {
+  try {
+    await docker.startContainer(helper.id, { signal: options.signal });
+    const { statusCode } = await docker.waitContainer(helper.id, { signal: options.signal });
+    if (statusCode === 0) return;
+    const logs = await docker.containerLogs(helper.id, { tail: 20 }).catch(() => '');
+    throw new OpsError(options.codes?.[statusCode] ?? `${options.what} in volume ${options.volume} failed (helper exited with ${statusCode})${logs.trim() ? `: ${logs.trim()}` : ''}`);
+  } catch (error) {
+    if (options.signal?.aborted) throw new InterruptedError(undefined, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * runInVolume runs a script (createScriptHelper, runScriptHelper) as root in a helper mounting the
+ * volume at HELPER_MOUNT and removes the helper. Rejects as runScriptHelper does, with
+ * PrerequisiteError when the volume or image is missing. If this process dies meanwhile the
+ * script still runs to its end.
+ */
+export async function runInVolume(docker: VolumeStreamDocker, options: VolumeStreamOptions & VolumeScript): Promise<void> {
+  const helper = await createScriptHelper(docker, options);
+  try {
+    await runScriptHelper(docker, helper, options);
+  } finally {
+    await helper.remove();
+  }
+}
+
 async function awaitWipe(docker: VolumeStreamDocker, helper: HelperContainer, options: VolumeStreamOptions): Promise<void> {
   const { statusCode } = await docker.waitContainer(helper.id, { signal: options.signal });
   if (statusCode === 0) return;
@@ -207,7 +266,7 @@ async function awaitWipe(docker: VolumeStreamDocker, helper: HelperContainer, op
 async function prepare(
   docker: VolumeStreamDocker,
   options: VolumeStreamOptions,
-  purpose: 'export' | 'import' | 'wipe',
+  purpose: HelperPurpose,
   entrypoint: string[] = ['sh', '-c'],
   cmd: string[] = ['exit 0'],
   openStdin = false,

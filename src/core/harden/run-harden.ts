@@ -463,6 +463,11 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
       await check.close();
     }
     await clearJournal(journalFile);
+    const warnings: string[] = [];
+    const now = await docker.inspectContainer(journal.newId!);
+    const open = (now?.ports ?? []).filter((p) => p.containerPort === PORT && p.hostPort !== undefined && !['127.0.0.1', '::1'].includes(p.hostIp));
+    if (open.length > 0) warnings.push(`${old.name} still publishes ${PORT} on ${open.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}`).join(', ')}: bind it to 127.0.0.1 in the compose file by hand.`);
+    for (const w of warnings) log.warn(w);
     log.info(`${old.name} runs on volume ${volume} at ${FALKORDB_DATA_PATH} with ${data.keys} keys, auth and AOF on.`);
     return {
       status: 'hardened',
@@ -474,6 +479,7 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
       volume,
       image: pinned,
       editedFiles: journal.edits.map((e) => e.path),
+      warnings,
       nextSteps: compose
         ? [`The old container is kept as the image ${input.committed}${options.keepOld ? '' : `; once the app works with the new server: docker rmi ${input.committed}`}.`]
         : options.keepOld

@@ -85,9 +85,19 @@ export interface ServicesHealth {
  * on abort); containers in `tolerate` only add a warning.
  */
 export async function bringUp(docker: RestoreDocker, options: BringUpOptions): Promise<ServicesHealth> {
+  if (options.start.length === 0) return { status: 'not-started', containers: [], warnings: [] };
+  await startContainers(docker, options.start.map((c) => c.id));
+  return checkStarted(docker, options);
+}
+
+/**
+ * checkStarted is bringUp's second half, for containers already started: the health wait and the
+ * data checks (or `skipped`), rejecting as bringUp does. The restore runs it while it writes the
+ * safety archive.
+ */
+export async function checkStarted(docker: RestoreDocker, options: BringUpOptions): Promise<ServicesHealth> {
   const report: ServicesHealth = { status: 'not-started', containers: [], warnings: [] };
   if (options.start.length === 0) return report;
-  await startContainers(docker, options.start.map((c) => c.id));
   if (options.skipHealthWait) return { ...report, status: 'skipped', containers: options.start.map((c) => ({ name: c.name, status: 'started' })) };
   const deadline = options.clock.now() + options.timeoutMs;
   for (const c of options.start) {

@@ -1,9 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { folderTar } from '../archive/folder-tar.js';
 import { checkRestoreArchive } from '../backup-store/check-archive.js';
 import { archivePath } from '../backup-store/naming.js';
-import { storeBackup } from '../backup-store/store-backup.js';
 import { DeclinedError, OpsError, PrerequisiteError, UsageError } from '../errors.js';
 import { ownerToActAs } from '../fs/identity.js';
 import { withCleanup } from '../run/cleanup.js';
@@ -13,7 +11,8 @@ import type { AppProbe } from '../stack/app-running.js';
 import { autoCodexDir, labelOfProject, projectOrigin, taskActivity } from '../stack/project-content.js';
 import { Phases } from './phases.js';
 import { dryRunResult, planBase, type RestoreDeps, type RestorePlan, type RestoreResult } from './restore-result.js';
-import { extractToStaging, inspectTarget, removeTree, siblingPath, swapIn } from './userdata-swap.js';
+import { restoreFolderBySwap } from './folder-swap-restore.js';
+import { inspectTarget } from './userdata-swap.js';
 
 /** How `restore project` runs. */
 export interface ProjectRestoreOptions {
@@ -117,46 +116,28 @@ export async function runProjectRestore(options: ProjectRestoreOptions, deps: Re
     if (now.state === 'folder') await refuseWhileBusy(target, options.force, deps.probe, []);
     // As root in a user's project, the staging, swap and removals run as the project folder's owner.
     const as = ownerToActAs(project);
-    const staging = siblingPath(target, 'restore');
-    stack.defer('remove the staging folder', async () => void (await removeTree(staging, as)));
-    await phases.run('extracting the archive into a staging folder', () => extractToStaging(checked, staging, { skip: NO_SKIP, signal, as, folders: 'archived' }));
-    let safety: string | null = null;
-    if (now.state === 'folder') {
-      const stored = await phases.run('taking the safety copy of the current .auto-codex/', async () => {
-        const source = await folderTar(target, { as: ownerToActAs(target), onWarning: (m) => log.warn(`A file changed or vanished while it was read: ${m}`) });
-        source.on('error', () => undefined);
-        try {
-          return await storeBackup({
-            dir: options.preRestoreDir,
-            encryption: deps.encryption,
-            facts: {
-              kind: 'project-pre-restore',
-              label,
-              createdAt: deps.now(),
-              host: deps.hostname,
-              toolVersion: deps.toolVersion,
-              source: { project, dir: target, subset: 'full', restoring: checked.path },
-              warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`],
-            },
-            source,
-            // Never prune here: the safety copies are what an operator falls back on.
-            policy: { keepMin: 1 },
-            now: deps.now,
-            log,
-            signal,
-          });
-        } finally {
-          source.destroy();
-        }
-      });
-      safety = stored.written.path;
-      log.info(`Safety copy written and verified: ${safety}`);
-    }
-    const aside = await phases.run('moving the restored .auto-codex/ into place', () => swapIn(target, staging, now.state === 'folder', as));
-    if (aside && !(await removeTree(aside, as))) {
-      warnings.push(`The replaced folder could not be deleted; remove it by hand: ${aside}`);
-      log.warn(warnings.at(-1)!);
-    }
+    const { safety, warnings: swapWarnings } = await restoreFolderBySwap(
+      {
+        checked,
+        target,
+        exists: now.state === 'folder',
+        as,
+        skip: NO_SKIP,
+        folders: 'archived',
+        noun: 'the current .auto-codex/',
+        safetyFacts: {
+          kind: 'project-pre-restore',
+          label,
+          host: deps.hostname,
+          toolVersion: deps.toolVersion,
+          source: { project, dir: target, subset: 'full', restoring: checked.path },
+          warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`],
+        },
+        preRestoreDir: options.preRestoreDir,
+      },
+      { stack, phases, log, now: deps.now, encryption: deps.encryption, signal },
+    );
+    warnings.push(...swapWarnings);
     return {
       kind: 'project',
       archive: checked.path,

@@ -1,9 +1,7 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { ownerToActAs } from '../fs/identity.js';
-import { folderTar } from '../archive/folder-tar.js';
 import { detectRunningApp, USERDATA_EXCLUDES, type AppProbe } from '../stack/app-running.js';
 import { archivePath } from '../backup-store/naming.js';
-import { storeBackup } from '../backup-store/store-backup.js';
 import { DeclinedError, OpsError, UsageError } from '../errors.js';
 import { withCleanup } from '../run/cleanup.js';
 import { acquireLock } from '../run/lock.js';
@@ -11,7 +9,8 @@ import { userdataLockTarget } from '../run/target-lock.js';
 import { checkRestoreArchive } from '../backup-store/check-archive.js';
 import { Phases } from './phases.js';
 import { dryRunResult, planBase, type RestoreDeps, type RestorePlan, type RestoreResult } from './restore-result.js';
-import { extractToStaging, inspectTarget, removeTree, siblingPath, swapIn } from './userdata-swap.js';
+import { restoreFolderBySwap } from './folder-swap-restore.js';
+import { inspectTarget } from './userdata-swap.js';
 
 /** How `restore userdata` runs. */
 export interface UserdataRestoreOptions {
@@ -90,39 +89,20 @@ export async function runUserdataRestore(options: UserdataRestoreOptions, deps: 
     if (now.state === 'folder') await refuseWhileRunning(target, options.force, deps.probe, []);
     // As root on a user's folder, the staging, swap and removals beside it run as that folder's owner.
     const as = ownerToActAs(dirname(target));
-    const staging = siblingPath(target, 'restore');
-    stack.defer('remove the staging folder', async () => void (await removeTree(staging, as)));
-    await phases.run('extracting the archive into a staging folder', () => extractToStaging(checked, staging, { skip: USERDATA_EXCLUDES, signal, as }));
-    let safety: string | null = null;
-    if (now.state === 'folder') {
-      const stored = await phases.run('taking the safety copy of the current folder', async () => {
-        const source = await folderTar(target, { as: ownerToActAs(target), exclude: USERDATA_EXCLUDES, onWarning: (m) => log.warn(`A file changed or vanished while it was read: ${m}`) });
-        // A read error before the writer's pipeline listens must not be an uncaught exception.
-        source.on('error', () => undefined);
-        try {
-          return await storeBackup({
-            dir: options.preRestoreDir,
-            encryption: deps.encryption,
-            facts: { kind: 'userdata-pre-restore', createdAt: deps.now(), host: deps.hostname, toolVersion: deps.toolVersion, source: { dir: target, excluded: [...USERDATA_EXCLUDES], restoring: checked.path }, warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`] },
-            source,
-            // Never prune here: the safety copies are what an operator falls back on after an incident.
-            policy: { keepMin: 1 },
-            now: deps.now,
-            log,
-            signal,
-          });
-        } finally {
-          source.destroy();
-        }
-      });
-      safety = stored.written.path;
-      log.info(`Safety copy written and verified: ${safety}`);
-    }
-    const aside = await phases.run('moving the restored folder into place', () => swapIn(target, staging, now.state === 'folder', as));
-    if (aside && !(await removeTree(aside, as))) {
-      warnings.push(`The replaced folder could not be deleted; remove it by hand: ${aside}`);
-      log.warn(warnings.at(-1)!);
-    }
+    const { safety, warnings: swapWarnings } = await restoreFolderBySwap(
+      {
+        checked,
+        target,
+        exists: now.state === 'folder',
+        as,
+        skip: USERDATA_EXCLUDES,
+        noun: 'the current folder',
+        safetyFacts: { kind: 'userdata-pre-restore', host: deps.hostname, toolVersion: deps.toolVersion, source: { dir: target, excluded: [...USERDATA_EXCLUDES], restoring: checked.path }, warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`] },
+        preRestoreDir: options.preRestoreDir,
+      },
+      { stack, phases, log, now: deps.now, encryption: deps.encryption, signal },
+    );
+    warnings.push(...swapWarnings);
     return {
       kind: 'userdata',
       archive: checked.path,

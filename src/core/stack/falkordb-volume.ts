@@ -9,6 +9,7 @@ import { READ_CHUNK } from '../archive/read-archive.js';
 import type { ProgressSink } from '../run/progress.js';
 import type { ManifestFacts } from '../backup-store/manifest.js';
 import { storeBackup, type BackupLog, type StoredBackup } from '../backup-store/store-backup.js';
+import type { HelperContainer } from '../docker/helper-container.js';
 import { exportVolume, importVolume, wipeVolume, type ArmedWipe, type VolumeStreamDocker } from '../docker/volume-stream.js';
 import { OpsError, throwIfAborted } from '../errors.js';
 
@@ -45,16 +46,19 @@ export type PutBack = () => Promise<void>;
  * the archive cannot be read or decompressed, or the bytes sent do not hash to `sha256` (the file
  * changed after it was checked); with InterruptedError on abort. After the wipe has started, a
  * rejection leaves the volume partly written: the caller must put the safety copy back. With
- * `wipe`, that armed helper does the wiping (see armWipe) instead of a new one.
+ * `wipe`, that armed helper does the wiping (see armWipe) instead of a new one; `'moved-aside'`
+ * skips the wipe (the current data was moved into a folder the archive does not touch); `helper`
+ * is a created helper of the caller's to import through (kept; the caller removes it).
  */
 export async function replaceVolumeContent(
   docker: VolumeStreamDocker,
   target: VolumeTarget,
   source: ArchiveSource,
-  options: { signal?: AbortSignal; onProgress?: (bytesRead: number) => void; wipe?: ArmedWipe; onWiped?: () => Promise<void> } = {},
+  options: { signal?: AbortSignal; onProgress?: (bytesRead: number) => void; wipe?: ArmedWipe | 'moved-aside'; helper?: HelperContainer; onWiped?: () => Promise<void> } = {},
 ): Promise<void> {
   const { signal } = options;
-  await (options.wipe ? options.wipe.go(signal) : wipeVolume(docker, { ...target, signal }));
+  // 'moved-aside': the top of the volume holds only the restore's own folder (falkordb-aside.ts).
+  if (options.wipe !== 'moved-aside') await (options.wipe ? options.wipe.go(signal) : wipeVolume(docker, { ...target, signal }));
   await options.onWiped?.();
   throwIfAborted(signal);
   const hash = createHash('sha256');
@@ -77,7 +81,7 @@ export async function replaceVolumeContent(
   const file = source.handle ? source.handle.createReadStream({ start: 0, autoClose: false, highWaterMark: READ_CHUNK }) : createReadStream(source.path, { highWaterMark: READ_CHUNK });
   pipeline([file, tap, ...decrypt, gunzip], () => undefined);
   try {
-    await importVolume(docker, { ...target, tar: gunzip, signal });
+    await importVolume(docker, { ...target, tar: gunzip, signal, ...(options.helper ? { helper: options.helper } : {}) });
     // The engine stops reading at the tar end marker; read the padding after it so the digest covers the whole file.
     if (!ended) {
       gunzip.resume();
@@ -107,6 +111,8 @@ export interface SafetyCopyOptions {
   /** Encrypt the copy (issue 21: only when `key`, an identity on this machine, can open it again). */
   encryption?: ArchiveEncryption;
   key?: ArchiveKey;
+  /** Archive this folder at the top of the volume (the moved-aside data) instead of the whole volume. */
+  subfolder?: string;
 }
 
 /**
@@ -117,7 +123,7 @@ export interface SafetyCopyOptions {
  * storeBackup and exportVolume do, leaving no partial file; the volume is only read.
  */
 export async function takeSafetyCopy(docker: VolumeStreamDocker, target: VolumeTarget, options: SafetyCopyOptions): Promise<{ stored: StoredBackup; putBack: PutBack }> {
-  const source = await exportVolume(docker, { ...target, signal: options.signal });
+  const source = await exportVolume(docker, { ...target, signal: options.signal, ...(options.subfolder ? { subfolder: options.subfolder } : {}) });
   // exportVolume destroys the stream on Ctrl-C; until the writer's pipeline listens, that error
   // would be uncaught and kill the process before the cleanup restarts the services.
   source.on('error', () => undefined);

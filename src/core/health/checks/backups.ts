@@ -5,14 +5,17 @@ import { loadIdentityFile } from '../../crypto/key-files.js';
 import { looksLikeFalkorData } from '../../archive/read-archive.js';
 import { inspectArchive } from '../../backup-store/verify.js';
 import { listBackups, type BackupRecord } from '../../backup-store/catalog.js';
-import { futureDatedNote, isFutureDated } from '../../backup-store/future-dated.js';
+import { futureDatedNote, isFutureDated, newestDatedUpToNow } from '../../backup-store/future-dated.js';
 import { escalate, ok, skip, warn, SkipCheck, type Check, type CheckContext, type CheckResult } from '../types.js';
 import { formatBytes } from '../../format-bytes.js';
 
 const HOUR = 3600_000;
 
 async function newest(ctx: CheckContext): Promise<BackupRecord> {
-  const [latest] = await listBackups(ctx.config.backupDir, 'falkordb');
+  // The newest dated up to now, as freshness judges it (a future-dated file is not "the latest
+  // backup"); when every backup is future-dated, the newest of them is still worth reading.
+  const all = await listBackups(ctx.config.backupDir, 'falkordb');
+  const latest = newestDatedUpToNow(all, ctx.now()).latest ?? all[0];
   if (!latest) throw new SkipCheck(`no FalkorDB backups in ${ctx.config.backupDir} (see backup-freshness)`);
   return latest;
 }

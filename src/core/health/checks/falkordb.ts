@@ -47,13 +47,13 @@ export const falkordbAuthCheck: Check = {
       );
     }
     if (!requirepass && authRequired !== true) {
-      problems.push(escalate(enforced, `REDIS_ARGS/FALKORDB_ARGS missing --requirepass (${need})`, 'Add `--requirepass <password>` to REDIS_ARGS in the root .env and recreate the container.'));
+      problems.push(escalate(enforced, `REDIS_ARGS/FALKORDB_ARGS missing --requirepass (${need})`, 'Add `--requirepass <password>` to REDIS_ARGS in the root .env and recreate the container. Or run `autocodex-ops harden falkordb`, which rescues the data first; recreate by hand only while `falkordb-data-mount` is ok, else the data in the container is lost.'));
     }
     if (password && requirepass && requirepass.value !== password) {
       problems.push(fail(`--requirepass in ${requirepass.from} differs from GRAPHITI_FALKORDB_PASSWORD`, 'Make them equal; Graphiti connects with GRAPHITI_FALKORDB_PASSWORD.'));
     }
     if (authRequired === false) {
-      problems.push(escalate(enforced, 'FalkorDB answers PING without a password: auth is not enforced on the running server', 'Recreate the container with --requirepass in REDIS_ARGS.'));
+      problems.push(escalate(enforced, 'FalkorDB answers PING without a password: auth is not enforced on the running server', 'Recreate the container with --requirepass in REDIS_ARGS. Or run `autocodex-ops harden falkordb`, which rescues the data first; recreate by hand only while `falkordb-data-mount` is ok, else the data in the container is lost.'));
     }
     if (authRequired === true && password) {
       try {
@@ -75,7 +75,7 @@ export const falkordbAppendonlyCheck: Check = {
   title: 'FalkorDB appendonly',
   requiresGraphiti: true,
   async run(ctx) {
-    const hint = 'Add `--appendonly yes` to REDIS_ARGS (the compose default) and recreate the container.';
+    const hint = 'Add `--appendonly yes` to REDIS_ARGS (the compose default) and recreate the container. Or run `autocodex-ops harden falkordb`, which rescues the data first; recreate by hand only while `falkordb-data-mount` is ok, else the data in the container is lost.';
     const live = await reachable(async () => (await ctx.falkor()).configGet('appendonly'));
     if (live !== undefined) {
       return live === 'yes'
@@ -132,5 +132,5 @@ export const falkordbExposureCheck: Check = exposureCheck(
   'falkordb-exposure',
   'falkordb',
   'FalkorDB',
-  'Bind it to loopback in the compose file: `127.0.0.1:${GRAPHITI_FALKORDB_PORT:-6380}:6379`, then recreate the container.',
+  'Bind it to loopback in the compose file: `127.0.0.1:${GRAPHITI_FALKORDB_PORT:-6380}:6379`, then recreate the container. Or run `autocodex-ops harden falkordb`, which rescues the data first; recreate by hand only while `falkordb-data-mount` is ok, else the data in the container is lost.',
 );
