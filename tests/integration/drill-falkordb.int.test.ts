@@ -180,14 +180,19 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('drill falkordb 
       HostConfig: { PortBindings: { '6379/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] }, Mounts: [{ Type: 'volume', Source: volume, Target: '/var/lib/falkordb/data' }] },
     });
     await c.start();
-    const redis = new Redis({ port, password: 'live-secret-7f3a', lazyConnect: true, retryStrategy: (n) => (n > 50 ? null : 100) });
-    for (let i = 0; ; i += 1) {
+    // The server takes a moment to listen: one fresh client per attempt, no reconnects of its own.
+    let redis: Redis | undefined;
+    for (let i = 0; !redis; i += 1) {
+      const r = new Redis({ port, password: 'live-secret-7f3a', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      r.on('error', () => undefined);
       try {
-        await redis.connect();
-        break;
+        await r.connect();
+        await r.ping();
+        redis = r;
       } catch (err) {
-        if (i > 50) throw err;
-        await new Promise((r) => setTimeout(r, 100));
+        r.disconnect();
+        if (i > 100) throw err;
+        await new Promise((res) => setTimeout(res, 100));
       }
     }
     for (let i = 0; i < 30; i += 1) await redis.set(`live${i}`, String(i));
