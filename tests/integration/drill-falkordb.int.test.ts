@@ -14,6 +14,7 @@ import { makeArchive } from '../helpers/archives.js';
 import { DockerTestEnv, dockerInputs, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
 import { freePort, startRedisServer } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
+import { connected } from '../helpers/standin-stack.js';
 
 // `drill falkordb` on the real engine with the stand-in FalkorDB (Debian redis-server 7.0, no
 // GRAPH.* commands). The archives hold what a real redis-server wrote (SAVE, or its AOF folder);
@@ -180,21 +181,9 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('drill falkordb 
       HostConfig: { PortBindings: { '6379/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] }, Mounts: [{ Type: 'volume', Source: volume, Target: '/var/lib/falkordb/data' }] },
     });
     await c.start();
-    // The server takes a moment to listen: one fresh client per attempt, no reconnects of its own.
-    let redis: Redis | undefined;
-    for (let i = 0; !redis; i += 1) {
-      const r = new Redis({ port, password: 'live-secret-7f3a', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      r.on('error', () => undefined);
-      try {
-        await r.connect();
-        await r.ping();
-        redis = r;
-      } catch (err) {
-        r.disconnect();
-        if (i > 100) throw err;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    }
+    const redis = new Redis({ port, password: 'live-secret-7f3a', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    await connected(redis);
     for (let i = 0; i < 30; i += 1) await redis.set(`live${i}`, String(i));
     redis.disconnect();
     const startedAt = (await c.inspect()).State.StartedAt;
