@@ -12,8 +12,9 @@ import { DRILL_LABEL, createScratch } from '../../src/core/drill/scratch.js';
 import { InterruptedError } from '../../src/core/errors.js';
 import { makeArchive } from '../helpers/archives.js';
 import { DockerTestEnv, dockerInputs, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
-import { startRedisServer } from '../helpers/redis-server.js';
+import { freePort, startRedisServer } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
+import { connected } from '../helpers/standin-stack.js';
 
 // `drill falkordb` on the real engine with the stand-in FalkorDB (Debian redis-server 7.0, no
 // GRAPH.* commands). The archives hold what a real redis-server wrote (SAVE, or its AOF folder);
@@ -164,6 +165,49 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('drill falkordb 
     expect(await liveState()).toEqual(before);
     expect(await leftovers()).toEqual({ containers: [], volumes: [] });
   }, 120_000);
+
+  it('a backup of the live service runs while a drill of it is going on: both succeed, the live server untouched', async () => {
+    // A live stand-in that a backup can reach (a loopback port), with 30 keys of its own.
+    const port = await freePort();
+    const volume = await env.createVolume('live-net');
+    const project = env.uniqueName('proj');
+    const name = env.uniqueName('falkordb');
+    const c = await env.docker.createContainer({
+      name,
+      Image: FALKORDB_STANDIN,
+      Labels: { ...env.label, 'com.docker.compose.project': project, 'com.docker.compose.service': 'falkordb', 'com.docker.compose.oneoff': 'False' },
+      Env: ['REDIS_ARGS=--appendonly yes --requirepass live-secret-7f3a'],
+      ExposedPorts: { '6379/tcp': {} },
+      HostConfig: { PortBindings: { '6379/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] }, Mounts: [{ Type: 'volume', Source: volume, Target: '/var/lib/falkordb/data' }] },
+    });
+    await c.start();
+    const redis = new Redis({ port, password: 'live-secret-7f3a', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    await connected(redis);
+    for (let i = 0; i < 30; i += 1) await redis.set(`live${i}`, String(i));
+    redis.disconnect();
+    const startedAt = (await c.inspect()).State.StartedAt;
+    const [drill, backup] = await Promise.all([
+      runFalkorDrill(options(rdbArchive, { stack: { composeProject: project, falkordb: { containerName: name }, graphitiMcp: { containerName: `${name}-no-graphiti` } } }), { docker: async () => docker, log: quiet }),
+      runProgram(['--json', 'backup', 'falkordb', '--mode', 'live'], {
+        env: {
+          ...process.env,
+          AUTO_CODEX_ROOT: dir,
+          FALKORDB_CONTAINER_NAME: name,
+          COMPOSE_PROJECT_NAME: project,
+          GRAPHITI_FALKORDB_HOST: '127.0.0.1',
+          GRAPHITI_FALKORDB_PORT: String(port),
+          GRAPHITI_FALKORDB_PASSWORD: 'live-secret-7f3a',
+          BACKUP_DIR: join(dir, 'concurrent-backups'),
+        },
+      }),
+    ]);
+    expect(drill).toMatchObject({ ok: true, keys: 120 });
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(JSON.parse(backup.stdout).archive).toContain(join(dir, 'concurrent-backups'));
+    expect((await c.inspect()).State.StartedAt).toBe(startedAt);
+    expect(await leftovers()).toEqual({ containers: [], volumes: [] });
+  }, 180_000);
 
   it('a bad archive is exit 2 before anything is created', async () => {
     const path = join(dir, 'cut.tar.gz');

@@ -3,17 +3,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerApi, type DockerApi } from '../../src/core/docker/docker.js';
 import { InterruptedError } from '../../src/core/errors.js';
 import { connectFalkor } from '../../src/core/falkordb/falkordb.js';
 import { runFalkorRestore } from '../../src/core/restore/run-falkordb-restore.js';
-import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN, dockerInputs } from '../helpers/docker.js';
+import { DockerTestEnv, ensureStandinImages, dockerInputs } from '../helpers/docker.js';
 import { runProgram } from '../helpers/run-program.js';
+import { connected, startStandinStack, type StandinStack } from '../helpers/standin-stack.js';
 import { writeRawArchive } from '../fixtures/restore/raw-tar.js';
-import { freePort } from '../helpers/redis-server.js';
 import { ageKeygen, ageTool } from '../helpers/age-tool.js';
 import { execFileSync } from 'node:child_process';
 
@@ -24,56 +22,15 @@ import { execFileSync } from 'node:child_process';
 
 const PASSWORD = 'it-restore-pw-5b2d';
 
-interface Stack {
-  project: string;
-  falkordb: string;
-  graphiti: string;
-  volume: string;
-  port: number;
-  redis: Redis;
-}
+type Stack = StandinStack;
 
 describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkordb on a real engine', () => {
   const env = new DockerTestEnv();
   const stacks: Stack[] = [];
   let root: string;
 
-  async function connected(redis: Redis): Promise<void> {
-    for (let i = 0; ; i += 1) {
-      try {
-        if (redis.status !== 'ready' && redis.status !== 'connecting' && redis.status !== 'connect') await redis.connect().catch(() => undefined);
-        if ((await redis.ping()) === 'PONG') return;
-      } catch {
-        if (i > 150) throw new Error('the stand-in never answered');
-      }
-      await delay(100);
-    }
-  }
-
   async function stack(appendonly: boolean): Promise<Stack> {
-    const project = env.uniqueName('proj');
-    const volume = await env.createVolume('data');
-    const port = await freePort();
-    const labels = (service: string) => ({ ...env.label, 'com.docker.compose.project': project, 'com.docker.compose.service': service, 'com.docker.compose.oneoff': 'False' });
-    const falkordb = env.uniqueName('falkordb');
-    const second = 1_000_000_000;
-    await (
-      await env.docker.createContainer({
-        name: falkordb,
-        Image: FALKORDB_STANDIN,
-        Labels: labels('falkordb'),
-        Env: [`REDIS_ARGS=--requirepass ${PASSWORD} --appendonly ${appendonly ? 'yes' : 'no'}`, `REDISCLI_AUTH=${PASSWORD}`],
-        ExposedPorts: { '6379/tcp': {} },
-        Healthcheck: { Test: ['CMD-SHELL', 'redis-cli -h 127.0.0.1 ping | grep -q PONG'], Interval: second / 2, Timeout: 3 * second, Retries: 60 },
-        HostConfig: { PortBindings: { '6379/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] }, Mounts: [{ Type: 'volume', Source: volume, Target: '/var/lib/falkordb/data' }] },
-      })
-    ).start();
-    const graphiti = env.uniqueName('graphiti');
-    await (await env.docker.createContainer({ name: graphiti, Image: GRAPHITI_STANDIN, Labels: labels('graphiti-mcp'), HostConfig: { NetworkMode: 'none' } })).start();
-    const redis = new Redis({ host: '127.0.0.1', port, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    redis.on('error', () => undefined);
-    await connected(redis);
-    const s = { project, falkordb, graphiti, volume, port, redis };
+    const s = await startStandinStack(env, PASSWORD, appendonly);
     stacks.push(s);
     return s;
   }

@@ -74,6 +74,13 @@ async function newestBackups(dir: string | undefined, now: Date): Promise<Newest
     const latest = (await listBackups(dir, kind).catch(() => [])).find((r) => !isFutureDated(r.createdAt, now));
     if (latest) out.push({ kind, createdAt: latest.createdAt });
   }
+  // Newest first: the first trusted record of each project is its newest backup.
+  const seen = new Set<string>();
+  for (const r of await listBackups(dir, 'project').catch(() => [])) {
+    if (r.label === undefined || seen.has(r.label) || isFutureDated(r.createdAt, now)) continue;
+    seen.add(r.label);
+    out.push({ kind: 'project', project: r.label, createdAt: r.createdAt });
+  }
   return out;
 }
 

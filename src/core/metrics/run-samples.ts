@@ -4,6 +4,8 @@ import type { Sample } from './metrics-file.js';
 /** The newest backup of a kind, for the freshness series. */
 export interface NewestBackup {
   kind: string;
+  /** Project backups: the project's label (each project has its own newest backup). */
+  project?: string;
   createdAt: Date;
 }
 
@@ -40,8 +42,9 @@ export function runSamples(s: RunSummary, newest: readonly NewestBackup[], now: 
     }
   }
   for (const b of newest) {
-    out.push({ name: 'autocodex_ops_backup_newest_timestamp_seconds', labels: { kind: b.kind }, value: seconds(b.createdAt) });
-    out.push({ name: 'autocodex_ops_backup_newest_age_seconds', labels: { kind: b.kind }, value: Math.max(0, seconds(now) - seconds(b.createdAt)) });
+    const of: Record<string, string> = b.project === undefined ? { kind: b.kind } : { kind: b.kind, project: b.project };
+    out.push({ name: 'autocodex_ops_backup_newest_timestamp_seconds', labels: of, value: seconds(b.createdAt) });
+    out.push({ name: 'autocodex_ops_backup_newest_age_seconds', labels: of, value: Math.max(0, seconds(now) - seconds(b.createdAt)) });
   }
   return out;
 }

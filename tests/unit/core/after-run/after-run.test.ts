@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { afterRun, concernsAfterRun, shouldNotify, type AfterRunSettings } from '../../../../src/core/after-run/after-run.js';
 import type { RunSummary } from '../../../../src/core/run/run-summary.js';
@@ -42,6 +45,25 @@ describe('afterRun', () => {
     const details = await afterRun(run(), settings(), { host: 'h', now: () => end, warn: (m) => warnings.push(m), limits: { timeoutMs: 10, retries: 0, backoffMs: 0 }, post: async () => 500 });
     expect(details).toEqual({ notification: [{ url: 'http://h/***', ok: false, attempts: 1, error: 'HTTP 500' }] });
     expect(warnings).toEqual([expect.stringMatching(/Could not notify 1 of 1 webhook\(s\).*exit status is unchanged/)]);
+  });
+
+  it('writes the newest backup of each project as its own series (kind and project), beside FalkorDB', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aco-after-run-'));
+    const at = (name: string, iso: string) => {
+      writeFileSync(join(dir, name), 'x');
+      utimesSync(join(dir, name), new Date(iso), new Date(iso));
+    };
+    at('falkordb_data_20261130_020000.tar.gz', '2026-11-30T02:00:00Z');
+    at('project_app_20261130_030000.tar.gz', '2026-11-30T03:00:00Z');
+    at('project_app_20261201_030000.tar.gz', '2026-12-01T02:00:00Z');
+    at('project_web_20261125_030000.tar.gz', '2026-11-25T03:00:00Z');
+    const metricsFile = join(dir, 'm.prom');
+    const details = await afterRun(run({ command: 'backup project', outcome: 'ok', exitCode: 0 }), settings({ notify: { urls: [], on: 'failure' }, metricsFile, backupDir: dir }), { host: 'h', now: () => end, warn: () => undefined });
+    expect(details.metrics).toEqual({ file: metricsFile });
+    const text = readFileSync(metricsFile, 'utf8');
+    expect(text).toContain('autocodex_ops_backup_newest_age_seconds{kind="project",project="app"} 1810\n');
+    expect(text).toContain('autocodex_ops_backup_newest_age_seconds{kind="project",project="web"} 516610\n');
+    expect(text).toContain('autocodex_ops_backup_newest_age_seconds{kind="falkordb"} 88210\n');
   });
 
   it('reports an unwritable metrics file the same way', async () => {
