@@ -10,7 +10,7 @@ import { createDockerApi } from '../../src/core/docker/docker.js';
 import { connectFalkor } from '../../src/core/falkordb/falkordb.js';
 import { OpsError } from '../../src/core/errors.js';
 import { runFalkorRestore } from '../../src/core/restore/run-falkordb-restore.js';
-import { DockerTestEnv, dockerInputs, ensureStandinImages } from '../helpers/docker.js';
+import { DockerTestEnv, dockerInputs, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
 import { runProgram, testLockDir } from '../helpers/run-program.js';
 import { connected, startStandinStack, type StandinStack } from '../helpers/standin-stack.js';
 
