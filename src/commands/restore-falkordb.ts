@@ -18,17 +18,22 @@ Before anything is touched (any problem: exit 2, nothing changed): the file exis
 completely; it matches its .sha256 (missing: a warning, and --yes or a typed confirmation);
 every entry stays inside the volume (no absolute path, "..", link out, device file); it holds
 dump.rdb or appendonlydir (unless --force); the manifest's image and module version are compared.
-Then: lock, stop what runs, safety copy (falkordb_pre_restore_<UTC>.tar.gz, verified), wipe,
-extract, start what ran, wait for health, check PING and the manifest's key count. Any failure,
-Ctrl-C or hang-up after the wipe puts the safety copy back and restarts what ran.
-The server is made to load what the archive holds whatever its AOF setting (the plan says how),
-and a restore whose data does not load (0 keys from a non-empty RDB/AOF) is rolled back (exit 1).
+Then: lock, stop what runs, move the current data aside into a hidden folder of the volume
+(.falkordb_pre_restore_<UTC>, a rename), extract beside it, start what ran, wait for health,
+check PING and the manifest's key count while that folder is written out as the verified safety
+copy falkordb_pre_restore_<UTC>.tar.gz; the folder is deleted only once that copy is verified.
+Any failure, Ctrl-C or hang-up before the checks pass moves the previous data back and restarts
+what ran. The server is made to load what the archive holds whatever its AOF setting (the plan
+says how), and a restore whose data does not load (0 keys from a non-empty RDB/AOF) is rolled
+back (exit 1).
 
-Interrupted restores (kill -9, power cut): from before the wipe until the data is verified a
+Interrupted restores (kill -9, power cut): from before the move until the folder is deleted a
 journal beside the safety copies marks the volume; while it exists a plain restore and
 \`backup falkordb\` refuse (exit 1) and the healthcheck fails restore-interrupted. Then:
-  autocodex-ops restore falkordb --resume   restore the journal's archive again, verify, done
-  autocodex-ops restore falkordb --undo     put the journal's safety copy back, start what ran
+  autocodex-ops restore falkordb --resume   extract the journal's archive again beside the folder
+                                            (or, once verified, write the safety copy), then done
+  autocodex-ops restore falkordb --undo     move the previous data back from the folder (no
+                                            archive needed), start what ran
 
 Examples:
   autocodex-ops restore falkordb backups/falkordb_data_20250101_030000.tar.gz --dry-run
