@@ -12,6 +12,7 @@ import { rollBackToSafetyCopy, rollbackError, type RollbackContext } from './fal
 import { checkStarted, type BringUpOptions, type ServicesHealth, type ServiceSet } from './falkordb-services.js';
 import type { RestoreDocker } from './falkordb-target.js';
 import type { HeldArchive } from './held-archive.js';
+import type { HelperContainer } from '../docker/helper-container.js';
 import type { Phases, RestoreLog } from './phases.js';
 
 // Issue 16: the journaled move-aside restore. The current data is renamed into a hidden folder of
@@ -53,6 +54,8 @@ export interface AsideSequence {
   /** Moves the journal to `next` (and holds there for the kill tests). */
   step: (record: RestoreJournal, next: JournalStep) => Promise<RestoreJournal>;
   setVolume: (state: VolumeState) => void;
+  /** A new run's helper, created while the services stopped: it moves the data aside, then takes the archive (two container creations fewer while the services are down). */
+  helper?: Promise<HelperContainer>;
 }
 
 /** What the sequence hands back to build the result. */
@@ -118,7 +121,7 @@ export async function runAsideSequence(o: AsideSequence): Promise<AsideOutcome> 
       o.setVolume('unknown');
       // A killed move: put back what it had moved first (nothing when it made no folder).
       if (o.resuming) await undoMoveAside(docker, vt, aside);
-      await phases.run('moving the current data aside inside the volume', () => moveAside(docker, vt, aside));
+      await phases.run('moving the current data aside inside the volume', async () => moveAside(docker, vt, aside, o.helper ? await o.helper : undefined));
     } else {
       o.setVolume('unknown');
       await phases.run(`removing the half-restored data beside ${aside.folder}`, () => clearBesideAside(docker, vt, aside, signal));
@@ -127,15 +130,20 @@ export async function runAsideSequence(o: AsideSequence): Promise<AsideOutcome> 
     await step('extracting');
     const total = (await o.held.handle.stat()).size;
     o.progress?.start(total);
+    const helper = o.helper ? await o.helper : undefined;
     await phases.run('extracting the archive', () =>
-      replaceVolumeContent(docker, vt, { ...o.checked, handle: o.held.handle }, { signal, wipe: 'moved-aside', onProgress: (n) => o.progress?.update(n) }).finally(() => o.progress?.stop()),
+      replaceVolumeContent(docker, vt, { ...o.checked, handle: o.held.handle }, { signal, wipe: 'moved-aside', ...(helper ? { helper } : {}), onProgress: (n) => o.progress?.update(n) }).finally(() => o.progress?.stop()),
     );
+    // The helper goes while the services start (the caller's cleanup retries a failed removal).
+    const removing = helper?.remove();
+    removing?.catch(() => undefined);
     if (o.load.layout) {
       await step('laying-out');
       await phases.run('laying the RDB out as the base of the AOF', () => layOutForLoad(docker, vt, o.load, signal));
     }
     await step('starting');
     await phases.run('starting the services', () => startContainers(docker, o.toStart.map((c) => c.id)));
+    await removing?.catch(() => undefined);
     await step('verifying');
     // The portable archive of the old data is written while the services are checked.
     writing = writeArchive(o, stopWriting.signal);

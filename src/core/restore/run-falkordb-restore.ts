@@ -18,7 +18,7 @@ import { bringUp, inStartOrder, stopServices, type BringUpOptions, type StoppedS
 import { askServer, buildWarnings, locateRestoreTarget, type ConnectFalkor, type FalkorTarget, type RestoreDocker } from './falkordb-target.js';
 import { replaceVolumeContent } from '../stack/falkordb-volume.js';
 import { Phases } from './phases.js';
-import { asideFor, assertOutsideAside, manualMoveBackCommand, missingAside, moveBack, undoMoveAside } from './falkordb-aside.js';
+import { asideFor, assertOutsideAside, manualMoveBackCommand, missingAside, moveBack, prepareMoveAside, undoMoveAside } from './falkordb-aside.js';
 import { runAsideSequence, writeAsideArchive, type VolumeState } from './falkordb-aside-sequence.js';
 import { asidePlan, continueAsidePlan, continueAsideWithoutArchive } from './falkordb-plan.js';
 import { dryRunResult, type RestoreDeps, type RestoreResult } from './restore-result.js';
@@ -196,6 +196,10 @@ async function restoreHeld(
     await recheckArchive(held);
     const loaded = load;
     const services = { falkordb: live.data.falkordb, graphiti: live.data.graphiti };
+    // A new run creates the helper that moves the data aside (and then takes the archive) while the services stop.
+    const preparing = found ? undefined : prepareMoveAside(docker, { volume: live.volume, helperImages: [live.helperImage] }, aside);
+    preparing?.catch(() => undefined);
+    if (preparing) stack.defer('remove the restore helper', async () => (await preparing.catch(() => undefined))?.remove());
     const stopped = await phases.run('stopping the services', () =>
       stopServices(docker, services, { connect: deps.connect, server: options.server, graceSeconds: options.stopGraceSeconds, signal, log }),
     );
@@ -265,6 +269,7 @@ async function restoreHeld(
         resuming: found !== undefined,
         step: (r, next) => pausing(options.preRestoreDir, r, next, deps),
         setVolume: (state) => (volume = state),
+        ...(preparing ? { helper: preparing } : {}),
       });
       return {
         kind: 'falkordb',
