@@ -38,7 +38,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
   });
   afterAll(async () => {
     for (const s of stacks) {
-      await execa(cli[0]!, [...cli.slice(1), '-p', s.project, 'down'], { cwd: s.root, reject: false });
+      await execa(cli[0]!, [...cli.slice(1), '-p', s.project, 'down', '-v'], { cwd: s.root, reject: false });
       await env.docker.getContainer(s.name).remove({ force: true, v: true }).catch(() => undefined);
       await env.docker.getVolume(s.volume).remove().catch(() => undefined);
       rmSync(s.root, { recursive: true, force: true });
@@ -118,7 +118,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     r.disconnect();
 
     // The proof: the container removed, compose up again: the keys are in the volume.
-    await env.docker.getContainer(s.name).remove({ force: true });
+    await env.docker.getContainer(s.name).remove({ force: true, v: true });
     const up = await execa(cli[0]!, [...cli.slice(1), '-p', s.project, 'up', '-d', 'falkordb'], { cwd: s.root, reject: false });
     expect(up.exitCode, up.stderr).toBe(0);
     const again = await redis(s.port, password);

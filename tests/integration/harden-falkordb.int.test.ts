@@ -173,7 +173,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     ]);
 
     // The proof: the container removed and created again as the UI would, on the same volume, still has the keys.
-    await env.docker.getContainer(t.name).remove({ force: true });
+    await env.docker.getContainer(t.name).remove({ force: true, v: true });
     await uiRun({ name: t.name, volume: t.volume, port: t.port, mountAt: '/var/lib/falkordb/data', args: [`REDIS_ARGS=--appendonly yes --requirepass ${password}`] });
     expect(await keysOf(t.port, password)).toBe(KEYS);
 

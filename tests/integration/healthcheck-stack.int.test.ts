@@ -63,7 +63,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('healthcheck: st
     expect(bad['graphiti-mcp-exposure']).toMatchObject({ status: 'warn', message: expect.stringMatching(/^Graphiti MCP port published on all interfaces \(0\.0\.0\.0:\d+->8000\)$/) });
     expect((await checks({ ...vars, AUTO_CODEX_PRODUCTION: 'true' }, 'graphiti-mcp-exposure'))['graphiti-mcp-exposure']?.status).toBe('fail');
 
-    await env.docker.getContainer(sick.name).remove({ force: true });
+    await env.docker.getContainer(sick.name).remove({ force: true, v: true });
     const well = await env.createFalkorContainer({ compose: { project, service: 'falkordb' }, healthcheck: 'redis' });
     await waitHealth(well.name, 'healthy');
     const good = await checks({ ...vars, FALKORDB_CONTAINER_NAME: well.name }, 'containers-health');

@@ -123,7 +123,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('schedule with t
 
     // FalkorDB's container goes away (a stopped one is still backed up, from its volume): the next
     // cron run fails with exit 10, and someone hears of it.
-    await env.docker.getContainer(falkordb).remove({ force: true });
+    await env.docker.getContainer(falkordb).remove({ force: true, v: true });
     const [message] = await hook.waitFor(1, 130_000);
     const body = JSON.parse(message!.body);
     expect(body).toMatchObject({ tool: 'autocodex-ops', command: 'backup falkordb', outcome: 'failed', exitCode: 10 });

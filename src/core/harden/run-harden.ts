@@ -141,11 +141,11 @@ export async function undoJournal(docker: HardenDocker, journal: HardenJournal):
       problems.push(`${what}: ${(error as Error).message}`);
     }
   };
-  if (journal.newId) await attempt('removing the new container', () => docker.removeContainer(journal.newId!, { force: true }));
+  if (journal.newId) await attempt('removing the new container', () => docker.removeContainer(journal.newId!, { force: true, anonymousVolumes: true }));
   // Killed between creating the new container and journaling it: it holds the old name.
   await attempt('removing a half-made new container', async () => {
     const holder = await docker.inspectContainer(journal.old.name);
-    if (holder && holder.id !== journal.old.id && (holder.labels[HARDENED_LABEL] || (journal.committed && holder.labels['com.docker.compose.project']))) await docker.removeContainer(holder.id, { force: true });
+    if (holder && holder.id !== journal.old.id && (holder.labels[HARDENED_LABEL] || (journal.committed && holder.labels['com.docker.compose.project']))) await docker.removeContainer(holder.id, { force: true, anonymousVolumes: true });
   });
   for (const edit of [...journal.edits].reverse()) await attempt(`putting ${edit.path} back`, () => undoEnvEdit(edit));
   await attempt(`putting container ${journal.old.name} back`, async () => {
