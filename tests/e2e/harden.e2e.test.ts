@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
 import { freePort } from '../helpers/redis-server.js';
+import { redisOn } from '../helpers/standin-stack.js';
 
 // `harden falkordb` through the built single binary on a real engine: a UI-started trap container
 // with 500 keys is hardened; a run killed with SIGKILL after the old container was renamed is undone
@@ -35,21 +36,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     for (const r of roots) rmSync(r, { recursive: true, force: true });
   });
 
-  async function redis(port: number, password?: string): Promise<Redis> {
-    for (let i = 0; ; i++) {
-      const r = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      r.on('error', () => undefined);
-      try {
-        await r.connect();
-        await r.ping();
-        return r;
-      } catch (error) {
-        r.disconnect();
-        if (i > 100) throw error;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    }
-  }
+  const redis = (port: number, password?: string): Promise<Redis> => redisOn(port, password);
 
   it('hardens a UI-started trap container; a SIGKILLed run is undone by the next, which finishes', async () => {
     const name = env.uniqueName('falkordb');

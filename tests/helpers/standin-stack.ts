@@ -57,3 +57,20 @@ export async function startStandinStack(env: DockerTestEnv, password: string, ap
   await connected(redis);
   return { project, falkordb, graphiti, volume, port, redis };
 }
+
+/** redisOn connects a fresh client (no reconnects of its own) to a loopback server, one client per attempt, 100 ms apart, until PING answers; throws after `attempts`. */
+export async function redisOn(port: number, password?: string, attempts = 100): Promise<Redis> {
+  for (let i = 0; ; i++) {
+    const r = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      await r.ping();
+      return r;
+    } catch (error) {
+      r.disconnect();
+      if (i > attempts) throw error;
+      await delay(100);
+    }
+  }
+}

@@ -11,6 +11,7 @@ import { freePort } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
 import { testRuntime } from '../helpers/runtime.js';
 import { runCli } from '../../src/run-cli.js';
+import { redisOn } from '../helpers/standin-stack.js';
 
 // `harden falkordb` on a stack started from the app's original compose file (volume on /data) with
 // the compose CLI of this machine (docker-compose 1.29 here, v2 elsewhere): 500 keys rescued out of the
@@ -47,21 +48,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     await env.cleanup();
   });
 
-  async function redis(port: number, password?: string): Promise<Redis> {
-    for (let i = 0; ; i++) {
-      const r = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      r.on('error', () => undefined);
-      try {
-        await r.connect();
-        await r.ping();
-        return r;
-      } catch (error) {
-        r.disconnect();
-        if (i > 150) throw error;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    }
-  }
+  const redis = (port: number, password?: string): Promise<Redis> => redisOn(port, password, 150);
 
   async function stack(composeText?: string) {
     const root = mkdtempSync(join(tmpdir(), 'aco-harden-compose-'));

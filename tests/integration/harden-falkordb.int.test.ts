@@ -9,6 +9,7 @@ import { freePort } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
 import { testRuntime } from '../helpers/runtime.js';
 import { runCli } from '../../src/run-cli.js';
+import { redisOn } from '../helpers/standin-stack.js';
 
 // `harden falkordb` on the real engine, against a stand-in started exactly as the Desktop UI starts
 // FalkorDB (app-rules.md §6: `docker run -d --name … --restart unless-stopped -p 127.0.0.1:<port>:6379
@@ -33,21 +34,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     for (const r of roots) rmSync(r, { recursive: true, force: true });
   });
 
-  async function waitPing(port: number, password?: string): Promise<Redis> {
-    for (let i = 0; ; i++) {
-      const r = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      r.on('error', () => undefined);
-      try {
-        await r.connect();
-        await r.ping();
-        return r;
-      } catch (error) {
-        r.disconnect();
-        if (i > 100) throw error;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    }
-  }
+  const waitPing = (port: number, password?: string): Promise<Redis> => redisOn(port, password);
 
   async function uiRun(o: { name: string; volume: string; port: number; image?: string; mountAt?: string; args?: string[] }) {
     const c = await env.docker.createContainer({
