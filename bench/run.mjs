@@ -134,7 +134,7 @@ async function main(results, rows) {
     const tag = n === 0 ? '' : `-${dataset}`;
     const label = (name) => (datasets.length > 1 ? `${name} (${dataset})` : name);
     const target = await createTarget(`src${tag}`, { seed, scale, dataset, root });
-    results.data[dataset] = { seed, scale, files: target.data.files, totalBytes: target.data.totalBytes };
+    results.data[dataset] = { seed, scale, files: target.data.files, totalBytes: target.data.totalBytes, keys: target.data.keys };
     if (n === 0) src = target;
     if (!only.some((s) => ['backup', 'restore'].includes(s))) break;
     const keepDir = join(tmp, `archive${tag}`);
