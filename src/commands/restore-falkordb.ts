@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { restoreDeps, type App } from '../app.js';
+import { journalPlace, restoreDeps, type App } from '../app.js';
 import { RESTORE_FALKORDB } from '../cli-options.js';
 import { restoreConsent } from '../consent.js';
 import { createContext } from '../context.js';
@@ -66,6 +66,7 @@ export function restoreFalkordbCommand(app: App): Command {
           force: options.force,
           start: options.start,
           preRestoreDir: config.preRestoreBackupDir,
+          journals: journalPlace(ctx, config),
           healthTimeoutSecs: config.restoreHealthTimeoutSecs,
           skipHealthWait: config.skipRestoreHealthWait,
           ...falkorTargetFrom(config),
