@@ -8,7 +8,7 @@ import { runFalkorRestore } from '../core/restore/run-falkordb-restore.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderResult } from '../output/restore.js';
 import { archiveKey, safetyEncryption } from './age-options.js';
-import { withArchive } from './offsite-restore.js';
+import { fetchForRestore, withArchive } from './offsite-restore.js';
 import { UsageError } from '../core/errors.js';
 
 const schema = schemaOf(RESTORE_FALKORDB);
@@ -55,7 +55,7 @@ export function restoreFalkordbCommand(app: App): Command {
       const ctx = createContext(command.optsWithGlobals(), app, 'restore');
       const consent = restoreConsent(options, ctx);
       const config = await ctx.config(flagOverrides(RESTORE_FALKORDB, options));
-      const result = await withArchive(ctx, config, archive ?? '', async (path) => {
+      const result = await withArchive(ctx, config, archive ?? '', async (path, url) => {
         if (!journal) ctx.audit.touch({ archive: path });
         const key = await archiveKey(ctx, config, journal ? undefined : path);
         return runFalkorRestore(
@@ -67,6 +67,7 @@ export function restoreFalkordbCommand(app: App): Command {
           start: options.start,
           preRestoreDir: config.preRestoreBackupDir,
           journals: journalPlace(ctx, config),
+          ...(url ? { sourceUrl: url } : {}),
           healthTimeoutSecs: config.restoreHealthTimeoutSecs,
           skipHealthWait: config.skipRestoreHealthWait,
           ...falkorTargetFrom(config),
@@ -77,6 +78,8 @@ export function restoreFalkordbCommand(app: App): Command {
           encryption: await safetyEncryption(config, key, path),
           docker: () => app.docker(),
           connect: (o) => app.connectFalkor(o),
+          // --resume of a restore from s3://: its download is gone, so it is fetched again.
+          fetchArchive: (remote) => fetchForRestore(ctx, config, remote),
           // Test hook: the integration tests SIGKILL a real run paused at a journal step.
           ...(ctx.runtime.env.AUTOCODEX_OPS_TEST_PAUSE_AT ? { pauseAt: ctx.runtime.env.AUTOCODEX_OPS_TEST_PAUSE_AT } : {}),
         },
