@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { LocateOptions } from '../stack/falkor-data.js';
 import { describeStorage } from '../stack/falkor-data.js';
 import { systemClock, type Clock } from '../run/clock.js';
-import { DeclinedError, OpsError, throwIfAborted, UsageError } from '../errors.js';
+import { DeclinedError, InterruptedError, OpsError, throwIfAborted, UsageError } from '../errors.js';
 import { advanceJournal, clearJournal, describeInterrupted, finishCommands, journalPath, readJournal, writeJournal, type FoundJournal, type JournalPlace, type JournalStep, type RestoreJournal } from '../backup-store/restore-journal.js';
 import { removeHelperLeftovers } from '../docker/helper-container.js';
 import { planLoad, type LoadPlan } from '../falkordb/load-plan.js';
@@ -165,7 +165,10 @@ async function fetchAgain(journal: RestoreJournal, deps: FalkorRestoreDeps): Pro
   const undo = 'Nothing was changed. `autocodex-ops restore falkordb --undo` puts the previous data back without any archive.';
   if (!deps.fetchArchive) throw new UsageError(`The interrupted restore's archive came from ${url}, and its download ${path} is gone; no offsite store is configured to fetch it again.`, { hint: `Set AUTOCODEX_OPS_S3_URL (and its credentials) as for the first restore and run --resume again. ${undo}` });
   deps.log.info(`The interrupted restore's archive came from ${url}; downloading it again.`);
-  const fetched = await deps.fetchArchive(url);
+  const fetched = await deps.fetchArchive(url).catch((error: unknown) => {
+    if (!(error instanceof OpsError) || error instanceof InterruptedError) throw error;
+    throw new OpsError(`The interrupted restore's archive came from ${url} and its download ${path} is gone; fetching it again failed: ${error.message}`, { cause: error, exitCode: error.exitCode, hint: `${error.hint ? `${error.hint} ` : ''}${undo}` });
+  });
   if (fetched.sha256 !== sha256) {
     await fetched.dispose();
     throw new UsageError(`${url} is no longer the archive the interrupted restore began with (sha256 ${fetched.sha256}, the journal recorded ${sha256}); nothing was changed.`, { hint: `The object was replaced since. ${undo}` });
