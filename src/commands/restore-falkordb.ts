@@ -28,10 +28,12 @@ says how), and a restore whose data does not load (0 keys from a non-empty RDB/A
 back (exit 1).
 
 Interrupted restores (kill -9, power cut): from before the move until the folder is deleted a
-journal beside the safety copies marks the volume; while it exists a plain restore and
-\`backup falkordb\` refuse (exit 1) and the healthcheck fails restore-interrupted. Then:
+journal in /var/lib/autocodex-ops (AUTOCODEX_OPS_STATE_DIR) marks the volume, seen from any root;
+while it exists a plain restore and \`backup falkordb\` refuse (exit 1) and the healthcheck fails
+restore-interrupted. Then:
   autocodex-ops restore falkordb --resume   extract the journal's archive again beside the folder
-                                            (or, once verified, write the safety copy), then done
+                                            (an s3:// one is downloaded again, its sha256 checked;
+                                            once verified: write the safety copy), then done
   autocodex-ops restore falkordb --undo     move the previous data back from the folder (no
                                             archive needed), start what ran
 
