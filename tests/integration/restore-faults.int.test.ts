@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, renameSync } from 'node:fs';
+import { copyFileSync, readFileSync, renameSync } from 'node:fs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { adminClient, createBucket, ensureGateway, removeBucket } from '../helpers/s3-gateway.js';
 import { createDockerApi } from '../../src/core/docker/docker.js';
 import { connectFalkor } from '../../src/core/falkordb/falkordb.js';
 import { OpsError } from '../../src/core/errors.js';
@@ -171,6 +173,63 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('interrupted and
     expect(journals(s)).toEqual([]);
     expect((await cli(s, ['healthcheck', '--only', 'restore-interrupted'])).code).toBe(0);
   }, 240_000);
+
+  it('restore falkordb s3://… killed while extracting: --resume downloads the archive again from the real Ceph gateway (another object there: exit 2, nothing changed) and finishes, leaving no download behind', async () => {
+    const gw = await ensureGateway();
+    const admin = adminClient(gw);
+    const bucket = await createBucket(admin);
+    try {
+      const s3 = {
+        AUTOCODEX_OPS_S3_URL: `s3://${bucket}/host1`,
+        AUTOCODEX_OPS_S3_ENDPOINT: gw.endpoint,
+        AUTOCODEX_OPS_S3_PATH_STYLE: 'true',
+        AWS_ACCESS_KEY_ID: gw.accessKey,
+        AWS_SECRET_ACCESS_KEY: gw.secretKey,
+      };
+      const s = await stack(true);
+      await fill(s, 'backed', 20);
+      const archive = await backup(s);
+      const backedUp = await snapshot(s);
+      const pushed = await cli(s, ['backup', 'push', archive], s3);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      const key = `host1/falkordb/${basename(archive)}`;
+      const url = `s3://${bucket}/${key}`;
+      await fill(s, 'live', 6);
+      const other = await backup(s);
+      await killAt(s, url, 'extracting', s3);
+      const downloads = () => readdirSync(join(root, s.project)).filter((n) => n.startsWith('.offsite-restore-'));
+      // The killed run's download is still there; an operator (or a reboot's tmp cleaning) removes it.
+      expect(downloads()).toHaveLength(1);
+      for (const d of downloads()) rmSync(join(root, s.project, d), { recursive: true });
+      // The object was replaced meanwhile (consistent with its own .sha256): refused, nothing changed.
+      const put = (k: string, body: Buffer | string) => admin.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: body }));
+      await put(key, readFileSync(other));
+      await put(`${key}.sha256`, readFileSync(`${other}.sha256`));
+      const refused = await cli(s, ['restore', 'falkordb', '--resume', '--yes'], s3);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toContain(`${url} is no longer the archive the interrupted restore began with`);
+      expect(refused.stderr).not.toMatch(/\n\s+at /);
+      expect(journals(s)).toHaveLength(1);
+      expect(downloads()).toEqual([]);
+      // Without the store configured: exit 2 saying so.
+      const noStore = await cli(s, ['restore', 'falkordb', '--resume', '--yes']);
+      expect(noStore.code).toBe(2);
+      expect(noStore.stderr).toContain('is gone; fetching it again failed: No offsite store is configured.');
+      expect(noStore.stderr).toContain('restore falkordb --undo` puts the previous data back');
+      // The original object back: the resume downloads it, checks it against the journal and finishes.
+      await put(key, readFileSync(archive));
+      await put(`${key}.sha256`, readFileSync(`${archive}.sha256`));
+      const resumed = await cli(s, ['restore', 'falkordb', '--resume', '--yes', '--json'], s3);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ finished: 'resume', sha256: readFileSync(`${archive}.sha256`, 'utf8').split(/\s+/)[0], health: { data: { keys: 20 } } });
+      expect(await snapshot(s)).toEqual(backedUp);
+      expect(journals(s)).toEqual([]);
+      expect(downloads()).toEqual([]);
+    } finally {
+      await removeBucket(admin, bucket);
+      admin.destroy();
+    }
+  }, 360_000);
 
   /** The names at the top of a volume (dotfiles included), through a helper of the stand-in image. */
   async function topOf(volume: string): Promise<string[]> {

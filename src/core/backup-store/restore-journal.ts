@@ -4,6 +4,7 @@ import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DIR_MODE, fsyncDir, tempPathFor } from '../fs/write-file-atomic.js';
 import { OpsError } from '../errors.js';
+import { engineClaim } from '../run/lock-claims.js';
 
 // The restore journal (issue 23 §3). From just before a FalkorDB restore wipes its volume until the
 // restored data is verified (or the safety copy is back), a small JSON file in the machine-wide state
@@ -159,24 +160,23 @@ function parse(text: string, path: string): RestoreJournal {
   return value as RestoreJournal;
 }
 
-/**
- * A journal found on disk, or one that is there but cannot be read or is not trusted (it still
- * marks the volume: a backup refuses, the healthcheck fails; --resume/--undo do not act on it).
- */
+/** A journal found on disk, or one that is there but cannot be read (it still marks the volume: a backup refuses, the healthcheck fails; --resume/--undo do not act on it). */
 export type FoundJournal = { path: string; journal: RestoreJournal } | { path: string; problem: string };
 
 /**
  * readTrusted reads a journal without following a link (ELOOP), refusing anything but a regular
- * file, and trusts it only when root or this user owns it: in the shared sticky folder another user
- * may create a file of that name, and root must not act on what it says.
+ * file. In the shared sticky folder any user may create a file of that name, so, as for locks
+ * (lock-claims.ts), one owned by another user counts only when that user could have run the
+ * restore (a user of the Docker engine); any other is ignored (undefined): a local user cannot
+ * block root's backups with a forged journal, nor make root act on one.
  */
-async function readTrusted(path: string): Promise<FoundJournal> {
+async function readTrusted(path: string, engine: string): Promise<FoundJournal | undefined> {
   const fh = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   try {
     const st = await fh.stat();
-    if (!st.isFile()) return { path, problem: 'it is not a regular file' };
     const me = process.geteuid?.() ?? st.uid;
-    if (st.uid !== 0 && st.uid !== me) return { path, problem: `it belongs to uid ${st.uid}, neither root nor this user (uid ${me}), so it is not acted on; if that user did not restore this volume, remove it` };
+    if (st.uid !== 0 && st.uid !== me && !(engineClaim(engine)?.allows(st.uid) ?? true)) return undefined;
+    if (!st.isFile()) return { path, problem: 'it is not a regular file' };
     const text = await fh.readFile('utf8');
     try {
       return { path, journal: parse(text, path) };
@@ -188,9 +188,9 @@ async function readTrusted(path: string): Promise<FoundJournal> {
   }
 }
 
-async function readAt(path: string): Promise<FoundJournal | undefined> {
+async function readAt(path: string, engine: string): Promise<FoundJournal | undefined> {
   try {
-    return await readTrusted(path);
+    return await readTrusted(path, engine);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return { path, problem: (error as Error).message };
@@ -199,14 +199,14 @@ async function readAt(path: string): Promise<FoundJournal | undefined> {
 
 /** readJournal reads the journal of `volume`: in the state folder, else where earlier versions wrote it; undefined when there is none. Never follows a link. */
 export async function readJournal(place: JournalPlace, volume: string): Promise<FoundJournal | undefined> {
-  return (await readAt(journalPath(place, volume))) ?? (place.legacyDir ? await readAt(legacyJournalPath(place.legacyDir, volume)) : undefined);
+  return (await readAt(journalPath(place, volume), place.engine)) ?? (place.legacyDir ? await readAt(legacyJournalPath(place.legacyDir, volume), place.engine) : undefined);
 }
 
-async function listIn(dir: string, prefix: string): Promise<FoundJournal[]> {
+async function listIn(dir: string, prefix: string, engine: string): Promise<FoundJournal[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const out: FoundJournal[] = [];
   for (const name of names.filter((n) => n.startsWith(prefix) && n.endsWith(SUFFIX)).sort()) {
-    const found = await readAt(join(dir, name));
+    const found = await readAt(join(dir, name), engine);
     if (found) out.push(found);
   }
   return out;
@@ -214,7 +214,7 @@ async function listIn(dir: string, prefix: string): Promise<FoundJournal[]> {
 
 /** listJournals finds every restore journal in the state folder (every engine and volume) and at the earlier place (an unreadable folder: none). */
 export async function listJournals(place: JournalPlace): Promise<FoundJournal[]> {
-  return [...(await listIn(place.dir, PREFIX)), ...(place.legacyDir ? await listIn(place.legacyDir, LEGACY_PREFIX) : [])];
+  return [...(await listIn(place.dir, PREFIX, place.engine)), ...(place.legacyDir ? await listIn(place.legacyDir, LEGACY_PREFIX, place.engine) : [])];
 }
 
 /** The commands that finish or undo an interrupted restore, for messages and the healthcheck. */

@@ -1,8 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type { LocateOptions } from '../stack/falkor-data.js';
 import { describeStorage } from '../stack/falkor-data.js';
 import { systemClock, type Clock } from '../run/clock.js';
-import { DeclinedError, OpsError, throwIfAborted, UsageError } from '../errors.js';
+import { DeclinedError, InterruptedError, OpsError, throwIfAborted, UsageError } from '../errors.js';
 import { advanceJournal, clearJournal, describeInterrupted, finishCommands, journalPath, readJournal, writeJournal, type FoundJournal, type JournalPlace, type JournalStep, type RestoreJournal } from '../backup-store/restore-journal.js';
 import { removeHelperLeftovers } from '../docker/helper-container.js';
 import { planLoad, type LoadPlan } from '../falkordb/load-plan.js';
@@ -49,6 +50,11 @@ export interface FalkorRestoreDeps extends RestoreDeps {
   docker: () => Promise<RestoreDocker>;
   connect: ConnectFalkor;
   clock?: Clock;
+  /**
+   * Downloads an offsite archive again (`restore falkordb s3://… --resume`: the first download was
+   * removed when the interrupted run ended); `dispose` removes the new download. Unset: no store.
+   */
+  fetchArchive?: (url: string) => Promise<{ path: string; sha256: string; dispose(): Promise<void> }>;
   /** Test hook (AUTOCODEX_OPS_TEST_PAUSE_AT): wait at this journal step until aborted, so a test can SIGKILL the run there. */
   pauseAt?: string;
 }
@@ -124,13 +130,50 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
     if (journal.aside && (options.journal === 'undo' || !['moving-aside', 'extracting', 'laying-out', 'starting', 'verifying'].includes(journal.step))) return continueAside(options, deps, lookup, journal);
     archive = options.journal === 'resume' ? journal.archive.path : journal.safetyCopy.path;
   }
-  // Held open from before the checks until the end (issue 23 §7a): see held-archive.ts.
-  const held = await holdArchive(archive);
+  const fetched = options.journal === 'resume' && journal ? await fetchAgain(journal, deps) : undefined;
+  if (fetched) archive = fetched.path;
   try {
-    return await restoreHeld({ ...options, archive }, deps, lookup, held, journal);
+    // Held open from before the checks until the end (issue 23 §7a): see held-archive.ts.
+    const held = await holdArchive(archive);
+    try {
+      return await restoreHeld({ ...options, archive }, deps, lookup, held, journal);
+    } finally {
+      await held?.close();
+    }
   } finally {
-    await held?.close();
+    await fetched?.dispose();
   }
+}
+
+/** The hidden folder `restore … s3://…` downloads into (commands/offsite-restore.ts names it). */
+export const OFFSITE_DOWNLOAD = '.offsite-restore-';
+
+/**
+ * fetchAgain downloads the archive of an interrupted restore from s3:// again when its first
+ * download is gone, and refuses (exit 2, nothing changed) unless it is byte for byte the archive
+ * the restore began with (the sha256 the journal recorded).
+ */
+async function fetchAgain(journal: RestoreJournal, deps: FalkorRestoreDeps): Promise<{ path: string; dispose(): Promise<void> } | undefined> {
+  const { url, path, sha256 } = journal.archive;
+  if (!url) return undefined;
+  // A kill -9 leaves the first download in its hidden folder: used as it is (the checks hash it
+  // against the journal), and removed like a new download once the resume ends.
+  if (await stat(path).then(() => true, () => false)) {
+    const folder = dirname(path);
+    return { path, dispose: async () => void (basename(folder).startsWith(OFFSITE_DOWNLOAD) ? await rm(folder, { recursive: true, force: true }) : undefined) };
+  }
+  const undo = 'Nothing was changed. `autocodex-ops restore falkordb --undo` puts the previous data back without any archive.';
+  if (!deps.fetchArchive) throw new UsageError(`The interrupted restore's archive came from ${url}, and its download ${path} is gone; no offsite store is configured to fetch it again.`, { hint: `Set AUTOCODEX_OPS_S3_URL (and its credentials) as for the first restore and run --resume again. ${undo}` });
+  deps.log.info(`The interrupted restore's archive came from ${url}; downloading it again.`);
+  const fetched = await deps.fetchArchive(url).catch((error: unknown) => {
+    if (!(error instanceof OpsError) || error instanceof InterruptedError) throw error;
+    throw new OpsError(`The interrupted restore's archive came from ${url} and its download ${path} is gone; fetching it again failed: ${error.message}`, { cause: error, exitCode: error.exitCode, hint: `${error.hint ? `${error.hint} ` : ''}${undo}` });
+  });
+  if (fetched.sha256 !== sha256) {
+    await fetched.dispose();
+    throw new UsageError(`${url} is no longer the archive the interrupted restore began with (sha256 ${fetched.sha256}, the journal recorded ${sha256}); nothing was changed.`, { hint: `The object was replaced since. ${undo}` });
+  }
+  return fetched;
 }
 
 async function restoreHeld(

@@ -1,4 +1,4 @@
-import { chownSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,14 +60,20 @@ describe('restore journal', () => {
     expect([...readdirSync(legacyDir), ...readdirSync(place.dir)]).toEqual([]);
   });
 
-  it.runIf(process.getuid?.() === 0)('as root, a journal another user owns still marks the volume but is not acted on', async () => {
-    const place = placeIn(mkdtempSync(join(tmpdir(), 'aco-journal-')));
-    const path = journalPath(place, 'v');
-    writeFileSync(path, JSON.stringify(journal('v')));
-    chownSync(path, 65534, 65534);
-    const found = await readJournal(place, 'v');
-    expect(found && 'problem' in found && found.problem).toMatch(/belongs to uid 65534, neither root nor this user/);
-    expect(await listJournals(place)).toEqual([found]);
+  it.runIf(process.getuid?.() === 0)('as root, a journal of another user counts only when that user can use the engine (a forged one is ignored)', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'aco-journal-'));
+    const socket = join(base, 'docker.sock');
+    writeFileSync(socket, '');
+    chmodSync(socket, 0o660);
+    const place = placeIn(join(base, 'state'), { engine: `unix://${socket}` });
+    await writeJournal(place, journal('v'));
+    chownSync(journalPath(place, 'v'), 65534, 65534);
+    expect(await readJournal(place, 'v')).toBeUndefined();
+    expect(await listJournals(place)).toEqual([]);
+    // The same user owning the engine's socket could have run the restore: the journal counts.
+    chownSync(socket, 65534, 0);
+    expect(await readJournal(place, 'v')).toMatchObject({ journal: { volume: 'v' } });
+    expect(await listJournals(place)).toHaveLength(1);
   });
 
   it('a damaged journal or a link at its name still marks the volume, as a problem, and is never followed', async () => {

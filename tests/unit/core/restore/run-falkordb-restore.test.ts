@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { legacyJournalPath, readJournal, writeJournal, type RestoreJournal } from '../../../../src/core/backup-store/restore-journal.js';
 import { readArchive } from '../../../../src/core/archive/read-archive.js';
 import { tmpdir } from 'node:os';
@@ -227,6 +227,41 @@ describe('runFalkorRestore', () => {
     const [safety] = await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore');
     const listing = await readArchive(safety!.archive);
     expect(listing.entries.filter((e) => e.type === 'File').map((e) => e.path.replace(/^\.\//, '')).sort()).toEqual(Object.keys(filesOf(CURRENT)).sort());
+    expect(await readJournal(w.options.journals, VOLUME)).toBeUndefined();
+  });
+
+  it('--resume of a restore from s3:// whose download is gone fetches it again; another object there, or no store, is exit 2 with nothing changed', async () => {
+    const w = await world();
+    w.docker.failNext('putArchive', new Error('first failure'));
+    w.docker.failNext('createContainer', new Error('second failure'), moveBackHelper);
+    const url = 's3://bucket/host1/falkordb/x.tar.gz';
+    await runFalkorRestore({ ...w.options, sourceUrl: url }, deps(w).deps).catch(() => undefined);
+    const found = await readJournal(w.options.journals, VOLUME);
+    if (!found || !('journal' in found)) throw new Error('no journal');
+    expect(found.journal.archive).toMatchObject({ url, path: w.archive });
+    // As a kill -9 while extracting leaves it, once the run's download folder is gone.
+    const gone = join(w.root, 'gone', 'falkordb_data_20250101_000000.tar.gz');
+    await writeJournal(w.options.journals, { ...found.journal, step: 'extracting', archive: { ...found.journal.archive, path: gone } });
+    const half = content(w);
+    const noStore = (await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(noStore).toMatchObject({ exitCode: 2, message: expect.stringContaining(`came from ${url}, and its download ${gone} is gone`) });
+    const disposed: string[] = [];
+    const copy = (bytes: Buffer) => async (asked: string) => {
+      const path = join(mkdtempSync(join(w.root, 'dl-')), 'falkordb_data_20250101_000000.tar.gz');
+      writeFileSync(path, bytes);
+      // As downloadArchive leaves it: the sidecars beside the archive.
+      for (const ext of ['.sha256', '.manifest.json']) if (existsSync(`${w.archive}${ext}`)) copyFileSync(`${w.archive}${ext}`, `${path}${ext}`);
+      expect(asked).toBe(url);
+      return { path, sha256: createHash('sha256').update(bytes).digest('hex'), dispose: async () => void disposed.push(path) };
+    };
+    const other = (await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, { ...deps(w).deps, fetchArchive: copy(Buffer.from('another object')) }).catch((e: unknown) => e)) as OpsError;
+    expect(other).toMatchObject({ exitCode: 2, message: expect.stringMatching(/is no longer the archive the interrupted restore began with .*nothing was changed/) });
+    expect(content(w)).toEqual(half);
+    expect(await readJournal(w.options.journals, VOLUME)).toMatchObject({ journal: { step: 'extracting' } });
+    const result = await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, { ...deps(w).deps, fetchArchive: copy(readFileSync(w.archive)) });
+    expect(result).toMatchObject({ finished: 'resume', health: { data: { keys: 3, expectedKeys: 3 } } });
+    expect(content(w)).toEqual(filesOf(BACKUP));
+    expect(disposed).toHaveLength(2);
     expect(await readJournal(w.options.journals, VOLUME)).toBeUndefined();
   });
 
