@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { useCaseDeps, type App } from '../app.js';
 import { HARDEN_FALKORDB } from '../cli-options.js';
+import { loadRecipients } from '../core/crypto/key-files.js';
+import { archiveKey, backupEncryption, safetyEncryption } from './age-options.js';
 import { consentFor, type Ask } from '../consent.js';
 import { createContext, type CommandContext } from '../context.js';
 import type { OpsConfig } from '../core/config/load.js';
@@ -75,7 +77,11 @@ function hardenFalkordbCommand(app: App): Command {
     const envPassword = ctx.runtime.env.GRAPHITI_FALKORDB_PASSWORD;
     if (options.passwordFromEnv && !envPassword) throw new UsageError('--password-from-env: GRAPHITI_FALKORDB_PASSWORD is not set in the environment.');
     const target = falkorTargetFrom(config);
-    const base = useCaseDeps(ctx, config, 'harden');
+    // An age setup (issue 21): the rescue is encrypted like every backup, to the configured recipients
+    // and the identity's own key, which harden needs to put it into the new volume.
+    const key = await archiveKey(ctx, config);
+    const encryption = (await loadRecipients(config.age)) ? ((await safetyEncryption(config, key, '')) ?? (await backupEncryption(ctx, config, { passphrase: false }))) : undefined;
+    const base = { ...useCaseDeps(ctx, config, 'harden'), ...(encryption ? { encryption } : {}), ...(key ? { archiveKey: key } : {}) };
     const result = await runHardenFalkordb(
       {
         root: config.root,

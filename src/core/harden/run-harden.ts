@@ -178,8 +178,8 @@ interface ComposeSwap {
   values: Record<string, string>;
 }
 
-function planSteps(a: Assessment, o: { volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; committed: string; passwordSource: string; hostPort?: number; compose?: ComposeSwap; composeRefused?: string }): string[] {
-  const rescue = `rescue ${a.dataDir} from inside ${a.container.name} into a verified backup in ${o.outputDir} (BGSAVE first; the key count must match the live server)`;
+function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; committed: string; passwordSource: string; hostPort?: number; compose?: ComposeSwap; composeRefused?: string }): string[] {
+  const rescue = `rescue ${a.dataDir} from inside ${a.container.name} into a verified backup in ${o.outputDir}${o.encrypted ? ', encrypted with age' : ''} (BGSAVE first; the key count must match the live server, else nothing else happens)`;
   const edits = o.edits.map((e) => `${e.creates ? 'create' : 'edit'} ${e.path}: set ${e.keys.join(', ')} (${o.passwordSource}; a .bak of the old file beside it)`);
   const check = 'wait until it answers with the password, and check its key count and graphs against the rescued backup, auth, AOF and its data dir';
   if (a.managedBy === 'compose' && !o.compose) {
@@ -295,6 +295,11 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
           hint: 'Pass --generate-password (written to the root .env and auto-codex/.env), or set GRAPHITI_FALKORDB_PASSWORD and pass --password-from-env.',
         });
       }
+      if (deps.encryption && !deps.archiveKey) {
+        throw new PrerequisiteError('Backups here are encrypted with age (AUTOCODEX_OPS_AGE_RECIPIENTS), and harden must read its rescued backup back into the new volume, but no AUTOCODEX_OPS_AGE_IDENTITY is set to decrypt it. Nothing was changed.', {
+          hint: 'Set AUTOCODEX_OPS_AGE_IDENTITY to the identity file (age-keygen) for this run; the rescue is also encrypted to its public key.',
+        });
+      }
       if (a.managedBy === 'ui' && a.hostPort === undefined) {
         throw new PrerequisiteError(`${container.name} publishes no host port for ${PORT}; harden cannot tell which port the app uses. Nothing was changed.`);
       }
@@ -323,7 +328,7 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
         container: container.name,
         managedBy: a.managedBy,
         findings: a.findings,
-        steps: planSteps(a, { volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, committed, passwordSource, hostPort: a.hostPort, compose, composeRefused: typeof swap === 'string' ? swap : undefined }),
+        steps: planSteps(a, { encrypted: deps.encryption !== undefined, volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, committed, passwordSource, hostPort: a.hostPort, compose, composeRefused: typeof swap === 'string' ? swap : undefined }),
         warnings: [],
       };
       if (options.dryRun) return { status: 'dry-run', plan, ...base };
@@ -426,10 +431,8 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
     await replaceVolumeContent(docker, { volume, helperImages: [helper] }, { path: rescue.stored.written.path, sha256: rescue.stored.written.sha256, key: deps.archiveKey }, { signal });
     // The new server runs with appendonly yes: a rescue from a server without AOF holds only
     // dump.rdb, which such a server ignores, so it is laid out as the base of an AOF.
-    if (rescue.data) {
-      const load = planLoad(rescue.data, { appendonly: true, appenddirname: 'appendonlydir', appendfilename: 'appendonly.aof', dbfilename: 'dump.rdb' });
-      await layOutForLoad(docker, { volume, helperImages: [helper] }, load, signal);
-    }
+    const load = planLoad(rescue.data, { appendonly: true, appenddirname: 'appendonlydir', appendfilename: 'appendonly.aof', dbfilename: 'dump.rdb' });
+    await layOutForLoad(docker, { volume, helperImages: [helper] }, load, signal);
     step = 'creating the new container';
     const oldEnv = { redisArgs: options.args.redisArgs ?? old.env.get('REDIS_ARGS'), falkordbArgs: options.args.falkordbArgs ?? old.env.get('FALKORDB_ARGS') };
     const args = hardenedArgs(oldEnv, password);
