@@ -43,7 +43,9 @@ describe('root never writes into an output folder another user could redirect', 
     chownSync(out, NOBODY, NOBODY);
     const run = await backup(out);
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr).toContain(`Refusing to write as root into the output folder ${out}: it is owned by uid ${NOBODY}, not root`);
+    expect(run.stderr).toContain(`Refusing to write as root into the backup folder ${out}: it is owned by uid ${NOBODY}, not root`);
+    // Refused before the lock and before any data is read or a service stopped.
+    expect(run.stderr).not.toContain('Writing');
     expect(run.stderr).toContain('chmod go-w');
     expect(readdirSync(out)).toEqual([]);
   });
