@@ -22,12 +22,13 @@ import { benchStartup } from './startup.mjs';
 import { createTarget, FALKOR_IMAGE } from './target.mjs';
 import { DATASETS } from './reference-data.mjs';
 
-const SECTIONS = ['startup', 'healthcheck', 'backup', 'restore', 'encryption', 'memory', 'offsite'];
+const SECTIONS = ['startup', 'healthcheck', 'backup', 'restore', 'drill', 'encryption', 'memory', 'offsite'];
 const USAGE = `usage: npm run bench [-- options]
   --quick            small volume (0.1x, ~47 MB), fewer runs: about 2 min (the full run: about 15 min)
   --size <factor>    scale the reference volume (1 = 300 MB dump.rdb + 165 MB AOF text)
   --runs <n>         runs per contender for backup and restore (default 5, quick 3)
   --only <list>      comma-separated sections: ${SECTIONS.join(',')}
+                     (drill runs inside the restore section, side by side with it: either name runs both)
   --data <list>      data sets of backup and restore: reference (300 MB RDB + 165 MB AOF), mixed
                      (150 MB + 100 MB, issue 16); default both; the other sections use the first
   --seed <n>         seed of the reference data (default 1)
@@ -46,6 +47,8 @@ const heavyRuns = Number(args.runs ?? (quick ? 3 : 5));
 const lightRuns = quick ? 3 : 10;
 const seed = Number(args.seed);
 const only = args.only ? args.only.split(',').map((s) => s.trim()) : SECTIONS;
+// The drill is measured side by side with the restore of the same archive (issue 17): one section.
+if (only.includes('drill') && !only.includes('restore')) only.push('restore');
 const datasets = args.data.split(',').map((s) => s.trim());
 const bad = [...only.filter((s) => !SECTIONS.includes(s)), ...datasets.filter((d) => !(d in DATASETS))];
 if (!(scale > 0) || !(heavyRuns >= 1) || !Number.isInteger(heavyRuns) || !Number.isFinite(seed) || bad.length > 0) {
@@ -134,7 +137,7 @@ async function main(results, rows) {
     const tag = n === 0 ? '' : `-${dataset}`;
     const label = (name) => (datasets.length > 1 ? `${name} (${dataset})` : name);
     const target = await createTarget(`src${tag}`, { seed, scale, dataset, root });
-    results.data[dataset] = { seed, scale, files: target.data.files, totalBytes: target.data.totalBytes };
+    results.data[dataset] = { seed, scale, files: target.data.files, totalBytes: target.data.totalBytes, keys: target.data.keys };
     if (n === 0) src = target;
     if (!only.some((s) => ['backup', 'restore'].includes(s))) break;
     const keepDir = join(tmp, `archive${tag}`);

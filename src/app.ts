@@ -16,6 +16,8 @@ import type { RestoreDeps, RestorePlan } from './core/restore/restore-result.js'
 import type { ImagesRollbackDeps } from './core/rollback/run-images-rollback.js';
 import { acquireLock } from './core/run/lock.js';
 import { opsLockDir } from './core/run/lock-dir.js';
+import { opsStateDir } from './core/run/state-dir.js';
+import type { JournalPlace } from './core/backup-store/restore-journal.js';
 import { engineKey, falkordbLockTarget, imagesLockTarget, userdataLockTarget, type LockTargets } from './core/run/target-lock.js';
 import { createLogger } from './output/logger.js';
 import { createProgressLine } from './output/progress.js';
@@ -83,6 +85,16 @@ export function lockPlace(ctx: CommandContext, config: OpsConfig): LockPlace {
   };
 }
 
+/**
+ * journalPlace is where this run looks for restore journals and writes them: the machine-wide state
+ * folder (the same for every root and configuration), named for the engine; PRE_RESTORE_BACKUP_DIR
+ * is still read for journals written there by earlier versions.
+ */
+export function journalPlace(ctx: CommandContext, config: OpsConfig): JournalPlace {
+  const { env, home } = ctx.runtime;
+  return { dir: opsStateDir({ env, home, uid: (ctx.runtime.identity ?? currentIds()).uid }), engine: engineKey(env), legacyDir: config.preRestoreBackupDir };
+}
+
 /** useCaseDeps is what every backup and restore use case needs; the progress line appears on a TTY only, never with --json or --quiet. */
 export function useCaseDeps(ctx: CommandContext, config: OpsConfig, prefix: string): BackupDeps {
   const showProgress = Boolean(ctx.runtime.stderr.isTTY) && !ctx.globals.json && !ctx.globals.quiet;
@@ -116,7 +128,7 @@ export interface FalkorBackupRun {
 export async function falkorBackup(ctx: CommandContext, config: OpsConfig, run: FalkorBackupRun): Promise<BackupResult> {
   const { runFalkorBackup } = await import('./core/backups/falkordb-backup.js');
   return runFalkorBackup(
-    { mode: config.backupMode, outputDir: config.backupDir, preRestoreDir: config.preRestoreBackupDir, policy: run.policy, waitSeconds: run.waitSeconds, saveTimeoutSeconds: run.saveTimeoutSeconds, ...falkorTargetFrom(config) },
+    { mode: config.backupMode, outputDir: config.backupDir, journals: journalPlace(ctx, config), policy: run.policy, waitSeconds: run.waitSeconds, saveTimeoutSeconds: run.saveTimeoutSeconds, ...falkorTargetFrom(config) },
     { ...useCaseDeps(ctx, config, 'backup'), encryption: run.encryption, docker: () => ctx.app.docker(), connect: (o) => ctx.app.connectFalkor(o) },
   );
 }

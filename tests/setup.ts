@@ -12,3 +12,7 @@ for (const key of Object.keys(process.env)) {
   }
 }
 process.env.NO_COLOR = '1';
+// Restore journals go to the machine-wide /var/lib/autocodex-ops for root: each test file (and the
+// programs it starts, which inherit this) keeps its own instead, so a journal one test leaves never
+// fails another file's healthcheck.
+process.env.AUTOCODEX_OPS_STATE_DIR = join(home, 'state');

@@ -31,7 +31,7 @@ Examples:
 function render(r: FalkorDrillResult): string {
   const lines = [
     `${r.ok ? 'OK' : 'FAILED'}: drill of ${r.archive}`,
-    `  loaded: ${r.loadMs !== undefined ? `yes, in ${r.loadMs} ms (${r.load})` : 'no'}; keys ${r.keys ?? '?'}${r.expectedKeys !== undefined ? ` (expected ${r.expectedKeys})` : ''}`,
+    `  loaded: ${r.loadMs !== undefined ? `yes, in ${r.loadMs} ms (${r.load})${r.probeMs !== undefined ? `, probed in ${r.probeMs} ms` : ''}` : 'no'}; keys ${r.keys ?? '?'}${r.expectedKeys !== undefined ? ` (expected ${r.expectedKeys})` : ''}`,
     `  graphs: ${r.graphs ? r.graphs.map((g) => `${g.name} (${g.nodes ?? '?'} nodes)`).join(', ') || 'none' : `probe ${r.graphProbe}`}`,
     ...r.problems.map((p) => `  problem: ${p}`),
     ...r.warnings.map((w) => `  warning: ${w}`),
@@ -80,6 +80,7 @@ function drillFalkordbCommand(app: App): Command {
         keys: result.keys,
         expectedKeys: result.expectedKeys,
         loadMs: result.loadMs,
+        probeMs: result.probeMs,
         durationMs: result.durationMs,
         problems: result.problems,
       });

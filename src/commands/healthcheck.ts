@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { App } from '../app.js';
+import { journalPlace, type App } from '../app.js';
 import { HEALTHCHECK } from '../cli-options.js';
 import { createContext } from '../context.js';
 import { InterruptedError, ReportedFailure } from '../core/errors.js';
@@ -32,6 +32,7 @@ export function healthcheckCommand(app: App): Command {
       home: runtime.home,
       now: () => new Date(),
       signal: ctx.signal,
+      journals: journalPlace(ctx, config),
       connectors: {
         ...createLiveConnectors(config, ctx.signal, { env: runtime.env, home: runtime.home, platform: runtime.platform, cwd: runtime.cwd }, options.timeout),
         offsiteNewest: () => offsiteNewest(ctx, config),

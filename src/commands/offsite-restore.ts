@@ -4,27 +4,51 @@ import { join, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { downloadArchive } from '../core/offsite/pull.js';
+import { OFFSITE_DOWNLOAD } from '../core/restore/run-falkordb-restore.js';
 import { resolveRemote } from './backup-pull.js';
 import { requireOffsite } from './offsite-shared.js';
 
+/** An offsite archive downloaded for one restore: where it is, what it hashed to, and how to remove it. */
+export interface FetchedArchive {
+  url: string;
+  path: string;
+  sha256: string;
+  dispose(): Promise<void>;
+}
+
 /**
- * withArchive hands `restore` a local path: a local argument as it is; an `s3://bucket/key` is
- * first downloaded (size and sha256 checked) with its sidecars into a hidden folder inside the
- * backup folder (same disk, private), the restore runs on it with all its usual checks, and the
- * folder is removed afterwards whatever happened.
+ * fetchForRestore downloads `s3://bucket/key` (size and sha256 checked against the store) with its
+ * sidecars into a hidden folder inside the backup folder (same disk, private); `dispose` removes it.
  */
-export async function withArchive<T>(ctx: CommandContext, config: OpsConfig, archive: string, run: (path: string) => Promise<T>): Promise<T> {
-  if (!archive.startsWith('s3://')) return run(resolve(ctx.runtime.cwd, archive));
+export async function fetchForRestore(ctx: CommandContext, config: OpsConfig, url: string): Promise<FetchedArchive> {
   const offsite = await requireOffsite(ctx, config);
-  const { store, key } = await resolveRemote(offsite, archive);
+  const { store, key } = await resolveRemote(offsite, url);
   await mkdir(config.backupDir, { recursive: true, mode: 0o700 });
-  const scratch = join(config.backupDir, `.offsite-restore-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const scratch = join(config.backupDir, `${OFFSITE_DOWNLOAD}${process.pid}-${randomBytes(4).toString('hex')}`);
+  const dispose = () => rm(scratch, { recursive: true, force: true });
   try {
     const pulled = await downloadArchive(store, key, scratch, { signal: ctx.signal });
     ctx.log.info(`Downloaded ${pulled.url} (${pulled.bytes} bytes, sha256 verified) for the restore.`);
     ctx.audit.touch({ url: pulled.url });
-    return await run(pulled.archive);
+    return { url: pulled.url, path: pulled.archive, sha256: pulled.sha256, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
+
+/**
+ * withArchive hands `restore` a local path: a local argument as it is; an `s3://bucket/key` is
+ * first downloaded (fetchForRestore), the restore runs on it with all its usual checks (and gets
+ * the URL, which a FalkorDB restore records in its journal), and the download is removed afterwards
+ * whatever happened.
+ */
+export async function withArchive<T>(ctx: CommandContext, config: OpsConfig, archive: string, run: (path: string, url?: string) => Promise<T>): Promise<T> {
+  if (!archive.startsWith('s3://')) return run(resolve(ctx.runtime.cwd, archive));
+  const fetched = await fetchForRestore(ctx, config, archive);
+  try {
+    return await run(fetched.path, fetched.url);
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await fetched.dispose();
   }
 }

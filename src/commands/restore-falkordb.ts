@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { restoreDeps, type App } from '../app.js';
+import { journalPlace, restoreDeps, type App } from '../app.js';
 import { RESTORE_FALKORDB } from '../cli-options.js';
 import { restoreConsent } from '../consent.js';
 import { createContext } from '../context.js';
@@ -8,7 +8,7 @@ import { runFalkorRestore } from '../core/restore/run-falkordb-restore.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderResult } from '../output/restore.js';
 import { archiveKey, safetyEncryption } from './age-options.js';
-import { withArchive } from './offsite-restore.js';
+import { fetchForRestore, withArchive } from './offsite-restore.js';
 import { UsageError } from '../core/errors.js';
 
 const schema = schemaOf(RESTORE_FALKORDB);
@@ -28,10 +28,12 @@ says how), and a restore whose data does not load (0 keys from a non-empty RDB/A
 back (exit 1).
 
 Interrupted restores (kill -9, power cut): from before the move until the folder is deleted a
-journal beside the safety copies marks the volume; while it exists a plain restore and
-\`backup falkordb\` refuse (exit 1) and the healthcheck fails restore-interrupted. Then:
+journal in /var/lib/autocodex-ops (AUTOCODEX_OPS_STATE_DIR) marks the volume, seen from any root;
+while it exists a plain restore and \`backup falkordb\` refuse (exit 1) and the healthcheck fails
+restore-interrupted. Then:
   autocodex-ops restore falkordb --resume   extract the journal's archive again beside the folder
-                                            (or, once verified, write the safety copy), then done
+                                            (an s3:// one is downloaded again, its sha256 checked;
+                                            once verified: write the safety copy), then done
   autocodex-ops restore falkordb --undo     move the previous data back from the folder (no
                                             archive needed), start what ran
 
@@ -55,7 +57,7 @@ export function restoreFalkordbCommand(app: App): Command {
       const ctx = createContext(command.optsWithGlobals(), app, 'restore');
       const consent = restoreConsent(options, ctx);
       const config = await ctx.config(flagOverrides(RESTORE_FALKORDB, options));
-      const result = await withArchive(ctx, config, archive ?? '', async (path) => {
+      const result = await withArchive(ctx, config, archive ?? '', async (path, url) => {
         if (!journal) ctx.audit.touch({ archive: path });
         const key = await archiveKey(ctx, config, journal ? undefined : path);
         return runFalkorRestore(
@@ -66,6 +68,8 @@ export function restoreFalkordbCommand(app: App): Command {
           force: options.force,
           start: options.start,
           preRestoreDir: config.preRestoreBackupDir,
+          journals: journalPlace(ctx, config),
+          ...(url ? { sourceUrl: url } : {}),
           healthTimeoutSecs: config.restoreHealthTimeoutSecs,
           skipHealthWait: config.skipRestoreHealthWait,
           ...falkorTargetFrom(config),
@@ -76,6 +80,8 @@ export function restoreFalkordbCommand(app: App): Command {
           encryption: await safetyEncryption(config, key, path),
           docker: () => app.docker(),
           connect: (o) => app.connectFalkor(o),
+          // --resume of a restore from s3://: its download is gone, so it is fetched again.
+          fetchArchive: (remote) => fetchForRestore(ctx, config, remote),
           // Test hook: the integration tests SIGKILL a real run paused at a journal step.
           ...(ctx.runtime.env.AUTOCODEX_OPS_TEST_PAUSE_AT ? { pauseAt: ctx.runtime.env.AUTOCODEX_OPS_TEST_PAUSE_AT } : {}),
         },

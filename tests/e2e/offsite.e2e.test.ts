@@ -1,31 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, createBucket, ensureGateway, inProgressUploads, removeBucket, type Gateway } from '../helpers/s3-gateway.js';
+import { adminClient, createBucket, ensureGateway, inProgressUploads, removeBucket, storeEnv, closedPort, type Gateway } from '../helpers/s3-gateway.js';
 
 // The offsite commands on the bundle, against the real Ceph RGW of scripts/s3-gateway.sh.
 // The last test points at a store that is down (a closed port: what a stopped gateway answers),
 // not by stopping the shared gateway, which other test runs on this machine may be using.
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BUNDLE = join(REPO, 'dist', 'cli.cjs');
-
-/** closedPort is a loopback port nothing listens on (bound, then closed): connections are refused. */
-function closedPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 describe('offsite copies on the bundle, against a real Ceph RGW', () => {
   const root = mkdtempSync(join(tmpdir(), 'aco-e2e-s3-'));
@@ -47,12 +34,8 @@ describe('offsite copies on the bundle, against a real Ceph RGW', () => {
       HOME: root,
       NO_COLOR: '1',
       USERDATA_DIR: userdata,
-      AUTOCODEX_OPS_S3_URL: `s3://${bucket}/host1`,
-      AUTOCODEX_OPS_S3_ENDPOINT: gw.endpoint,
-      AUTOCODEX_OPS_S3_PATH_STYLE: 'true',
+      ...storeEnv(gw, `s3://${bucket}/host1`),
       AUTOCODEX_OPS_S3_TIMEOUT_SECS: '3',
-      AWS_ACCESS_KEY_ID: gw.accessKey,
-      AWS_SECRET_ACCESS_KEY: gw.secretKey,
     };
     mkdirSync(userdata, { recursive: true });
     writeFileSync(join(userdata, 'settings.json'), '{"riskPolicy":"standard"}');

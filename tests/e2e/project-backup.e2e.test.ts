@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ageKeygen } from '../helpers/age-tool.js';
-import { adminClient, createBucket, ensureGateway, removeBucket, type Gateway } from '../helpers/s3-gateway.js';
+import { adminClient, createBucket, ensureGateway, removeBucket, storeEnv, closedPort, type Gateway } from '../helpers/s3-gateway.js';
 
 // Issue 19 through the bundle: backup project over an app projects.json, list/verify by kind,
 // restore with the one consent rule, encryption (issue 21), --offsite (issue 20), the schedule job (issue 25).
@@ -30,17 +29,6 @@ function setup() {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, NO_COLOR: '1', USERDATA_DIR: join(dir, 'ud'), BACKUP_DIR: join(dir, 'bk'), PRE_RESTORE_BACKUP_DIR: join(dir, 'pre') };
   const run = (args: string[], over: Record<string, string> = {}) => execa('node', [BUNDLE, ...args, '--root', dir], { env: { ...env, ...over }, cwd: dir, reject: false, extendEnv: false, stdin: 'ignore' });
   return { dir, project, run };
-}
-
-function closedPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 describe('backup project / restore project through the bundle', () => {
@@ -154,7 +142,7 @@ describe('backup project --offsite against the real Ceph RGW', () => {
 
   it('pushes each project archive under project-<name>/, and restore project takes it back from s3://', async () => {
     const { project, run } = setup();
-    const s3 = { AUTOCODEX_OPS_S3_URL: `s3://${bucket}/host1`, AUTOCODEX_OPS_S3_ENDPOINT: gw.endpoint, AUTOCODEX_OPS_S3_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: gw.accessKey, AWS_SECRET_ACCESS_KEY: gw.secretKey };
+    const s3 = storeEnv(gw, `s3://${bucket}/host1`);
     const backup = await run(['backup', 'project', project, '--offsite', '--json'], s3);
     expect(backup.exitCode, backup.stderr).toBe(0);
     const row = JSON.parse(backup.stdout).projects[0];

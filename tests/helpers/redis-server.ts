@@ -18,6 +18,8 @@ export interface RedisServer {
 export interface RedisServerOptions {
   password?: string;
   appendonly?: boolean;
+  /** Fills the data dir before the server starts (data for it to load). */
+  prepare?: (dir: string) => Promise<void>;
 }
 
 const BINARY = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server';
@@ -46,6 +48,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     const dir = await mkdtemp(join(tmpdir(), 'aco-redis-'));
     const port = await freePort();
     try {
+      await options.prepare?.(dir);
       const child = await launch(dir, port, options);
       return { port, dir, stop: stopper(child, dir) };
     } catch (err) {

@@ -36,7 +36,11 @@ export async function runProgram(args: string[], over: Partial<Runtime> & { answ
   if (!('AUTOCODEX_OPS_AUDIT_LOG' in env)) {
     scratchAudit ??= join(mkdtempSync(join(tmpdir(), 'aco-audit-')), 'audit.jsonl');
   }
-  const lockEnv = 'AUTOCODEX_OPS_LOCK_DIR' in env ? {} : { AUTOCODEX_OPS_LOCK_DIR: testLockDir() };
+  const lockEnv = {
+    ...('AUTOCODEX_OPS_LOCK_DIR' in env ? {} : { AUTOCODEX_OPS_LOCK_DIR: testLockDir() }),
+    // The test file's own state folder (tests/setup.ts), never the machine's /var/lib/autocodex-ops.
+    ...('AUTOCODEX_OPS_STATE_DIR' in env ? {} : { AUTOCODEX_OPS_STATE_DIR: process.env.AUTOCODEX_OPS_STATE_DIR }),
+  };
   const runtime = testRuntime({ ...over, env: { ...lockEnv, ...('AUTOCODEX_OPS_AUDIT_LOG' in env ? env : { ...env, AUTOCODEX_OPS_AUDIT_LOG: scratchAudit }) } });
   const code = await runCli(args, runtime);
   return { code, stdout: runtime.out(), stderr: runtime.err(), asked: runtime.asked };

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -94,4 +95,21 @@ export async function removeBucket(client: S3Client, bucket: string): Promise<vo
   } catch {
     // A bucket holding COMPLIANCE-locked objects cannot be removed before they expire: it goes with the gateway.
   }
+}
+
+/** storeEnv is the environment that points the tool at `url` on the gateway (path-style, its keys). */
+export function storeEnv(gw: Gateway, url: string): Record<string, string> {
+  return { AUTOCODEX_OPS_S3_URL: url, AUTOCODEX_OPS_S3_ENDPOINT: gw.endpoint, AUTOCODEX_OPS_S3_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: gw.accessKey, AWS_SECRET_ACCESS_KEY: gw.secretKey };
+}
+
+/** closedPort is a loopback port nothing listens on (bound, then closed): what a stopped gateway answers. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
 }

@@ -127,9 +127,34 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('drill falkordb 
     const result = await runFalkorDrill(options(rdbArchive), { docker: async () => docker, log: quiet });
     expect(result).toMatchObject({ ok: true, keys: 120, expectedKeys: 120, load: 'rdb-as-aof-base', problems: [] });
     expect(result.loadMs).toBeGreaterThan(0);
+    expect(result.probeMs).toBeGreaterThanOrEqual(0);
     expect(result.graphProbe).toMatch(/skipped: .*no GRAPH\.\* commands/);
     expect(JSON.stringify(result)).not.toContain('live-secret');
     expect(await liveState()).toEqual(before);
+    expect(await leftovers()).toEqual({ containers: [], volumes: [] });
+  }, 120_000);
+
+  it('loadMs is the load only and probeMs the probe after it, from the engine, not the host', async () => {
+    // The host learns of the container's end 4 s late: a loadMs timed on the host (start to exit,
+    // which holds the probe and the shutdown too) would hold those 4 s.
+    const lateMs = 4000;
+    const late = new Proxy(docker, {
+      get: (target, name: keyof DockerApi) => {
+        if (name === 'waitContainer') return async (...args: Parameters<DockerApi['waitContainer']>) => {
+          const code = await target.waitContainer(...args);
+          await new Promise((r) => setTimeout(r, lateMs));
+          return code;
+        };
+        const value = target[name];
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const result = await runFalkorDrill(options(aofArchive), { docker: async () => late, log: quiet });
+    expect(result).toMatchObject({ ok: true, keys: 80 });
+    expect(result.loadMs).toBeGreaterThan(0);
+    expect(result.loadMs).toBeLessThan(lateMs);
+    expect(result.probeMs).toBeGreaterThanOrEqual(0);
+    expect(result.loadMs! + result.probeMs!).toBeLessThan(result.durationMs - lateMs);
     expect(await leftovers()).toEqual({ containers: [], volumes: [] });
   }, 120_000);
 

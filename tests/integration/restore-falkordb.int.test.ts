@@ -81,6 +81,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkord
         force: false,
         start: false,
         preRestoreDir: join(root, s.project),
+        journals: { dir: join(join(root, s.project), 'state'), engine: 'local', legacyDir: join(root, s.project) },
         healthTimeoutSecs: 60,
         skipHealthWait: false,
         stopGraceSeconds: 10,

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, renameSync } from 'node:fs';
+import { copyFileSync, readFileSync, renameSync } from 'node:fs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { adminClient, createBucket, ensureGateway, removeBucket } from '../helpers/s3-gateway.js';
 import { createDockerApi } from '../../src/core/docker/docker.js';
 import { connectFalkor } from '../../src/core/falkordb/falkordb.js';
 import { OpsError } from '../../src/core/errors.js';
@@ -48,12 +50,15 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('interrupted and
     GRAPHITI_FALKORDB_PASSWORD: PASSWORD,
     BACKUP_DIR: join(root, s.project),
     AUTOCODEX_OPS_LOCK_DIR: testLockDir(),
+    AUTOCODEX_OPS_STATE_DIR: stateOf(s),
     ...over,
   });
   const cli = (s: Stack, args: string[], over: Record<string, string> = {}) => runProgram([...args, '--root', root], { env: envFor(s, over) });
   const running = async (name: string) => (await env.docker.getContainer(name).inspect()).State.Running;
   const helpers = async (volume: string) => (await env.docker.listContainers({ all: true, filters: { label: ['autocodex-ops.helper=1'], volume: [volume] } })).length;
-  const journals = (s: Stack) => readdirSync(join(root, s.project)).filter((n) => n.endsWith('.journal.json'));
+  /** Each stack's own state folder, where its restore journals go (whatever the root or BACKUP_DIR). */
+  const stateOf = (s: Stack) => join(root, `${s.project}.state`);
+  const journals = (s: Stack) => [stateOf(s), join(root, s.project)].flatMap((d) => (existsSync(d) ? readdirSync(d) : [])).filter((n) => n.endsWith('.journal.json'));
 
   async function snapshot(s: Stack): Promise<Record<string, string>> {
     await connected(s.redis);
@@ -75,8 +80,8 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('interrupted and
   }
 
   /** Starts a real restore process, waits until it pauses at `step`, and kills it with SIGKILL. */
-  async function killAt(s: Stack, archive: string, step: string): Promise<void> {
-    const child = execa('node', [BUNDLE, 'restore', 'falkordb', archive, '--yes', '--root', root], { reject: false, env: { NO_COLOR: '1', ...envFor(s, { AUTOCODEX_OPS_TEST_PAUSE_AT: step, AUTOCODEX_OPS_AUDIT_LOG: join(root, 'audit.jsonl') }) } });
+  async function killAt(s: Stack, archive: string, step: string, over: Record<string, string> = {}, at = root): Promise<void> {
+    const child = execa('node', [BUNDLE, 'restore', 'falkordb', archive, '--yes', '--root', at], { reject: false, env: { NO_COLOR: '1', ...envFor(s, { AUTOCODEX_OPS_TEST_PAUSE_AT: step, AUTOCODEX_OPS_AUDIT_LOG: join(root, 'audit.jsonl'), ...over }) } });
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     for (let i = 0; i < 1200 && !err.includes(`Paused at journal step ${step}`); i += 1) {
@@ -140,6 +145,91 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('interrupted and
     expect((await cli(s, ['healthcheck', '--only', 'restore-interrupted'])).code).toBe(0);
     expect((await cli(s, ['backup', 'falkordb'])).code).toBe(0);
   }, 240_000);
+
+  it('a journal written by a run from one root and PRE_RESTORE_BACKUP_DIR is seen from another root with another one: backup and a plain restore refuse, the healthcheck fails, --undo finishes', async () => {
+    const s = await stack(true);
+    await fill(s, 'backed', 10);
+    const archive = await backup(s);
+    await fill(s, 'live', 3);
+    const live = await snapshot(s);
+    // cron's run, from its own root with its own safety-copy folder, killed while extracting.
+    const cronRoot = mkdtempSync(join(root, 'cron-root-'));
+    await killAt(s, archive, 'extracting', { PRE_RESTORE_BACKUP_DIR: join(cronRoot, 'pre-restore') }, cronRoot);
+    expect(readdirSync(stateOf(s))).toEqual([expect.stringMatching(/^restore-falkordb-.*\.journal\.json$/)]);
+    // The operator's shell: another root, another BACKUP_DIR and PRE_RESTORE_BACKUP_DIR.
+    const other = mkdtempSync(join(root, 'operator-root-'));
+    const there = (args: string[]) => runProgram([...args, '--root', other], { env: envFor(s, { BACKUP_DIR: join(other, 'backups'), PRE_RESTORE_BACKUP_DIR: join(other, 'pre-restore') }) });
+    const refused = await there(['backup', 'falkordb']);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain('Refusing to back up volume');
+    expect(existsSync(join(other, 'backups')) ? readdirSync(join(other, 'backups')).filter((n) => n.startsWith('falkordb_data_')) : []).toEqual([]);
+    const health = await there(['healthcheck', '--only', 'restore-interrupted', '--json']);
+    expect(health.code).toBe(1);
+    expect(JSON.parse(health.stdout).checks[0]).toMatchObject({ status: 'fail', message: expect.stringContaining('interrupted while extracting') });
+    expect((await there(['restore', 'falkordb', archive, '--yes'])).code).toBe(1);
+    const undo = await there(['restore', 'falkordb', '--undo', '--yes', '--json']);
+    expect(undo.code, undo.stderr).toBe(0);
+    expect(await snapshot(s)).toEqual(live);
+    expect(journals(s)).toEqual([]);
+    expect((await cli(s, ['healthcheck', '--only', 'restore-interrupted'])).code).toBe(0);
+  }, 240_000);
+
+  it('restore falkordb s3://… killed while extracting: --resume downloads the archive again from the real Ceph gateway (another object there: exit 2, nothing changed) and finishes, leaving no download behind', async () => {
+    const gw = await ensureGateway();
+    const admin = adminClient(gw);
+    const bucket = await createBucket(admin);
+    try {
+      const s3 = {
+        AUTOCODEX_OPS_S3_URL: `s3://${bucket}/host1`,
+        AUTOCODEX_OPS_S3_ENDPOINT: gw.endpoint,
+        AUTOCODEX_OPS_S3_PATH_STYLE: 'true',
+        AWS_ACCESS_KEY_ID: gw.accessKey,
+        AWS_SECRET_ACCESS_KEY: gw.secretKey,
+      };
+      const s = await stack(true);
+      await fill(s, 'backed', 20);
+      const archive = await backup(s);
+      const backedUp = await snapshot(s);
+      const pushed = await cli(s, ['backup', 'push', archive], s3);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      const key = `host1/falkordb/${basename(archive)}`;
+      const url = `s3://${bucket}/${key}`;
+      await fill(s, 'live', 6);
+      const other = await backup(s);
+      await killAt(s, url, 'extracting', s3);
+      const downloads = () => readdirSync(join(root, s.project)).filter((n) => n.startsWith('.offsite-restore-'));
+      // The killed run's download is still there; an operator (or a reboot's tmp cleaning) removes it.
+      expect(downloads()).toHaveLength(1);
+      for (const d of downloads()) rmSync(join(root, s.project, d), { recursive: true });
+      // The object was replaced meanwhile (consistent with its own .sha256): refused, nothing changed.
+      const put = (k: string, body: Buffer | string) => admin.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: body }));
+      await put(key, readFileSync(other));
+      await put(`${key}.sha256`, readFileSync(`${other}.sha256`));
+      const refused = await cli(s, ['restore', 'falkordb', '--resume', '--yes'], s3);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toContain(`${url} is no longer the archive the interrupted restore began with`);
+      expect(refused.stderr).not.toMatch(/\n\s+at /);
+      expect(journals(s)).toHaveLength(1);
+      expect(downloads()).toEqual([]);
+      // Without the store configured: exit 2 saying so.
+      const noStore = await cli(s, ['restore', 'falkordb', '--resume', '--yes']);
+      expect(noStore.code).toBe(2);
+      expect(noStore.stderr).toContain('is gone; fetching it again failed: No offsite store is configured.');
+      expect(noStore.stderr).toContain('restore falkordb --undo` puts the previous data back');
+      // The original object back: the resume downloads it, checks it against the journal and finishes.
+      await put(key, readFileSync(archive));
+      await put(`${key}.sha256`, readFileSync(`${archive}.sha256`));
+      const resumed = await cli(s, ['restore', 'falkordb', '--resume', '--yes', '--json'], s3);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ finished: 'resume', sha256: readFileSync(`${archive}.sha256`, 'utf8').split(/\s+/)[0], health: { data: { keys: 20 } } });
+      expect(await snapshot(s)).toEqual(backedUp);
+      expect(journals(s)).toEqual([]);
+      expect(downloads()).toEqual([]);
+    } finally {
+      await removeBucket(admin, bucket);
+      admin.destroy();
+    }
+  }, 360_000);
 
   /** The names at the top of a volume (dotfiles included), through a helper of the stand-in image. */
   async function topOf(volume: string): Promise<string[]> {
@@ -218,6 +308,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('interrupted and
           force: false,
           start: false,
           preRestoreDir: join(root, s.project),
+          journals: { dir: join(join(root, s.project), 'state'), engine: 'local', legacyDir: join(root, s.project) },
           healthTimeoutSecs: 60,
           skipHealthWait: false,
           stopGraceSeconds: 10,

@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MACHINE_LOCK_DIR, opsLockDir } from '../../src/core/run/lock-dir.js';
-import { userdataLockTarget } from '../../src/core/run/target-lock.js';
+import { claimOf } from '../../src/core/run/lock-claims.js';
+import { acquireLock } from '../../src/core/run/lock.js';
+import { falkordbLockTarget, userdataLockTarget } from '../../src/core/run/target-lock.js';
 import { runProgram } from '../helpers/run-program.js';
 
 // Issue 14 §4: a lock is keyed by what it protects, in the machine-wide folder, so runs from other
@@ -14,11 +16,11 @@ import { runProgram } from '../helpers/run-program.js';
 const CHILD_SOURCE = `
 import { acquireLock } from ${JSON.stringify(resolve('src/core/run/lock.ts'))};
 import { opsLockDir } from ${JSON.stringify(resolve('src/core/run/lock-dir.ts'))};
-import { userdataLockTarget } from ${JSON.stringify(resolve('src/core/run/target-lock.ts'))};
-const [folder] = process.argv.slice(2);
+import { falkordbLockTarget, userdataLockTarget } from ${JSON.stringify(resolve('src/core/run/target-lock.ts'))};
+const [folder, kind] = process.argv.slice(2);
 const dir = opsLockDir({ env: {}, home: '/nonexistent', uid: process.geteuid() });
 try {
-  const lock = await acquireLock({ dir, target: userdataLockTarget(folder), command: 'backup userdata (child ' + process.pid + ')' });
+  const lock = await acquireLock({ dir, target: kind === 'falkordb' ? falkordbLockTarget('local', folder) : userdataLockTarget(folder), command: 'backup userdata (child ' + process.pid + ')' });
   console.log('ACQUIRED ' + lock.path);
   await new Promise((r) => process.stdin.on('end', r).resume());
   await lock.release();
@@ -27,6 +29,8 @@ try {
   process.exitCode = err.exitCode ?? 1;
 }
 `;
+
+const NOBODY = 65534;
 
 describe('target locks across roots, users and real processes', () => {
   const work = mkdtempSync(join(tmpdir(), 'aco-tlock-'));
@@ -39,8 +43,11 @@ describe('target locks across roots, users and real processes', () => {
   const rootB = join(work, 'rootB');
   const env = { AUTOCODEX_OPS_LOCK_DIR: undefined, AUTOCODEX_OPS_AUDIT_LOG: join(work, 'audit.jsonl') };
 
-  function hold(uid?: number): Promise<{ proc: ChildProcess; line: string }> {
-    const proc = spawn(process.execPath, [childScript, folder], { stdio: ['pipe', 'pipe', 'inherit'], ...(uid === undefined ? {} : { uid, gid: uid }) });
+  // A folder of root's: nobody has no claim on it, so nobody's locks on it are not honoured by root.
+  const rootsFolder = join(work, 'roots-userdata');
+
+  function hold(uid?: number, what = folder, kind = 'userdata'): Promise<{ proc: ChildProcess; line: string }> {
+    const proc = spawn(process.execPath, [childScript, what, kind], { stdio: ['pipe', 'pipe', 'inherit'], ...(uid === undefined ? {} : { uid, gid: uid }) });
     children.push(proc);
     return new Promise((res, rej) => {
       let out = '';
@@ -58,6 +65,10 @@ describe('target locks across roots, users and real processes', () => {
     for (const d of [join(folder, 'Partitions'), rootA, rootB]) mkdirSync(d, { recursive: true });
     chmodSync(folder, 0o755);
     writeFileSync(join(folder, 'settings.json'), '{}');
+    // The userData folder is nobody's, as a user's is: nobody's own runs have a claim on its lock.
+    for (const p of [folder, join(folder, 'Partitions'), join(folder, 'settings.json')]) chownSync(p, NOBODY, NOBODY);
+    mkdirSync(rootsFolder);
+    writeFileSync(join(rootsFolder, 'settings.json'), '{}');
     symlinkSync(folder, alias);
     writeFileSync(join(work, 'child-entry.mjs'), CHILD_SOURCE);
     childScript = join(work, 'child.mjs');
@@ -78,7 +89,7 @@ describe('target locks across roots, users and real processes', () => {
     expect(st.mode & 0o7777).toBe(0o1777);
   });
 
-  it('a backup from another root of the same folder (through a symlink) is exit 11 while a nobody-owned run holds it', async () => {
+  it("a backup from another root of the same folder (through a symlink) is exit 11 while a run of the folder's owner (nobody) holds it", async () => {
     const holder = await hold(65534);
     expect(holder.line).toMatch(new RegExp(`^ACQUIRED ${MACHINE_LOCK_DIR}/userdata-`));
     const run = await runProgram(['backup', 'userdata', '--root', rootB, '--userdata-dir', alias, '--output-dir', join(work, 'out')], { env, cwd: rootB });
@@ -109,5 +120,55 @@ describe('target locks across roots, users and real processes', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain("a process of another user than the file's owner (uid 65534)");
     expect(existsSync(target)).toBe(false);
+  });
+
+  it("a live lock held by a user with no claim on the target (nobody, on root's folder) does not block root: ignored with a warning naming it", async () => {
+    const holder = await hold(NOBODY, rootsFolder);
+    const file = join(MACHINE_LOCK_DIR, `${userdataLockTarget(rootsFolder)}.lock`);
+    expect(holder.line).toBe(`ACQUIRED ${file}`);
+    const holderPid = (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid;
+    const run = await runProgram(['backup', 'userdata', '--root', rootA, '--userdata-dir', rootsFolder, '--output-dir', join(work, 'out4')], { env, cwd: rootA });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`Ignored the ${userdataLockTarget(rootsFolder)} lock ${file}: it is held by pid ${holderPid}`);
+    expect(run.stderr).toContain(`as uid ${NOBODY}, a user with no claim on what it protects (only root and the owner of ${rootsFolder} have one)`);
+    // The holder, still alive, finds the name taken by root's run (now released) and leaves it alone.
+    holder.proc.stdin!.end();
+    await gone(holder.proc);
+    expect(holder.proc.exitCode).toBe(0);
+  });
+
+  it("nobody (not in the docker group) cannot hold a FalkorDB volume's lock against root; a process of root's still can", async () => {
+    const volume = `aco-tlock-vol-${process.pid}`;
+    const lockName = falkordbLockTarget('local', volume);
+    const claim = claimOf(lockName)!;
+    expect(claim.who).toBe('a user of the Docker engine /var/run/docker.sock');
+    expect(claim.allows(NOBODY)).toBe(false);
+    const nobodyHolder = await hold(NOBODY, volume, 'falkordb');
+    expect(nobodyHolder.line).toMatch(/^ACQUIRED /);
+    const warnings: string[] = [];
+    const lock = await acquireLock({ dir: MACHINE_LOCK_DIR, target: lockName, command: 'restore falkordb', log: { warn: (m) => warnings.push(m) } });
+    expect(warnings).toEqual([expect.stringContaining(`as uid ${NOBODY}, a user with no claim on what it protects (only root and a user of the Docker engine /var/run/docker.sock have one)`)]);
+    await lock.release();
+    nobodyHolder.proc.stdin!.end();
+    await gone(nobodyHolder.proc);
+    // A holder with a claim (a root process) is honoured: exit 11.
+    const rootHolder = await hold(undefined, volume, 'falkordb');
+    await expect(acquireLock({ dir: MACHINE_LOCK_DIR, target: lockName, command: 'restore falkordb' })).rejects.toMatchObject({ exitCode: 11 });
+    rootHolder.proc.stdin!.end();
+    await gone(rootHolder.proc);
+  });
+
+  it('a FIFO or a link a user without a claim planted under the lock name (kept fresh) never blocks or stalls root', async () => {
+    const target = userdataLockTarget(rootsFolder);
+    const file = join(MACHINE_LOCK_DIR, `${target}.lock`);
+    for (const plant of [`mkfifo ${file}`, `ln -s /etc/shadow ${file}`]) {
+      const made = spawnSync('sh', ['-c', plant], { uid: NOBODY, gid: NOBODY });
+      expect(made.status, made.stderr.toString()).toBe(0);
+      const warnings: string[] = [];
+      const lock = await acquireLock({ dir: MACHINE_LOCK_DIR, target, command: 'backup userdata', log: { warn: (m) => warnings.push(m) } });
+      expect(warnings).toEqual([expect.stringContaining(`Ignored the ${target} lock ${file}`)]);
+      expect(lstatSync(file).uid).toBe(0);
+      await lock.release();
+    }
   });
 });

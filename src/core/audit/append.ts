@@ -1,4 +1,5 @@
 import { mkdir, open, stat, unlink } from 'node:fs/promises';
+import { assertSafeOutputDir } from '../fs/safe-output-dir.js';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LockHeldError } from '../errors.js';
@@ -163,7 +164,10 @@ async function sizeOf(path: string): Promise<number> {
 export async function appendAuditRecord(entry: AuditEntry, options: AppendOptions): Promise<AppendResult> {
   const { path, log } = options;
   const now = options.now ?? (() => new Date());
+  // As root: never in a folder another user could swap for a link (checked again once created).
+  assertSafeOutputDir(dirname(path), 'the audit log folder');
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  assertSafeOutputDir(dirname(path), 'the audit log folder');
   // No abort signal: the record of an interrupted run must still be written.
   const lock = await lockTrail(path, `audit append (${entry.command})`, options.lockWaitSeconds ?? 30, log);
   try {

@@ -13,7 +13,7 @@ import { readManifest } from '../backup-store/manifest.js';
 import type { RetentionPolicy } from '../backup-store/prune.js';
 import { storeBackup } from '../backup-store/store-backup.js';
 import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
-import { describeInterrupted, finishCommands, readJournal } from '../backup-store/restore-journal.js';
+import { describeInterrupted, finishCommands, readJournal, type JournalPlace } from '../backup-store/restore-journal.js';
 import { removeHelperLeftovers } from '../docker/helper-container.js';
 
 /** How `backup falkordb` runs. */
@@ -28,8 +28,8 @@ export interface FalkorBackupOptions extends Omit<LocateOptions, 'signal'> {
   stopGraceSeconds: number;
   /** How to reach FalkorDB; the password only ever travels inside AUTH. */
   server: Omit<FalkorConnectOptions, 'signal' | 'log'>;
-  /** Where restores keep their safety copies and journal (PRE_RESTORE_BACKUP_DIR); default outputDir. */
-  preRestoreDir?: string;
+  /** Where restore journals are (the state folder, and PRE_RESTORE_BACKUP_DIR for earlier versions'); default: outputDir only. */
+  journals?: JournalPlace;
 }
 
 /** The engine and server connections, opened on demand. */
@@ -87,8 +87,8 @@ async function quiesce(options: FalkorBackupOptions, deps: FalkorBackupDeps, doc
  * refuseInterruptedRestore stops a backup of a volume that an interrupted restore left half written
  * (its journal exists): archiving it as a good backup could, with --keep-last, push the real ones out.
  */
-async function refuseInterruptedRestore(dir: string, volume: string): Promise<void> {
-  const found = await readJournal(dir, volume);
+async function refuseInterruptedRestore(place: JournalPlace, volume: string): Promise<void> {
+  const found = await readJournal(place, volume);
   if (!found) return;
   throw new OpsError(`Refusing to back up volume ${volume}: ${describeInterrupted(found)}. No archive was written.`, { hint: `First ${finishCommands(found)}.` });
 }
@@ -114,7 +114,7 @@ export async function runFalkorBackup(options: FalkorBackupOptions, deps: Falkor
     const data = await locateFalkorData(docker, { ...options, signal });
     const leftovers = await removeHelperLeftovers(docker, { signal });
     if (leftovers.length > 0) log.warn(`Removed helper container(s) a killed run left behind: ${leftovers.join(', ')}`);
-    if (data.storage.kind === 'volume') await refuseInterruptedRestore(options.preRestoreDir ?? options.outputDir, data.storage.name);
+    if (data.storage.kind === 'volume') await refuseInterruptedRestore(options.journals ?? { dir: options.outputDir, engine: 'local', legacyDir: options.outputDir }, data.storage.name);
     log.info(`Mode: ${options.mode}; data: ${data.storage.kind === 'bind' ? data.storage.source : data.storage.name}; output: ${options.outputDir}.`);
     const { facts, resume } = await quiesce(options, deps, docker, data, stack, warnings);
     const startedAt = deps.now();

@@ -1,4 +1,5 @@
 import { DeclinedError } from '../errors.js';
+import { assertSafeOutputDir } from '../fs/safe-output-dir.js';
 import { acquireLock, type Lock } from '../run/lock.js';
 import type { LockTargets } from '../run/target-lock.js';
 import { applyRetention } from '../backup-store/apply-retention.js';
@@ -51,6 +52,8 @@ export async function runPrune(options: RunPruneOptions, deps: RunPruneDeps): Pr
   const locks: Lock[] = [];
   try {
     if (!options.dryRun) {
+      // Root deletes by path there: a folder another user could swap for a link is refused.
+      for (const t of options.targets) assertSafeOutputDir(t.dir, 'the backup folder');
       for (const target of new Set(options.targets.map((t) => lockTarget(t.kind, deps.locks)))) {
         locks.push(await acquireLock({ dir: deps.lockDir, target, command: 'backup prune', waitSeconds: options.waitSeconds, signal: deps.signal, log: deps.log }));
       }

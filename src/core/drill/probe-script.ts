@@ -73,19 +73,40 @@ export interface ProbeOutput {
   graphs?: Array<{ name: string; nodes?: number; error?: string }>;
   /** The server's own log lines (everything that is not an `@@` line). */
   serverLog: string[];
+  /**
+   * When the engine logged the script's marks (epoch ms, from `docker logs --timestamps`): the server
+   * started, finished loading, and the key/graph probe ended.
+   */
+  at: { started?: number; loaded?: number; probed?: number };
+}
+
+// `docker logs --timestamps` prefixes each line with the engine's RFC 3339 time (nanoseconds).
+const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d) (.*)$/;
+
+/** Splits a timestamped log line into its time (epoch ms, to the microsecond) and its text. */
+function stamped(line: string): { at?: number; text: string } {
+  const m = STAMP.exec(line);
+  if (!m) return { text: line };
+  const at = Date.parse(`${m[1]}${m[3]}`) + Number(`0.${m[2] ?? '0'}`) * 1000;
+  return Number.isFinite(at) ? { at, text: m[4]! } : { text: line };
 }
 
 /** parseProbeOutput reads the container's log. Pure. */
 export function parseProbeOutput(log: string): ProbeOutput {
-  const out: ProbeOutput = { started: false, loaded: false, modules: [], serverLog: [] };
+  const out: ProbeOutput = { started: false, loaded: false, modules: [], serverLog: [], at: {} };
   for (const raw of log.split('\n')) {
-    const line = raw.replace(/\r$/, '');
+    const { at, text: line } = stamped(raw.replace(/\r$/, ''));
     if (!line.startsWith('@@')) {
       if (line.trim() !== '') out.serverLog.push(line);
       continue;
     }
     const [tag, ...rest] = line.slice(2).split(' ');
     const value = rest.join(' ');
+    if (at !== undefined) {
+      if (tag === 'STARTED') out.at.started = at;
+      else if (tag === 'LOADED') out.at.loaded = at;
+      else if (tag === 'NOGRAPH' || tag === 'GRAPHS_DONE') out.at.probed = at;
+    }
     if (tag === 'STARTED') out.started = true;
     else if (tag === 'LOADED') out.loaded = true;
     else if (tag === 'EXITED') out.exited = Number(value);
@@ -114,6 +135,19 @@ function parseModuleList(flat: string): Array<{ name: string; version?: string }
     }
   }
   return mods;
+}
+
+/**
+ * probeTimings splits the scratch server's time (issue 17, bench): `loadMs` from the server's start
+ * until it answers with `loading:0`, and `probeMs` for what the drill asks it afterwards (DBSIZE,
+ * modules, each graph's read-only query). Undefined where the log carries no timestamps. Pure.
+ */
+export function probeTimings(probe: Pick<ProbeOutput, 'at'>): { loadMs?: number; probeMs?: number } {
+  const { started, loaded, probed } = probe.at;
+  return {
+    ...(started !== undefined && loaded !== undefined ? { loadMs: Math.max(0, Math.round(loaded - started)) } : {}),
+    ...(loaded !== undefined && probed !== undefined ? { probeMs: Math.max(0, Math.round(probed - loaded)) } : {}),
+  };
 }
 
 /** Redis log messages that name why data did not load, as the drill reports them. */

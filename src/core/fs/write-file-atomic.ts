@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chown, link, lstat, mkdir, open, readFile, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OpsError } from '../errors.js';
+import { assertSafeOutputDir } from './safe-output-dir.js';
 
 // The one way this tool writes a file that must never be seen half-written (archives and their
 // sidecars, lock files, the root .env, the audit head, the image history, the rollback journal):
@@ -40,13 +41,19 @@ export function fileSystemError(err: unknown, action: string, path: string, hint
   }
 }
 
-/** ensurePrivateDir creates `dir` (and parents) with mode 0700 when missing; an existing folder is left as it is. */
+/**
+ * ensurePrivateDir creates `dir` (and parents) with mode 0700 when missing; an existing folder is
+ * left as it is. As root, a folder another user could redirect is refused (safe-output-dir.ts),
+ * before creating anything and again after (a user may have made the missing part meanwhile).
+ */
 export async function ensurePrivateDir(dir: string): Promise<void> {
+  assertSafeOutputDir(dir);
   try {
     await mkdir(dir, { recursive: true, mode: DIR_MODE });
   } catch (err) {
     throw fileSystemError(err, 'creating the folder', dir);
   }
+  assertSafeOutputDir(dir);
 }
 
 /**

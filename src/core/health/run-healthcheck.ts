@@ -29,6 +29,7 @@ export interface HealthcheckDeps {
   now(): Date;
   signal: AbortSignal;
   connectors: HealthConnectors;
+  journals?: CheckContext['journals'];
 }
 
 /**
@@ -38,7 +39,7 @@ export interface HealthcheckDeps {
 export async function runHealthcheck(options: HealthcheckOptions, deps: HealthcheckDeps): Promise<HealthReport> {
   const { checks, skip } = selectChecks(ALL_CHECKS, parseIds(options.only), parseIds(options.skip));
   try {
-    const ctx: CheckContext = { config: deps.config, exec: deps.exec, home: deps.home, now: deps.now, signal: deps.signal, ...deps.connectors };
+    const ctx: CheckContext = { config: deps.config, exec: deps.exec, home: deps.home, now: deps.now, signal: deps.signal, ...(deps.journals ? { journals: deps.journals } : {}), ...deps.connectors };
     const report = await runChecks(checks, ctx, { timeoutMs: options.timeoutMs, strict: options.strict, skip });
     if (deps.config.graphitiEnabled) await deps.connectors.recordImagePair?.();
     return report;

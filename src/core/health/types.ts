@@ -1,3 +1,4 @@
+import type { JournalPlace } from '../backup-store/restore-journal.js';
 import type { OpsConfig } from '../config/load.js';
 import type { Exec } from '../exec/exec.js';
 import type { PortBinding as DockerPortBinding } from '../docker/docker.js';
@@ -55,6 +56,8 @@ export interface CheckContext {
    */
   env?: Readonly<Record<string, string | undefined>>;
   cwd?: string;
+  /** Where restore journals are (opsStateDir and PRE_RESTORE_BACKUP_DIR); without it, PRE_RESTORE_BACKUP_DIR only. */
+  journals?: JournalPlace;
   /** Rejects with PrerequisiteError when the engine is unreachable. */
   docker(): Promise<HealthDocker>;
   /** An authenticated connection with the configured password; rejects when unreachable or refused. */

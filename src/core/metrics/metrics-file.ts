@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import { readTextNoFollow } from '../fs/read-no-follow.js';
 import { writeFileAtomic } from '../fs/write-file-atomic.js';
 import { acquireLock } from '../run/lock.js';
+import { assertSafeOutputDir } from '../fs/safe-output-dir.js';
 
 /**
  * The Prometheus text-format file for node_exporter's textfile collector (issue 25). Each run
@@ -73,6 +74,8 @@ export function renderMetrics(old: Map<string, string>, samples: readonly Sample
 export async function updateMetricsFile(path: string, samples: readonly Sample[], options: { waitSeconds?: number } = {}): Promise<void> {
   // The collector's folder is the operator's to create (with modes node_exporter can read).
   await stat(dirname(path));
+  // As root: the collector's folder must be root's alone (node_exporter only needs to read it).
+  assertSafeOutputDir(dirname(path), 'the metrics folder');
   // Read-merge-write by two runs at once would lose one run's series: the lock sits beside the
   // file it protects (node_exporter reads only `*.prom`), and a dead holder's lock is taken over.
   const lock = await acquireLock({

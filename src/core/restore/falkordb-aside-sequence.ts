@@ -1,7 +1,7 @@
 import type { ContainerInfo } from '../docker/docker.js';
 import { startContainers } from '../docker/stop-start.js';
 import { OpsError, throwIfAborted } from '../errors.js';
-import { advanceJournal, clearJournal, writeJournal, type JournalStep, type RestoreJournal } from '../backup-store/restore-journal.js';
+import { advanceJournal, clearJournal, writeJournal, type JournalPlace, type JournalStep, type RestoreJournal } from '../backup-store/restore-journal.js';
 import type { CheckedArchive } from '../backup-store/check-archive.js';
 import type { LoadPlan } from '../falkordb/load-plan.js';
 import { replaceVolumeContent, takeSafetyCopy, type SafetyCopyOptions, type VolumeTarget } from '../stack/falkordb-volume.js';
@@ -44,7 +44,8 @@ export interface AsideSequence {
   safetyCopy: Omit<SafetyCopyOptions, 'subfolder' | 'signal'>;
   phases: Phases;
   log: RestoreLog;
-  dir: string;
+  /** Where the journal is written (the state folder; an earlier version's is moved there). */
+  journals: JournalPlace;
   now: () => Date;
   signal?: AbortSignal;
   progress?: { start(total?: number): void; update(n: number): void; stop(): void };
@@ -70,15 +71,15 @@ export interface AsideOutcome {
  * `writing-safety-archive`, so a crash here leaves the old data in the folder and --resume redoes it.
  */
 export async function writeAsideArchive(
-  o: Pick<AsideSequence, 'docker' | 'vt' | 'aside' | 'safetyCopy' | 'phases' | 'dir' | 'log'>,
+  o: Pick<AsideSequence, 'docker' | 'vt' | 'aside' | 'safetyCopy' | 'phases' | 'journals' | 'log'>,
   record: RestoreJournal,
   writing?: Promise<{ path: string; sha256: string }>,
 ): Promise<string> {
   const written = await o.phases.run('writing the safety archive of the previous data', () => writing ?? writeArchive(o));
-  await writeJournal(o.dir, { ...record, safetyCopy: written });
+  await writeJournal(o.journals, { ...record, safetyCopy: written });
   o.log.info(`Safety copy written and verified: ${written.path}`);
   await o.phases.run('removing the moved-aside data', () => removeAside(o.docker, o.vt, o.aside));
-  await clearJournal(o.dir, record.volume);
+  await clearJournal(o.journals, record.volume);
   return written.path;
 }
 
@@ -114,7 +115,7 @@ export async function runAsideSequence(o: AsideSequence): Promise<AsideOutcome> 
     log,
   };
   try {
-    if (!o.resuming) await writeJournal(o.dir, record);
+    if (!o.resuming) await writeJournal(o.journals, record);
     if (!o.resuming || record.step === 'moving-aside') {
       await step('moving-aside');
       throwIfAborted(signal);
@@ -175,14 +176,14 @@ export async function runAsideSequence(o: AsideSequence): Promise<AsideOutcome> 
     if (error instanceof AsideLeftoverError && stage === 'moving' && !o.resuming) {
       // Nothing moved: an earlier restore's folder is in the volume.
       o.setVolume('original');
-      await clearJournal(o.dir, o.volume).catch(() => undefined);
+      await clearJournal(o.journals, o.volume).catch(() => undefined);
       throw error;
     }
-    record = await advanceJournal(o.dir, record, 'rolling-back', o.now()).catch(() => record);
+    record = await advanceJournal(o.journals, record, 'rolling-back', o.now()).catch(() => record);
     const outcome = await phases.run('rolling back to the previous data', () => rollBackToSafetyCopy(rollback));
     o.setVolume(outcome.volume === 'restored' ? 'original' : 'unknown');
-    if (outcome.volume === 'restored') await clearJournal(o.dir, o.volume).catch(() => undefined);
-    else await advanceJournal(o.dir, record, 'rollback-failed', o.now()).catch(() => undefined);
+    if (outcome.volume === 'restored') await clearJournal(o.journals, o.volume).catch(() => undefined);
+    else await advanceJournal(o.journals, record, 'rollback-failed', o.now()).catch(() => undefined);
     throw rollbackError(error, phase, outcome, rollback, interrupted);
   }
 }

@@ -1,9 +1,10 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type { LocateOptions } from '../stack/falkor-data.js';
 import { describeStorage } from '../stack/falkor-data.js';
 import { systemClock, type Clock } from '../run/clock.js';
-import { DeclinedError, OpsError, throwIfAborted, UsageError } from '../errors.js';
-import { advanceJournal, clearJournal, describeInterrupted, finishCommands, journalPath, readJournal, writeJournal, type FoundJournal, type JournalStep, type RestoreJournal } from '../backup-store/restore-journal.js';
+import { DeclinedError, InterruptedError, OpsError, throwIfAborted, UsageError } from '../errors.js';
+import { advanceJournal, clearJournal, describeInterrupted, finishCommands, journalPath, readJournal, writeJournal, type FoundJournal, type JournalPlace, type JournalStep, type RestoreJournal } from '../backup-store/restore-journal.js';
 import { removeHelperLeftovers } from '../docker/helper-container.js';
 import { planLoad, type LoadPlan } from '../falkordb/load-plan.js';
 import { layOutForLoad, persistenceFor } from './falkordb-load.js';
@@ -32,6 +33,10 @@ export interface FalkorRestoreOptions extends Omit<LocateOptions, 'signal'> {
   /** Start FalkorDB and Graphiti MCP afterwards even if they were not running. */
   start: boolean;
   preRestoreDir: string;
+  /** Where restore journals live (the state folder, and PRE_RESTORE_BACKUP_DIR for earlier versions' journals). */
+  journals: JournalPlace;
+  /** The s3:// URL the archive was downloaded from (recorded in the journal so --resume can fetch it again). */
+  sourceUrl?: string;
   healthTimeoutSecs: number;
   skipHealthWait: boolean;
   stopGraceSeconds: number;
@@ -45,6 +50,11 @@ export interface FalkorRestoreDeps extends RestoreDeps {
   docker: () => Promise<RestoreDocker>;
   connect: ConnectFalkor;
   clock?: Clock;
+  /**
+   * Downloads an offsite archive again (`restore falkordb s3://… --resume`: the first download was
+   * removed when the interrupted run ended); `dispose` removes the new download. Unset: no store.
+   */
+  fetchArchive?: (url: string) => Promise<{ path: string; sha256: string; dispose(): Promise<void> }>;
   /** Test hook (AUTOCODEX_OPS_TEST_PAUSE_AT): wait at this journal step until aborted, so a test can SIGKILL the run there. */
   pauseAt?: string;
 }
@@ -56,7 +66,7 @@ function interruptedRestoreError(found: FoundJournal): OpsError {
 }
 
 /** Moves the journal to `next`; with the test hook, waits there until aborted so a test can SIGKILL the run. */
-async function pausing(dir: string, record: RestoreJournal, next: JournalStep, deps: FalkorRestoreDeps): Promise<RestoreJournal> {
+async function pausing(dir: JournalPlace, record: RestoreJournal, next: JournalStep, deps: FalkorRestoreDeps): Promise<RestoreJournal> {
   const moved = await advanceJournal(dir, record, next, deps.now());
   if (deps.pauseAt === next) {
     deps.log.warn(`Paused at journal step ${next} (AUTOCODEX_OPS_TEST_PAUSE_AT).`);
@@ -112,21 +122,58 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
   let archive = options.archive;
   if (options.journal) {
     const { target } = await lookup;
-    const found = await readJournal(options.preRestoreDir, target.volume);
-    if (!found) throw new UsageError(`There is no interrupted restore of volume ${target.volume} to ${options.journal} (no journal ${journalPath(options.preRestoreDir, target.volume)}).`, { hint: 'Nothing was changed. `autocodex-ops healthcheck --only restore-interrupted` lists interrupted restores; PRE_RESTORE_BACKUP_DIR must be the folder the restore used.' });
+    const found = await readJournal(options.journals, target.volume);
+    if (!found) throw new UsageError(`There is no interrupted restore of volume ${target.volume} to ${options.journal} (no journal ${journalPath(options.journals, target.volume)}).`, { hint: 'Nothing was changed. `autocodex-ops healthcheck --only restore-interrupted` lists interrupted restores; journals are looked for in the state folder (AUTOCODEX_OPS_STATE_DIR, /var/lib/autocodex-ops, else ~/.local/state/autocodex-ops) and in PRE_RESTORE_BACKUP_DIR; run as the user (or root) that ran the restore.' });
     if ('problem' in found) throw new OpsError(`The restore journal ${found.path} cannot be read: ${found.problem}`, { hint: finishCommands(found) });
     journal = found.journal;
     // A move-aside restore is undone, or finished once verified, without any archive (issue 16).
     if (journal.aside && (options.journal === 'undo' || !['moving-aside', 'extracting', 'laying-out', 'starting', 'verifying'].includes(journal.step))) return continueAside(options, deps, lookup, journal);
     archive = options.journal === 'resume' ? journal.archive.path : journal.safetyCopy.path;
   }
-  // Held open from before the checks until the end (issue 23 §7a): see held-archive.ts.
-  const held = await holdArchive(archive);
+  const fetched = options.journal === 'resume' && journal ? await fetchAgain(journal, deps) : undefined;
+  if (fetched) archive = fetched.path;
   try {
-    return await restoreHeld({ ...options, archive }, deps, lookup, held, journal);
+    // Held open from before the checks until the end (issue 23 §7a): see held-archive.ts.
+    const held = await holdArchive(archive);
+    try {
+      return await restoreHeld({ ...options, archive }, deps, lookup, held, journal);
+    } finally {
+      await held?.close();
+    }
   } finally {
-    await held?.close();
+    await fetched?.dispose();
   }
+}
+
+/** The hidden folder `restore … s3://…` downloads into (commands/offsite-restore.ts names it). */
+export const OFFSITE_DOWNLOAD = '.offsite-restore-';
+
+/**
+ * fetchAgain downloads the archive of an interrupted restore from s3:// again when its first
+ * download is gone, and refuses (exit 2, nothing changed) unless it is byte for byte the archive
+ * the restore began with (the sha256 the journal recorded).
+ */
+async function fetchAgain(journal: RestoreJournal, deps: FalkorRestoreDeps): Promise<{ path: string; dispose(): Promise<void> } | undefined> {
+  const { url, path, sha256 } = journal.archive;
+  if (!url) return undefined;
+  // A kill -9 leaves the first download in its hidden folder: used as it is (the checks hash it
+  // against the journal), and removed like a new download once the resume ends.
+  if (await stat(path).then(() => true, () => false)) {
+    const folder = dirname(path);
+    return { path, dispose: async () => void (basename(folder).startsWith(OFFSITE_DOWNLOAD) ? await rm(folder, { recursive: true, force: true }) : undefined) };
+  }
+  const undo = 'Nothing was changed. `autocodex-ops restore falkordb --undo` puts the previous data back without any archive.';
+  if (!deps.fetchArchive) throw new UsageError(`The interrupted restore's archive came from ${url}, and its download ${path} is gone; no offsite store is configured to fetch it again.`, { hint: `Set AUTOCODEX_OPS_S3_URL (and its credentials) as for the first restore and run --resume again. ${undo}` });
+  deps.log.info(`The interrupted restore's archive came from ${url}; downloading it again.`);
+  const fetched = await deps.fetchArchive(url).catch((error: unknown) => {
+    if (!(error instanceof OpsError) || error instanceof InterruptedError) throw error;
+    throw new OpsError(`The interrupted restore's archive came from ${url} and its download ${path} is gone; fetching it again failed: ${error.message}`, { cause: error, exitCode: error.exitCode, hint: `${error.hint ? `${error.hint} ` : ''}${undo}` });
+  });
+  if (fetched.sha256 !== sha256) {
+    await fetched.dispose();
+    throw new UsageError(`${url} is no longer the archive the interrupted restore began with (sha256 ${fetched.sha256}, the journal recorded ${sha256}); nothing was changed.`, { hint: `The object was replaced since. ${undo}` });
+  }
+  return fetched;
 }
 
 async function restoreHeld(
@@ -151,7 +198,7 @@ async function restoreHeld(
   }
   const { docker, target } = await phases.run('finding FalkorDB, Graphiti MCP and the data volume', () => lookup);
   if (!found) {
-    const pending = await readJournal(options.preRestoreDir, target.volume);
+    const pending = await readJournal(options.journals, target.volume);
     if (pending) throw interruptedRestoreError(pending);
   }
   const falkordb = target.data.falkordb;
@@ -186,7 +233,7 @@ async function restoreHeld(
     const live = await locateRestoreTarget(docker, located);
     if (live.volume !== target.volume) throw new OpsError(`The data volume changed since the plan (${target.volume} → ${live.volume}); nothing was changed. Run the restore again.`);
     if (!found) {
-      const pending = await readJournal(options.preRestoreDir, live.volume);
+      const pending = await readJournal(options.journals, live.volume);
       if (pending) throw interruptedRestoreError(pending);
     }
     const leftovers = await removeHelperLeftovers(docker, { signal });
@@ -233,7 +280,8 @@ async function restoreHeld(
             version: 1,
             command: 'restore falkordb',
             volume: live.volume,
-            archive: { path: checked.path, sha256: checked.sha256 },
+            archive: { path: checked.path, sha256: checked.sha256, ...(options.sourceUrl ? { url: options.sourceUrl } : {}) },
+            engine: options.journals.engine,
             safetyCopy: { path: base.safetyBackup ?? '', sha256: '' },
             aside: { folder: aside.folder, discard: aside.discard },
             helperImage: live.helperImage,
@@ -261,13 +309,13 @@ async function restoreHeld(
         safetyCopy: { dir: options.preRestoreDir, facts, log, now: deps.now, encryption: deps.encryption, key: deps.archiveKey },
         phases,
         log,
-        dir: options.preRestoreDir,
+        journals: options.journals,
         now: deps.now,
         ...(signal ? { signal } : {}),
         ...(deps.progress ? { progress: deps.progress } : {}),
         record,
         resuming: found !== undefined,
-        step: (r, next) => pausing(options.preRestoreDir, r, next, deps),
+        step: (r, next) => pausing(options.journals, r, next, deps),
         setVolume: (state) => (volume = state),
         ...(preparing ? { helper: preparing } : {}),
       });
@@ -297,7 +345,7 @@ async function restoreHeld(
     // The journal marks the volume from before the wipe until the data is verified (issue 23 §3).
     let record: RestoreJournal = { ...found, host: deps.hostname, pid: process.pid, updatedAt: deps.now().toISOString() };
     const step = async (next: JournalStep) => {
-      record = await pausing(options.preRestoreDir, record, next, deps);
+      record = await pausing(options.journals, record, next, deps);
     };
     try {
       await step(mode === 'undo' ? 'rolling-back' : 'wiping');
@@ -317,7 +365,7 @@ async function restoreHeld(
       const dataCheck = health.server && { ...health.server, expected: { ...expectedData(checked.manifest), load: loaded.expect } };
       const report = await phases.run('starting the services and checking the data', () => bringUp(docker, { ...health, ...(dataCheck ? { server: dataCheck } : {}), start: toStart, signal }));
       volume = 'replaced';
-      await clearJournal(options.preRestoreDir, live.volume);
+      await clearJournal(options.journals, live.volume);
       return {
         kind: 'falkordb',
         archive: checked.path,
@@ -342,15 +390,15 @@ async function restoreHeld(
       const ctx: RollbackContext = { docker, services, volume: live.volume, helperImage: live.helperImage, safetyPath: safety.path, putBack, wereRunning, health, log };
       if (volume === 'original') {
         // Nothing was wiped (the journal could not be written, or the run stopped just before the wipe).
-        if (!found) await clearJournal(options.preRestoreDir, live.volume).catch(() => undefined);
+        if (!found) await clearJournal(options.journals, live.volume).catch(() => undefined);
         throw error;
       }
-      record = await advanceJournal(options.preRestoreDir, record, 'rolling-back', deps.now()).catch(() => record);
+      record = await advanceJournal(options.journals, record, 'rolling-back', deps.now()).catch(() => record);
       // Undoing failed while putting the safety copy back itself: doing the same again would not help.
       const outcome = mode === 'undo' ? { volume: 'unknown' as const, failure: { step: `putting the safety copy ${safety.path} back`, message: (error as Error).message } } : await phases.run('rolling back to the safety copy', () => rollBackToSafetyCopy(ctx));
       volume = outcome.volume === 'restored' ? 'original' : 'unknown';
-      if (outcome.volume === 'restored') await clearJournal(options.preRestoreDir, live.volume).catch(() => undefined);
-      else await advanceJournal(options.preRestoreDir, record, 'rollback-failed', deps.now()).catch(() => undefined);
+      if (outcome.volume === 'restored') await clearJournal(options.journals, live.volume).catch(() => undefined);
+      else await advanceJournal(options.journals, record, 'rollback-failed', deps.now()).catch(() => undefined);
       throw rollbackError(error, phase, outcome, ctx, interrupted);
     }
   });
@@ -385,7 +433,7 @@ async function continueAside(options: FalkorRestoreOptions, deps: FalkorRestoreD
     const live = await locateRestoreTarget(docker, { ...options, signal });
     if (live.volume !== target.volume) throw new OpsError(`The data volume changed since the plan (${target.volume} → ${live.volume}); nothing was changed. Run the command again.`);
     // Under the lock: another run may have finished or undone it since the plan.
-    const again = await readJournal(options.preRestoreDir, live.volume);
+    const again = await readJournal(options.journals, live.volume);
     if (!again || !('journal' in again) || again.journal.startedAt !== journal.startedAt) throw new OpsError(`The interrupted restore of volume ${live.volume} changed since the plan (another run finished or undid it); nothing was changed.`, { hint: '`autocodex-ops healthcheck --only restore-interrupted` says where it stands.' });
     let record: RestoreJournal = { ...again.journal, host: deps.hostname, pid: process.pid, updatedAt: deps.now().toISOString() };
     const leftovers = await removeHelperLeftovers(docker, { signal });
@@ -402,12 +450,12 @@ async function continueAside(options: FalkorRestoreOptions, deps: FalkorRestoreD
         encryption: deps.encryption,
         key: deps.archiveKey,
       };
-      const path = await writeAsideArchive({ docker, vt, aside, safetyCopy, phases, dir: options.preRestoreDir, log }, record);
+      const path = await writeAsideArchive({ docker, vt, aside, safetyCopy, phases, journals: options.journals, log }, record);
       return { ...base, safetyBackup: path, durationMs: Math.round(clock.now() - started), stopped: [], started: [], phases: phases.timings, warnings };
     }
     const stopped = await phases.run('stopping the services', () => stopServices(docker, services, { connect: deps.connect, server: options.server, graceSeconds: options.stopGraceSeconds, signal, log }));
     const wereRunning = inStartOrder(services, (s) => journal.wereRunning.includes(s.name));
-    record = await pausing(options.preRestoreDir, record, 'rolling-back', deps);
+    record = await pausing(options.journals, record, 'rolling-back', deps);
     try {
       await phases.run(`moving the previous data back from ${folder}`, async () => {
         if (journal.step === 'moving-aside') return undoMoveAside(docker, vt, aside);
@@ -419,10 +467,10 @@ async function continueAside(options: FalkorRestoreOptions, deps: FalkorRestoreD
         });
       });
     } catch (error) {
-      await advanceJournal(options.preRestoreDir, record, 'rollback-failed', deps.now()).catch(() => undefined);
+      await advanceJournal(options.journals, record, 'rollback-failed', deps.now()).catch(() => undefined);
       throw new OpsError(`Undoing the restore of volume ${live.volume} failed while moving the previous data back: ${(error as Error).message}`, { cause: error, hint: `FalkorDB and Graphiti MCP were left stopped. Put it back by hand: ${manualMoveBackCommand(aside, live.helperImage, wereRunning.map((c) => c.name))}` });
     }
-    await clearJournal(options.preRestoreDir, live.volume);
+    await clearJournal(options.journals, live.volume);
     const health = healthOptions({ ...options, journal: 'undo' }, deps, live, stopped, clock, warnings, false);
     const report = await phases.run('starting the services and checking them', () => bringUp(docker, { ...health, start: wereRunning, signal }));
     return { ...base, safetyBackup: null, durationMs: Math.round(clock.now() - started), health: report, stopped: stopped.stopped.map((s) => s.name), started: wereRunning.map((s) => s.name), phases: phases.timings, warnings: [...warnings, ...report.warnings] };

@@ -1,10 +1,11 @@
-import { readFileSync, statSync } from 'node:fs';
-import { mkdir, open, stat, unlink } from 'node:fs/promises';
+import { constants, readFileSync, statSync } from 'node:fs';
+import { lstat, mkdir, open, unlink } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { InterruptedError, LockHeldError, OpsError, throwIfAborted } from '../errors.js';
+import { claimOf, type LockClaim } from './lock-claims.js';
 
 /** Narrow logger: a pino logger fits, so does `{ warn: (m) => console.error(m) }`. */
 export interface LockLog {
@@ -38,6 +39,10 @@ export interface AcquireLockOptions {
   processStart?: (pid: number) => string | undefined;
   /** Which user runs a process (Linux: the owner of /proc/<pid>), undefined when unknown. */
   processUid?: (pid: number) => number | undefined;
+  /** This run's effective uid (default: the process's); as root, holders without a claim are not honoured. */
+  uid?: number;
+  /** Who may hold this lock against root (default: what target-lock.ts registered for `target`); null: everyone. */
+  claim?: LockClaim | null;
 }
 
 /** A held lock; `release()` removes the file only while it is still ours, and never throws twice. */
@@ -63,7 +68,7 @@ export type LockOwner = z.infer<typeof ownerSchema>;
 type Seen =
   | { kind: 'missing' }
   | { kind: 'owned'; owner: LockOwner; raw: string; ino: number; mtimeMs: number; uid: number }
-  | { kind: 'corrupt'; raw: string; ino: number; mtimeMs: number };
+  | { kind: 'corrupt'; raw: string; ino: number; mtimeMs: number; uid: number };
 
 /** isProcessAlive asks the kernel with signal 0; EPERM means the process exists under another user. */
 export function isProcessAlive(pid: number): boolean {
@@ -138,20 +143,25 @@ const parseJson = (raw: string): unknown => {
 };
 
 // Content and inode come from one descriptor, so they describe the same file even if it is swapped.
+// Never through a link, never blocking on a FIFO another user planted under the lock's name: a
+// link or any file that is not a regular one is a damaged lock (raw '').
 async function inspect(path: string): Promise<Seen> {
   let fh;
   try {
-    fh = await open(path, 'r');
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     if (code(err) === 'ENOENT') return { kind: 'missing' };
-    throw err;
+    if (code(err) !== 'ELOOP') throw err;
+    const st = await lstat(path).catch(ignoreMissing);
+    return st ? { kind: 'corrupt', raw: '', ino: st.ino, mtimeMs: st.mtimeMs, uid: st.uid } : { kind: 'missing' };
   }
   try {
-    const [st, raw] = [await fh.stat(), await fh.readFile('utf8')];
+    const st = await fh.stat();
+    const raw = st.isFile() ? await fh.readFile('utf8') : '';
     const result = ownerSchema.safeParse(parseJson(raw));
     return result.success
       ? { kind: 'owned', owner: result.data, raw, ino: st.ino, mtimeMs: st.mtimeMs, uid: st.uid }
-      : { kind: 'corrupt', raw, ino: st.ino, mtimeMs: st.mtimeMs };
+      : { kind: 'corrupt', raw, ino: st.ino, mtimeMs: st.mtimeMs, uid: st.uid };
   } finally {
     await fh.close();
   }
@@ -188,16 +198,17 @@ async function tryCreate(path: string, owner: LockOwner): Promise<{ raw: string;
  * file they do not own, one at a time, so a live run's lock is never removed and two runs never
  * both take over. Returns 'taken', 'gone' (someone else changed it first) or 'busy'.
  */
-async function takeOver(path: string, seen: Exclude<Seen, { kind: 'missing' }>, now: number): Promise<'taken' | 'gone' | 'busy'> {
+async function takeOver(path: string, seen: Exclude<Seen, { kind: 'missing' }>, now: number, unclaimed: (uid: number) => boolean): Promise<'taken' | 'gone' | 'busy'> {
   const mutex = `${path}.takeover`;
   let fh;
   try {
     fh = await open(mutex, 'wx', 0o600);
   } catch (err) {
     if (code(err) !== 'EEXIST') throw err;
-    // A takeover takes milliseconds; a mutex this old was left by a run that died inside one.
-    const st = await stat(mutex).catch(() => undefined);
-    if (st && now - st.mtimeMs > TAKEOVER_STALE_MS) await unlink(mutex).catch(ignoreMissing);
+    // A takeover takes milliseconds; a mutex this old was left by a run that died inside one. One
+    // of a user without a claim (kept fresh to stall root) is not honoured either.
+    const st = await lstat(mutex).catch(() => undefined);
+    if (st && (now - st.mtimeMs > TAKEOVER_STALE_MS || unclaimed(st.uid))) await unlink(mutex).catch(ignoreMissing);
     return 'busy';
   }
   try {
@@ -237,7 +248,9 @@ const defaultSleep = async (ms: number, signal?: AbortSignal) => {
  * written, fsynced). If another live run holds it, it throws LockHeldError (exit 11) naming the
  * holder at once, or after polling `waitSeconds`. A lock left by a dead process on this host,
  * or a corrupt file older than `staleGraceMs`, is taken over with a warning; a lock from
- * another host is never treated as stale. An abort throws InterruptedError.
+ * another host is never treated as stale. As root, a lock of another user who has no claim on
+ * the target (lock-claims.ts) is taken over with a warning, so nobody can block root's runs by
+ * holding a predictable name. An abort throws InterruptedError.
  */
 export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
   if (!/^[a-z0-9][a-z0-9_.-]*$/i.test(options.target)) throw new TypeError(`Invalid lock target: ${options.target}`);
@@ -248,6 +261,10 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
   const boot = 'bootId' in options ? options.bootId : bootId();
   const startOf = options.processStart ?? processStart;
   const uidOf = options.processUid ?? processUid;
+  const self = options.uid ?? process.geteuid?.() ?? -1;
+  const claim = options.claim === undefined ? claimOf(options.target) : options.claim;
+  // As root only: a file of a user other than root and this run, who has no claim on the target.
+  const unclaimed = (uid: number, pid?: number) => self === 0 && claim !== null && claim !== undefined && uid !== 0 && uid !== self && !claim.allows(uid, pid);
   const path = join(options.dir, `${options.target}.lock`);
   const waitMs = (options.waitSeconds ?? 0) * 1000;
   const deadline = now() + waitMs;
@@ -271,20 +288,24 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Lock> {
 
     const seen = await inspect(path);
     if (seen.kind === 'missing') continue;
+    const local = seen.kind === 'owned' && seen.owner.host === host;
     const stale =
       seen.kind === 'corrupt'
         ? now() - seen.mtimeMs > (options.staleGraceMs ?? 5000)
-        : seen.owner.host === host && (holderGone(seen.owner, boot, alive, startOf) || forged(seen, uidOf));
-    if (stale) {
-      const outcome = await takeOver(path, seen, now());
+        : local && (holderGone(seen.owner, boot, alive, startOf) || forged(seen, uidOf));
+    const ignored = !stale && unclaimed(seen.uid, local ? (seen as { owner: LockOwner }).owner.pid : undefined);
+    if (stale || ignored) {
+      const outcome = await takeOver(path, seen, now(), (uid) => unclaimed(uid));
       if (outcome === 'busy') await sleep(10, options.signal);
       if (outcome === 'taken') {
         options.log?.warn(
-          seen.kind === 'corrupt'
-            ? `Removed a corrupt ${options.target} lock file (${path}) left by an earlier run.`
-            : forged(seen, uidOf)
-              ? `Took over the ${options.target} lock ${path}: it names ${describe(seen, now())}, a process of another user than the file's owner (uid ${seen.uid}), so no autocodex-ops run holds it.`
-              : `Took over the ${options.target} lock from ${describe(seen, now())}: that process no longer exists (or the machine has restarted since).`,
+          ignored
+            ? `Ignored the ${options.target} lock ${path}: it is held by ${describe(seen, now())} as uid ${seen.uid}, a user with no claim on what it protects (only root and ${claim!.who} have one), so this root run does not wait for it.`
+            : seen.kind === 'corrupt'
+              ? `Removed a corrupt ${options.target} lock file (${path}) left by an earlier run.`
+              : forged(seen, uidOf)
+                ? `Took over the ${options.target} lock ${path}: it names ${describe(seen, now())}, a process of another user than the file's owner (uid ${seen.uid}), so no autocodex-ops run holds it.`
+                : `Took over the ${options.target} lock from ${describe(seen, now())}: that process no longer exists (or the machine has restarted since).`,
         );
       }
       continue;

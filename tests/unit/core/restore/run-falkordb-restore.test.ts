@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { readJournal, writeJournal } from '../../../../src/core/backup-store/restore-journal.js';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { legacyJournalPath, readJournal, writeJournal, type RestoreJournal } from '../../../../src/core/backup-store/restore-journal.js';
 import { readArchive } from '../../../../src/core/archive/read-archive.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,9 @@ import type { RestorePlan } from '../../../../src/core/restore/restore-result.js
 import { runFalkorRestore, type FalkorRestoreOptions } from '../../../../src/core/restore/run-falkordb-restore.js';
 import { composeLabels, FakeDocker } from '../../../helpers/fake-docker.js';
 import { rawTar, type RawEntry } from '../../../fixtures/restore/raw-tar.js';
+
+/** Writes a journal where versions before the state folder wrote it: hidden, beside the safety copies. */
+const writeLegacy = (dir: string, journal: RestoreJournal) => writeFileSync(legacyJournalPath(dir, journal.volume), JSON.stringify(journal));
 
 const VOLUME = 'auto-codex_falkordb_data';
 const IMAGE = { id: 'sha256:falkordb-test', repoTags: ['falkordb/falkordb:test'], repoDigests: [] };
@@ -61,6 +64,7 @@ async function world(over: { running?: boolean; graphiti?: boolean; keys?: numbe
     force: false,
     start: false,
     preRestoreDir: join(root, 'backups'),
+    journals: { dir: join(root, 'state'), engine: 'local', legacyDir: join(root, 'backups') },
     healthTimeoutSecs: 5,
     skipHealthWait: false,
     stopGraceSeconds: 1,
@@ -139,7 +143,7 @@ describe('runFalkorRestore', () => {
       'writing the safety archive of the previous data',
       'removing the moved-aside data',
     ]);
-    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+    expect(await readJournal(w.options.journals, VOLUME)).toBeUndefined();
     expect(w.docker.containers.size).toBe(2);
   });
 
@@ -187,7 +191,7 @@ describe('runFalkorRestore', () => {
     const aside = Object.keys(content(w) ?? {}).filter((p) => p.startsWith('.falkordb_pre_restore_'));
     expect(aside.map((p) => p.replace(/^[^/]+\//, '')).sort()).toEqual(Object.keys(filesOf(CURRENT)).sort());
     // The journal stays: a plain restore and a backup refuse; --undo puts the safety copy back and starts what ran.
-    const found = await readJournal(w.options.preRestoreDir, VOLUME);
+    const found = await readJournal(w.options.journals, VOLUME);
     expect(found && 'journal' in found && found.journal).toMatchObject({ step: 'rollback-failed', archive: { path: w.archive }, wereRunning: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'] });
     const again = (await runFalkorRestore(w.options, deps(w).deps).catch((e: unknown) => e)) as OpsError;
     expect(again).toBeInstanceOf(OpsError);
@@ -201,7 +205,7 @@ describe('runFalkorRestore', () => {
     const undone = await runFalkorRestore({ ...w.options, journal: 'undo' }, deps(w).deps);
     expect(undone).toMatchObject({ finished: 'undo', started: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'] });
     expect(content(w)).toEqual(filesOf(CURRENT));
-    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+    expect(await readJournal(w.options.journals, VOLUME)).toBeUndefined();
     const none = (await runFalkorRestore({ ...w.options, journal: 'undo' }, deps(w).deps).catch((e: unknown) => e)) as OpsError;
     expect(none).toBeInstanceOf(UsageError);
   });
@@ -212,9 +216,9 @@ describe('runFalkorRestore', () => {
     w.docker.failNext('createContainer', new Error('second failure'), moveBackHelper);
     await runFalkorRestore(w.options, deps(w).deps).catch(() => undefined);
     // As a kill -9 while extracting leaves it: the journal at that step, a half extraction beside the folder.
-    const found = await readJournal(w.options.preRestoreDir, VOLUME);
+    const found = await readJournal(w.options.journals, VOLUME);
     if (!found || !('journal' in found)) throw new Error('no journal');
-    await writeJournal(w.options.preRestoreDir, { ...found.journal, step: 'extracting' });
+    await writeJournal(w.options.journals, { ...found.journal, step: 'extracting' });
     const plan = await runFalkorRestore({ ...w.options, archive: '', journal: 'resume', dryRun: true }, deps(w).deps);
     expect(plan.plan?.steps).toEqual(expect.arrayContaining([expect.stringMatching(/^remove the half-restored data beside \.falkordb_pre_restore_/)]));
     const result = await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, deps(w).deps);
@@ -223,7 +227,42 @@ describe('runFalkorRestore', () => {
     const [safety] = await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore');
     const listing = await readArchive(safety!.archive);
     expect(listing.entries.filter((e) => e.type === 'File').map((e) => e.path.replace(/^\.\//, '')).sort()).toEqual(Object.keys(filesOf(CURRENT)).sort());
-    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+    expect(await readJournal(w.options.journals, VOLUME)).toBeUndefined();
+  });
+
+  it('--resume of a restore from s3:// whose download is gone fetches it again; another object there, or no store, is exit 2 with nothing changed', async () => {
+    const w = await world();
+    w.docker.failNext('putArchive', new Error('first failure'));
+    w.docker.failNext('createContainer', new Error('second failure'), moveBackHelper);
+    const url = 's3://bucket/host1/falkordb/x.tar.gz';
+    await runFalkorRestore({ ...w.options, sourceUrl: url }, deps(w).deps).catch(() => undefined);
+    const found = await readJournal(w.options.journals, VOLUME);
+    if (!found || !('journal' in found)) throw new Error('no journal');
+    expect(found.journal.archive).toMatchObject({ url, path: w.archive });
+    // As a kill -9 while extracting leaves it, once the run's download folder is gone.
+    const gone = join(w.root, 'gone', 'falkordb_data_20250101_000000.tar.gz');
+    await writeJournal(w.options.journals, { ...found.journal, step: 'extracting', archive: { ...found.journal.archive, path: gone } });
+    const half = content(w);
+    const noStore = (await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, deps(w).deps).catch((e: unknown) => e)) as OpsError;
+    expect(noStore).toMatchObject({ exitCode: 2, message: expect.stringContaining(`came from ${url}, and its download ${gone} is gone`) });
+    const disposed: string[] = [];
+    const copy = (bytes: Buffer) => async (asked: string) => {
+      const path = join(mkdtempSync(join(w.root, 'dl-')), 'falkordb_data_20250101_000000.tar.gz');
+      writeFileSync(path, bytes);
+      // As downloadArchive leaves it: the sidecars beside the archive.
+      for (const ext of ['.sha256', '.manifest.json']) if (existsSync(`${w.archive}${ext}`)) copyFileSync(`${w.archive}${ext}`, `${path}${ext}`);
+      expect(asked).toBe(url);
+      return { path, sha256: createHash('sha256').update(bytes).digest('hex'), dispose: async () => void disposed.push(path) };
+    };
+    const other = (await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, { ...deps(w).deps, fetchArchive: copy(Buffer.from('another object')) }).catch((e: unknown) => e)) as OpsError;
+    expect(other).toMatchObject({ exitCode: 2, message: expect.stringMatching(/is no longer the archive the interrupted restore began with .*nothing was changed/) });
+    expect(content(w)).toEqual(half);
+    expect(await readJournal(w.options.journals, VOLUME)).toMatchObject({ journal: { step: 'extracting' } });
+    const result = await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, { ...deps(w).deps, fetchArchive: copy(readFileSync(w.archive)) });
+    expect(result).toMatchObject({ finished: 'resume', health: { data: { keys: 3, expectedKeys: 3 } } });
+    expect(content(w)).toEqual(filesOf(BACKUP));
+    expect(disposed).toHaveLength(2);
+    expect(await readJournal(w.options.journals, VOLUME)).toBeUndefined();
   });
 
   it('a safety archive that cannot be written after the data was verified keeps the folder and the journal; --resume writes it, --undo is still possible before', async () => {
@@ -234,7 +273,7 @@ describe('runFalkorRestore', () => {
     expect(error.message).toMatch(/^The restore was verified, but keeping its way back failed: .*export broke/);
     expect(error.hint).toContain('restore falkordb --resume');
     expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
-    const found = await readJournal(w.options.preRestoreDir, VOLUME);
+    const found = await readJournal(w.options.journals, VOLUME);
     expect(found && 'journal' in found && found.journal).toMatchObject({ step: 'writing-safety-archive' });
     expect(await listBackups(w.options.preRestoreDir, 'falkordb-pre-restore')).toEqual([]);
     const result = await runFalkorRestore({ ...w.options, archive: '', journal: 'resume' }, deps(w).deps);
@@ -242,7 +281,7 @@ describe('runFalkorRestore', () => {
     expect(content(w)).toEqual(filesOf(BACKUP));
     const listing = await readArchive(result.safetyBackup!);
     expect(listing.entries.filter((e) => e.type === 'File').map((e) => e.path.replace(/^\.\//, '')).sort()).toEqual(Object.keys(filesOf(CURRENT)).sort());
-    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+    expect(await readJournal(w.options.journals, VOLUME)).toBeUndefined();
   });
 
   it('--undo of a verified restore whose safety archive was not written moves the previous data back, no archive needed', async () => {
@@ -254,7 +293,7 @@ describe('runFalkorRestore', () => {
     expect(result).toMatchObject({ finished: 'undo', safetyBackup: null, started: ['auto-codex-falkordb', 'auto-codex-graphiti-mcp'] });
     expect(content(w)).toEqual(filesOf(CURRENT));
     expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
-    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+    expect(await readJournal(w.options.journals, VOLUME)).toBeUndefined();
   });
 
   it('a journal of an earlier version (safety copy first, then wipe) is still undone from its safety copy and resumed from its archive', async () => {
@@ -271,7 +310,8 @@ describe('runFalkorRestore', () => {
       });
       w.docker.addVolume({ name: VOLUME, files: { 'dump.rdb': 'half' } });
       for (const c of ['auto-codex-falkordb', 'auto-codex-graphiti-mcp']) w.docker.container(c).running = false;
-      await writeJournal(w.options.preRestoreDir, {
+      // Written where that version wrote it (PRE_RESTORE_BACKUP_DIR), not in the state folder.
+      writeLegacy(w.options.preRestoreDir, {
         version: 1,
         command: 'restore falkordb',
         volume: VOLUME,
@@ -286,11 +326,16 @@ describe('runFalkorRestore', () => {
         host: 'h',
         pid: 1,
       });
+      // Another run (another root or user) finds it too: the healthcheck's listing and the resume read both places.
+      expect(await readJournal(w.options.journals, VOLUME)).toMatchObject({ path: legacyJournalPath(w.options.preRestoreDir, VOLUME), journal: { step: 'extracting' } });
       const result = await runFalkorRestore({ ...w.options, archive: '', journal: mode }, deps(w).deps);
       expect(result).toMatchObject({ finished: mode, safetyBackup: safety.written.path });
+      // Its steps moved it to the state folder, and the end removed it at both places.
+      expect(readdirSync(w.options.preRestoreDir).filter((n) => n.endsWith('.journal.json'))).toEqual([]);
+      expect(readdirSync(w.options.journals.dir)).toEqual([]);
       expect(content(w)).toEqual(filesOf(mode === 'undo' ? CURRENT : BACKUP));
       expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
-      expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+      expect(await readJournal(w.options.journals, VOLUME)).toBeUndefined();
     }
   });
 
@@ -417,7 +462,7 @@ describe('runFalkorRestore', () => {
     expect(error.message).toContain('still holds the moved-aside data of an earlier restore');
     expect(content(w)).toEqual({ ...filesOf(CURRENT), '.falkordb_pre_restore_20200101_000000/dump.rdb': 'older' });
     expect(state(w, 'auto-codex-falkordb') && state(w, 'auto-codex-graphiti-mcp')).toBe(true);
-    expect(await readJournal(w.options.preRestoreDir, VOLUME)).toBeUndefined();
+    expect(await readJournal(w.options.journals, VOLUME)).toBeUndefined();
   });
 
   it('warns when the archive was made by another FalkorDB image', async () => {
