@@ -6,7 +6,7 @@ import { parse } from 'dotenv';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerTestEnv, ensureStandinImages } from '../helpers/docker.js';
+import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
 import { freePort } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
 import { testRuntime } from '../helpers/runtime.js';
@@ -55,6 +55,14 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
   });
 
   const redis = (port: number, password?: string): Promise<Redis> => redisOn(port, password, 150);
+  const keysAfterCleanup = async (port: number, password: string) => {
+    const r = await redis(port, password);
+    try {
+      return await r.dbsize();
+    } finally {
+      r.disconnect();
+    }
+  };
 
   async function stack(composeText?: string, falkordbArgs?: string) {
     const root = mkdtempSync(join(tmpdir(), 'aco-harden-compose-'));
@@ -124,6 +132,23 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     // The way back: the committed image holds the old layer with its data.
     expect(await env.docker.getImage(result.oldImage).inspect().then(() => true, () => false)).toBe(true);
     expect(existsSync(join(s.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
+    expect(result.nextSteps.join('\n')).toMatch(/autocodex-ops harden --cleanup/);
+
+    // --cleanup removes the committed image, and only images harden made: an image of the user's
+    // under the same name pattern but without harden's label stays.
+    const lookalike = `autocodex-ops-pre-harden/${s.name}:20200101_000000`;
+    await env.docker.getImage(FALKORDB_STANDIN).tag({ repo: lookalike.split(':')[0]!, tag: '20200101_000000' });
+    images.push(lookalike);
+    const dry = await runProgram(['harden', '--cleanup', '--dry-run', '--json'], { env: s.vars });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ removedImages: [], wouldRemoveImages: [result.oldImage] });
+    expect(await env.docker.getImage(result.oldImage).inspect().then(() => true, () => false)).toBe(true);
+    const clean = await runProgram(['harden', '--cleanup', '--yes', '--json'], { env: s.vars });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({ removedImages: [result.oldImage], kept: [] });
+    expect(await env.docker.getImage(result.oldImage).inspect().then(() => true, () => false)).toBe(false);
+    expect(await env.docker.getImage(lookalike).inspect().then(() => true, () => false)).toBe(true);
+    expect(await keysAfterCleanup(s.port, password)).toBe(KEYS);
   });
 
   it('Ctrl-C after compose replaced the container: the old one is created again from its image with its 500 keys, files restored, exit 130', async () => {
@@ -233,6 +258,11 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     expect(run.code).toBe(1);
     await expectOldBack(s, original, before);
     // The rescued backup stays, and names what it holds.
+    // The old container now runs from the committed image: --cleanup names it and keeps it.
+    const clean = await runProgram(['harden', '--cleanup', '--yes', '--json'], { env: s.vars });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({ removedImages: [], kept: [{ image: committed, usedBy: [s.name] }] });
+    expect(await env.docker.getImage(committed!).inspect().then(() => true, () => false)).toBe(true);
     const manifest = readdirSync(join(s.root, 'backups')).find((f) => f.endsWith('.manifest.json'));
     expect(JSON.parse(readFileSync(join(s.root, 'backups', manifest!), 'utf8'))).toMatchObject({ source: { rescuedFrom: 'container-layer' }, server: { keys: KEYS } });
   });

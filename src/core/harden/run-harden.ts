@@ -12,6 +12,7 @@ import { replaceVolumeContent } from '../stack/falkordb-volume.js';
 import { layOutForLoad } from '../stack/falkordb-layout.js';
 import { planLoad } from '../falkordb/load-plan.js';
 import { stampOf } from './stamp.js';
+import { PRE_HARDEN_LABEL, PRE_HARDEN_PROJECT_LABEL, PRE_HARDEN_REPO } from './cleanup.js';
 import { assess, findFalkorContainer, type Assessment, type Finding } from './assess.js';
 import { applyEnvEdit, applyFileEdit, planEnvEdits, undoEnvEdit, type EnvEdit } from './env-edits.js';
 import { planComposeEdits } from './compose-edits.js';
@@ -322,7 +323,7 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
           : [];
       const stamp = stampOf(deps.now());
       const renamedTo = `${container.name}-pre-harden-${stamp}`;
-      const committed = `autocodex-ops-pre-harden/${container.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}:${stamp}`;
+      const committed = `${PRE_HARDEN_REPO}/${container.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}:${stamp}`;
       const passwordSource = { existing: 'the configured password', env: 'GRAPHITI_FALKORDB_PASSWORD from the environment', generate: 'a generated password' }[options.password.source];
       const plan: HardenPlan = {
         container: container.name,
@@ -387,7 +388,7 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
     if (compose) {
       journal.raw = await docker.inspectContainerRaw(old.id, { signal });
       const [repo, tag] = input.committed.split(':') as [string, string];
-      await docker.commitContainer(old.id, repo, tag, { signal });
+      await docker.commitContainer(old.id, repo, tag, { signal, labels: { [PRE_HARDEN_LABEL]: old.name, [PRE_HARDEN_PROJECT_LABEL]: compose.project } });
       journal.committed = input.committed;
       await writeJournal(journalFile, journal);
       log.info(`Stopped ${old.name} and committed it as ${input.committed} (its data included).`);
@@ -484,7 +485,7 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
       editedFiles: journal.edits.map((e) => e.path),
       warnings,
       nextSteps: compose
-        ? [`The old container is kept as the image ${input.committed}${options.keepOld ? '' : `; once the app works with the new server: docker rmi ${input.committed}`}.`]
+        ? [`The old container is kept as the image ${input.committed}${options.keepOld ? '' : '; once the app works with the new server, remove it: autocodex-ops harden --cleanup'}.`]
         : options.keepOld
           ? [`The old container ${input.renamedTo} is kept (stopped).`]
           : [`Once the app works with the new server, remove the old container: autocodex-ops harden falkordb --cleanup`],
