@@ -1,5 +1,5 @@
 // Restore of the backup section's archive onto a volume of the same size (it holds the reference
-// data, so every run replaces like with like), three contenders alternated run by run:
+// data, so every run replaces like with like), the contenders alternated run by run:
 //  - the original's whole flow (scripts/restore-falkordb.sh, later version, original-scripts.md §3):
 //    a helper container running busybox `tar czf` for the pre-restore backup, then one running
 //    `rm -rf /data/* /data/.[!.]* /data/..?* && tar -xzf`; its host checks (tar -tzf and sha256 of
@@ -11,7 +11,9 @@
 //    in `docker inspect`) is set against `pigz -d | tar -x` of the same archive into an empty scratch
 //    folder on the same disk (issue 16: at most 1.5x);
 //  - the machine's limit on the host, on the volume's folder: wipe + `pigz -d | tar -x`, and before
-//    it, timed apart, a safety copy with `tar | pigz` (the same work as the tool's).
+//    it, timed apart, a safety copy with `tar | pigz` (the same work as the tool's);
+//  - unless --skip-drill, `autocodex-ops drill falkordb <archive>` of the same archive (issue 17):
+//    its scratch server loads the data for real (see toolDrill).
 import { mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';

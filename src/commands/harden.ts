@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { useCaseDeps, type App } from '../app.js';
 import { HARDEN_FALKORDB } from '../cli-options.js';
+import { loadRecipients } from '../core/crypto/key-files.js';
+import { archiveKey, backupEncryption, safetyEncryption } from './age-options.js';
 import { consentFor, type Ask } from '../consent.js';
 import { createContext, type CommandContext } from '../context.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { DeclinedError, UsageError } from '../core/errors.js';
-import { findPreHarden, removePreHarden } from '../core/harden/cleanup.js';
+import { findPreHarden, findPreHardenImages, removePreHarden, removePreHardenImages } from '../core/harden/cleanup.js';
 import { runHardenFalkordb } from '../core/harden/run-harden.js';
 import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
@@ -32,31 +34,47 @@ before this.
    itself), the compose file edited (volume line, 127.0.0.1 port, pinned image; .bak), REDIS_ARGS
    or FALKORDB_ARGS and the password in the .env files, \`up -d\` with compose, the backup put into
    the volume, checked as above. A compose file it cannot edit safely: the rescue and the steps.
+--cleanup removes the stopped pre-harden containers and the pre-harden images (only those harden
+made, by name and label; an image a container still uses is kept and named).
 Any failure or Ctrl-C after the rename: the old container runs again and the files are back
 (exit 1 or 130). A run that was killed is undone by the next. Already hardened: exit 0.
 
 Examples:
   autocodex-ops harden falkordb --dry-run
   autocodex-ops harden falkordb --generate-password --yes
-  autocodex-ops harden falkordb --cleanup --yes`;
+  autocodex-ops harden --cleanup --yes        # the pre-harden containers and images, once the app works`;
 
-/** cleanup removes the stopped pre-harden containers (`harden falkordb --cleanup`, `harden --cleanup`), after the plan and consent. */
+/**
+ * cleanup removes what harden kept as the way back (`harden falkordb --cleanup`, `harden --cleanup`),
+ * after the plan and consent: the stopped pre-harden containers and the pre-harden images no
+ * container uses; an image still in use is named and kept.
+ */
 async function cleanup(app: App, ctx: CommandContext, config: OpsConfig, options: { dryRun: boolean }, ask: Ask): Promise<void> {
   const docker = await app.docker();
   const found = await findPreHarden(docker, config.falkordb.containerName, ctx.signal);
-  if (found.length === 0) {
-    ctx.printer.result({ removed: [] }, () => 'No pre-harden container to remove.');
+  const images = await findPreHardenImages(docker, { name: config.falkordb.containerName, project: config.composeProject }, ctx.signal);
+  const free = images.filter((i) => i.usedBy.length === 0);
+  const kept = images.filter((i) => i.usedBy.length > 0).map((i) => ({ image: i.ref, usedBy: i.usedBy }));
+  const keptLines = kept.map((k) => `Kept the image ${k.image}: container ${k.usedBy.join(', ')} uses it (it runs the old FalkorDB; remove that container first if it is no longer needed).`);
+  const names = { containers: found.map((c) => c.name), images: free.map((i) => i.ref) };
+  if (found.length === 0 && free.length === 0) {
+    ctx.printer.result({ removed: [], removedImages: [], kept }, () => ['Nothing of an earlier harden run to remove (no stopped pre-harden container, no unused pre-harden image).', ...keptLines].join('\n'));
     return;
   }
-  const plan = `Remove the stopped pre-harden container(s), the way back to the unhardened FalkorDB:\n${found.map((c) => `  - ${c.name}`).join('\n')}`;
+  const plan = [
+    'Remove the way back to the unhardened FalkorDB (do this only once the app works with the new server):',
+    ...names.containers.map((n) => `  - stopped container ${n}`),
+    ...names.images.map((n) => `  - image ${n} (the old container committed, its data included)`),
+  ].join('\n');
   if (options.dryRun) {
-    ctx.printer.result({ removed: [], wouldRemove: found.map((c) => c.name) }, () => `${plan}\nDry run: nothing was changed.`);
+    ctx.printer.result({ removed: [], removedImages: [], wouldRemove: names.containers, wouldRemoveImages: names.images, kept }, () => [plan, ...keptLines, 'Dry run: nothing was changed.'].join('\n'));
     return;
   }
   if (!(await ask(plan))) throw new DeclinedError();
   await removePreHarden(docker, found);
-  ctx.audit.touch({ removed: found.map((c) => c.name) });
-  ctx.printer.result({ removed: found.map((c) => c.name) }, () => `Removed ${found.map((c) => c.name).join(', ')}.`);
+  await removePreHardenImages(docker, free, ctx.signal);
+  ctx.audit.touch({ removed: names.containers, removedImages: names.images });
+  ctx.printer.result({ removed: names.containers, removedImages: names.images, kept }, () => [`Removed ${[...names.containers.map((n) => `container ${n}`), ...names.images.map((n) => `image ${n}`)].join(', ')}.`, ...keptLines].join('\n'));
 }
 
 /** hardenFalkordbCommand rescues data caught by the /data trap and recreates FalkorDB hardened, keeping the old container as the way back. */
@@ -75,7 +93,11 @@ function hardenFalkordbCommand(app: App): Command {
     const envPassword = ctx.runtime.env.GRAPHITI_FALKORDB_PASSWORD;
     if (options.passwordFromEnv && !envPassword) throw new UsageError('--password-from-env: GRAPHITI_FALKORDB_PASSWORD is not set in the environment.');
     const target = falkorTargetFrom(config);
-    const base = useCaseDeps(ctx, config, 'harden');
+    // An age setup (issue 21): the rescue is encrypted like every backup, to the configured recipients
+    // and the identity's own key, which harden needs to put it into the new volume.
+    const key = await archiveKey(ctx, config);
+    const encryption = (await loadRecipients(config.age)) ? ((await safetyEncryption(config, key, '')) ?? (await backupEncryption(ctx, config, { passphrase: false }))) : undefined;
+    const base = { ...useCaseDeps(ctx, config, 'harden'), ...(encryption ? { encryption } : {}), ...(key ? { archiveKey: key } : {}) };
     const result = await runHardenFalkordb(
       {
         root: config.root,

@@ -81,7 +81,12 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('drill falkordb 
   it('exit 0 with the keys loaded; SIGKILL mid-drill leaves a scratch pair the next drill removes', async () => {
     const ok = await run(['drill', 'falkordb', archive, '--json', '--root', root], liveEnv);
     expect(ok.exitCode, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, keys: 30, load: 'rdb-as-aof-base' });
+    const result = JSON.parse(ok.stdout) as { loadMs: number; probeMs: number; durationMs: number };
+    expect(result).toMatchObject({ ok: true, keys: 30, load: 'rdb-as-aof-base' });
+    // The load and the probe after it, apart: together less than the whole drill (checks, extraction, scratch pair).
+    expect(result.loadMs).toBeGreaterThan(0);
+    expect(result.probeMs).toBeGreaterThanOrEqual(0);
+    expect(result.loadMs + result.probeMs).toBeLessThan(result.durationMs);
     const child = execa(BINARY, ['drill', 'falkordb', archive, '--root', root], { reject: false, env: { NO_COLOR: '1', ...liveEnv } });
     for (let i = 0; i < 200 && (await leftovers()) === 0; i += 1) await delay(25);
     child.kill('SIGKILL');

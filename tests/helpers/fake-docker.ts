@@ -276,10 +276,10 @@ export class FakeDocker implements DockerApi {
     return info.id;
   }
 
-  async commitContainer(id: string, repo: string, tag: string, options: CallOptions = {}): Promise<string> {
+  async commitContainer(id: string, repo: string, tag: string, options: CallOptions & { labels?: Record<string, string> } = {}): Promise<string> {
     this.#record('commitContainer', [id, repo, tag, options]);
     this.#must(id);
-    const info = { id: `sha256:commit-${id}`, repoTags: [`${repo}:${tag}`], repoDigests: [] };
+    const info = { id: `sha256:commit-${id}`, repoTags: [`${repo}:${tag}`], repoDigests: [], labels: options.labels ?? {} };
     for (const key of [info.id, ...info.repoTags]) this.images.set(key, info);
     return info.id;
   }
@@ -291,6 +291,14 @@ export class FakeDocker implements DockerApi {
     const info = fakeContainer({ name, image, labels, running: false, state: 'created' });
     this.containers.set(info.id, { info, logs: '', healthSequence: [] });
     return info.id;
+  }
+
+  async listImages(reference: string, options: CallOptions = {}): Promise<Array<{ id: string; repoTags: string[]; labels: Record<string, string> }>> {
+    this.#record('listImages', [reference, options]);
+    const glob = new RegExp(`^${reference.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/:]*')}(:.*)?$`);
+    const seen = new Map<string, { id: string; repoTags: string[]; labels: Record<string, string> }>();
+    for (const i of this.images.values()) if (i.repoTags.some((t) => glob.test(t))) seen.set(i.id, { id: i.id, repoTags: i.repoTags, labels: (i as { labels?: Record<string, string> }).labels ?? {} });
+    return [...seen.values()];
   }
 
   async removeImage(ref: string, options: CallOptions = {}): Promise<void> {

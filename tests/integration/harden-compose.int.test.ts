@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +6,7 @@ import { parse } from 'dotenv';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerTestEnv, ensureStandinImages } from '../helpers/docker.js';
+import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
 import { freePort } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
 import { testRuntime } from '../helpers/runtime.js';
@@ -21,6 +21,7 @@ import { redisOn } from '../helpers/standin-stack.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/harden/docker-compose.original.yml', import.meta.url));
 const KEYS = 500;
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 async function composeCli(): Promise<string[]> {
   const v2 = await execa('docker', ['compose', 'version'], { reject: false });
@@ -32,10 +33,15 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
   const stacks: Array<{ root: string; project: string; volume: string; name: string }> = [];
   const images: string[] = [];
   let cli: string[];
+  let bundle: string;
 
   beforeAll(async () => {
     await ensureStandinImages(env.docker);
     cli = await composeCli();
+    // The built bundle in a child process: cli.ts owns the real SIGINT handling.
+    const out = mkdtempSync(join(tmpdir(), 'aco-bundle-'));
+    await execa(process.execPath, [join(REPO, 'scripts/build.mjs'), '--bundle-only', '--out', out], { cwd: REPO });
+    bundle = join(out, 'cli.cjs');
   });
   afterAll(async () => {
     for (const s of stacks) {
@@ -49,8 +55,16 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
   });
 
   const redis = (port: number, password?: string): Promise<Redis> => redisOn(port, password, 150);
+  const keysAfterCleanup = async (port: number, password: string) => {
+    const r = await redis(port, password);
+    try {
+      return await r.dbsize();
+    } finally {
+      r.disconnect();
+    }
+  };
 
-  async function stack(composeText?: string) {
+  async function stack(composeText?: string, falkordbArgs?: string) {
     const root = mkdtempSync(join(tmpdir(), 'aco-harden-compose-'));
     const project = env.uniqueName('proj');
     const volume = env.uniqueName('vol');
@@ -60,7 +74,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     mkdirSync(join(root, 'auto-codex'));
     if (composeText) writeFileSync(join(root, 'docker-compose.yml'), composeText);
     else copyFileSync(FIXTURE, join(root, 'docker-compose.yml'));
-    const dotenv = `COMPOSE_PROJECT_NAME=${project}\nFALKORDB_IMAGE_TAG=autocodex-ops-standin\nFALKORDB_CONTAINER_NAME=${name}\nGRAPHITI_FALKORDB_PORT=${port}\nFALKORDB_VOLUME=${volume}\n`;
+    const dotenv = `COMPOSE_PROJECT_NAME=${project}\nFALKORDB_IMAGE_TAG=autocodex-ops-standin\nFALKORDB_CONTAINER_NAME=${name}\nGRAPHITI_FALKORDB_PORT=${port}\nFALKORDB_VOLUME=${volume}\n${falkordbArgs ? `FALKORDB_ARGS=${falkordbArgs}\n` : ''}`;
     writeFileSync(join(root, '.env'), dotenv);
     const up = await execa(cli[0]!, [...cli.slice(1), '-p', project, 'up', '-d', 'falkordb'], { cwd: root, reject: false });
     expect(up.exitCode, up.stderr).toBe(0);
@@ -118,6 +132,23 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     // The way back: the committed image holds the old layer with its data.
     expect(await env.docker.getImage(result.oldImage).inspect().then(() => true, () => false)).toBe(true);
     expect(existsSync(join(s.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
+    expect(result.nextSteps.join('\n')).toMatch(/autocodex-ops harden --cleanup/);
+
+    // --cleanup removes the committed image, and only images harden made: an image of the user's
+    // under the same name pattern but without harden's label stays.
+    const lookalike = `autocodex-ops-pre-harden/${s.name}:20200101_000000`;
+    await env.docker.getImage(FALKORDB_STANDIN).tag({ repo: lookalike.split(':')[0]!, tag: '20200101_000000' });
+    images.push(lookalike);
+    const dry = await runProgram(['harden', '--cleanup', '--dry-run', '--json'], { env: s.vars });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ removedImages: [], wouldRemoveImages: [result.oldImage] });
+    expect(await env.docker.getImage(result.oldImage).inspect().then(() => true, () => false)).toBe(true);
+    const clean = await runProgram(['harden', '--cleanup', '--yes', '--json'], { env: s.vars });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({ removedImages: [result.oldImage], kept: [] });
+    expect(await env.docker.getImage(result.oldImage).inspect().then(() => true, () => false)).toBe(false);
+    expect(await env.docker.getImage(lookalike).inspect().then(() => true, () => false)).toBe(true);
+    expect(await keysAfterCleanup(s.port, password)).toBe(KEYS);
   });
 
   it('Ctrl-C after compose replaced the container: the old one is created again from its image with its 500 keys, files restored, exit 130', async () => {
@@ -154,6 +185,111 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     expect(readFileSync(join(s.root, '.env'), 'utf8')).toBe(s.dotenv);
     expect(existsSync(join(s.root, 'auto-codex', '.env'))).toBe(false);
     expect(existsSync(join(s.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
+  });
+
+  /**
+   * What a failed harden must leave as it was: the project's containers, and no volume mounted by a
+   * container of the attempt. The engine keeps only its last 256 events and other test files run in
+   * parallel, so the events are watched live while harden runs.
+   */
+  const containersOf = async (project: string) =>
+    (await env.docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } })).map((c) => c.Names.join(',')).sort();
+
+  async function engineState(project: string, onCreate?: () => void) {
+    const containers = await containersOf(project);
+    const made = new Set<string>();
+    const mounted: Array<{ volume: string; container: string }> = [];
+    const stream = (await env.docker.getEvents({ filters: { type: ['container', 'volume'], event: ['create', 'mount'] } })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    let rest = '';
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines.filter(Boolean)) {
+        const e = JSON.parse(line) as { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> } };
+        if (e.Type === 'container' && e.Actor.Attributes['com.docker.compose.project'] === project) {
+          made.add(e.Actor.ID);
+          onCreate?.();
+        }
+        if (e.Type === 'volume' && e.Action === 'mount') mounted.push({ volume: e.Actor.ID, container: e.Actor.Attributes.container ?? '' });
+      }
+    });
+    /** Volumes mounted by the project's containers meanwhile that still exist, except the named one; stops watching. */
+    const leftVolumes = async (named: string): Promise<string[]> => {
+      stream.destroy();
+      const left: string[] = [];
+      for (const v of new Set(mounted.filter((m) => made.has(m.container)).map((m) => m.volume))) {
+        if (v !== named && (await env.docker.getVolume(v).inspect().then(() => true, () => false))) left.push(v);
+      }
+      return left;
+    };
+    return { containers, made, leftVolumes };
+  }
+
+  /** The old container after an undo: running under its name, on /data, the 500 keys in its layer, every file as before. */
+  async function expectOldBack(s: Awaited<ReturnType<typeof stack>>, original: Buffer, before: Awaited<ReturnType<typeof engineState>>) {
+    const back = await env.docker.getContainer(s.name).inspect();
+    expect(back.State.Running).toBe(true);
+    expect(back.Config.Labels['com.docker.compose.project']).toBe(s.project);
+    expect(back.Mounts.find((m) => m.Name === s.volume)?.Destination).toBe('/data');
+    expect(back.HostConfig.PortBindings['6379/tcp']).toEqual([{ HostIp: '', HostPort: String(s.port) }]);
+    const r = await redisOn(s.port, undefined, 400);
+    expect(await r.dbsize()).toBe(KEYS);
+    r.disconnect();
+    expect(readFileSync(join(s.root, 'docker-compose.yml'))).toEqual(original);
+    expect(readFileSync(join(s.root, '.env'), 'utf8')).toBe(s.dotenv);
+    expect(existsSync(join(s.root, 'auto-codex', '.env'))).toBe(false);
+    expect(existsSync(join(s.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
+    // No container or volume of the attempt is left (the old container's replacement carries the old one's name).
+    expect(await containersOf(s.project)).toEqual(before.containers);
+    expect(await before.leftVolumes(s.volume)).toEqual([]);
+  }
+
+  it('the new service never answers in time (its data loads slower than --health-timeout): undone, the old one back with its 500 keys, exit 1', async () => {
+    // key-load-delay is a real redis-server option (µs per key while loading): 500 keys take ~10 s to
+    // load, as a big graph would, and harden carries it over into the new service's FALKORDB_ARGS.
+    const s = await stack(undefined, '--appendonly yes --key-load-delay 20000');
+    const original = readFileSync(join(s.root, 'docker-compose.yml'));
+    const before = await engineState(s.project);
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes', '--health-timeout', '2'], { env: s.vars });
+    expect(before.made.size).toBeGreaterThanOrEqual(2);
+    const committed = /committed it as (\S+) /.exec(run.stderr)?.[1];
+    if (committed) images.push(committed);
+    expect(run.stderr).toMatch(/harden failed while starting the new container and checking its data: FalkorDB did not answer an authenticated PING in time.*runs again with its data/s);
+    expect(run.code).toBe(1);
+    await expectOldBack(s, original, before);
+    // The rescued backup stays, and names what it holds.
+    // The old container now runs from the committed image: --cleanup names it and keeps it.
+    const clean = await runProgram(['harden', '--cleanup', '--yes', '--json'], { env: s.vars });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({ removedImages: [], kept: [{ image: committed, usedBy: [s.name] }] });
+    expect(await env.docker.getImage(committed!).inspect().then(() => true, () => false)).toBe(true);
+    const manifest = readdirSync(join(s.root, 'backups')).find((f) => f.endsWith('.manifest.json'));
+    expect(JSON.parse(readFileSync(join(s.root, 'backups', manifest!), 'utf8'))).toMatchObject({ source: { rescuedFrom: 'container-layer' }, server: { keys: KEYS } });
+  });
+
+  it('SIGINT to the real process once compose has created the new container: undone, the old one back with its 500 keys, exit 130', async () => {
+    const s = await stack();
+    const original = readFileSync(join(s.root, 'docker-compose.yml'));
+    let child: ReturnType<typeof execa> | undefined;
+    let sent = false;
+    // The engine's create event of the project's new container: compose is in the middle of `up -d`.
+    const before = await engineState(s.project, () => {
+      if (!sent && child) sent = child.kill('SIGINT');
+    });
+    child = execa(process.execPath, [bundle, 'harden', 'falkordb', '--generate-password', '--yes'], {
+      reject: false,
+      env: { ...s.vars, NO_COLOR: '1', AUTOCODEX_OPS_LOCK_DIR: join(s.root, 'locks'), AUTOCODEX_OPS_AUDIT_LOG: join(s.root, 'audit.jsonl') },
+    });
+    const res = await child;
+    const committed = /committed it as (\S+) /.exec(String(res.stderr))?.[1];
+    if (committed) images.push(committed);
+    expect(sent).toBe(true);
+    expect(res.stderr).toMatch(/Interrupted while bringing the service up with compose; .*runs again with its data/);
+    expect(res.exitCode, String(res.stderr)).toBe(130);
+    // compose's new container (compose 1.29 renames the old one aside first and removes it only after
+    // starting the new one: the undo renames it back, or creates it again from the committed image).
+    expect(before.made.size).toBeGreaterThanOrEqual(1);
+    await expectOldBack(s, original, before);
   });
 
   it('a compose file it cannot edit safely: the rescue only, the file named, the container untouched, the steps to finish', async () => {

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
@@ -10,6 +11,7 @@ import { runProgram } from '../helpers/run-program.js';
 import { testRuntime } from '../helpers/runtime.js';
 import { runCli } from '../../src/run-cli.js';
 import { redisOn } from '../helpers/standin-stack.js';
+import { ageKeygen, ageTool } from '../helpers/age-tool.js';
 
 // `harden falkordb` on the real engine, against a stand-in started exactly as the Desktop UI starts
 // FalkorDB (app-rules.md §6: `docker run -d --name … --restart unless-stopped -p 127.0.0.1:<port>:6379
@@ -218,6 +220,69 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     expect(err).toMatch(/Interrupted while .*runs again with its data/);
     expect(code).toBe(130);
     await expectOldBack(t, oldId);
+  });
+
+  describe('in a setup that encrypts backups with age (issue 21)', () => {
+    /** An offline recipient (the key kept elsewhere) and the identity on this machine. */
+    function ageSetup(root: string) {
+      const keys = mkdtempSync(join(tmpdir(), 'aco-harden-age-'));
+      roots.push(keys);
+      const offline = ageKeygen(keys, 'offline.txt');
+      const here = ageKeygen(keys, 'here.txt');
+      return { offline, here, vars: { AUTOCODEX_OPS_AGE_RECIPIENTS: offline.recipient, AUTOCODEX_OPS_AGE_IDENTITY: here.file, BACKUP_DIR: join(root, 'backups') } };
+    }
+    const rescued = (root: string) => readdirSync(join(root, 'backups')).filter((f) => /^falkordb_data_\d{8}_\d{6}\.tar\.gz\.age$/.test(f));
+
+    it('the rescue is encrypted, its key count checked against the live server, and the 500 keys reach the new server', async () => {
+      const t = await trap();
+      const age = ageSetup(t.root);
+      const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes', '--json'], { env: { ...t.vars, ...age.vars } });
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ status: 'hardened', keys: KEYS });
+      const [archive] = rescued(t.root);
+      expect(archive).toBeDefined();
+      expect(readdirSync(join(t.root, 'backups')).filter((f) => /\.tar\.gz$/.test(f))).toEqual([]);
+      const manifest = JSON.parse(readFileSync(join(t.root, 'backups', `${archive}.manifest.json`), 'utf8'));
+      expect(manifest).toMatchObject({ encrypted: true, source: { rescuedFrom: 'container-layer' }, server: { keys: KEYS } });
+      expect(manifest.encryption.recipients).toEqual(expect.arrayContaining([age.offline.recipient, age.here.recipient]));
+      // The reference age opens it with the offline key alone.
+      const plain = ageTool(['-d', '-i', age.offline.file, join(t.root, 'backups', archive!)]);
+      expect(plain.status, plain.stderr).toBe(0);
+      expect(execFileSync('tar', ['-tz'], { input: plain.stdout }).toString()).toMatch(/appendonlydir\//);
+      expect(await keysOf(t.port, passwordOf(t.root))).toBe(KEYS);
+    });
+
+    it('writes during the rescue: the encrypted rescue does not match the live server, exit 1, the container and files untouched, the rescue kept', async () => {
+      const t = await trap();
+      const age = ageSetup(t.root);
+      const oldId = (await inspect(t.name)).Id;
+      // A client that keeps writing new keys, as the app would if left running.
+      const writer = await waitPing(t.port);
+      let writing = true;
+      const writes = (async () => {
+        for (let i = 0; writing; i++) await writer.set(`during:${i}`, 'x').catch(() => undefined);
+      })();
+      const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes'], { env: { ...t.vars, ...age.vars } });
+      writing = false;
+      await writes;
+      await writer.del(...(await writer.keys('during:*')));
+      writer.disconnect();
+      expect(run.stderr).toMatch(/The rescued backup \S+\.tar\.gz\.age holds \d+ keys, the live server \d+: it is kept, but nothing else was changed/);
+      expect(run.code).toBe(1);
+      await expectOldBack(t, oldId);
+      expect(rescued(t.root)).toHaveLength(1);
+    });
+
+    it('recipients set but no identity to read the rescue back: exit 10 before anything changes', async () => {
+      const t = await trap();
+      const age = ageSetup(t.root);
+      const oldId = (await inspect(t.name)).Id;
+      const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes'], { env: { ...t.vars, AUTOCODEX_OPS_AGE_RECIPIENTS: age.vars.AUTOCODEX_OPS_AGE_RECIPIENTS } });
+      expect(run.stderr).toMatch(/no AUTOCODEX_OPS_AGE_IDENTITY is set.*Nothing was changed/);
+      expect(run.code).toBe(10);
+      await expectOldBack(t, oldId);
+      expect(existsSync(join(t.root, 'backups'))).toBe(false);
+    });
   });
 
   it('image of the running container gone: exit 10 before anything changes', async () => {

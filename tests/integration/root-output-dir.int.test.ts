@@ -78,25 +78,41 @@ describe('root never writes into an output folder another user could redirect', 
     expect(() => assertSafeOutputDir(join(base, 'good-link', 'backups', 'new'))).not.toThrow();
   });
 
-  it('a racing nobody process swapping a folder on the way for a link to root-only: every run refused, nothing lands there', async () => {
+  it('a racing nobody process swapping a folder on the way for a link into root-only mid-write: every run refused, nothing lands there', async () => {
     const out = join(nobodyHome, 'race');
-    // The racer, as nobody: out is a real folder of nobody's one moment, a link to root-only the next.
-    const racer = spawn(
-      process.execPath,
-      ['-e', `const fs = require('fs'); const out = ${JSON.stringify(out)}; for (;;) { try { fs.mkdirSync(out); fs.rmdirSync(out); fs.symlinkSync(${JSON.stringify(rootOnly)}, out); fs.unlinkSync(out); } catch {} }`],
-      { uid: NOBODY, gid: NOBODY, stdio: 'ignore' },
-    );
-    children.push(racer);
-    try {
-      for (let i = 0; i < 5; i += 1) {
-        const run = await backup(join(out, 'backups'));
-        expect(run.code, run.stderr).toBe(2);
-        expect(run.stderr).toContain(`${nobodyHome} on its way is owned by uid ${NOBODY}`);
-      }
-    } finally {
-      racer.kill('SIGKILL');
+    mkdirSync(join(rootOnly, 'backups'), { recursive: true });
+    // The racer, as nobody: once root has made out/backups, wait a moment and swap `out` (nobody's
+    // own folder) for a link to root-only, so root's next writes by path land in root-only/backups.
+    const racer = (delayMs: number) =>
+      spawn(
+        process.execPath,
+        [
+          '-e',
+          `const fs = require('fs'); const out = ${JSON.stringify(out)};
+           fs.mkdirSync(out, { recursive: true }); process.stdout.write('ready\\n');
+           const t = Date.now(); while (!fs.existsSync(out + '/backups') && Date.now() - t < 20000) {}
+           const w = Date.now(); while (Date.now() - w < ${delayMs}) {}
+           fs.renameSync(out, out + '-aside-' + process.pid); fs.symlinkSync(${JSON.stringify(rootOnly)}, out);`,
+        ],
+        { uid: NOBODY, gid: NOBODY, stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+    const ready = (c: ChildProcess) => new Promise((res) => c.stdout!.once('data', res));
+    const runs = [];
+    for (const delayMs of [0, 2, 5, 10, 20, 40, 80]) {
+      const r = racer(delayMs);
+      children.push(r);
+      await ready(r);
+      runs.push(await backup(join(out, 'backups')));
+      r.kill('SIGKILL');
+      await new Promise((res) => (r.exitCode !== null || r.signalCode !== null ? res(null) : r.once('exit', res)));
+      rmSync(out, { recursive: true, force: true });
     }
-    expect(readdirSync(rootOnly)).toEqual([]);
+    // Without the check, root's archive or sidecars land in root-only/backups.
+    expect(readdirSync(join(rootOnly, 'backups'))).toEqual([]);
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`${nobodyHome} on its way is owned by uid ${NOBODY}`);
+    }
   });
 
   it("backup prune as root in nobody's folder deletes nothing (exit 2); support-bundle in nobody's working folder writes nothing", async () => {
@@ -113,6 +129,23 @@ describe('root never writes into an output folder another user could redirect', 
     expect(bundle.code, bundle.stderr).toBe(2);
     expect(bundle.stderr).toContain(`Refusing to write as root into the output folder ${nobodyHome}`);
     expect(readdirSync(nobodyHome).filter((n) => n.startsWith('autocodex-support') || n.startsWith('.autocodex-support'))).toEqual([]);
+  });
+
+  it("schedule install as root: a cron log in a checkout nobody owns is refused (cron's `>>` would follow nobody's link as root); root's own checkout is fine", async () => {
+    const cronD = join(rootOnly, 'cron-d-file');
+    const schedEnv = { ...env, AUTOCODEX_OPS_CRON_D_FILE: cronD };
+    const checkout = join(nobodyHome, 'auto-codex');
+    mkdirSync(checkout);
+    chownSync(checkout, NOBODY, NOBODY);
+    for (const extra of [['--dry-run'], []]) {
+      const refused = await runProgram(['schedule', 'install', '--target', 'cron.d', '--root', checkout, ...extra], { env: schedEnv, cwd: root });
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toContain(`Refusing to write as root into the cron log folder ${join(checkout, 'logs')}`);
+    }
+    expect(existsSync(cronD)).toBe(false);
+    expect(existsSync(join(checkout, 'logs'))).toBe(false);
+    const fine = await runProgram(['schedule', 'install', '--target', 'cron.d', '--root', root, '--dry-run'], { env: schedEnv, cwd: root });
+    expect(fine.code, fine.stderr).toBe(0);
   });
 
   it("the metrics file and the audit trail in nobody's folder are refused, nothing written", async () => {

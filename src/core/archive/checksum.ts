@@ -1,13 +1,35 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { throwIfAborted } from '../errors.js';
+
+// One buffer for the whole file: a read stream allocates a new one per read, and on a 250 MB
+// archive that garbage is what raised the backup's peak memory while it waited for a collection.
+const HASH_BUFFER = 1024 * 1024;
+
+/** digestFile reads a file once through SHA-256 into one reused buffer: its hex digest and size; honours the abort signal. */
+export async function digestFile(path: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(HASH_BUFFER);
+  const fh = await open(path, 'r');
+  let bytes = 0;
+  try {
+    for (;;) {
+      throwIfAborted(signal);
+      const { bytesRead } = await fh.read(buffer, 0, buffer.length, bytes);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      bytes += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
 
 /** sha256File streams a file through SHA-256 and returns the hex digest; honours the abort signal. */
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { signal, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return (await digestFile(path, signal)).sha256;
 }
 
 /** sidecarLine is the `sha256sum` format: `<hex>  <basename>` and a newline (CONTRACT "Files"). */

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { decryptionStages, type ArchiveKey } from './archive-encryption.js';
+import { garbageReleaser } from './release-garbage.js';
 
 /** One entry of an archive, as listed. */
 export interface ArchiveEntry {
@@ -53,23 +54,29 @@ const CHUNK = 1024 * 1024;
 // RSS on the 465 MB reference volume fell from ~135 000 KiB to ~129 500 KiB (GNU time %M, median of 3).
 export const READ_CHUNK = 256 * 1024;
 
+/** One way to check a tar.gz (or its age file): the stages its bytes go through, and what they found. */
+export interface ArchiveVerifier {
+  /** Feed the stored bytes through these, in order (the last is the tar parser, a Writable). */
+  stages: Array<Transform | Writable>;
+  /** After the stages have finished: the listing; throws what the parser found wrong or a missing end marker. */
+  result(): ArchiveListing;
+}
+
 /**
- * readArchive reads a .tar.gz from start to end (every entry's data, the gzip CRC and length),
- * lists its entries and hashes the stored bytes in the same pass. With `key` it first decrypts
- * an age file (every chunk authenticated) and also hashes the plaintext. It rejects when the
- * archive is truncated (also at an entry boundary: the end-of-archive marker is required),
- * corrupt or not gzip/tar; an encrypted one also when no identity is configured
- * (PrerequisiteError, exit 10) or none matches, or the age layer is damaged (exit 2).
+ * archiveVerifier returns the stages that read a .tar.gz's stored bytes completely (decrypted with
+ * `key` for an age file, every gzip member's CRC and length, every tar entry) and what they found,
+ * so the same check runs over a file (readArchive) or over the bytes a writer sends to its file
+ * (writeArchive's in-stream verification). `path` names the archive (`.age` means encrypted).
  */
-export async function readArchive(path: string, signal?: AbortSignal, options: ReadArchiveOptions = {}): Promise<ArchiveListing> {
-  const tar = await import('tar');
+export async function archiveVerifier(path: string, options: ReadArchiveOptions = {}): Promise<ArchiveVerifier> {
+  const { Parser } = await import('tar');
   const entries: ArchiveEntry[] = [];
   let contentBytes = 0;
   let tarBytes = 0;
   let compressedBytes = 0;
   const hash = createHash('sha256');
   let problem: Error | undefined;
-  const parser = new tar.Parser({
+  const parser = new Parser({
     strict: true,
     onwarn: (code: string, message: string | Error) => {
       problem ??= new Error(`${code}: ${message instanceof Error ? message.message : message}`);
@@ -90,15 +97,33 @@ export async function readArchive(path: string, signal?: AbortSignal, options: R
   });
   const countTar = tap((chunk) => (tarBytes += chunk.length));
   const decrypt = decryptionStages(path, options.key);
-  const file = createReadStream(path, { signal, highWaterMark: READ_CHUNK });
   // A tar ends with two zero blocks; without them the file was cut at an entry boundary, which
   // node-tar (and gzip, when the cut came before compression) accept silently (issue 23 §7b).
   let sawEnd = false;
   parser.on('eof', () => (sawEnd = true));
-  await pipeline([file, hashStored, ...decrypt.stages, createGunzip({ chunkSize: CHUNK }), countTar, parser as unknown as Writable], { signal });
-  if (problem) throw problem;
-  if (!sawEnd) throw new Error('TAR_BAD_ARCHIVE: the tar stream has no end-of-archive marker (two zero blocks): the archive was cut off');
-  return { entries, contentBytes, tarBytes, compressedBytes, sha256: hash.digest('hex'), ...(decrypt.plaintext ? { plaintext: decrypt.plaintext() } : {}) };
+  return {
+    stages: [hashStored, ...decrypt.stages, createGunzip({ chunkSize: CHUNK }), countTar, parser as unknown as Writable],
+    result: () => {
+      if (problem) throw problem;
+      if (!sawEnd) throw new Error('TAR_BAD_ARCHIVE: the tar stream has no end-of-archive marker (two zero blocks): the archive was cut off');
+      return { entries, contentBytes, tarBytes, compressedBytes, sha256: hash.digest('hex'), ...(decrypt.plaintext ? { plaintext: decrypt.plaintext() } : {}) };
+    },
+  };
+}
+
+/**
+ * readArchive reads a .tar.gz from start to end (every entry's data, the gzip CRC and length),
+ * lists its entries and hashes the stored bytes in the same pass. With `key` it first decrypts
+ * an age file (every chunk authenticated) and also hashes the plaintext. It rejects when the
+ * archive is truncated (also at an entry boundary: the end-of-archive marker is required),
+ * corrupt or not gzip/tar; an encrypted one also when no identity is configured
+ * (PrerequisiteError, exit 10) or none matches, or the age layer is damaged (exit 2).
+ */
+export async function readArchive(path: string, signal?: AbortSignal, options: ReadArchiveOptions = {}): Promise<ArchiveListing> {
+  const verifier = await archiveVerifier(path, options);
+  const release = garbageReleaser();
+  await pipeline([createReadStream(path, { signal, highWaterMark: READ_CHUNK }), tap((chunk) => release(chunk.length)), ...verifier.stages], { signal });
+  return verifier.result();
 }
 
 function tap(see: (chunk: Buffer) => void): Transform {

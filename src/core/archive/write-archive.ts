@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Transform, Writable, type Readable } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InterruptedError, OpsError, throwIfAborted } from '../errors.js';
 import { ensurePrivateDir, FILE_MODE, fileSystemError, publishNoReplace, tempPathFor, writeFileAtomic, type Undo } from '../fs/write-file-atomic.js';
 import { encryptionStage, recipientLabels, type ArchiveEncryption } from './archive-encryption.js';
 import { createParallelGzip, type GzipStats, type ParallelGzipOptions } from './parallel-gzip.js';
-import { readArchive, type ArchiveListing } from './read-archive.js';
+import { archiveVerifier, type ArchiveListing, type ArchiveVerifier } from './read-archive.js';
+import { digestFile } from './checksum.js';
+import { garbageReleaser } from './release-garbage.js';
 
 /** What writeArchive needs: where, what (an uncompressed tar stream) and what goes beside it. */
 export interface WriteArchiveOptions {
@@ -79,11 +82,46 @@ function fileSink(fh: FileHandle): Writable {
   });
 }
 
-// With encryption the tar.gz is hashed before the encryptor (the manifest's plaintext digest) and
-// the file after it (the sidecar's digest); the encryptor keeps its file key for the read-back.
+/** The in-stream check found the bytes sent to the file unreadable (gzip, age or tar). */
+class NotReadable extends Error {}
+
+// Bytes queued for the in-stream check before the writer waits for it: a few gzip members.
+const CHECK_WINDOW = 1024 * 1024;
+
+/**
+ * checkAlongside passes every chunk on unchanged and feeds the very same chunk to the verifier's
+ * stages (inflate, tar parse, hashes), so what goes to the file is checked as it is written: the
+ * stream ends only once the check has consumed everything, and a failing check (NotReadable)
+ * fails the write. A slow check holds the writer back (CHECK_WINDOW), so memory stays bounded.
+ */
+function checkAlongside(stages: ArchiveVerifier['stages'], signal: AbortSignal | undefined): Transform {
+  const input = new PassThrough({ highWaterMark: CHECK_WINDOW });
+  const done = pipeline([input, ...stages], signal ? { signal } : {}).catch((err: unknown) => {
+    throw err instanceof InterruptedError || signal?.aborted ? err : new NotReadable((err as Error).message, { cause: err });
+  });
+  done.catch(() => undefined);
+  const failedEarly = () => done.then(() => Promise.reject(new NotReadable('the check ended before the archive did')));
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (input.write(chunk)) return callback(null, chunk);
+      Promise.race([once(input, 'drain'), failedEarly()]).then(() => callback(null, chunk), callback);
+    },
+    flush(callback) {
+      input.end();
+      done.then(() => callback(), callback);
+    },
+    // The write failed (source, disk, abort): stop the check too; its own rejection is then moot.
+    destroy(error, callback) {
+      input.destroy();
+      callback(error);
+    },
+  });
+}
+
+// The tar.gz is checked in-stream (checkAlongside) from the exact chunks handed to the file; with
+// encryption it is hashed before the encryptor too (the manifest's plaintext digest), and the
+// check decrypts with the file key the encryptor keeps (a server usually holds no identity).
 async function compressToFile(options: WriteArchiveOptions, temp: string) {
-  const hash = createHash('sha256');
-  let bytes = 0;
   let bytesIn = 0;
   const gzip = createParallelGzip(options.gzip);
   const plainHash = createHash('sha256');
@@ -98,40 +136,42 @@ async function compressToFile(options: WriteArchiveOptions, temp: string) {
         encryptor,
       ]
     : [];
+  const verifier = await archiveVerifier(options.path, encryptor ? { key: { fileKey: encryptor.fileKey } } : {});
   const fh = await open(temp, 'wx', FILE_MODE);
   try {
-    const progress = tap((chunk) => options.onProgress?.((bytesIn += chunk.length)));
-    const digest = tap((chunk) => {
-      hash.update(chunk);
-      bytes += chunk.length;
+    const release = garbageReleaser();
+    const progress = tap((chunk) => {
+      options.onProgress?.((bytesIn += chunk.length));
+      release(chunk.length);
     });
-    await pipeline([options.source, progress, gzip, ...encryptStages, digest, fileSink(fh)], { signal: options.signal });
+    await pipeline([options.source, progress, gzip, ...encryptStages, checkAlongside(verifier.stages, options.signal), fileSink(fh)], { signal: options.signal });
   } finally {
     await fh.close();
   }
-  const plaintext = encryptor ? { sha256: plainHash.digest('hex'), bytes: plainBytes, fileKey: encryptor.fileKey } : undefined;
-  return { sha256: hash.digest('hex'), bytes, gzip: gzip.stats, plaintext };
+  let listing: ArchiveListing;
+  try {
+    listing = verifier.result();
+  } catch (err) {
+    throw new NotReadable((err as Error).message, { cause: err });
+  }
+  const plaintext = encryptor ? { sha256: plainHash.digest('hex'), bytes: plainBytes } : undefined;
+  return { sha256: listing.sha256, bytes: listing.compressedBytes, gzip: gzip.stats, plaintext, listing };
 }
 
-async function readBack(path: string, signal: AbortSignal | undefined, fileKey: Buffer | undefined): Promise<ArchiveListing> {
-  try {
-    // The file key makes the read-back of an encrypted archive as complete as a plain one's,
-    // with no identity on the machine (a server usually holds only the public keys).
-    return await readArchive(path, signal, fileKey ? { key: { fileKey } } : {});
-  } catch (err) {
-    throwIfAborted(signal);
-    throw new OpsError(`The archive just written does not read back (${(err as Error).message}); it was removed.`, {
-      cause: err,
-      hint: 'The disk or file system may be failing; check `dmesg` and free space, then run the backup again.',
-    });
-  }
-}
+const notReadable = (err: unknown) =>
+  new OpsError(`The archive just written does not read back (${(err as Error).message}); it was removed.`, {
+    cause: err,
+    hint: 'The disk or file system may be failing; check `dmesg` and free space, then run the backup again.',
+  });
 
 /**
  * writeArchive compresses an uncompressed tar stream with parallel gzip (ParallelGzip), with
- * `encryption` encrypts it with age on the fly (bounded memory), into a hidden temporary file (mode 0600) in the archive's folder, fsyncs it, reads it back whole
- * (decrypted with the file key it still holds, every entry decompressed, the tar structure
- * complete, the SHA-256 of what is on disk and of the tar.gz equal to what was written), lets `inspect` judge the content, publishes the sidecars and then the
+ * `encryption` encrypts it with age on the fly (bounded memory), into a hidden temporary file (mode
+ * 0600) in the archive's folder, and verifies it: the exact bytes handed to the file are read in
+ * full as they are written (decrypted with the file key it still holds, every gzip member's CRC and
+ * length, every entry, the tar structure complete, the tar.gz's digest), then after fsync the file is
+ * read back and hashed, which must give those bytes' SHA-256 and size. It lets `inspect` judge the
+ * content, publishes the sidecars and then the
  * archive under their final names without overwriting anything, and fsyncs the folder. On any
  * failure or abort it removes the temporary file and every sidecar it published, and rejects:
  * InterruptedError after an abort, fileSystemError's wording for a full disk or a permission
@@ -145,13 +185,21 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<Writte
   const undos: Undo[] = [() => rm(temp, { force: true })];
   try {
     const stored = await compressToFile(options, temp).catch((err: unknown) => {
-      throw signal?.aborted ? new InterruptedError() : fileSystemError(err, 'writing', path);
+      if (signal?.aborted) throw new InterruptedError();
+      throw err instanceof NotReadable ? notReadable(err) : fileSystemError(err, 'writing', path);
     });
     throwIfAborted(signal);
-    const listing = await readBack(temp, signal, stored.plaintext?.fileKey);
+    // The check above read the bytes handed to the file; reading the file back (after fsync) and
+    // hashing it proves the disk holds exactly those bytes: a full read-back's guarantee, without
+    // decompressing everything a second time.
+    const onDisk = await digestFile(temp, signal).catch((err: unknown) => {
+      throwIfAborted(signal);
+      throw notReadable(err);
+    });
+    const { listing } = stored;
     const plainDiffers = stored.plaintext !== undefined && (listing.plaintext?.sha256 !== stored.plaintext.sha256 || listing.plaintext.bytes !== stored.plaintext.bytes);
-    if (listing.sha256 !== stored.sha256 || listing.compressedBytes !== stored.bytes || listing.tarBytes !== stored.gzip.bytesIn || plainDiffers) {
-      throw new OpsError(`The archive read back differs from what was written (sha256 ${listing.sha256} vs ${stored.sha256}); it was removed.`, {
+    if (onDisk.sha256 !== stored.sha256 || onDisk.bytes !== stored.bytes || listing.tarBytes !== stored.gzip.bytesIn || plainDiffers) {
+      throw new OpsError(`The archive read back differs from what was written (sha256 ${onDisk.sha256} vs ${stored.sha256}); it was removed.`, {
         hint: 'The disk or file system may be failing; check `dmesg`, then run the backup again.',
       });
     }

@@ -163,8 +163,10 @@ export interface DockerApi {
   createServiceContainer(spec: ServiceContainerSpec, options?: CallOptions): Promise<string>;
   /** Renames a container (`docker rename`); rejects when the new name is taken. */
   renameContainer(id: string, name: string, options?: CallOptions): Promise<void>;
-  /** Commits a container's filesystem (its writable layer included, volumes not) as `repo:tag` (`docker commit`); returns the image id. */
-  commitContainer(id: string, repo: string, tag: string, options?: CallOptions): Promise<string>;
+  /** Commits a container's filesystem (its writable layer included, volumes not) as `repo:tag` (`docker commit`) with extra `labels`; returns the image id. */
+  commitContainer(id: string, repo: string, tag: string, options?: CallOptions & { labels?: Record<string, string> }): Promise<string>;
+  /** Lists the local images whose name matches `reference` (`repo`, `repo:tag`, globs as the engine takes them), with their labels. */
+  listImages(reference: string, options?: CallOptions): Promise<Array<{ id: string; repoTags: string[]; labels: Record<string, string> }>>;
   /**
    * Creates (does not start) a container from a raw inspect document's `Config` and `HostConfig`
    * (see inspectContainerRaw), with `image` instead of its own: a clone of a removed container.

@@ -220,11 +220,18 @@ export class DockerodeAdapter implements DockerApi {
     return container.id;
   }
 
-  async commitContainer(id: string, repo: string, tag: string, options: CallOptions = {}): Promise<string> {
+  async commitContainer(id: string, repo: string, tag: string, options: CallOptions & { labels?: Record<string, string> } = {}): Promise<string> {
+    // `changes` takes Dockerfile instructions; the values here are names and stamps (no quotes or blanks).
+    const changes = Object.entries(options.labels ?? {}).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
     const out = await this.#call(`Committing container ${id} as ${repo}:${tag} failed`, () =>
-      this.#docker.getContainer(id).commit({ repo, tag, pause: true, abortSignal: options.signal }),
+      this.#docker.getContainer(id).commit({ repo, tag, pause: true, ...(changes.length ? { changes } : {}), abortSignal: options.signal }),
     );
     return String((out as { Id?: string }).Id ?? '');
+  }
+
+  async listImages(reference: string, options: CallOptions = {}): Promise<Array<{ id: string; repoTags: string[]; labels: Record<string, string> }>> {
+    const list = await this.#call('Listing images failed', () => this.#docker.listImages({ filters: { reference: [reference] }, abortSignal: options.signal } as Docker.ListImagesOptions));
+    return list.map((i) => ({ id: i.Id, repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {} }));
   }
 
   async createContainerLike(name: string, raw: Record<string, unknown>, image: string, options: CallOptions = {}): Promise<string> {

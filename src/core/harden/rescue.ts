@@ -1,5 +1,6 @@
+import { pipeline, Transform, type Writable } from 'node:stream';
 import { looksLikeFalkorData } from '../archive/read-archive.js';
-import { readArchiveData } from '../backup-store/archive-data.js';
+import { archiveDataCollector, readArchiveData, type TarEntryLike } from '../backup-store/archive-data.js';
 import { storeBackup, type BackupDeps, type StoredBackup } from '../backup-store/store-backup.js';
 import type { ContainerInfo, DockerApi } from '../docker/docker.js';
 import { OpsError } from '../errors.js';
@@ -18,9 +19,9 @@ export interface Rescue {
   stored: StoredBackup;
   facts: ServerFacts;
   /** The key count the archive's dump.rdb states (its RESIZEDB hint). */
-  archiveKeys?: number;
-  /** What FalkorDB data the archive holds (undefined for an encrypted one). */
-  data?: ArchiveData;
+  archiveKeys: number;
+  /** What FalkorDB data the archive holds (an encrypted one: read from its plaintext as it was written). */
+  data: ArchiveData;
 }
 
 /** What rescueData needs. */
@@ -46,8 +47,13 @@ export async function rescueData(docker: Pick<DockerApi, 'getArchive' | 'endpoin
     const keys = await client.dbsize();
     const facts: ServerFacts = { ...before, keys, lastsave: saved.lastsave, lastsaveAt: new Date(saved.lastsave * 1000).toISOString() };
     log.info(`Rescuing ${options.dataDir} from inside container ${options.container.name} (${keys} keys).`);
-    const source = await docker.getArchive(options.container.id, `${options.dataDir}/.`, { signal });
-    source.once('end', () => void saved.resume().catch(() => undefined));
+    const raw = await docker.getArchive(options.container.id, `${options.dataDir}/.`, { signal });
+    raw.once('end', () => void saved.resume().catch(() => undefined));
+    // Encrypted, the archive cannot be read back here without the identity: its key count is taken
+    // from the plaintext tar on its way to the encryptor (writeArchive's read-back then proves the
+    // file decrypts to exactly those bytes).
+    const counted = deps.encryption ? await countingTap() : undefined;
+    const source = counted ? pipeline(raw, counted.tap, () => undefined) : raw;
     const c = options.container;
     const stored = await storeBackup({
       dir: options.outputDir,
@@ -79,13 +85,48 @@ export async function rescueData(docker: Pick<DockerApi, 'getArchive' | 'endpoin
       },
     });
     await saved.resume();
-    const data = deps.encryption ? undefined : await readArchiveData(stored.written.path, signal);
-    const archiveKeys = data ? [...data.rdb.values()][0]?.keys : undefined;
-    if (archiveKeys !== undefined && archiveKeys !== keys) {
+    const data = counted ? await counted.result() : await readArchiveData(stored.written.path, signal);
+    const archiveKeys = [...data.rdb.values()][0]?.keys;
+    if (archiveKeys === undefined) {
+      throw new OpsError(`The rescued backup ${stored.written.path} holds no dump.rdb whose key count could be read, so it cannot be checked against the live server's ${keys} keys: it is kept, but nothing else was changed.`, {
+        hint: 'Run harden again; if it says this again, keep the container as it is (do not recreate it) and report it with the rescued backup.',
+      });
+    }
+    if (archiveKeys !== keys) {
       throw new OpsError(`The rescued backup ${stored.written.path} holds ${archiveKeys} keys, the live server ${keys}: it is kept, but nothing else was changed.`, {
         hint: 'Something wrote to FalkorDB during the rescue; stop the app (and Graphiti MCP) and run harden again.',
       });
     }
-    return { stored, facts, ...(archiveKeys !== undefined ? { archiveKeys } : {}), ...(data ? { data } : {}) };
+    return { stored, facts, archiveKeys, data };
   });
+}
+
+/** countingTap passes a tar stream on unchanged and collects what FalkorDB data it holds (archive-data.ts). */
+async function countingTap(): Promise<{ tap: Transform; result: () => Promise<ArchiveData> }> {
+  const tar = await import('tar');
+  const collector = archiveDataCollector();
+  const parser = new tar.Parser({ onReadEntry: (e) => collector.onEntry(e as unknown as TarEntryLike) }) as unknown as Writable;
+  const parsed = new Promise<void>((resolve, reject) => {
+    parser.once('error', reject);
+    parser.once('finish', resolve);
+    parser.once('end', resolve);
+  });
+  parsed.catch(() => undefined);
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      parser.write(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      parser.end();
+      callback();
+    },
+  });
+  return {
+    tap,
+    result: async () => {
+      await parsed;
+      return collector.result();
+    },
+  };
 }

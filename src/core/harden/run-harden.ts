@@ -12,6 +12,7 @@ import { replaceVolumeContent } from '../stack/falkordb-volume.js';
 import { layOutForLoad } from '../stack/falkordb-layout.js';
 import { planLoad } from '../falkordb/load-plan.js';
 import { stampOf } from './stamp.js';
+import { PRE_HARDEN_LABEL, PRE_HARDEN_PROJECT_LABEL, PRE_HARDEN_REPO } from './cleanup.js';
 import { assess, findFalkorContainer, type Assessment, type Finding } from './assess.js';
 import { applyEnvEdit, applyFileEdit, planEnvEdits, undoEnvEdit, type EnvEdit } from './env-edits.js';
 import { planComposeEdits } from './compose-edits.js';
@@ -178,8 +179,8 @@ interface ComposeSwap {
   values: Record<string, string>;
 }
 
-function planSteps(a: Assessment, o: { volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; committed: string; passwordSource: string; hostPort?: number; compose?: ComposeSwap; composeRefused?: string }): string[] {
-  const rescue = `rescue ${a.dataDir} from inside ${a.container.name} into a verified backup in ${o.outputDir} (BGSAVE first; the key count must match the live server)`;
+function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; committed: string; passwordSource: string; hostPort?: number; compose?: ComposeSwap; composeRefused?: string }): string[] {
+  const rescue = `rescue ${a.dataDir} from inside ${a.container.name} into a verified backup in ${o.outputDir}${o.encrypted ? ', encrypted with age' : ''} (BGSAVE first; the key count must match the live server, else nothing else happens)`;
   const edits = o.edits.map((e) => `${e.creates ? 'create' : 'edit'} ${e.path}: set ${e.keys.join(', ')} (${o.passwordSource}; a .bak of the old file beside it)`);
   const check = 'wait until it answers with the password, and check its key count and graphs against the rescued backup, auth, AOF and its data dir';
   if (a.managedBy === 'compose' && !o.compose) {
@@ -295,6 +296,11 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
           hint: 'Pass --generate-password (written to the root .env and auto-codex/.env), or set GRAPHITI_FALKORDB_PASSWORD and pass --password-from-env.',
         });
       }
+      if (deps.encryption && !deps.archiveKey) {
+        throw new PrerequisiteError('Backups here are encrypted with age (AUTOCODEX_OPS_AGE_RECIPIENTS), and harden must read its rescued backup back into the new volume, but no AUTOCODEX_OPS_AGE_IDENTITY is set to decrypt it. Nothing was changed.', {
+          hint: 'Set AUTOCODEX_OPS_AGE_IDENTITY to the identity file (age-keygen) for this run; the rescue is also encrypted to its public key.',
+        });
+      }
       if (a.managedBy === 'ui' && a.hostPort === undefined) {
         throw new PrerequisiteError(`${container.name} publishes no host port for ${PORT}; harden cannot tell which port the app uses. Nothing was changed.`);
       }
@@ -317,13 +323,13 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
           : [];
       const stamp = stampOf(deps.now());
       const renamedTo = `${container.name}-pre-harden-${stamp}`;
-      const committed = `autocodex-ops-pre-harden/${container.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}:${stamp}`;
+      const committed = `${PRE_HARDEN_REPO}/${container.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}:${stamp}`;
       const passwordSource = { existing: 'the configured password', env: 'GRAPHITI_FALKORDB_PASSWORD from the environment', generate: 'a generated password' }[options.password.source];
       const plan: HardenPlan = {
         container: container.name,
         managedBy: a.managedBy,
         findings: a.findings,
-        steps: planSteps(a, { volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, committed, passwordSource, hostPort: a.hostPort, compose, composeRefused: typeof swap === 'string' ? swap : undefined }),
+        steps: planSteps(a, { encrypted: deps.encryption !== undefined, volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, committed, passwordSource, hostPort: a.hostPort, compose, composeRefused: typeof swap === 'string' ? swap : undefined }),
         warnings: [],
       };
       if (options.dryRun) return { status: 'dry-run', plan, ...base };
@@ -382,7 +388,7 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
     if (compose) {
       journal.raw = await docker.inspectContainerRaw(old.id, { signal });
       const [repo, tag] = input.committed.split(':') as [string, string];
-      await docker.commitContainer(old.id, repo, tag, { signal });
+      await docker.commitContainer(old.id, repo, tag, { signal, labels: { [PRE_HARDEN_LABEL]: old.name, [PRE_HARDEN_PROJECT_LABEL]: compose.project } });
       journal.committed = input.committed;
       await writeJournal(journalFile, journal);
       log.info(`Stopped ${old.name} and committed it as ${input.committed} (its data included).`);
@@ -426,10 +432,8 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
     await replaceVolumeContent(docker, { volume, helperImages: [helper] }, { path: rescue.stored.written.path, sha256: rescue.stored.written.sha256, key: deps.archiveKey }, { signal });
     // The new server runs with appendonly yes: a rescue from a server without AOF holds only
     // dump.rdb, which such a server ignores, so it is laid out as the base of an AOF.
-    if (rescue.data) {
-      const load = planLoad(rescue.data, { appendonly: true, appenddirname: 'appendonlydir', appendfilename: 'appendonly.aof', dbfilename: 'dump.rdb' });
-      await layOutForLoad(docker, { volume, helperImages: [helper] }, load, signal);
-    }
+    const load = planLoad(rescue.data, { appendonly: true, appenddirname: 'appendonlydir', appendfilename: 'appendonly.aof', dbfilename: 'dump.rdb' });
+    await layOutForLoad(docker, { volume, helperImages: [helper] }, load, signal);
     step = 'creating the new container';
     const oldEnv = { redisArgs: options.args.redisArgs ?? old.env.get('REDIS_ARGS'), falkordbArgs: options.args.falkordbArgs ?? old.env.get('FALKORDB_ARGS') };
     const args = hardenedArgs(oldEnv, password);
@@ -481,7 +485,7 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
       editedFiles: journal.edits.map((e) => e.path),
       warnings,
       nextSteps: compose
-        ? [`The old container is kept as the image ${input.committed}${options.keepOld ? '' : `; once the app works with the new server: docker rmi ${input.committed}`}.`]
+        ? [`The old container is kept as the image ${input.committed}${options.keepOld ? '' : '; once the app works with the new server, remove it: autocodex-ops harden --cleanup'}.`]
         : options.keepOld
           ? [`The old container ${input.renamedTo} is kept (stopped).`]
           : [`Once the app works with the new server, remove the old container: autocodex-ops harden falkordb --cleanup`],

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { assertSafeOutputDir } from '../fs/safe-output-dir.js';
 import { jobCommand, shellQuote, type JobLineInput } from '../schedule/crontab-text.js';
 import type { ScheduleHost } from '../schedule/host.js';
 import { JOBS, planJobs, type JobId, type JobRequest } from '../schedule/jobs.js';
@@ -103,6 +104,11 @@ export async function installSchedule(options: InstallOptions, deps: ScheduleDep
   for (const l of old.filter((x) => !toReplace.includes(x))) {
     deps.log.warn(`${l.source} still runs the old ${l.job === 'falkordb' ? 'backup-falkordb.sh' : 'backup-userdata.sh'}${l.schedule ? ` (${l.schedule})` : ''}, which archives an empty volume on trapped installs.`);
   }
+  // Root's cron appends each job's output to the log by path (`>>` follows links), and the old
+  // lines' copies are written to the state folder: neither may sit where another user could
+  // swap a folder for a link. Checked before a dry run too, so it tells what install would do.
+  if (kind !== 'systemd' && (kind === 'cron.d' || deps.uid === 0)) assertSafeOutputDir(dirname(options.logFile), 'the cron log folder');
+  if (toReplace.length) assertSafeOutputDir(options.stateDir, 'the state folder');
   if (options.dryRun) return result;
 
   if (kind !== 'systemd') await deps.host.makeDir(dirname(options.logFile), 0o700);

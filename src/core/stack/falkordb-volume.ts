@@ -6,6 +6,7 @@ import { Transform, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { decryptionStages, type ArchiveEncryption, type ArchiveKey } from '../archive/archive-encryption.js';
 import { READ_CHUNK } from '../archive/read-archive.js';
+import { garbageReleaser } from '../archive/release-garbage.js';
 import type { ProgressSink } from '../run/progress.js';
 import type { ManifestFacts } from '../backup-store/manifest.js';
 import { storeBackup, type BackupLog, type StoredBackup } from '../backup-store/store-backup.js';
@@ -63,10 +64,12 @@ export async function replaceVolumeContent(
   throwIfAborted(signal);
   const hash = createHash('sha256');
   let read = 0;
+  const release = garbageReleaser();
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       hash.update(chunk);
       read += chunk.length;
+      release(chunk.length);
       options.onProgress?.(read);
       callback(null, chunk);
     },
