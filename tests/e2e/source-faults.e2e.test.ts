@@ -259,3 +259,82 @@ describe('empty, foreign and unreadable userData folders (§5)', () => {
     nothingLeft(w);
   });
 });
+
+describe('a name that is not UTF-8 on the real file system, backed up by root (§5)', () => {
+  it("root reads the user's folder with GNU tar as its owner: the name is stored byte for byte, the archive verifies and restores it", async () => {
+    const w = world();
+    const raw = Buffer.concat([Buffer.from('bad'), Buffer.from([0xff, 0xfe]), Buffer.from('name')]);
+    writeFileSync(Buffer.concat([Buffer.from(`${join(w.userdata, 'store')}/`), raw]), 'x');
+    // Only the userData folder is the user's: root writes its archive and audit record in its own folders.
+    await chownTree(w.userdata);
+    // First the folder is out of its owner's reach (its parent is root's, mode 0700): exit 1 naming it once.
+    const unreachable = await w.run(['backup', 'userdata', '--json']);
+    expect(unreachable.exitCode, unreachable.stderr).toBe(1);
+    expect(errorOf(unreachable.stderr).message).toMatch(new RegExp(`^Cannot read ${w.userdata.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} as uid ${NOBODY} \\(permission denied\\)`));
+    chmodSync(w.root, 0o755);
+    const res = await w.run(['backup', 'userdata', '--json']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    const { archive } = JSON.parse(res.stdout) as { archive: string };
+    const listing = Buffer.from((await execa('tar', ['--quoting-style=literal', '-tzf', archive], { encoding: 'buffer' })).stdout);
+    expect(listing.includes(Buffer.concat([Buffer.from('store/'), raw]))).toBe(true);
+    const verify = await w.run(['backup', 'verify', archive, '--json']);
+    expect(verify.exitCode, verify.stderr + verify.stdout).toBe(0);
+    // Restored by plain tar, the bytes come back under the same name.
+    const into = mkdtempSync(join(scratch, 'untar-'));
+    await execa('tar', ['-xzf', archive, '-C', into]);
+    expect(readFileSync(Buffer.concat([Buffer.from(`${into}/store/`), raw]), 'utf8')).toBe('x');
+  });
+});
+
+describe('a folder that changes while `backup userdata` reads it (§5), with a real racing process', () => {
+  // A child process churns the folder the whole time: deletes files and writes them again, and
+  // truncates others, so the bundle's reader meets files that vanish or shrink between its listing,
+  // its lstat and its read. Each attempt gets a fresh BACKUP_DIR; the race is tried until it hits.
+  // One churn per way a file changes under the reader: deleted and written again (vanishes between
+  // the listing and the open), or cut to 0 bytes and written again (shrinks between lstat and read).
+  const CHURN = {
+    vanishes: 'try { fs.unlinkSync(f); } catch {} fs.writeFileSync(f, body);',
+    shrinks: 'fs.truncateSync(f, 0); fs.writeFileSync(f, body);',
+  };
+  const WORDS = { vanishes: 'vanished while it was read', shrinks: 'shrank while it was read' };
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  for (const how of ['vanishes', 'shrinks'] as const) {
+    it(`a file that ${how} mid-read: exit 1 naming it, no stack trace, no temporary file or lock, an audit record; a run the race missed is a whole, verified archive`, async () => {
+      const w = world();
+      const churn = join(w.userdata, 'store', 'churn');
+      mkdirSync(churn);
+      for (let i = 0; i < 60; i += 1) writeFileSync(join(churn, `f${i}`), Buffer.alloc(512 * 1024, 120));
+      const script = `const fs = require('node:fs'), path = require('node:path'); const body = Buffer.alloc(512 * 1024, 120);
+        for (;;) for (let i = 0; i < 60; i += 1) { const f = path.join(process.argv[1], 'f' + i); ${CHURN[how]} }`;
+      const child = execa(process.execPath, ['-e', script, churn], { reject: false });
+      try {
+        let failed: { stderr: string; backupDir: string } | undefined;
+        for (let attempt = 0; attempt < 30 && !failed; attempt += 1) {
+          const backupDir = join(w.root, `backups-${attempt}`);
+          // --force: the churning process holds files open, so the tool sees "the app is running".
+          const res = await w.run(['backup', 'userdata', '--json', '--force'], { BACKUP_DIR: backupDir });
+          expect(res.stderr).not.toMatch(/\n\s+at /);
+          if (res.exitCode === 0) {
+            // The race missed: the archive is whole and verifies.
+            const verify = await w.run(['backup', 'verify', '--latest', '--kind', 'userdata', '--json'], { BACKUP_DIR: backupDir });
+            expect(verify.exitCode, verify.stderr).toBe(0);
+            continue;
+          }
+          failed = { stderr: res.stderr, backupDir };
+          expect(res.exitCode, res.stderr).toBe(1);
+          expect(res.stdout).toBe('');
+        }
+        expect(failed, 'the racing process never hit the reader in 30 attempts').toBeDefined();
+        expect(errorOf(failed!.stderr)).toMatchObject({ code: 1, message: expect.stringMatching(new RegExp(`^${escape(churn)}/f\\d+ ${WORDS[how]}.*the backup of ${escape(w.userdata)} was not written`)) });
+        // Nothing of the failed run is left: no archive, no temporary file, no lock.
+        expect(existsSync(failed!.backupDir) ? readdirSync(failed!.backupDir) : []).toEqual([]);
+        expect(existsSync(join(w.root, 'locks')) ? readdirSync(join(w.root, 'locks')) : []).toEqual([]);
+        expect(w.audit().filter((r) => r.command === 'backup userdata').at(-1)).toMatchObject({ exitCode: 1, outcome: 'failed', error: expect.stringContaining(churn) });
+      } finally {
+        child.kill('SIGKILL');
+        await child;
+      }
+    }, 300_000);
+  }
+});

@@ -54,7 +54,7 @@ export async function folderTar(dir: string, options: FolderTarOptions = {}): Pr
 /**
  * readError turns an error reading an entry into an OpsError (exit 1) that names the entry and
  * says what to do: unreadable (permissions), a name that is not UTF-8 (Node reads names as UTF-8,
- * so such a file cannot be opened by its name), or gone while it was read.
+ * so such a file cannot be opened by its name), gone while it was read, or cut shorter while read.
  */
 export function readError(dir: string, err: NodeJS.ErrnoException): OpsError {
   const path = err.path ?? dir;
@@ -72,6 +72,13 @@ export function readError(dir: string, err: NodeJS.ErrnoException): OpsError {
   }
   if (err.code === 'ENOENT') {
     return new OpsError(`${path} vanished while it was read; the backup of ${dir} was not written.`, {
+      cause: err,
+      hint: 'Another program is changing the folder: quit the app and run the backup again.',
+    });
+  }
+  // node-tar reads the size lstat gave; a file cut shorter meanwhile (a program rewriting it) ends early.
+  if (err.code === 'EOF') {
+    return new OpsError(`${path} shrank while it was read (another program was writing it); the backup of ${dir} was not written.`, {
       cause: err,
       hint: 'Another program is changing the folder: quit the app and run the backup again.',
     });
@@ -122,7 +129,8 @@ function asOwnerTar(dir: string, who: Identity, options: FolderTarOptions): Read
     // naming it here (issue 23 §5), like the in-process reader; a file gone or changed mid-read is a warning.
     const denied = lines.filter((l) => /Permission denied|Operation not permitted/.test(l));
     if (denied.length > 0) {
-      const paths = denied.map((l) => `${dir}/${l.split(': ')[0]!.replace(/^\.\//, '')}`);
+      // Entries are reported relative to the folder; the folder itself (unreachable as its owner) absolute.
+      const paths = denied.map((l) => l.split(': ')[0]!).map((p) => (p.startsWith('/') ? p : `${dir}/${p.replace(/^\.\//, '')}`));
       out.destroy(
         new OpsError(`Cannot read ${paths.join(', ')} as uid ${who.uid} (permission denied); the backup of ${dir} was not written.`, {
           hint: 'Something in the folder belongs to another user or has no read permission for its owner (often left by a `sudo` run of the app): fix its owner or mode (e.g. `sudo chown -R <owner> <folder>`) and run the backup again.',
