@@ -54,6 +54,7 @@ export type HardenDocker = Pick<
   | 'inspectContainer'
   | 'inspectImage'
   | 'inspectVolume'
+  | 'volumeSize'
   | 'createVolume'
   | 'stopContainer'
   | 'startContainer'
@@ -360,6 +361,15 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
               : 'on failure or Ctrl-C after step 2: the new container is removed, the .env files come back from their .bak, the old container is renamed back and started; the rescued backup stays',
         warnings: [],
       };
+      // The volume on /data is wiped for the rescue: an older FalkorDB that wrote to /data may have
+      // left a graph there from before the image changed, which nothing else copies.
+      // (The image's own /data content, a symlink in current images, is copied into a new volume: a few bytes.)
+      const held = a.managedBy === 'compose' && !compose ? undefined : await docker.volumeSize(volume, { signal }).catch(() => undefined);
+      if (held !== undefined && held > 512) {
+        plan.warnings.push(
+          `volume ${volume} is not empty (${held} bytes; perhaps the data of an older FalkorDB that wrote to /data): harden replaces its content with the rescue. To keep it, copy it first: docker run --rm -v ${volume}:/from:ro -v "$PWD":/to --entrypoint tar ${pinned} czf /to/${volume}-before-harden.tar.gz -C /from .`,
+        );
+      }
       if (options.dryRun) return { status: 'dry-run', plan, ...base };
       if (!(await deps.confirm(plan))) throw new DeclinedError();
 
