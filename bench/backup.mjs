@@ -2,7 +2,7 @@
 //  - the original approach (scripts/backup-falkordb.sh, original-scripts.md §2): a helper container
 //    running busybox `tar czf` into a bind-mounted folder (alpine:3.20 there; the stand-in image's
 //    busybox here, no registry), and, timed apart, the host checks its later version added;
-//  - `autocodex-ops backup falkordb --mode live` from the single binary (archive verified after writing);
+//  - `autocodex-ops backup falkordb --mode live` from the single binary (archive verified while writing, then re-hashed on disk);
 //  - the machine's limit: `tar | pigz` on all cores straight from the volume's folder on the host
 //    (`tar | gzip` where pigz is missing, labelled so), at gzip's level 6 and at the tool's level 1
 //    (issue 16: the tool at most 1.1x `tar | pigz -1`).
@@ -122,7 +122,7 @@ export async function benchBackup(ctx, target, { runs, keepDir }) {
   const rows = [
     ['original: busybox tar czf in a helper container', fmtMs(median(o)), `${spread(o).toFixed(0)}%`, size(samples.original)],
     ['original + its later host checks (tar -tzf, sha256sum)', fmtMs(median(oc)), `${spread(oc).toFixed(0)}%`, ''],
-    ['autocodex-ops backup falkordb --mode live', fmtMs(median(t)), `${spread(t).toFixed(0)}%`, `${size(samples.tool)}; verified after writing`],
+    ['autocodex-ops backup falkordb --mode live', fmtMs(median(t)), `${spread(t).toFixed(0)}%`, `${size(samples.tool)}; verified while writing`],
     [`limit: tar | ${limitCompressor} on the host`, fmtMs(median(l)), `${spread(l).toFixed(0)}%`, `${size(samples.limit)}; ${fmtMB(total / (median(l) / 1000))}/s`],
     ['→ tool / original (target ≤ 0.5x)', fmtRatio(ratios(t, o)), '', 'median of run-by-run ratios (range)'],
     ['→ tool / original + its checks', fmtRatio(ratios(t, oc)), '', ''],

@@ -79,7 +79,7 @@ export function lockPlace(ctx: CommandContext, config: OpsConfig): LockPlace {
   const { env, home } = ctx.runtime;
   const engine = engineKey(env);
   return {
-    lockDir: opsLockDir({ env, home, uid: (ctx.runtime.identity ?? currentIds()).uid }),
+    lockDir: opsLockDir({ env, home, uid: (ctx.runtime.identity ?? currentIds()).uid, warn: (m) => ctx.log.warn(m) }),
     locks: { falkordb: falkordbLockTarget(engine, config.falkordb.volume), userdata: userdataLockTarget(config.userdataDir) },
     images: imagesLockTarget(engine, config.composeProject),
   };

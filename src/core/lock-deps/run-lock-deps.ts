@@ -1,8 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { OpsError, UsageError, throwIfAborted } from '../errors.js';
 import type { Exec } from '../exec/exec.js';
+import { assertSafeOutputDir } from '../fs/safe-output-dir.js';
 import { writeFileAtomic } from '../fs/write-file-atomic.js';
 import { acquireLock } from '../run/lock.js';
 import type { BackendName, PinPolicy, PreparedPython, Resolution, Resolver } from './backend.js';
@@ -229,6 +230,9 @@ function statusOf(old: string | undefined, text: string, check: boolean): LockSt
 }
 
 async function publish(root: string, writes: Array<{ job: LockJob; text: string }>, log: LockDepsLog): Promise<void> {
+  // As root the files are written by path into the checkout: every folder they go to must be
+  // root's alone (safe-output-dir.ts), checked for all before the first write.
+  for (const { job } of writes) assertSafeOutputDir(dirname(join(root, job.lock)), 'the folder of the lock file');
   const done: string[] = [];
   for (const { job, text } of writes) {
     try {

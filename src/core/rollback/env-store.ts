@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { assertSafeOutputDir } from '../fs/safe-output-dir.js';
 import { writeFileAtomic } from '../fs/write-file-atomic.js';
 
 /** The root .env as bytes: read it, and replace it whole and atomically. */
@@ -31,6 +32,13 @@ export function fileEnvStore(path: string): EnvStore {
     path,
     read,
     // A new .env gets 0600: it holds secrets.
-    replace: (bytes) => writeFileAtomic(path, bytes, { replace: true, mode: 0o600, hint: `Fix that in ${dirname(path)} and rerun; the .env was left as it was.` }),
+    async replace(bytes) {
+      // As root the write goes by path (temporary file beside the link's target, rename): the
+      // folder of the link and that of its target must be root's alone, or a user could redirect it.
+      assertSafeOutputDir(dirname(path), 'the folder of the root .env');
+      const real = await realpath(path).catch(() => path);
+      if (real !== path) assertSafeOutputDir(dirname(real), `the folder of ${real} (the root .env links there)`);
+      return writeFileAtomic(path, bytes, { replace: true, mode: 0o600, hint: `Fix that in ${dirname(path)} and rerun; the .env was left as it was.` });
+    },
   };
 }

@@ -11,7 +11,11 @@ export interface LockDirInput {
   uid: number;
   /** Test seam: the shared folder to use instead of MACHINE_LOCK_DIR. */
   machineDir?: string;
+  /** Told once per folder when root cannot use the shared folder because someone else made it. */
+  warn?: (msg: string) => void;
 }
+
+const warned = new Set<string>();
 
 // A sticky world-writable folder (like /tmp) owned by root: every user may create lock files in
 // it, nobody may remove or replace another user's. One owned by someone else could be emptied by
@@ -31,7 +35,7 @@ function usableShared(path: string): boolean {
  * /run/lock/autocodex-ops (created by root with mode 1777; used when it is a root-owned sticky
  * folder), else the per-user fallback ~/.cache/autocodex-ops/locks (created 0700 by acquireLock).
  */
-export function opsLockDir({ env, home, uid, machineDir = MACHINE_LOCK_DIR }: LockDirInput): string {
+export function opsLockDir({ env, home, uid, machineDir = MACHINE_LOCK_DIR, warn }: LockDirInput): string {
   if (env.AUTOCODEX_OPS_LOCK_DIR) return env.AUTOCODEX_OPS_LOCK_DIR;
   if (uid === 0 && !usableShared(machineDir)) {
     try {
@@ -42,5 +46,23 @@ export function opsLockDir({ env, home, uid, machineDir = MACHINE_LOCK_DIR }: Lo
     }
   }
   if (usableShared(machineDir)) return machineDir;
-  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'autocodex-ops', 'locks');
+  const fallback = join(env.XDG_CACHE_HOME || join(home, '.cache'), 'autocodex-ops', 'locks');
+  // A user who made the shared folder first (or a link there) keeps root out of it: root's runs
+  // then no longer meet other users' runs (the folder's owner's), which the administrator must know.
+  const taken = uid === 0 ? lstatOrUndefined(machineDir) : undefined;
+  if (taken && warn && !warned.has(machineDir)) {
+    warned.add(machineDir);
+    warn(
+      `The shared lock folder ${machineDir} is not a root-owned sticky folder (${taken.isSymbolicLink() ? 'a link' : `owned by uid ${taken.uid}, mode ${(taken.mode & 0o7777).toString(8)}`}), so root's locks are kept in ${fallback}, where other users' runs do not see them. Remove ${machineDir}; the next root run creates it properly.`,
+    );
+  }
+  return fallback;
+}
+
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,15 @@ async function failure(promise: Promise<unknown>): Promise<OpsError> {
 }
 
 describe('runLockDeps with uv', () => {
+  it.runIf(process.geteuid?.() === 0)('as root in a checkout whose tests/ folder another user owns: exit 2 before any lock file is written', async () => {
+    const root = makeRoot(INPUTS);
+    chownSync(join(root, 'tests'), 65534, 65534);
+    const error = await failure(run(root, {}, deps(uvExec(pins)).deps));
+    expect(error.message).toContain(`Refusing to write as root into the folder of the lock file ${join(root, 'tests')}: it is owned by uid 65534`);
+    expect(error.exitCode).toBe(2);
+    expect(existsSync(join(root, 'auto-codex/requirements-py312.lock'))).toBe(false);
+  });
+
   it('runs uv pip compile from the root with relative paths and writes both locks per version', async () => {
     const root = makeRoot(INPUTS);
     const exec = uvExec(pins);

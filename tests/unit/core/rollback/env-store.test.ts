@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,5 +46,20 @@ describe('fileEnvStore', () => {
     await fileEnvStore(join(d, '.env')).replace(Buffer.from('FALKORDB_IMAGE_TAG=v2\n'));
     expect(lstatSync(join(d, '.env')).isSymbolicLink()).toBe(true);
     expect(readFileSync(join(d, 'shared.env'), 'utf8')).toBe('FALKORDB_IMAGE_TAG=v2\n');
+  });
+
+  it.runIf(process.geteuid?.() === 0)("as root: a .env in a folder another user owns, or linked into one, is refused and left as it was", async () => {
+    const d = dir();
+    chmodSync(d, 0o755);
+    const users = join(d, 'users');
+    mkdirSync(users);
+    chownSync(users, 65534, 65534);
+    writeFileSync(join(users, '.env'), 'FALKORDB_IMAGE_TAG=v1\n');
+    await expect(fileEnvStore(join(users, '.env')).replace(Buffer.from('FALKORDB_IMAGE_TAG=v2\n'))).rejects.toThrow(`Refusing to write as root into the folder of the root .env ${users}`);
+    const roots = join(d, 'roots');
+    mkdirSync(roots);
+    symlinkSync(join(users, '.env'), join(roots, '.env'));
+    await expect(fileEnvStore(join(roots, '.env')).replace(Buffer.from('FALKORDB_IMAGE_TAG=v2\n'))).rejects.toThrow(`(the root .env links there) ${users}`);
+    expect(readFileSync(join(users, '.env'), 'utf8')).toBe('FALKORDB_IMAGE_TAG=v1\n');
   });
 });

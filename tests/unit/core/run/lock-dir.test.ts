@@ -34,4 +34,16 @@ describe('opsLockDir', () => {
     expect(opsLockDir({ env: {}, home, uid: 1000, machineDir: loose })).toBe(fallback);
     expect(opsLockDir({ env: { XDG_CACHE_HOME: '/c' }, home, uid: 1000, machineDir: loose })).toBe('/c/autocodex-ops/locks');
   });
+
+  it.runIf(process.geteuid?.() === 0)('root does not use a shared folder a user made first: the fallback, with one warning naming it', () => {
+    const taken = join(base, 'm4');
+    mkdirSync(taken);
+    chmodSync(taken, 0o1777);
+    chownSync(taken, 65534, 65534);
+    const warnings: string[] = [];
+    const warn = (m: string) => warnings.push(m);
+    expect(opsLockDir({ env: {}, home, uid: 0, machineDir: taken, warn })).toBe(fallback);
+    expect(opsLockDir({ env: {}, home, uid: 0, machineDir: taken, warn })).toBe(fallback);
+    expect(warnings).toEqual([`The shared lock folder ${taken} is not a root-owned sticky folder (owned by uid 65534, mode 1777), so root's locks are kept in ${fallback}, where other users' runs do not see them. Remove ${taken}; the next root run creates it properly.`]);
+  });
 });
