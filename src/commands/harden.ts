@@ -135,7 +135,7 @@ function hardenFalkordbCommand(app: App): Command {
         },
       },
     );
-    ctx.audit.touch({ status: result.status, rescuedBackup: result.rescuedBackup, keys: result.keys, oldContainer: result.oldContainer });
+    ctx.audit.touch({ status: result.status, rescuedBackup: result.rescuedBackup, keys: result.keys, oldContainer: result.oldContainer, oldImage: result.oldImage });
     const { plan: _plan, ...shown } = result;
     if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(result.status === 'dry-run' ? result : shown, () => renderHardenResult(result));
   });
