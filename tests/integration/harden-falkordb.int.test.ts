@@ -5,7 +5,9 @@ import { createGunzip } from 'node:zlib';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'dotenv';
+import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, sha256Hex, tarEntries } from '../helpers/docker.js';
@@ -22,6 +24,7 @@ import { ageKeygen, ageTool } from '../helpers/age-tool.js';
 // /var/lib/falkordb/data in the container's layer, the volume on /data receives nothing.
 
 const KEYS = 500;
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const ROOT_ENV = '# Auto-Codex root .env\r\nFALKORDB_IMAGE_TAG=autocodex-ops-standin\r\n\r\n# memory\r\nGRAPHITI_ENABLED=true\r\n';
 
 describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb on the real engine', () => {
@@ -380,6 +383,44 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     await expectOldBack(t, oldId);
     expect(await env.digest(t.volume)).toEqual(before);
     expect(preRestore(t.root)).toHaveLength(1);
+  });
+
+  describe('SIGKILL after the volume was replaced', () => {
+    let bundle: string;
+    beforeAll(async () => {
+      // The built bundle in a child process: SIGKILL must hit a real process, leaving only the journal.
+      const out = mkdtempSync(join(tmpdir(), 'aco-bundle-'));
+      roots.push(out);
+      await execa(process.execPath, [join(REPO, 'scripts/build.mjs'), '--bundle-only', '--out', out], { cwd: REPO });
+      bundle = join(out, 'cli.cjs');
+    });
+
+    it('the next run puts the older graph back into the volume before it hardens again', async () => {
+      const t = await trap();
+      await env.fillVolume(t.volume, OLDER_GRAPH);
+      const before = await env.digest(t.volume);
+      const vars = { ...t.vars, NO_COLOR: '1', AUTOCODEX_OPS_LOCK_DIR: join(t.root, 'locks'), AUTOCODEX_OPS_AUDIT_LOG: join(t.root, 'audit.jsonl') };
+      const killed = execa(process.execPath, [bundle, 'harden', 'falkordb', '--generate-password', '--yes'], { reject: false, env: vars });
+      killed.stderr!.on('data', (chunk: Buffer) => {
+        if (/Put the rescued backup into volume/.test(chunk.toString())) killed.kill('SIGKILL');
+      });
+      const k = await killed;
+      expect(k.signal, String(k.stderr)).toBe('SIGKILL');
+      const journal = JSON.parse(readFileSync(join(t.root, '.autocodex-ops', 'harden-journal.json'), 'utf8'));
+      expect(journal.volumeCopy).toMatchObject({ volume: t.volume, path: expect.stringMatching(/falkordb_pre_restore_/) });
+      // The volume now holds the rescue, not the older graph.
+      expect(await env.digest(t.volume)).not.toEqual(before);
+
+      const run = await runProgram(['harden', 'falkordb', '--yes', '--json'], { env: t.vars });
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout);
+      expect(result).toMatchObject({ status: 'hardened', keys: KEYS, undidPrevious: expect.any(String) });
+      // This run archived the volume after the undo: the older graph, exactly, was back in it.
+      expect(result.volumeCopy).not.toBe(journal.volumeCopy.path);
+      expect(await archiveDigest(result.volumeCopy)).toEqual(withoutModes(before));
+      expect(preRestore(t.root)).toHaveLength(2);
+      names.push(result.oldContainer);
+    });
   });
 
   it('an empty volume on /data (the image\'s own bytes only): no archive, nothing in the plan about it', async () => {
