@@ -335,8 +335,9 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     const before = await env.digest(t.volume);
     expect(before.join('\n')).toMatch(/F \.\/dump\.rdb/);
 
-    const dry = await runProgram(['harden', 'falkordb', '--generate-password', '--dry-run'], { env: t.vars });
+    const dry = await runProgram(['harden', 'falkordb', '--generate-password', '--keep-old', '--dry-run'], { env: t.vars });
     expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/rename it to \S+-pre-harden-\d{8}_\d{6} \(the way back; kept for good, --keep-old: recorded so that `harden --cleanup` leaves it\)/);
     expect(dry.stdout).toMatch(new RegExp(`archive the current content of volume ${t.volume} \\(\\d+ bytes; .*\\) into ${t.root}/backups/falkordb_pre_restore_\\d{8}_\\d{6}\\.tar\\.gz, read back and verified, before anything changes; harden replaces that content, and any failure or Ctrl-C puts it back`));
     expect(dry.stdout).not.toMatch(/warning:/);
     const dryJson = await runProgram(['harden', 'falkordb', '--generate-password', '--dry-run', '--json'], { env: t.vars });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OpsError } from '../errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/write-file-atomic.js';
 
 // `harden falkordb --keep-old`: the way back is kept for good, not only until `harden --cleanup`.
@@ -19,15 +20,26 @@ export function keptPath(root: string): string {
   return join(root, '.autocodex-ops', 'harden-kept.json');
 }
 
-/** readKept returns what earlier --keep-old runs kept (none when there is no record). */
+/** readKept returns what earlier --keep-old runs kept (none when there is no record); rejects (OpsError) on a damaged one. */
 export async function readKept(path: string): Promise<KeptItem[]> {
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
   if (text === undefined) return [];
-  const parsed = JSON.parse(text) as { kept?: KeptItem[] };
-  return Array.isArray(parsed.kept) ? parsed.kept : [];
+  let parsed: { kept?: unknown };
+  try {
+    parsed = JSON.parse(text) as { kept?: unknown };
+  } catch {
+    parsed = {};
+  }
+  // Unreadable: refuse rather than treat it as empty, which would let --cleanup remove what it kept.
+  if (!Array.isArray(parsed.kept)) {
+    throw new OpsError(`${path} is not a record of harden --keep-old runs (damaged?); nothing was changed.`, {
+      hint: 'Look at it (it lists what --keep-old kept: containers by id, images by tag); fix or remove it, then run again.',
+    });
+  }
+  return parsed.kept as KeptItem[];
 }
 
 /** addKept appends one item to the record (atomic replace, mode 0600). */

@@ -149,7 +149,8 @@ function pinnedImage(c: ContainerInfo, digests: string[]): string {
 
 /**
  * undoJournal puts back what a run recorded: removes the new container, restores the edited
- * files from their .bak, renames the old container back and starts it. It ignores the run's
+ * files from their .bak, puts the volume's archived content back (`key` opens an encrypted one),
+ * renames the old container back and starts it. It ignores the run's
  * AbortSignal (it is the cleanup) and tries every step; rejects with OpsError naming what failed.
  */
 export async function undoJournal(docker: HardenDocker, journal: HardenJournal, key?: ArchiveKey): Promise<void> {
@@ -208,7 +209,7 @@ function volumeCopyStep(c: NonNullable<HardenPlan['volumeCopy']>): string {
   return `archive the current content of volume ${c.volume} (${size}; perhaps the graph of an older FalkorDB that wrote to /data) into ${c.path}, read back and verified, before anything changes; harden replaces that content, and any failure or Ctrl-C puts it back`;
 }
 
-function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; committed: string; passwordSource: string; hostPort?: number; compose?: ComposeSwap; composeRefused?: string; volumeCopy?: HardenPlan['volumeCopy'] }): string[] {
+function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; committed: string; passwordSource: string; hostPort?: number; compose?: ComposeSwap; composeRefused?: string; volumeCopy?: HardenPlan['volumeCopy']; keepOld: boolean }): string[] {
   const rescue = `rescue ${a.dataDir} from inside ${a.container.name} into a verified backup in ${o.outputDir}${o.encrypted ? ', encrypted with age' : ''} (BGSAVE first; the key count must match the live server, else nothing else happens)`;
   const edits = o.edits.map((e) => `${e.creates ? 'create' : 'edit'} ${e.path}: set ${e.keys.join(', ')} (${o.passwordSource}; a .bak of the old file beside it)`);
   const copy = o.volumeCopy ? [volumeCopyStep(o.volumeCopy)] : [];
@@ -220,7 +221,7 @@ function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image
     return [
       rescue,
       ...copy,
-      `stop ${a.container.name} and commit it as the image ${o.committed} (the way back: compose removes the container itself when it recreates the service)`,
+      `stop ${a.container.name} and commit it as the image ${o.committed} (the way back: compose removes the container itself when it recreates the service${o.keepOld ? '; kept for good, --keep-old: recorded so that `harden --cleanup` leaves it' : ''})`,
       `edit ${o.compose.file} (a .bak beside it): ${o.compose.changes.join('; ')}`,
       ...edits,
       `up -d ${a.container.labels['com.docker.compose.service'] ?? 'falkordb'} with ${o.compose.cli.describe}: compose creates the container again, with the volume at ${FALKORDB_DATA_PATH}`,
@@ -230,7 +231,7 @@ function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image
   return [
     rescue,
     ...copy,
-    `stop ${a.container.name} and rename it to ${o.renamedTo} (the way back; removed only by \`harden falkordb --cleanup\`)`,
+    `stop ${a.container.name} and rename it to ${o.renamedTo} (the way back; ${o.keepOld ? 'kept for good, --keep-old: recorded so that `harden --cleanup` leaves it' : 'removed only by `harden falkordb --cleanup`'})`,
     ...edits,
     `put the rescued backup into volume ${o.volume}`,
     `create ${a.container.name} as the Desktop UI would, with the volume at ${FALKORDB_DATA_PATH}: image ${o.image}, --restart unless-stopped, port 127.0.0.1:${o.hostPort ?? '?'}:${PORT}, REDIS_ARGS --appendonly yes --requirepass ***`,
@@ -293,7 +294,8 @@ async function plannedVolumeCopy(docker: HardenDocker, volume: string, path: str
  * left (journal), then looks at the live server (exit 10 when Docker, the container or the server
  * is missing). Nothing trapped and nothing to fix: exit 0 ("already hardened"). Else the plan is
  * confirmed (false: exit 1, nothing changed) or returned for --dry-run. Then: the rescue (a verified
- * backup whose key count matches the live server, or exit 1 with nothing else changed); for a
+ * backup whose key count matches the live server, or exit 1 with nothing else changed), and an
+ * archive of the volume harden will fill when it holds more than the image's own bytes; for a
  * compose-managed container it stops there with the steps to finish. For a UI-started one: stop and
  * rename the old container, write the password to the .env files (.bak beside each), put the backup
  * into the volume, create and start the new container with the volume at /var/lib/falkordb/data,
@@ -393,7 +395,7 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
         container: container.name,
         managedBy: a.managedBy,
         findings: a.findings,
-        steps: planSteps(a, { encrypted: deps.encryption !== undefined, volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, committed, passwordSource, hostPort: a.hostPort, compose, composeRefused: typeof swap === 'string' ? swap : undefined, volumeCopy }),
+        steps: planSteps(a, { encrypted: deps.encryption !== undefined, volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, committed, passwordSource, hostPort: a.hostPort, compose, composeRefused: typeof swap === 'string' ? swap : undefined, volumeCopy, keepOld: options.keepOld }),
         onFailure:
           a.managedBy === 'compose' && !compose
             ? 'nothing but the rescued backup is written; a failed rescue changes nothing (its verified backup, if any, is kept)'
