@@ -122,15 +122,20 @@ function hardenFalkordbCommand(app: App): Command {
         generatePassword: () => randomBytes(24).toString('base64url'),
         addSecret: (v) => app.redactor.addSecret(v),
         error: (m) => ctx.log.error(m),
-        composeUp: async (project, service) => {
+        compose: async (project) => {
           const [{ createExec }, { prepareCompose }] = await Promise.all([import('../core/exec/exec.js'), import('../core/rollback/compose-runner.js')]);
-          const compose = await prepareCompose(createExec(), { root: config.root, project, files: [], signal: ctx.signal });
-          ctx.log.info(`Running ${compose.describe}: up -d ${service}.`);
-          await compose.up([service], {}, { signal: ctx.signal, timeoutMs: config.restoreHealthTimeoutSecs * 1000 + 120_000 });
+          const runner = await prepareCompose(createExec(), { root: config.root, project, files: [], signal: ctx.signal });
+          return {
+            describe: runner.describe,
+            up: async (service) => {
+              ctx.log.info(`Running ${runner.describe}: up -d ${service}.`);
+              await runner.up([service], {}, { signal: ctx.signal, timeoutMs: config.restoreHealthTimeoutSecs * 1000 + 120_000 });
+            },
+          };
         },
       },
     );
-    ctx.audit.touch({ status: result.status, rescuedBackup: result.rescuedBackup, keys: result.keys, oldContainer: result.oldContainer });
+    ctx.audit.touch({ status: result.status, rescuedBackup: result.rescuedBackup, keys: result.keys, oldContainer: result.oldContainer, oldImage: result.oldImage });
     const { plan: _plan, ...shown } = result;
     if (!ctx.globals.quiet || ctx.globals.json) ctx.printer.result(result.status === 'dry-run' ? result : shown, () => renderHardenResult(result));
   });

@@ -1,9 +1,10 @@
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { CommandContext, GlobalOptions } from '../context.js';
 import type { BackupResult } from '../core/backups/backup-result.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { OpsError, UsageError } from '../core/errors.js';
+import { privateLockDir } from '../core/run/lock-dir.js';
 import { offsiteConfigFrom, type OffsiteConfig } from '../core/offsite/config.js';
 import { findCredentialSource, type CredentialSource } from '../core/offsite/credentials.js';
 import { OffsiteFailure, pushArchives, type PushDeps, type PushResult } from '../core/offsite/push.js';
@@ -28,7 +29,8 @@ export interface Offsite {
  * XDG_RUNTIME_DIR or the temp folder.
  */
 export function prefixLockDir(env: Record<string, string | undefined>): string {
-  return join(env.XDG_RUNTIME_DIR || tmpdir(), `autocodex-ops-${process.getuid?.() ?? 'user'}`, 'locks');
+  const fallback = join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'autocodex-ops', 'prefix-locks');
+  return privateLockDir(env.XDG_RUNTIME_DIR || tmpdir(), process.geteuid?.() ?? 0, fallback);
 }
 
 /** openOffsite reads the offsite settings; undefined when AUTOCODEX_OPS_S3_URL is unset. The AWS secrets are registered for redaction first. */

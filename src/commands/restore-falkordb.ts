@@ -10,6 +10,7 @@ import { renderResult } from '../output/restore.js';
 import { archiveKey, safetyEncryption } from './age-options.js';
 import { fetchForRestore, withArchive } from './offsite-restore.js';
 import { UsageError } from '../core/errors.js';
+import { assertSafeOutputDir } from '../core/fs/safe-output-dir.js';
 
 const schema = schemaOf(RESTORE_FALKORDB);
 
@@ -57,6 +58,8 @@ export function restoreFalkordbCommand(app: App): Command {
       const ctx = createContext(command.optsWithGlobals(), app, 'restore');
       const consent = restoreConsent(options, ctx);
       const config = await ctx.config(flagOverrides(RESTORE_FALKORDB, options));
+      // As root, a safety-copy folder another user could redirect is refused before anything is asked or stopped.
+      assertSafeOutputDir(config.preRestoreBackupDir, 'the pre-restore backup folder');
       const result = await withArchive(ctx, config, archive ?? '', async (path, url) => {
         if (!journal) ctx.audit.touch({ archive: path });
         const key = await archiveKey(ctx, config, journal ? undefined : path);

@@ -9,6 +9,7 @@ import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
 import { renderResult } from '../output/restore.js';
 import { archiveKey, safetyEncryption } from './age-options.js';
 import { withArchive } from './offsite-restore.js';
+import { assertSafeOutputDir } from '../core/fs/safe-output-dir.js';
 
 const schema = schemaOf(RESTORE_PROJECT);
 
@@ -36,6 +37,8 @@ export function restoreProjectCommand(app: App): Command {
       const ctx = createContext(command.optsWithGlobals(), app, 'restore');
       const consent = restoreConsent(options, ctx);
       const config = await ctx.config(flagOverrides(RESTORE_PROJECT, options));
+      // As root, a safety-copy folder another user could redirect is refused before anything is asked or changed.
+      assertSafeOutputDir(config.preRestoreBackupDir, 'the pre-restore backup folder');
       const result = await withArchive(ctx, config, archive, async (path) => {
         ctx.audit.touch({ archive: path });
         const key = await archiveKey(ctx, config, path);

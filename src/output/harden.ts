@@ -8,7 +8,7 @@ export function renderHardenPlan(plan: HardenPlan): string {
     ...plan.findings.map((f) => `    - ${f.message}`),
     '  steps:',
     ...plan.steps.map((s, i) => `    ${i + 1}. ${s}`),
-    '  on failure or Ctrl-C after step 2: the old container is renamed back and started, the .env files are restored from their .bak; the rescued backup stays',
+    `  ${plan.onFailure}`,
     ...plan.warnings.map((w) => `  warning: ${w}`),
   ].join('\n');
 }

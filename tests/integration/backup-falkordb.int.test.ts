@@ -185,7 +185,8 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('backup falkordb
     await s.redis.set('big', randomBytes(3 * 1024 * 1024));
     const small = join(root, 'tmpfs');
     mkdirSync(small);
-    await execa('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    // mode=700: a tmpfs root is 1777 by default, which root refuses to write backups into (safe-output-dir.ts).
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=700', 'tmpfs', small]);
     mounts.push(small);
     const save = await backup(s, ['--output-dir', small]);
     expect(save.code).toBe(1);

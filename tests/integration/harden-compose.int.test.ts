@@ -92,6 +92,15 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     const oldId = (await env.docker.getContainer(s.name).inspect()).Id;
     const original = readFileSync(join(s.root, 'docker-compose.yml'));
 
+    // The dry run names the compose CLI it found and what a failure puts back, and changes nothing.
+    const dryRun = await runProgram(['harden', 'falkordb', '--generate-password', '--dry-run'], { env: s.vars });
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toMatch(new RegExp(`up -d falkordb with ${cli.join(' ')} [\\d.]+\\S*, project ${s.project}: compose creates the container again`));
+    expect(dryRun.stdout).toMatch(/on failure or Ctrl-C after step 2: compose's new container is removed, \S+docker-compose\.yml and the \.env files come back from their \.bak, the old container is renamed back \(or created again from autocodex-ops-pre-harden\//);
+    expect(dryRun.stdout).toMatch(/Dry run: nothing was changed/);
+    expect((await env.docker.getContainer(s.name).inspect()).Id).toBe(oldId);
+    expect(readFileSync(join(s.root, 'docker-compose.yml'))).toEqual(original);
+
     const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes', '--json'], { env: s.vars });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);

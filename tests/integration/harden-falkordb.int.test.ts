@@ -285,6 +285,36 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     });
   });
 
+  it('the running tag was pulled or built again since the container started: exit 10 before anything changes, naming both images', async () => {
+    const tag = `falkordb/falkordb:harden-moved-${env.runId}`;
+    await env.docker.getImage(FALKORDB_STANDIN).tag({ repo: 'falkordb/falkordb', tag: tag.split(':')[1]! });
+    const t = await trap(tag);
+    const oldId = (await inspect(t.name)).Id;
+    // Another image under the same tag (a later pull): a commit of the running container is one.
+    await env.docker.getContainer(t.name).commit({ repo: 'falkordb/falkordb', tag: tag.split(':')[1]!, changes: [`LABEL ${Object.keys(env.label)[0]}=${Object.values(env.label)[0]}`] });
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes'], { env: t.vars });
+    expect(run.stderr).toMatch(new RegExp(`${tag} now names the image sha256:\\w+, but ${t.name} runs sha256:\\w+: .*Nothing was changed`));
+    expect(run.stderr).toMatch(/docker tag sha256:\w+ falkordb\/falkordb:harden-moved/);
+    expect(run.code).toBe(10);
+    await expectOldBack(t, oldId);
+    expect(existsSync(join(t.root, 'backups'))).toBe(false);
+    await env.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  });
+
+  it('the volume on /data holds files (an older FalkorDB wrote there): the plan warns that harden replaces them and says how to copy them', async () => {
+    const t = await trap();
+    const exec = await env.docker.getContainer(t.name).exec({ Cmd: ['sh', '-c', 'head -c 8192 /dev/urandom > /data/dump.rdb'], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    await new Promise((resolve) => stream.on('end', resolve).resume());
+    const dry = await runProgram(['harden', 'falkordb', '--generate-password', '--dry-run'], { env: t.vars });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(new RegExp(`warning: volume ${t.volume} is not empty \\(\\d+ bytes.*harden replaces its content with the rescue. To keep it, copy it first: docker run --rm -v ${t.volume}:/from:ro`));
+    // And an empty one gives no such warning.
+    const clean = await trap();
+    const quiet = await runProgram(['harden', 'falkordb', '--generate-password', '--dry-run'], { env: clean.vars });
+    expect(quiet.stdout).not.toMatch(/is not empty/);
+  });
+
   it('image of the running container gone: exit 10 before anything changes', async () => {
     const tag = `falkordb/falkordb:harden-gone-${env.runId}`;
     await env.docker.getImage(FALKORDB_STANDIN).tag({ repo: 'falkordb/falkordb', tag: tag.split(':')[1] });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,9 @@ describe('root never writes into an output folder another user could redirect', 
     chownSync(out, NOBODY, NOBODY);
     const run = await backup(out);
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr).toContain(`Refusing to write as root into the output folder ${out}: it is owned by uid ${NOBODY}, not root`);
+    expect(run.stderr).toContain(`Refusing to write as root into the backup folder ${out}: it is owned by uid ${NOBODY}, not root`);
+    // Refused before the lock and before any data is read or a service stopped.
+    expect(run.stderr).not.toContain('Writing');
     expect(run.stderr).toContain('chmod go-w');
     expect(readdirSync(out)).toEqual([]);
   });
@@ -113,6 +115,23 @@ describe('root never writes into an output folder another user could redirect', 
       expect(run.code, run.stderr).toBe(2);
       expect(run.stderr).toContain(`${nobodyHome} on its way is owned by uid ${NOBODY}`);
     }
+  });
+
+  it('restore userdata as root with a pre-restore folder nobody owns: exit 2 before anything is asked or changed', async () => {
+    const made = await backup(join(base, 'for-restore'));
+    expect(made.code, made.stderr).toBe(0);
+    const archive = (JSON.parse(made.stdout) as { archive: string }).archive;
+    const safety = join(base, 'nobody-safety');
+    mkdirSync(safety);
+    chownSync(safety, NOBODY, NOBODY);
+    writeFileSync(join(userdata, 'settings.json'), '{"changed":true}');
+    const run = await runProgram(['restore', 'userdata', archive, '--root', root, '--userdata-dir', userdata, '--yes'], { env: { ...env, PRE_RESTORE_BACKUP_DIR: safety }, cwd: root });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(`Refusing to write as root into the pre-restore backup folder ${safety}: it is owned by uid ${NOBODY}`);
+    expect(run.asked).toEqual([]);
+    expect(readdirSync(safety)).toEqual([]);
+    expect(readFileSync(join(userdata, 'settings.json'), 'utf8')).toBe('{"changed":true}');
+    writeFileSync(join(userdata, 'settings.json'), '{}');
   });
 
   it("backup prune as root in nobody's folder deletes nothing (exit 2); support-bundle in nobody's working folder writes nothing", async () => {

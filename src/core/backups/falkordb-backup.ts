@@ -15,6 +15,7 @@ import { storeBackup } from '../backup-store/store-backup.js';
 import { MOUNT_TRAP_HINT } from '../stack/falkor-data.js';
 import { describeInterrupted, finishCommands, readJournal, type JournalPlace } from '../backup-store/restore-journal.js';
 import { removeHelperLeftovers } from '../docker/helper-container.js';
+import { assertSafeOutputDir } from '../fs/safe-output-dir.js';
 
 /** How `backup falkordb` runs. */
 export interface FalkorBackupOptions extends Omit<LocateOptions, 'signal'> {
@@ -106,6 +107,8 @@ async function refuseInterruptedRestore(place: JournalPlace, volume: string): Pr
  */
 export async function runFalkorBackup(options: FalkorBackupOptions, deps: FalkorBackupDeps): Promise<BackupResult> {
   const { log, signal } = deps;
+  // Before the lock and before anything is stopped or streamed: a folder root may not write into (safe-output-dir.ts).
+  assertSafeOutputDir(options.outputDir, 'the backup folder');
   const lock = await acquireLock({ dir: deps.lockDir, target: deps.locks?.falkordb ?? 'falkordb', command: 'backup falkordb', waitSeconds: options.waitSeconds, signal, log });
   return withCleanup(async (stack) => {
     stack.defer('release the falkordb lock', () => lock.release());

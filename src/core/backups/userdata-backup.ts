@@ -10,6 +10,7 @@ import { storeWiring, toBackupResult, type BackupDeps, type BackupResult } from 
 import type { RetentionPolicy } from '../backup-store/prune.js';
 import { storeBackup } from '../backup-store/store-backup.js';
 import { checkUserdataSource } from './userdata-source.js';
+import { assertSafeOutputDir } from '../fs/safe-output-dir.js';
 
 /** What `backup userdata` backs up, where to, and how. */
 export interface UserdataBackupOptions {
@@ -45,6 +46,8 @@ async function requireFolder(dir: string): Promise<void> {
  */
 export async function runUserdataBackup(options: UserdataBackupOptions, deps: BackupDeps & { probe?: AppProbe }): Promise<BackupResult> {
   const { log, signal } = deps;
+  // Before the lock and before anything is stopped or streamed: a folder root may not write into (safe-output-dir.ts).
+  assertSafeOutputDir(options.outputDir, 'the backup folder');
   await requireFolder(options.userdataDir);
   if (isInside(options.outputDir, options.userdataDir)) {
     throw new UsageError(`The backup folder ${options.outputDir} is inside the userData folder ${options.userdataDir}; the archive would contain itself.`, {

@@ -54,6 +54,7 @@ export type HardenDocker = Pick<
   | 'inspectContainer'
   | 'inspectImage'
   | 'inspectVolume'
+  | 'volumeSize'
   | 'createVolume'
   | 'stopContainer'
   | 'startContainer'
@@ -82,8 +83,12 @@ export interface HardenDeps extends BackupDeps {
   /** Registers a new secret with the run's redactor before it can reach any output. */
   addSecret: (value: string) => void;
   error: (msg: string) => void;
-  /** `compose up -d --no-build <service>` in the root for `project` (a compose-managed container); absent: no compose CLI wiring. */
-  composeUp?: (project: string, service: string) => Promise<void>;
+  /**
+   * The compose CLI of this machine for `project` in the root (a compose-managed container): its
+   * description (`docker-compose 1.29.2`) and `up -d <service>`. Rejects (PrerequisiteError) when
+   * there is no CLI or compose file; asked while planning, before anything changes. Absent: no wiring.
+   */
+  compose?: (project: string) => Promise<{ describe: string; up: (service: string) => Promise<void> }>;
   clock?: Clock;
 }
 
@@ -93,6 +98,8 @@ export interface HardenPlan {
   managedBy: 'compose' | 'ui';
   findings: Finding[];
   steps: string[];
+  /** What happens on a failure or Ctrl-C once something has changed. */
+  onFailure: string;
   warnings: string[];
 }
 
@@ -177,6 +184,7 @@ interface ComposeSwap {
   changes: string[];
   project: string;
   values: Record<string, string>;
+  cli: { describe: string; up: (service: string) => Promise<void> };
 }
 
 function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; committed: string; passwordSource: string; hostPort?: number; compose?: ComposeSwap; composeRefused?: string }): string[] {
@@ -192,7 +200,7 @@ function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image
       `stop ${a.container.name} and commit it as the image ${o.committed} (the way back: compose removes the container itself when it recreates the service)`,
       `edit ${o.compose.file} (a .bak beside it): ${o.compose.changes.join('; ')}`,
       ...edits,
-      `docker compose up -d ${a.container.labels['com.docker.compose.service'] ?? 'falkordb'} (project ${o.compose.project}): the container is created again with the volume at ${FALKORDB_DATA_PATH}`,
+      `up -d ${a.container.labels['com.docker.compose.service'] ?? 'falkordb'} with ${o.compose.cli.describe}: compose creates the container again, with the volume at ${FALKORDB_DATA_PATH}`,
       `stop it, put the rescued backup into its volume, start it; ${check}`,
     ];
   }
@@ -213,8 +221,15 @@ async function composeFileIn(root: string): Promise<string | undefined> {
 }
 
 /** planComposeSwap reads the compose file and decides the edits; a string says why it cannot. */
-async function planComposeSwap(root: string, a: Assessment, pinned: string, password: string, hasCompose: boolean): Promise<ComposeSwap | string> {
-  if (!hasCompose) return 'no compose CLI is wired for this run';
+async function planComposeSwap(root: string, a: Assessment, pinned: string, password: string, compose: HardenDeps['compose']): Promise<ComposeSwap | string> {
+  if (!compose) return 'no compose CLI is wired for this run';
+  const project = a.container.labels['com.docker.compose.project']!;
+  let cli: ComposeSwap['cli'];
+  try {
+    cli = await compose(project);
+  } catch (error) {
+    return `compose cannot be run here: ${(error as Error).message}`;
+  }
   const file = await composeFileIn(root);
   if (!file) return `there is no compose file in ${root}`;
   const planned = planComposeEdits(await readFile(file), { dataDir: FALKORDB_DATA_PATH, pinned, service: a.container.labels['com.docker.compose.service'] ?? 'falkordb' });
@@ -224,7 +239,7 @@ async function planComposeSwap(root: string, a: Assessment, pinned: string, pass
   const argsValue = planned.argsVar === 'REDIS_ARGS' ? args.redisArgs : [args.falkordbArgs, args.redisArgs].filter(Boolean).join(' ');
   const tag = imageTag(a.container.image);
   const values: Record<string, string> = { GRAPHITI_FALKORDB_PASSWORD: password, [planned.argsVar]: argsValue, ...(planned.tagVar && tag && tag !== 'latest' ? { [planned.tagVar]: tag } : {}) };
-  return { file, bytes: planned.bytes, changes: planned.changes, project: a.container.labels['com.docker.compose.project']!, values };
+  return { file, bytes: planned.bytes, changes: planned.changes, project, values, cli };
 }
 
 function composeNextSteps(a: Assessment, backup: string): string[] {
@@ -306,13 +321,21 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
       }
       const image = await docker.inspectImage(container.imageId, { signal });
       const pinned = pinnedImage(container, image?.repoDigests ?? []);
-      if (!(await docker.inspectImage(pinned, { signal }))) {
+      const named = await docker.inspectImage(pinned, { signal });
+      if (!named) {
         throw new PrerequisiteError(`The image ${pinned} of ${container.name} is not on this machine any more; the new container could not be created. Nothing was changed.`, {
           hint: `Pull or load it again (docker pull ${pinned}), or tag the running image: docker tag ${container.imageId} ${pinned}.`,
         });
       }
+      // A tag pulled or built again since the container started names another image: the new
+      // container would run another FalkorDB build than the one whose data is rescued.
+      if (named.id !== container.imageId) {
+        throw new PrerequisiteError(`${pinned} now names the image ${named.id.slice(0, 19)}, but ${container.name} runs ${container.imageId.slice(0, 19)}: the new container would run another FalkorDB build than the one whose data is rescued. Nothing was changed.`, {
+          hint: `Point the tag back at the running image and run harden again: docker tag ${container.imageId} ${pinned}. Upgrade FalkorDB after hardening, with a backup first.`,
+        });
+      }
       const volume = a.trapVolume ?? options.configuredVolume;
-      const swap = a.managedBy === 'compose' ? await planComposeSwap(options.root, a, pinned, password, deps.composeUp !== undefined) : undefined;
+      const swap = a.managedBy === 'compose' ? await planComposeSwap(options.root, a, pinned, password, deps.compose) : undefined;
       const compose = typeof swap === 'object' ? swap : undefined;
       const passwordEdits = await planEnvEdits(options.root, password);
       const rootEnv = join(options.root, '.env');
@@ -330,8 +353,23 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
         managedBy: a.managedBy,
         findings: a.findings,
         steps: planSteps(a, { encrypted: deps.encryption !== undefined, volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, committed, passwordSource, hostPort: a.hostPort, compose, composeRefused: typeof swap === 'string' ? swap : undefined }),
+        onFailure:
+          a.managedBy === 'compose' && !compose
+            ? 'nothing but the rescued backup is written; a failed rescue changes nothing (its verified backup, if any, is kept)'
+            : compose
+              ? `on failure or Ctrl-C after step 2: compose's new container is removed, ${compose.file} and the .env files come back from their .bak, the old container is renamed back (or created again from ${committed}) and started; the rescued backup stays`
+              : 'on failure or Ctrl-C after step 2: the new container is removed, the .env files come back from their .bak, the old container is renamed back and started; the rescued backup stays',
         warnings: [],
       };
+      // The volume on /data is wiped for the rescue: an older FalkorDB that wrote to /data may have
+      // left a graph there from before the image changed, which nothing else copies.
+      // (The image's own /data content, a symlink in current images, is copied into a new volume: a few bytes.)
+      const held = a.managedBy === 'compose' && !compose ? undefined : await docker.volumeSize(volume, { signal }).catch(() => undefined);
+      if (held !== undefined && held > 512) {
+        plan.warnings.push(
+          `volume ${volume} is not empty (${held} bytes; perhaps the data of an older FalkorDB that wrote to /data): harden replaces its content with the rescue. To keep it, copy it first: docker run --rm -v ${volume}:/from:ro -v "$PWD":/to --entrypoint tar ${pinned} czf /to/${volume}-before-harden.tar.gz -C /from .`,
+        );
+      }
       if (options.dryRun) return { status: 'dry-run', plan, ...base };
       if (!(await deps.confirm(plan))) throw new DeclinedError();
 
@@ -409,7 +447,7 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
       step = 'bringing the service up with compose';
       const service = old.labels['com.docker.compose.service'] ?? 'falkordb';
       try {
-        await deps.composeUp!(compose.project, service);
+        await compose.cli.up(service);
       } finally {
         // Journal whatever compose created, even when it failed after creating it.
         const { container: made } = await findFalkorContainer(docker, options.locator).catch(() => ({ container: undefined }));

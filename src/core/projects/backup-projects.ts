@@ -11,6 +11,7 @@ import { projectLockTarget } from '../run/target-lock.js';
 import type { AppProbe } from '../stack/app-running.js';
 import { projectsOf } from '../stack/projects.js';
 import { autoCodexDir, labelOfProject, logsOnlyMembers, projectPlace, taskActivity, type ProjectSubset } from '../stack/project-content.js';
+import { assertSafeOutputDir } from '../fs/safe-output-dir.js';
 
 /** What `backup project` backs up, where to, and how. */
 export interface ProjectBackupOptions {
@@ -77,6 +78,8 @@ const PLACE_PROBLEM: Record<string, string> = {
  */
 export async function runProjectBackups(options: ProjectBackupOptions, deps: BackupDeps & { probe?: AppProbe }): Promise<ProjectBackupReport> {
   const started = deps.now();
+  // Before the lock and before anything is stopped or streamed: a folder root may not write into (safe-output-dir.ts).
+  assertSafeOutputDir(options.outputDir, 'the backup folder');
   const rows: ProjectBackupRow[] = [];
   for (const project of options.projects) {
     try {

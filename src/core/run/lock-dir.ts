@@ -66,3 +66,20 @@ function lstatOrUndefined(path: string) {
     return undefined;
   }
 }
+
+/**
+ * privateLockDir is `<base>/autocodex-ops-<uid>/locks` when `<base>/autocodex-ops-<uid>` is (or
+ * can be made) this user's own private folder. In a shared base such as /tmp another user may
+ * take that name first, or put a link there, to hold root's locks or redirect its files: such a
+ * folder is never used, `fallback` (under the user's home) is.
+ */
+export function privateLockDir(base: string, uid: number, fallback: string): string {
+  const own = join(base, `autocodex-ops-${uid}`);
+  try {
+    mkdirSync(own, { mode: 0o700 });
+  } catch {
+    // There already (checked below), or the base is missing or read-only (the fallback).
+  }
+  const st = lstatOrUndefined(own);
+  return st?.isDirectory() && st.uid === uid && (st.mode & 0o022) === 0 ? join(own, 'locks') : fallback;
+}

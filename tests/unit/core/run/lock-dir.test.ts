@@ -1,8 +1,8 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { opsLockDir } from '../../../../src/core/run/lock-dir.js';
+import { opsLockDir, privateLockDir } from '../../../../src/core/run/lock-dir.js';
 
 describe('opsLockDir', () => {
   const base = mkdtempSync(join(tmpdir(), 'aco-lockdir-'));
@@ -45,5 +45,26 @@ describe('opsLockDir', () => {
     expect(opsLockDir({ env: {}, home, uid: 0, machineDir: taken, warn })).toBe(fallback);
     expect(opsLockDir({ env: {}, home, uid: 0, machineDir: taken, warn })).toBe(fallback);
     expect(warnings).toEqual([`The shared lock folder ${taken} is not a root-owned sticky folder (owned by uid 65534, mode 1777), so root's locks are kept in ${fallback}, where other users' runs do not see them. Remove ${taken}; the next root run creates it properly.`]);
+  });
+
+  it('privateLockDir: this user\'s own 0700 folder in the shared base; one another user took first, a loose one or a link: the fallback', () => {
+    const uid = process.geteuid!();
+    const shared = join(base, 'tmp');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    expect(privateLockDir(shared, uid, '/fb')).toBe(join(shared, `autocodex-ops-${uid}`, 'locks'));
+    expect(statSync(join(shared, `autocodex-ops-${uid}`)).mode & 0o777).toBe(0o700);
+    chmodSync(join(shared, `autocodex-ops-${uid}`), 0o777);
+    expect(privateLockDir(shared, uid, '/fb')).toBe('/fb');
+    const other = join(base, 'tmp2');
+    mkdirSync(other);
+    symlinkSync(base, join(other, `autocodex-ops-${uid}`));
+    expect(privateLockDir(other, uid, '/fb')).toBe('/fb');
+    if (uid === 0) {
+      const taken = join(base, 'tmp3');
+      mkdirSync(join(taken, 'autocodex-ops-0'), { recursive: true, mode: 0o700 });
+      chownSync(join(taken, 'autocodex-ops-0'), 65534, 65534);
+      expect(privateLockDir(taken, 0, '/fb')).toBe('/fb');
+    }
   });
 });
