@@ -179,8 +179,15 @@ const notReadable = (err: unknown) =>
  */
 export async function writeArchive(options: WriteArchiveOptions): Promise<WrittenArchive> {
   const { path, signal } = options;
-  throwIfAborted(signal);
-  await ensurePrivateDir(dirname(path));
+  try {
+    throwIfAborted(signal);
+    await ensurePrivateDir(dirname(path));
+  } catch (err) {
+    // Nothing will read the source now: destroy it, so that whatever feeds it (a helper container,
+    // a folder walk) ends instead of waiting for a reader, and the caller's lock is released.
+    options.source.destroy();
+    throw err;
+  }
   const temp = tempPathFor(path);
   const undos: Undo[] = [() => rm(temp, { force: true })];
   try {

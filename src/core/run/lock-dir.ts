@@ -1,5 +1,6 @@
-import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sharedDir } from './shared-dir.js';
 
 /** The machine-wide folder of target locks: tmpfs, shared by every user, emptied at boot. */
 export const MACHINE_LOCK_DIR = '/run/lock/autocodex-ops';
@@ -17,18 +18,6 @@ export interface LockDirInput {
 
 const warned = new Set<string>();
 
-// A sticky world-writable folder (like /tmp) owned by root: every user may create lock files in
-// it, nobody may remove or replace another user's. One owned by someone else could be emptied by
-// that user, so it is not used (nor is a symlink in its place).
-function usableShared(path: string): boolean {
-  try {
-    const st = lstatSync(path);
-    return st.isDirectory() && st.uid === 0 && (st.mode & 0o1777) === 0o1777;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * opsLockDir is the folder of the target locks of every autocodex-ops command, so that runs from
  * different roots and users exclude each other: AUTOCODEX_OPS_LOCK_DIR when set, else
@@ -37,15 +26,7 @@ function usableShared(path: string): boolean {
  */
 export function opsLockDir({ env, home, uid, machineDir = MACHINE_LOCK_DIR, warn }: LockDirInput): string {
   if (env.AUTOCODEX_OPS_LOCK_DIR) return env.AUTOCODEX_OPS_LOCK_DIR;
-  if (uid === 0 && !usableShared(machineDir)) {
-    try {
-      mkdirSync(machineDir, { mode: 0o1777 });
-      chmodSync(machineDir, 0o1777); // mkdir's mode is cut by the umask
-    } catch {
-      // /run/lock missing (macOS, some containers) or read-only: the fallback below.
-    }
-  }
-  if (usableShared(machineDir)) return machineDir;
+  if (sharedDir(machineDir, uid)) return machineDir;
   const fallback = join(env.XDG_CACHE_HOME || join(home, '.cache'), 'autocodex-ops', 'locks');
   // A user who made the shared folder first (or a link there) keeps root out of it: root's runs
   // then no longer meet other users' runs (the folder's owner's), which the administrator must know.

@@ -1,5 +1,5 @@
-import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sharedDir } from './shared-dir.js';
 
 /**
  * The machine-wide folder of state that must outlive the run and a reboot (restore journals):
@@ -16,18 +16,6 @@ export interface StateDirInput {
   machineDir?: string;
 }
 
-// The same rule as the lock folder (lock-dir.ts): a root-owned sticky world-writable folder, where
-// every user may create files and nobody may remove or replace another user's. A folder owned by
-// anyone else, or a symlink in its place, is not used.
-function usableShared(path: string): boolean {
-  try {
-    const st = lstatSync(path);
-    return st.isDirectory() && st.uid === 0 && (st.mode & 0o1777) === 0o1777;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * opsStateDir is where every autocodex-ops run keeps the state that marks a target between runs
  * (the restore journal), so that runs from different roots, configurations and users find it:
@@ -37,14 +25,6 @@ function usableShared(path: string): boolean {
  */
 export function opsStateDir({ env, home, uid, machineDir = MACHINE_STATE_DIR }: StateDirInput): string {
   if (env.AUTOCODEX_OPS_STATE_DIR) return env.AUTOCODEX_OPS_STATE_DIR;
-  if (uid === 0 && !usableShared(machineDir)) {
-    try {
-      mkdirSync(machineDir, { mode: 0o1777 });
-      chmodSync(machineDir, 0o1777); // mkdir's mode is cut by the umask
-    } catch {
-      // /var/lib missing or read-only (some containers): the fallback below.
-    }
-  }
-  if (usableShared(machineDir)) return machineDir;
+  if (sharedDir(machineDir, uid)) return machineDir; // the rule of shared-dir.ts, as for the locks
   return join(env.XDG_STATE_HOME || join(home, '.local', 'state'), 'autocodex-ops');
 }

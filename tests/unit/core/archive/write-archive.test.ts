@@ -36,6 +36,22 @@ function slowSource(chunks: number, opts: { error?: Error; hold?: Promise<void> 
 const freshDir = () => join(mkdtempSync(join(tmpdir(), 'aco-wa-')), 'backups');
 
 describe('writeArchive', () => {
+  it('destroys the source when its folder cannot be made, so that whatever feeds it ends', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'aco-wa-'));
+    writeFileSync(join(parent, 'not-a-folder'), 'x');
+    const source = slowSource(1, { hold: new Promise(() => undefined) });
+    await expect(writeArchive({ path: join(parent, 'not-a-folder', 'sub', 'a.tar.gz'), source })).rejects.toThrow();
+    expect(source.destroyed).toBe(true);
+  });
+
+  it('destroys the source when aborted before it starts', async () => {
+    const source = slowSource(1);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(writeArchive({ path: join(freshDir(), 'a.tar.gz'), source, signal: controller.signal })).rejects.toBeInstanceOf(InterruptedError);
+    expect(source.destroyed).toBe(true);
+  });
+
   it('publishes a verified 0600 archive and its sidecars in a 0700 folder, with no temporary left', async () => {
     const src = tree({ 'dump.rdb': randomBytes(300_000), 'appendonlydir/appendonly.aof.1.incr.aof': 'SET a b\r\n'.repeat(50_000), '.hidden': 'x' });
     const dir = freshDir();
