@@ -402,8 +402,11 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
       const before = await env.digest(t.volume);
       const vars = { ...t.vars, NO_COLOR: '1', AUTOCODEX_OPS_LOCK_DIR: join(t.root, 'locks'), AUTOCODEX_OPS_AUDIT_LOG: join(t.root, 'audit.jsonl') };
       const killed = execa(process.execPath, [bundle, 'harden', 'falkordb', '--generate-password', '--yes'], { reject: false, env: vars });
+      // The whole stderr so far: a chunk may end in the middle of the line.
+      let seen = '';
       killed.stderr!.on('data', (chunk: Buffer) => {
-        if (/Put the rescued backup into volume/.test(chunk.toString())) killed.kill('SIGKILL');
+        seen += chunk.toString();
+        if (/Put the rescued backup into volume/.test(seen)) killed.kill('SIGKILL');
       });
       const k = await killed;
       expect(k.signal, String(k.stderr)).toBe('SIGKILL');

@@ -317,6 +317,11 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
       await undoJournal(docker, previous, deps.archiveKey);
       await clearJournal(journalFile);
       undidPrevious = previous.startedAt;
+      // The old server was just started again: let it answer (or load) before it is looked at.
+      // Not answering in time is not an error here; the connect below reports it as usual.
+      await checkServerData({ connect: deps.connect, server: options.server, deadline: clock.now() + options.healthTimeoutSecs * 1000, clock, signal }).catch((error: unknown) => {
+        if (error instanceof InterruptedError) throw error;
+      });
     } else if (previous) {
       log.warn(`A harden run started ${previous.startedAt} did not finish; the next run without --dry-run undoes it first.`);
     }
