@@ -161,7 +161,7 @@ export const HARDEN_FALKORDB = {
   ...CONSENT,
   passwordFromEnv: option('--password-from-env', 'use GRAPHITI_FALKORDB_PASSWORD from the environment as the server password', z.boolean().default(false)),
   generatePassword: option('--generate-password', 'generate a new server password and write it to the root .env and auto-codex/.env (never printed)', z.boolean().default(false)),
-  keepOld: option('--keep-old', 'keep the old, renamed container for good (the final message does not suggest --cleanup)', z.boolean().default(false)),
+  keepOld: option('--keep-old', 'keep the old container (or its committed image) for good: recorded, so `harden --cleanup` leaves it', z.boolean().default(false)),
   cleanup: option('--cleanup', 'remove what earlier runs kept as the way back (stopped pre-harden containers, unused pre-harden images), once the new server works', z.boolean().default(false)),
   healthTimeout: { ...RESTORE_FALKORDB.healthTimeout, help: 'how long the new server may take to start and load the rescued data' },
   saveTimeout: option('--save-timeout <seconds>', 'limit for the background save and for an AOF rewrite to finish', seconds(86_400).default(300)),

@@ -9,6 +9,7 @@ import { createContext, type CommandContext } from '../context.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { DeclinedError, UsageError } from '../core/errors.js';
 import { findPreHarden, findPreHardenImages, removePreHarden, removePreHardenImages } from '../core/harden/cleanup.js';
+import { isKeptContainer, isKeptImage, keptPath, readKept } from '../core/harden/kept.js';
 import { runHardenFalkordb } from '../core/harden/run-harden.js';
 import { falkorTargetFrom } from '../core/stack/falkor-target.js';
 import { addOptions, flagOverrides, schemaOf } from '../option-spec.js';
@@ -34,8 +35,12 @@ before this.
    itself), the compose file edited (volume line, 127.0.0.1 port, pinned image; .bak), REDIS_ARGS
    or FALKORDB_ARGS and the password in the .env files, \`up -d\` with compose, the backup put into
    the volume, checked as above. A compose file it cannot edit safely: the rescue and the steps.
+Before anything changes, a volume that holds more than the image's own few bytes (an older
+FalkorDB may have written a graph to /data) is archived as a verified falkordb_pre_restore_<UTC>
+archive in PRE_RESTORE_BACKUP_DIR; any undo puts that content back into the volume.
 --cleanup removes the stopped pre-harden containers and the pre-harden images (only those harden
-made, by name and label; an image a container still uses is kept and named).
+made, by name and label; an image a container still uses is kept and named). What a run with
+--keep-old kept is recorded (.autocodex-ops/harden-kept.json) and --cleanup leaves it, naming it.
 Any failure or Ctrl-C after the rename: the old container runs again and the files are back
 (exit 1 or 130). A run that was killed is undone by the next. Already hardened: exit 0.
 
@@ -51,14 +56,25 @@ Examples:
  */
 async function cleanup(app: App, ctx: CommandContext, config: OpsConfig, options: { dryRun: boolean }, ask: Ask): Promise<void> {
   const docker = await app.docker();
-  const found = await findPreHarden(docker, config.falkordb.containerName, ctx.signal);
-  const images = await findPreHardenImages(docker, { name: config.falkordb.containerName, project: config.composeProject }, ctx.signal);
+  // What a --keep-old run kept stays: named, with the command that removes it by hand.
+  const record = await readKept(keptPath(config.root));
+  const allFound = await findPreHarden(docker, config.falkordb.containerName, ctx.signal);
+  const allImages = await findPreHardenImages(docker, { name: config.falkordb.containerName, project: config.composeProject }, ctx.signal);
+  const found = allFound.filter((c) => !isKeptContainer(record, c.id));
+  const images = allImages.filter((i) => !isKeptImage(record, i));
+  const keptOld = [
+    ...allFound.filter((c) => isKeptContainer(record, c.id)).map((c) => ({ container: c.name, removeByHand: `docker rm ${c.name}` })),
+    ...allImages.filter((i) => isKeptImage(record, i)).map((i) => ({ image: i.ref, removeByHand: `docker rmi ${i.ref}` })),
+  ];
   const free = images.filter((i) => i.usedBy.length === 0);
   const kept = images.filter((i) => i.usedBy.length > 0).map((i) => ({ image: i.ref, usedBy: i.usedBy }));
-  const keptLines = kept.map((k) => `Kept the image ${k.image}: container ${k.usedBy.join(', ')} uses it (it runs the old FalkorDB; remove that container first if it is no longer needed).`);
+  const keptLines = [
+    ...kept.map((k) => `Kept the image ${k.image}: container ${k.usedBy.join(', ')} uses it (it runs the old FalkorDB; remove that container first if it is no longer needed).`),
+    ...keptOld.map((k) => `Kept ${'container' in k ? `the container ${k.container}` : `the image ${k.image}`}: harden falkordb --keep-old kept it (${keptPath(config.root)}); to remove it by hand: ${k.removeByHand}`),
+  ];
   const names = { containers: found.map((c) => c.name), images: free.map((i) => i.ref) };
   if (found.length === 0 && free.length === 0) {
-    ctx.printer.result({ removed: [], removedImages: [], kept }, () => ['Nothing of an earlier harden run to remove (no stopped pre-harden container, no unused pre-harden image).', ...keptLines].join('\n'));
+    ctx.printer.result({ removed: [], removedImages: [], kept, keptOld }, () => ['Nothing of an earlier harden run to remove (no stopped pre-harden container, no unused pre-harden image).', ...keptLines].join('\n'));
     return;
   }
   const plan = [
@@ -67,14 +83,14 @@ async function cleanup(app: App, ctx: CommandContext, config: OpsConfig, options
     ...names.images.map((n) => `  - image ${n} (the old container committed, its data included)`),
   ].join('\n');
   if (options.dryRun) {
-    ctx.printer.result({ removed: [], removedImages: [], wouldRemove: names.containers, wouldRemoveImages: names.images, kept }, () => [plan, ...keptLines, 'Dry run: nothing was changed.'].join('\n'));
+    ctx.printer.result({ removed: [], removedImages: [], wouldRemove: names.containers, wouldRemoveImages: names.images, kept, keptOld }, () => [plan, ...keptLines, 'Dry run: nothing was changed.'].join('\n'));
     return;
   }
   if (!(await ask(plan))) throw new DeclinedError();
   await removePreHarden(docker, found);
   await removePreHardenImages(docker, free, ctx.signal);
   ctx.audit.touch({ removed: names.containers, removedImages: names.images });
-  ctx.printer.result({ removed: names.containers, removedImages: names.images, kept }, () => [`Removed ${[...names.containers.map((n) => `container ${n}`), ...names.images.map((n) => `image ${n}`)].join(', ')}.`, ...keptLines].join('\n'));
+  ctx.printer.result({ removed: names.containers, removedImages: names.images, kept, keptOld }, () => [`Removed ${[...names.containers.map((n) => `container ${n}`), ...names.images.map((n) => `image ${n}`)].join(', ')}.`, ...keptLines].join('\n'));
 }
 
 /** hardenFalkordbCommand rescues data caught by the /data trap and recreates FalkorDB hardened, keeping the old container as the way back. */
@@ -105,6 +121,7 @@ function hardenFalkordbCommand(app: App): Command {
         keepOld: options.keepOld,
         password: options.generatePassword ? { source: 'generate' } : options.passwordFromEnv ? { source: 'env', value: envPassword } : { source: 'existing', value: config.falkordb.password },
         outputDir: config.backupDir,
+        preRestoreDir: config.preRestoreBackupDir,
         healthTimeoutSecs: config.restoreHealthTimeoutSecs,
         saveTimeoutSecs: options.saveTimeout,
         stopGraceSeconds: target.stopGraceSeconds,

@@ -26,6 +26,7 @@ export function renderHardenResult(r: HardenResult): string {
       `Hardened ${r.container}: ${r.keys} keys in volume ${r.volume} at /var/lib/falkordb/data, auth and AOF on, port on 127.0.0.1, image ${r.image}.`,
       `  rescued backup: ${r.rescuedBackup}`,
       r.oldImage ? `  old container:  committed as the image ${r.oldImage}` : `  old container:  ${r.oldContainer} (stopped)`,
+      ...(r.volumeCopy ? [`  volume before:  ${r.volumeCopy} (verified)`] : []),
       ...(r.editedFiles.length ? [`  edited:         ${r.editedFiles.join(', ')} (old versions: .bak beside each)`] : []),
     );
   }

@@ -1,12 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
 import { parse } from 'dotenv';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
+import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, tarEntries } from '../helpers/docker.js';
 import { freePort } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
 import { testRuntime } from '../helpers/runtime.js';
@@ -158,6 +160,61 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     expect(await env.docker.getImage(result.oldImage).inspect().then(() => true, () => false)).toBe(false);
     expect(await env.docker.getImage(lookalike).inspect().then(() => true, () => false)).toBe(true);
     expect(await keysAfterCleanup(s.port, password)).toBe(KEYS);
+  });
+
+  /** What an older FalkorDB that wrote to /data may have left in the volume: a previous dump.rdb and more. */
+  const OLDER_GRAPH = { 'dump.rdb': randomBytes(6000), 'appendonlydir/appendonly.aof.1.incr.aof': randomBytes(2000), 'keep/me.txt': 'operator notes\n' };
+  const archiveDigest = async (path: string): Promise<string[]> =>
+    [...(await tarEntries(createReadStream(path).pipe(createGunzip())))]
+      .map(([p, e]) => {
+        const q = `./${p.replace(/^\.\//, '').replace(/\/$/, '')}`;
+        return e.type === 'File' ? `F ${q} ${e.sha256}` : e.type === 'SymbolicLink' ? `L ${q} -> ${e.linkpath}` : `D ${q}`;
+      })
+      .filter((l) => l !== 'D ./' && l !== 'D .')
+      .sort();
+  const withoutModes = (lines: string[]) => lines.map((l) => (l.startsWith('F ') ? l.replace(/ \d+$/, '') : l)).sort();
+  const preRestore = (root: string) => readdirSync(join(root, 'backups')).filter((f) => /^falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz$/.test(f));
+
+  it('an older graph in the /data volume, --keep-old: archived identical before compose recreates the service; --cleanup keeps the committed image', async () => {
+    const s = await stack();
+    await env.fillVolume(s.volume, OLDER_GRAPH);
+    const before = await env.digest(s.volume);
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes', '--keep-old', '--json'], { env: s.vars });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    images.push(result.oldImage);
+    const [copy] = preRestore(s.root);
+    expect(result).toMatchObject({ status: 'hardened', keys: KEYS, volume: s.volume, volumeCopy: join(s.root, 'backups', copy!) });
+    expect(await archiveDigest(result.volumeCopy)).toEqual(withoutModes(before));
+    const r = await redis(s.port, parse(readFileSync(join(s.root, '.env'))).GRAPHITI_FALKORDB_PASSWORD!);
+    expect(await r.dbsize()).toBe(KEYS);
+    r.disconnect();
+    // --keep-old: the committed image is recorded; --cleanup names it and leaves it.
+    expect(result.nextSteps.join('\n')).toMatch(new RegExp(`kept for good as the image ${result.oldImage} .*docker rmi ${result.oldImage}`));
+    const clean = await runProgram(['harden', '--cleanup', '--yes', '--json'], { env: s.vars });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({ removedImages: [], keptOld: [{ image: result.oldImage, removeByHand: `docker rmi ${result.oldImage}` }] });
+    expect(await env.docker.getImage(result.oldImage).inspect().then(() => true, () => false)).toBe(true);
+  });
+
+  it('an older graph in the /data volume, health timeout: the volume is byte-identical after the undo, its archive kept', async () => {
+    const s = await stack(undefined, '--appendonly yes --key-load-delay 20000');
+    await env.fillVolume(s.volume, OLDER_GRAPH);
+    const before = await env.digest(s.volume);
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes', '--health-timeout', '2'], { env: s.vars });
+    const committed = /committed it as (\S+) /.exec(run.stderr)?.[1];
+    if (committed) images.push(committed);
+    expect(run.stderr).toMatch(/Put the rescued backup into volume/);
+    expect(run.stderr).toMatch(/harden failed while starting the new container and checking its data: .*runs again with its data/s);
+    expect(run.code).toBe(1);
+    expect(await env.digest(s.volume)).toEqual(before);
+    const back = await env.docker.getContainer(s.name).inspect();
+    expect(back.State.Running).toBe(true);
+    expect(back.Mounts.find((m) => m.Name === s.volume)?.Destination).toBe('/data');
+    const r = await redisOn(s.port, undefined, 400);
+    expect(await r.dbsize()).toBe(KEYS);
+    r.disconnect();
+    expect(preRestore(s.root)).toHaveLength(1);
   });
 
   it('Ctrl-C after compose replaced the container: the old one is created again from its image with its 500 keys, files restored, exit 130', async () => {

@@ -1,11 +1,16 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'dotenv';
+import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
+import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, sha256Hex, tarEntries } from '../helpers/docker.js';
 import { freePort } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
 import { testRuntime } from '../helpers/runtime.js';
@@ -19,6 +24,7 @@ import { ageKeygen, ageTool } from '../helpers/age-tool.js';
 // /var/lib/falkordb/data in the container's layer, the volume on /data receives nothing.
 
 const KEYS = 500;
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const ROOT_ENV = '# Auto-Codex root .env\r\nFALKORDB_IMAGE_TAG=autocodex-ops-standin\r\n\r\n# memory\r\nGRAPHITI_ENABLED=true\r\n';
 
 describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb on the real engine', () => {
@@ -301,18 +307,128 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     await env.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
   });
 
-  it('the volume on /data holds files (an older FalkorDB wrote there): the plan warns that harden replaces them and says how to copy them', async () => {
+  /** What an older FalkorDB that wrote to /data may have left in the volume: a graph and more. */
+  const OLDER_GRAPH = {
+    'dump.rdb': randomBytes(8192),
+    'appendonlydir/appendonly.aof.1.base.rdb': randomBytes(3000),
+    'appendonlydir/appendonly.aof.manifest': 'file appendonly.aof.1.base.rdb seq 1 type b\n',
+    'notes/.hidden': 'an operator kept this here\n',
+  };
+
+  /** The archive's content as env.digest renders a volume (without modes: tar keeps them, digest checks them elsewhere). */
+  async function archiveDigest(path: string): Promise<string[]> {
+    const entries = await tarEntries(createReadStream(path).pipe(createGunzip()));
+    return [...entries]
+      .map(([p, e]) => {
+        const q = `./${p.replace(/^\.\//, '').replace(/\/$/, '')}`;
+        return e.type === 'File' ? `F ${q} ${e.sha256}` : e.type === 'SymbolicLink' ? `L ${q} -> ${e.linkpath}` : `D ${q}`;
+      })
+      .filter((l) => l !== 'D ./' && l !== 'D .')
+      .sort();
+  }
+  const withoutModes = (lines: string[]) => lines.map((l) => (l.startsWith('F ') ? l.replace(/ \d+$/, '') : l)).sort();
+  const preRestore = (root: string) => (existsSync(join(root, 'backups')) ? readdirSync(join(root, 'backups')).filter((f) => /^falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz$/.test(f)) : []);
+
+  it('the volume on /data holds an older graph: archived (verified, identical) before anything changes, named in the plan and result; --keep-old survives --cleanup', async () => {
     const t = await trap();
-    const exec = await env.docker.getContainer(t.name).exec({ Cmd: ['sh', '-c', 'head -c 8192 /dev/urandom > /data/dump.rdb'], AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({});
-    await new Promise((resolve) => stream.on('end', resolve).resume());
-    const dry = await runProgram(['harden', 'falkordb', '--generate-password', '--dry-run'], { env: t.vars });
+    await env.fillVolume(t.volume, OLDER_GRAPH);
+    const before = await env.digest(t.volume);
+    expect(before.join('\n')).toMatch(/F \.\/dump\.rdb/);
+
+    const dry = await runProgram(['harden', 'falkordb', '--generate-password', '--keep-old', '--dry-run'], { env: t.vars });
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(new RegExp(`warning: volume ${t.volume} is not empty \\(\\d+ bytes.*harden replaces its content with the rescue. To keep it, copy it first: docker run --rm -v ${t.volume}:/from:ro`));
-    // And an empty one gives no such warning.
+    expect(dry.stdout).toMatch(/rename it to \S+-pre-harden-\d{8}_\d{6} \(the way back; kept for good, --keep-old: recorded so that `harden --cleanup` leaves it\)/);
+    expect(dry.stdout).toMatch(new RegExp(`archive the current content of volume ${t.volume} \\(\\d+ bytes; .*\\) into ${t.root}/backups/falkordb_pre_restore_\\d{8}_\\d{6}\\.tar\\.gz, read back and verified, before anything changes; harden replaces that content, and any failure or Ctrl-C puts it back`));
+    expect(dry.stdout).not.toMatch(/warning:/);
+    const dryJson = await runProgram(['harden', 'falkordb', '--generate-password', '--dry-run', '--json'], { env: t.vars });
+    expect(JSON.parse(dryJson.stdout).plan.volumeCopy).toMatchObject({ volume: t.volume, bytes: expect.any(Number), path: expect.stringMatching(/falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz$/) });
+    expect(preRestore(t.root)).toEqual([]);
+    expect(await env.digest(t.volume)).toEqual(before);
+
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes', '--keep-old', '--json'], { env: t.vars });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    const [copy] = preRestore(t.root);
+    expect(copy).toBeDefined();
+    expect(result).toMatchObject({ status: 'hardened', keys: KEYS, volumeCopy: join(t.root, 'backups', copy!) });
+    // The archive holds exactly what the volume held, verified like every backup, and listed as a pre-restore copy.
+    expect(await archiveDigest(join(t.root, 'backups', copy!))).toEqual(withoutModes(before));
+    const sum = readFileSync(join(t.root, 'backups', `${copy}.sha256`), 'utf8').split(/\s+/)[0];
+    expect(sum).toBe(sha256Hex(readFileSync(join(t.root, 'backups', copy!))));
+    expect(JSON.parse(readFileSync(join(t.root, 'backups', `${copy}.manifest.json`), 'utf8'))).toMatchObject({ kind: 'falkordb-pre-restore', source: { volume: t.volume } });
+    const list = await runProgram(['backup', 'list', '--kind', 'pre-restore', '--json'], { env: t.vars });
+    expect(list.stdout).toContain(copy!);
+    expect(await keysOf(t.port, passwordOf(t.root))).toBe(KEYS);
+
+    // --keep-old: recorded, so --cleanup leaves the old container and says how to remove it by hand.
+    const oldName = result.oldContainer as string;
+    expect(result.nextSteps.join('\n')).toMatch(new RegExp(`kept for good as the stopped container ${oldName} .*harden --cleanup\` leaves it.*docker rm ${oldName}`));
+    const cleanup = await runProgram(['harden', '--cleanup', '--yes'], { env: t.vars });
+    expect(cleanup.code, cleanup.stderr).toBe(0);
+    expect(cleanup.stdout).toMatch(new RegExp(`Kept the container ${oldName}: harden falkordb --keep-old kept it .*to remove it by hand: docker rm ${oldName}`));
+    expect((await inspect(oldName)).State.Running).toBe(false);
+    names.push(oldName);
+  });
+
+  it('a failed harden (health timeout) leaves the older graph on /data byte-identical, and keeps its archive', async () => {
+    const t = await trap();
+    await env.fillVolume(t.volume, OLDER_GRAPH);
+    const before = await env.digest(t.volume);
+    const oldId = (await inspect(t.name)).Id;
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes'], {
+      env: { ...t.vars, RESTORE_HEALTH_TIMEOUT_SECS: '3', FALKORDB_ARGS: '--appendonly yes --loglevel no-such-level' },
+    });
+    expect(run.stderr).toMatch(/Put the rescued backup into volume/);
+    expect(run.stderr).toMatch(/harden failed while starting the new container and checking its data: .*runs again with its data/);
+    expect(run.code).toBe(1);
+    await expectOldBack(t, oldId);
+    expect(await env.digest(t.volume)).toEqual(before);
+    expect(preRestore(t.root)).toHaveLength(1);
+  });
+
+  describe('SIGKILL after the volume was replaced', () => {
+    let bundle: string;
+    beforeAll(async () => {
+      // The built bundle in a child process: SIGKILL must hit a real process, leaving only the journal.
+      const out = mkdtempSync(join(tmpdir(), 'aco-bundle-'));
+      roots.push(out);
+      await execa(process.execPath, [join(REPO, 'scripts/build.mjs'), '--bundle-only', '--out', out], { cwd: REPO });
+      bundle = join(out, 'cli.cjs');
+    });
+
+    it('the next run puts the older graph back into the volume before it hardens again', async () => {
+      const t = await trap();
+      await env.fillVolume(t.volume, OLDER_GRAPH);
+      const before = await env.digest(t.volume);
+      const vars = { ...t.vars, NO_COLOR: '1', AUTOCODEX_OPS_LOCK_DIR: join(t.root, 'locks'), AUTOCODEX_OPS_AUDIT_LOG: join(t.root, 'audit.jsonl') };
+      const killed = execa(process.execPath, [bundle, 'harden', 'falkordb', '--generate-password', '--yes'], { reject: false, env: vars });
+      killed.stderr!.on('data', (chunk: Buffer) => {
+        if (/Put the rescued backup into volume/.test(chunk.toString())) killed.kill('SIGKILL');
+      });
+      const k = await killed;
+      expect(k.signal, String(k.stderr)).toBe('SIGKILL');
+      const journal = JSON.parse(readFileSync(join(t.root, '.autocodex-ops', 'harden-journal.json'), 'utf8'));
+      expect(journal.volumeCopy).toMatchObject({ volume: t.volume, path: expect.stringMatching(/falkordb_pre_restore_/) });
+      // The volume now holds the rescue, not the older graph.
+      expect(await env.digest(t.volume)).not.toEqual(before);
+
+      const run = await runProgram(['harden', 'falkordb', '--yes', '--json'], { env: t.vars });
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout);
+      expect(result).toMatchObject({ status: 'hardened', keys: KEYS, undidPrevious: expect.any(String) });
+      // This run archived the volume after the undo: the older graph, exactly, was back in it.
+      expect(result.volumeCopy).not.toBe(journal.volumeCopy.path);
+      expect(await archiveDigest(result.volumeCopy)).toEqual(withoutModes(before));
+      expect(preRestore(t.root)).toHaveLength(2);
+      names.push(result.oldContainer);
+    });
+  });
+
+  it('an empty volume on /data (the image\'s own bytes only): no archive, nothing in the plan about it', async () => {
     const clean = await trap();
-    const quiet = await runProgram(['harden', 'falkordb', '--generate-password', '--dry-run'], { env: clean.vars });
-    expect(quiet.stdout).not.toMatch(/is not empty/);
+    const quiet = await runProgram(['harden', 'falkordb', '--generate-password', '--dry-run', '--json'], { env: clean.vars });
+    expect(JSON.parse(quiet.stdout).plan.volumeCopy).toBeUndefined();
+    expect(JSON.parse(quiet.stdout).plan.steps.join('\n')).not.toMatch(/archive the current content/);
   });
 
   it('image of the running container gone: exit 10 before anything changes', async () => {

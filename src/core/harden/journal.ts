@@ -20,6 +20,11 @@ export interface HardenJournal {
   committed?: string;
   /** compose: the old container's inspect document, to create it again from `committed`. */
   raw?: Record<string, unknown>;
+  /**
+   * The volume's content before harden replaced it (an older FalkorDB may have written a graph to
+   * /data): a verified falkordb_pre_restore_* archive, put back into the volume by the undo.
+   */
+  volumeCopy?: { volume: string; path: string; sha256: string; helperImages: string[] };
 }
 
 /** journalPath is `<root>/.autocodex-ops/harden-journal.json`. */

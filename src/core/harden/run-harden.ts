@@ -8,7 +8,9 @@ import { systemClock, type Clock } from '../run/clock.js';
 import { acquireLock } from '../run/lock.js';
 import type { StackLocator } from '../stack/containers.js';
 import { checkServerData } from '../stack/falkordb-verify.js';
-import { replaceVolumeContent } from '../stack/falkordb-volume.js';
+import { replaceVolumeContent, takeSafetyCopy } from '../stack/falkordb-volume.js';
+import { archivePath } from '../backup-store/naming.js';
+import type { ArchiveKey } from '../archive/archive-encryption.js';
 import { layOutForLoad } from '../stack/falkordb-layout.js';
 import { planLoad } from '../falkordb/load-plan.js';
 import { stampOf } from './stamp.js';
@@ -23,6 +25,7 @@ import { imageTag } from '../stack/image-tags.js';
 import { clearJournal, journalPath, readJournal, writeJournal, type HardenJournal } from './journal.js';
 import type { DoneEdit } from './env-edits.js';
 import { rescueData, type Rescue } from './rescue.js';
+import { addKept, keptPath } from './kept.js';
 import { hardenedArgs } from './server-args.js';
 
 /** How `harden falkordb` runs; names and the server address come from the configuration. */
@@ -33,6 +36,8 @@ export interface HardenOptions {
   /** Where the password of the hardened server comes from; `value` for existing/env. */
   password: { source: 'existing' | 'env' | 'generate'; value?: string };
   outputDir: string;
+  /** PRE_RESTORE_BACKUP_DIR: where the volume's content before harden is archived (falkordb_pre_restore_*). */
+  preRestoreDir: string;
   healthTimeoutSecs: number;
   saveTimeoutSecs: number;
   stopGraceSeconds: number;
@@ -100,6 +105,11 @@ export interface HardenPlan {
   steps: string[];
   /** What happens on a failure or Ctrl-C once something has changed. */
   onFailure: string;
+  /**
+   * The volume harden replaces holds more than the image's own few bytes (an older FalkorDB may
+   * have written a graph to /data): archived here, verified, before anything changes.
+   */
+  volumeCopy?: { volume: string; bytes?: number; path: string };
   warnings: string[];
 }
 
@@ -115,6 +125,8 @@ export interface HardenResult {
   /** compose: the old container committed as an image (its data included), the way back. */
   oldImage?: string;
   volume?: string;
+  /** The volume's content from before harden (falkordb_pre_restore_*), verified; kept. */
+  volumeCopy?: string;
   image?: string;
   /** A previous run that was killed midway and undone first. */
   undidPrevious?: string;
@@ -137,10 +149,11 @@ function pinnedImage(c: ContainerInfo, digests: string[]): string {
 
 /**
  * undoJournal puts back what a run recorded: removes the new container, restores the edited
- * files from their .bak, renames the old container back and starts it. It ignores the run's
+ * files from their .bak, puts the volume's archived content back (`key` opens an encrypted one),
+ * renames the old container back and starts it. It ignores the run's
  * AbortSignal (it is the cleanup) and tries every step; rejects with OpsError naming what failed.
  */
-export async function undoJournal(docker: HardenDocker, journal: HardenJournal): Promise<void> {
+export async function undoJournal(docker: HardenDocker, journal: HardenJournal, key?: ArchiveKey): Promise<void> {
   const problems: string[] = [];
   const attempt = async (what: string, step: () => Promise<void>) => {
     try {
@@ -156,6 +169,9 @@ export async function undoJournal(docker: HardenDocker, journal: HardenJournal):
     if (holder && holder.id !== journal.old.id && (holder.labels[HARDENED_LABEL] || (journal.committed && holder.labels['com.docker.compose.project']))) await docker.removeContainer(holder.id, { force: true, anonymousVolumes: true });
   });
   for (const edit of [...journal.edits].reverse()) await attempt(`putting ${edit.path} back`, () => undoEnvEdit(edit));
+  // Before the old container starts again: its /data is as it was (the archive holds the whole volume).
+  const copy = journal.volumeCopy;
+  if (copy) await attempt(`putting the content of volume ${copy.volume} back from ${copy.path}`, () => replaceVolumeContent(docker, { volume: copy.volume, helperImages: copy.helperImages }, { path: copy.path, sha256: copy.sha256, key }));
   await attempt(`putting container ${journal.old.name} back`, async () => {
     let old = await docker.inspectContainer(journal.old.id);
     if (!old && journal.committed && journal.raw) {
@@ -171,8 +187,8 @@ export async function undoJournal(docker: HardenDocker, journal: HardenJournal):
   if (problems.length > 0) {
     throw new OpsError(`Putting the old FalkorDB back failed: ${problems.join('; ')}.`, {
       hint: journal.committed
-        ? `By hand: copy each .bak over its file, then docker rm -f ${journal.old.name}; docker run the old service from the image ${journal.committed} (its data is in that image), or restore the rescued backup ${journal.rescued}.`
-        : `By hand: docker rm -f ${journal.old.name}; docker rename ${journal.old.renamedTo} ${journal.old.name}; docker start ${journal.old.name}; copy each .env.bak over its .env. The rescued backup is ${journal.rescued}.`,
+        ? `By hand: copy each .bak over its file, then docker rm -f ${journal.old.name}; ${copy ? `put ${copy.path} back into volume ${copy.volume}; ` : ''}docker run the old service from the image ${journal.committed} (its data is in that image), or restore the rescued backup ${journal.rescued}.`
+        : `By hand: docker rm -f ${journal.old.name}; ${copy ? `put ${copy.path} back into volume ${copy.volume} (it is its content from before harden); ` : ''}docker rename ${journal.old.renamedTo} ${journal.old.name}; docker start ${journal.old.name}; copy each .env.bak over its .env. The rescued backup is ${journal.rescued}.`,
     });
   }
 }
@@ -187,9 +203,16 @@ interface ComposeSwap {
   cli: { describe: string; up: (service: string) => Promise<void> };
 }
 
-function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; committed: string; passwordSource: string; hostPort?: number; compose?: ComposeSwap; composeRefused?: string }): string[] {
+/** The plan's statement of the volume copy: what is archived where, and that the undo puts it back. */
+function volumeCopyStep(c: NonNullable<HardenPlan['volumeCopy']>): string {
+  const size = c.bytes === undefined ? 'the engine cannot tell its size' : `${c.bytes} bytes`;
+  return `archive the current content of volume ${c.volume} (${size}; perhaps the graph of an older FalkorDB that wrote to /data) into ${c.path}, read back and verified, before anything changes; harden replaces that content, and any failure or Ctrl-C puts it back`;
+}
+
+function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image: string; edits: EnvEdit[]; outputDir: string; renamedTo: string; committed: string; passwordSource: string; hostPort?: number; compose?: ComposeSwap; composeRefused?: string; volumeCopy?: HardenPlan['volumeCopy']; keepOld: boolean }): string[] {
   const rescue = `rescue ${a.dataDir} from inside ${a.container.name} into a verified backup in ${o.outputDir}${o.encrypted ? ', encrypted with age' : ''} (BGSAVE first; the key count must match the live server, else nothing else happens)`;
   const edits = o.edits.map((e) => `${e.creates ? 'create' : 'edit'} ${e.path}: set ${e.keys.join(', ')} (${o.passwordSource}; a .bak of the old file beside it)`);
+  const copy = o.volumeCopy ? [volumeCopyStep(o.volumeCopy)] : [];
   const check = 'wait until it answers with the password, and check its key count and graphs against the rescued backup, auth, AOF and its data dir';
   if (a.managedBy === 'compose' && !o.compose) {
     return [rescue, `stop there: ${o.composeRefused ?? 'no compose file to edit'}; the result lists the steps to finish by hand`];
@@ -197,7 +220,8 @@ function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image
   if (o.compose) {
     return [
       rescue,
-      `stop ${a.container.name} and commit it as the image ${o.committed} (the way back: compose removes the container itself when it recreates the service)`,
+      ...copy,
+      `stop ${a.container.name} and commit it as the image ${o.committed} (the way back: compose removes the container itself when it recreates the service${o.keepOld ? '; kept for good, --keep-old: recorded so that `harden --cleanup` leaves it' : ''})`,
       `edit ${o.compose.file} (a .bak beside it): ${o.compose.changes.join('; ')}`,
       ...edits,
       `up -d ${a.container.labels['com.docker.compose.service'] ?? 'falkordb'} with ${o.compose.cli.describe}: compose creates the container again, with the volume at ${FALKORDB_DATA_PATH}`,
@@ -206,7 +230,8 @@ function planSteps(a: Assessment, o: { encrypted: boolean; volume: string; image
   }
   return [
     rescue,
-    `stop ${a.container.name} and rename it to ${o.renamedTo} (the way back; removed only by \`harden falkordb --cleanup\`)`,
+    ...copy,
+    `stop ${a.container.name} and rename it to ${o.renamedTo} (the way back; ${o.keepOld ? 'kept for good, --keep-old: recorded so that `harden --cleanup` leaves it' : 'removed only by `harden falkordb --cleanup`'})`,
     ...edits,
     `put the rescued backup into volume ${o.volume}`,
     `create ${a.container.name} as the Desktop UI would, with the volume at ${FALKORDB_DATA_PATH}: image ${o.image}, --restart unless-stopped, port 127.0.0.1:${o.hostPort ?? '?'}:${PORT}, REDIS_ARGS --appendonly yes --requirepass ***`,
@@ -252,13 +277,25 @@ function composeNextSteps(a: Assessment, backup: string): string[] {
   ];
 }
 
+/** Bytes of a volume that are the image's own /data content (a symlink in current images), not data. */
+const IMAGE_OWN_BYTES = 512;
+
+/** plannedVolumeCopy: the copy to take of `volume` before harden wipes it, or none (absent, or only the image's own bytes). */
+async function plannedVolumeCopy(docker: HardenDocker, volume: string, path: string, signal?: AbortSignal): Promise<HardenPlan['volumeCopy']> {
+  if (!(await docker.inspectVolume(volume, { signal }))) return undefined;
+  const bytes = await docker.volumeSize(volume, { signal }).catch(() => undefined);
+  if (bytes !== undefined && bytes <= IMAGE_OWN_BYTES) return undefined;
+  return { volume, ...(bytes !== undefined ? { bytes } : {}), path };
+}
+
 /**
  * runHardenFalkordb rescues FalkorDB data caught by the /data trap and hardens a container the
  * Desktop UI started. Under the `falkordb` lock (exit 11) it first undoes what a killed earlier run
  * left (journal), then looks at the live server (exit 10 when Docker, the container or the server
  * is missing). Nothing trapped and nothing to fix: exit 0 ("already hardened"). Else the plan is
  * confirmed (false: exit 1, nothing changed) or returned for --dry-run. Then: the rescue (a verified
- * backup whose key count matches the live server, or exit 1 with nothing else changed); for a
+ * backup whose key count matches the live server, or exit 1 with nothing else changed), and an
+ * archive of the volume harden will fill when it holds more than the image's own bytes; for a
  * compose-managed container it stops there with the steps to finish. For a UI-started one: stop and
  * rename the old container, write the password to the .env files (.bak beside each), put the backup
  * into the volume, create and start the new container with the volume at /var/lib/falkordb/data,
@@ -277,7 +314,7 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
     const previous = await readJournal(journalFile);
     if (previous && !options.dryRun) {
       log.warn(`A harden run started ${previous.startedAt} did not finish: putting the old container ${previous.old.name} and the edited files back first.`);
-      await undoJournal(docker, previous);
+      await undoJournal(docker, previous, deps.archiveKey);
       await clearJournal(journalFile);
       undidPrevious = previous.startedAt;
     } else if (previous) {
@@ -347,29 +384,27 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
       const stamp = stampOf(deps.now());
       const renamedTo = `${container.name}-pre-harden-${stamp}`;
       const committed = `${PRE_HARDEN_REPO}/${container.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}:${stamp}`;
+      // The volume harden fills with the rescue is wiped first: an older FalkorDB that wrote to /data
+      // may have left a graph there, which nothing else copies. More than the image's own /data
+      // content (a symlink in current images: a few bytes), or a size the engine cannot tell, is
+      // archived first, verified, and put back by any undo.
+      const planAt = deps.now();
+      const volumeCopy = a.managedBy === 'compose' && !compose ? undefined : await plannedVolumeCopy(docker, volume, archivePath(options.preRestoreDir, 'falkordb-pre-restore', planAt, deps.encryption !== undefined), signal);
       const passwordSource = { existing: 'the configured password', env: 'GRAPHITI_FALKORDB_PASSWORD from the environment', generate: 'a generated password' }[options.password.source];
       const plan: HardenPlan = {
         container: container.name,
         managedBy: a.managedBy,
         findings: a.findings,
-        steps: planSteps(a, { encrypted: deps.encryption !== undefined, volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, committed, passwordSource, hostPort: a.hostPort, compose, composeRefused: typeof swap === 'string' ? swap : undefined }),
+        steps: planSteps(a, { encrypted: deps.encryption !== undefined, volume, image: pinned, edits, outputDir: options.outputDir, renamedTo, committed, passwordSource, hostPort: a.hostPort, compose, composeRefused: typeof swap === 'string' ? swap : undefined, volumeCopy, keepOld: options.keepOld }),
         onFailure:
           a.managedBy === 'compose' && !compose
             ? 'nothing but the rescued backup is written; a failed rescue changes nothing (its verified backup, if any, is kept)'
             : compose
               ? `on failure or Ctrl-C after step 2: compose's new container is removed, ${compose.file} and the .env files come back from their .bak, the old container is renamed back (or created again from ${committed}) and started; the rescued backup stays`
               : 'on failure or Ctrl-C after step 2: the new container is removed, the .env files come back from their .bak, the old container is renamed back and started; the rescued backup stays',
+        ...(volumeCopy ? { volumeCopy } : {}),
         warnings: [],
       };
-      // The volume on /data is wiped for the rescue: an older FalkorDB that wrote to /data may have
-      // left a graph there from before the image changed, which nothing else copies.
-      // (The image's own /data content, a symlink in current images, is copied into a new volume: a few bytes.)
-      const held = a.managedBy === 'compose' && !compose ? undefined : await docker.volumeSize(volume, { signal }).catch(() => undefined);
-      if (held !== undefined && held > 512) {
-        plan.warnings.push(
-          `volume ${volume} is not empty (${held} bytes; perhaps the data of an older FalkorDB that wrote to /data): harden replaces its content with the rescue. To keep it, copy it first: docker run --rm -v ${volume}:/from:ro -v "$PWD":/to --entrypoint tar ${pinned} czf /to/${volume}-before-harden.tar.gz -C /from .`,
-        );
-      }
       if (options.dryRun) return { status: 'dry-run', plan, ...base };
       if (!(await deps.confirm(plan))) throw new DeclinedError();
 
@@ -380,7 +415,7 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
         const nextSteps = composeNextSteps(a, rescue.stored.written.path);
         return { status: 'rescued-only', plan, ...base, rescuedBackup: rescue.stored.written.path, keys: rescue.facts.keys, nextSteps };
       }
-      return await replaceContainer({ options, deps, docker, clock, a, rescue, password, pinned, volume, edits, renamedTo, committed, compose, journalFile, plan, base });
+      return await replaceContainer({ options, deps, docker, clock, a, rescue, password, pinned, volume, edits, renamedTo, committed, compose, journalFile, plan, base, planAt });
     } finally {
       await client.close();
     }
@@ -405,6 +440,8 @@ interface ReplaceInput {
   compose?: ComposeSwap;
   journalFile: string;
   plan: HardenPlan;
+  /** When the plan was made: the stamp of the volume copy it names. */
+  planAt: Date;
   base: Pick<HardenResult, 'editedFiles' | 'nextSteps' | 'warnings' | 'container' | 'undidPrevious'>;
 }
 
@@ -414,8 +451,38 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
   const old = a.container;
   const journal: HardenJournal = { startedAt: deps.now().toISOString(), old: { id: old.id, name: old.name, renamedTo: input.renamedTo }, edits: [], rescued: rescue.stored.written.path };
   const { compose } = input;
+  let committedId: string | undefined;
   let step = compose ? 'stopping and committing the old container' : 'stopping and renaming the old container';
   let volume = input.volume;
+  const helper = await resolveHelperImage(docker, [old.imageId, pinned], { signal });
+  /** Archives the volume's content (verified) and journals it, so that every undo puts it back. */
+  const copyVolume = async (planned: NonNullable<HardenPlan['volumeCopy']>) => {
+    const copy = await takeSafetyCopy(docker, { volume: planned.volume, helperImages: [helper] }, {
+      dir: options.preRestoreDir,
+      facts: {
+        createdAt: input.planAt,
+        host: deps.hostname,
+        toolVersion: deps.toolVersion,
+        source: { volume: planned.volume, engine: docker.endpoint, container: { id: old.id, name: old.name, mountedAt: '/data' } },
+        warnings: [`The content of volume ${planned.volume} before harden falkordb replaced it (mounted at /data in ${old.name}; perhaps the graph of an older FalkorDB).`],
+      },
+      log,
+      now: () => input.planAt,
+      signal,
+      encryption: deps.encryption,
+      key: deps.archiveKey,
+    });
+    journal.volumeCopy = { volume: planned.volume, path: copy.stored.written.path, sha256: copy.stored.written.sha256, helperImages: [helper] };
+    log.info(`Archived the content of volume ${planned.volume} into ${copy.stored.written.path} (verified); any undo puts it back.`);
+  };
+  if (input.plan.volumeCopy) {
+    try {
+      await copyVolume(input.plan.volumeCopy);
+    } catch (error) {
+      if (error instanceof InterruptedError) throw error;
+      throw new OpsError(`Archiving the content of volume ${input.plan.volumeCopy.volume} failed: ${(error as Error).message}. Nothing was changed; the rescued backup stays: ${rescue.stored.written.path}.`, { cause: error });
+    }
+  }
   await writeJournal(journalFile, journal);
   const record = async (done: DoneEdit) => {
     journal.edits.push(done);
@@ -426,7 +493,7 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
     if (compose) {
       journal.raw = await docker.inspectContainerRaw(old.id, { signal });
       const [repo, tag] = input.committed.split(':') as [string, string];
-      await docker.commitContainer(old.id, repo, tag, { signal, labels: { [PRE_HARDEN_LABEL]: old.name, [PRE_HARDEN_PROJECT_LABEL]: compose.project } });
+      committedId = await docker.commitContainer(old.id, repo, tag, { signal, labels: { [PRE_HARDEN_LABEL]: old.name, [PRE_HARDEN_PROJECT_LABEL]: compose.project } });
       journal.committed = input.committed;
       await writeJournal(journalFile, journal);
       log.info(`Stopped ${old.name} and committed it as ${input.committed} (its data included).`);
@@ -460,18 +527,25 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
       const mount = made?.mounts.find((m) => m.destination === FALKORDB_DATA_PATH && m.type === 'volume' && m.name);
       if (!made || !mount?.name) throw new OpsError(`compose did not create ${old.name} with a volume at ${FALKORDB_DATA_PATH}.`);
       volume = mount.name;
+      // compose chose another volume than the one on the old /data: that one is what gets wiped.
+      if (volume !== journal.volumeCopy?.volume) {
+        step = `archiving the content of volume ${volume}`;
+        const planned = await plannedVolumeCopy(docker, volume, '', signal);
+        if (planned) await copyVolume(planned);
+        await writeJournal(journalFile, journal);
+      }
       step = `putting the rescued backup into volume ${volume}`;
       log.info(`compose created ${made.name} with volume ${volume} at ${FALKORDB_DATA_PATH}; putting the rescued backup into it.`);
       await docker.stopContainer(made.id, { timeoutSeconds: options.stopGraceSeconds, signal });
     }
     step = `putting the rescued backup into volume ${volume}`;
     if (!(await docker.inspectVolume(volume, { signal }))) await docker.createVolume(volume, {}, { signal });
-    const helper = await resolveHelperImage(docker, [old.imageId, pinned], { signal });
     await replaceVolumeContent(docker, { volume, helperImages: [helper] }, { path: rescue.stored.written.path, sha256: rescue.stored.written.sha256, key: deps.archiveKey }, { signal });
     // The new server runs with appendonly yes: a rescue from a server without AOF holds only
     // dump.rdb, which such a server ignores, so it is laid out as the base of an AOF.
     const load = planLoad(rescue.data, { appendonly: true, appenddirname: 'appendonlydir', appendfilename: 'appendonly.aof', dbfilename: 'dump.rdb' });
     await layOutForLoad(docker, { volume, helperImages: [helper] }, load, signal);
+    log.info(`Put the rescued backup into volume ${volume}.`);
     step = 'creating the new container';
     const oldEnv = { redisArgs: options.args.redisArgs ?? old.env.get('REDIS_ARGS'), falkordbArgs: options.args.falkordbArgs ?? old.env.get('FALKORDB_ARGS') };
     const args = hardenedArgs(oldEnv, password);
@@ -506,6 +580,16 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
     }
     await clearJournal(journalFile);
     const warnings: string[] = [];
+    const kept = compose ? `the image ${input.committed}` : `the stopped container ${input.renamedTo}`;
+    const byHand = compose ? `docker rmi ${input.committed}` : `docker rm ${input.renamedTo}`;
+    if (options.keepOld) {
+      // Recorded so that a later `harden --cleanup` leaves it (docker cannot relabel a container).
+      try {
+        await addKept(keptPath(options.root), { keptAt: deps.now().toISOString(), ...(compose ? { image: { id: committedId ?? '', ref: input.committed } } : { container: { id: old.id, name: input.renamedTo } }) });
+      } catch (error) {
+        warnings.push(`Could not record ${kept} as kept (--keep-old) in ${keptPath(options.root)}: ${(error as Error).message}; \`harden --cleanup\` would remove it.`);
+      }
+    }
     const now = await docker.inspectContainer(journal.newId!);
     const open = (now?.ports ?? []).filter((p) => p.containerPort === PORT && p.hostPort !== undefined && !['127.0.0.1', '::1'].includes(p.hostIp));
     if (open.length > 0) warnings.push(`${old.name} still publishes ${PORT} on ${open.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}`).join(', ')}: bind it to 127.0.0.1 in the compose file by hand.`);
@@ -519,14 +603,16 @@ async function replaceContainer(input: ReplaceInput): Promise<HardenResult> {
       keys: data.keys,
       ...(compose ? { oldImage: input.committed } : { oldContainer: input.renamedTo }),
       volume,
+      ...(journal.volumeCopy ? { volumeCopy: journal.volumeCopy.path } : {}),
       image: pinned,
       editedFiles: journal.edits.map((e) => e.path),
       warnings,
-      nextSteps: compose
-        ? [`The old container is kept as the image ${input.committed}${options.keepOld ? '' : '; once the app works with the new server, remove it: autocodex-ops harden --cleanup'}.`]
-        : options.keepOld
-          ? [`The old container ${input.renamedTo} is kept (stopped).`]
-          : [`Once the app works with the new server, remove the old container: autocodex-ops harden falkordb --cleanup`],
+      nextSteps: [
+        options.keepOld
+          ? `The old container is kept for good as ${kept} (--keep-old, recorded in ${keptPath(options.root)}): \`harden --cleanup\` leaves it; remove it by hand when no longer needed: ${byHand}`
+          : `The old container is kept as ${kept}; once the app works with the new server, remove it: autocodex-ops harden --cleanup`,
+        ...(journal.volumeCopy ? [`The volume's content from before harden is kept in ${journal.volumeCopy.path} (verified; \`backup list --kind pre-restore\`).`] : []),
+      ],
     };
   } catch (error) {
     const interrupted = Boolean(signal?.aborted) || error instanceof InterruptedError;
