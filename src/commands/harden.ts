@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
-import { useCaseDeps, type App } from '../app.js';
+import { journalPlace, useCaseDeps, type App } from '../app.js';
 import { HARDEN_FALKORDB } from '../cli-options.js';
 import { loadRecipients } from '../core/crypto/key-files.js';
 import { archiveKey, backupEncryption, safetyEncryption } from './age-options.js';
@@ -129,6 +129,7 @@ function hardenFalkordbCommand(app: App): Command {
         server: target.server,
         args: { redisArgs: config.falkordb.redisArgs, falkordbArgs: config.falkordb.falkordbArgs },
         configuredVolume: config.falkordb.volume,
+        journals: journalPlace(ctx, config),
       },
       {
         ...base,

@@ -157,7 +157,9 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('Docker port on 
   });
 
   it('pulled no image', async () => {
-    expect((await env.docker.listImages()).map((i) => i.Id).sort()).toEqual(imagesBefore);
+    // The engine's pull events are the proof; the image list only shows none went missing (other
+    // test files on the same engine may commit images of their own meanwhile).
+    expect((await env.docker.listImages()).map((i) => i.Id)).toEqual(expect.arrayContaining(imagesBefore));
     const events = await pullEvents(env, started);
     expect(events).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ import { testRuntime } from '../helpers/runtime.js';
 import { runCli } from '../../src/run-cli.js';
 import { redisOn } from '../helpers/standin-stack.js';
 import { ageKeygen, ageTool } from '../helpers/age-tool.js';
+import { writeJournal as writeRestoreJournal } from '../../src/core/backup-store/restore-journal.js';
+import { engineKey } from '../../src/core/run/target-lock.js';
 
 // `harden falkordb` on the real engine, against a stand-in started exactly as the Desktop UI starts
 // FalkorDB (app-rules.md §6: `docker run -d --name … --restart unless-stopped -p 127.0.0.1:<port>:6379
@@ -445,5 +447,37 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     expect(run.code).toBe(10);
     await expectOldBack(t, oldId);
     expect(existsSync(join(t.root, 'backups'))).toBe(false);
+  });
+  it('an interrupted restore marks the volume: exit 1 naming it and how to finish, before anything changes', async () => {
+    const t = await trap();
+    const oldId = (await inspect(t.name)).Id;
+    const state = mkdtempSync(join(tmpdir(), 'aco-harden-state-'));
+    roots.push(state);
+    const place = { dir: state, engine: engineKey({}) };
+    await writeRestoreJournal(place, {
+      version: 1, command: 'restore falkordb', volume: t.volume, engine: place.engine,
+      archive: { path: join(t.root, 'a.tar.gz'), sha256: 'a'.repeat(64) }, safetyCopy: { path: join(t.root, 'falkordb_pre_restore_20260101_000000.tar.gz'), sha256: 'b'.repeat(64) },
+      helperImage: FALKORDB_STANDIN, wereRunning: [t.name], toStart: [t.name], step: 'extracting',
+      startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), host: 'host', pid: 1,
+    });
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes'], { env: { ...t.vars, AUTOCODEX_OPS_STATE_DIR: state } });
+    expect(run.stderr).toMatch(new RegExp(`Refusing to harden: .*${t.volume}.*Nothing was changed`));
+    expect(run.stderr).toMatch(/restore falkordb --(resume|undo)/);
+    expect(run.code).toBe(1);
+    await expectOldBack(t, oldId);
+    expect(existsSync(join(t.root, 'backups'))).toBe(false);
+  });
+
+  it.runIf(process.getuid?.() === 0)('as root, a backup folder another user owns: exit 2 naming it, before anything changes', async () => {
+    const t = await trap();
+    const oldId = (await inspect(t.name)).Id;
+    const theirs = join(t.root, 'theirs');
+    mkdirSync(theirs);
+    chownSync(theirs, 65534, 65534);
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes'], { env: { ...t.vars, BACKUP_DIR: theirs } });
+    expect(run.stderr).toContain(`Refusing to write as root into the backup folder ${theirs}`);
+    expect(run.code).toBe(2);
+    await expectOldBack(t, oldId);
+    expect(readdirSync(theirs)).toEqual([]);
   });
 });

@@ -19,7 +19,9 @@ import { assess, findFalkorContainer, type Assessment, type Finding } from './as
 import { applyEnvEdit, applyFileEdit, planEnvEdits, undoEnvEdit, type EnvEdit } from './env-edits.js';
 import { planComposeEdits } from './compose-edits.js';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { assertSafeOutputDir } from '../fs/safe-output-dir.js';
+import { describeInterrupted, finishCommands, readJournal as readRestoreJournal, type JournalPlace } from '../backup-store/restore-journal.js';
 import { exists } from '../fs/exists.js';
 import { imageTag } from '../stack/image-tags.js';
 import { clearJournal, journalPath, readJournal, writeJournal, type HardenJournal } from './journal.js';
@@ -48,6 +50,8 @@ export interface HardenOptions {
   args: { redisArgs?: string; falkordbArgs?: string };
   /** FALKORDB_VOLUME: the volume when no volume is mounted at all. */
   configuredVolume: string;
+  /** Where restore journals are (an interrupted restore of the volume makes harden refuse). */
+  journals?: JournalPlace;
 }
 
 /** The engine calls harden makes. */
@@ -386,6 +390,7 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
         : a.managedBy === 'ui'
           ? passwordEdits
           : [];
+      await refuseUnsafePlaces(options, volume, [...edits.map((e) => e.path), ...(compose ? [compose.file] : [])]);
       const stamp = stampOf(deps.now());
       const renamedTo = `${container.name}-pre-harden-${stamp}`;
       const committed = `${PRE_HARDEN_REPO}/${container.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}:${stamp}`;
@@ -427,6 +432,20 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * refuseUnsafePlaces stops harden before anything changes when an interrupted restore marks the
+ * volume (harden would replace a half-restored volume and strand the restore's journal), or when,
+ * as root, a folder it writes into (backups, the volume's copy, edited files and their .bak) could
+ * be redirected by another user.
+ */
+async function refuseUnsafePlaces(options: HardenOptions, volume: string, editedFiles: string[]): Promise<void> {
+  const pending = options.journals ? await readRestoreJournal(options.journals, volume) : undefined;
+  if (pending) throw new OpsError(`Refusing to harden: ${describeInterrupted(pending)}. Nothing was changed.`, { hint: `First ${finishCommands(pending)}.` });
+  assertSafeOutputDir(options.outputDir, 'the backup folder');
+  assertSafeOutputDir(options.preRestoreDir, 'the pre-restore backup folder');
+  for (const dir of new Set(editedFiles.map((f) => dirname(f)))) assertSafeOutputDir(dir, 'the folder of a file harden edits');
 }
 
 interface ReplaceInput {
