@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -218,6 +219,24 @@ export async function tarEntries(stream: Readable): Promise<Map<string, { type: 
   });
   return entries;
 }
+
+/** archiveDigest renders a .tar.gz's content as env.digest renders a volume, without file modes (tar keeps them; digest checks them elsewhere). */
+export async function archiveDigest(path: string): Promise<string[]> {
+  const entries = await tarEntries(createReadStream(path).pipe(createGunzip()));
+  return [...entries]
+    .map(([p, e]) => {
+      const q = `./${p.replace(/^\.\//, '').replace(/\/$/, '')}`;
+      return e.type === 'File' ? `F ${q} ${e.sha256}` : e.type === 'SymbolicLink' ? `L ${q} -> ${e.linkpath}` : `D ${q}`;
+    })
+    .filter((l) => l !== 'D ./' && l !== 'D .')
+    .sort();
+}
+
+/** withoutModes drops the modes from env.digest's lines, to compare them with archiveDigest's. */
+export const withoutModes = (lines: string[]) => lines.map((l) => (l.startsWith('F ') ? l.replace(/ \d+$/, '') : l)).sort();
+
+/** preRestoreCopies lists the falkordb_pre_restore_* archives in `dir` (none when it does not exist). */
+export const preRestoreCopies = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => /^falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz$/.test(f)) : []);
 
 /** The endpoint inputs of a test run: `env` (default none: the default socket) with this machine's home and platform. */
 export function dockerInputs(env: Record<string, string | undefined> = {}) {

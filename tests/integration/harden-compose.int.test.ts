@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createGunzip } from 'node:zlib';
 import { parse } from 'dotenv';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, tarEntries } from '../helpers/docker.js';
+import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, archiveDigest, preRestoreCopies, withoutModes } from '../helpers/docker.js';
 import { freePort } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
 import { testRuntime } from '../helpers/runtime.js';
@@ -164,16 +163,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
 
   /** What an older FalkorDB that wrote to /data may have left in the volume: a previous dump.rdb and more. */
   const OLDER_GRAPH = { 'dump.rdb': randomBytes(6000), 'appendonlydir/appendonly.aof.1.incr.aof': randomBytes(2000), 'keep/me.txt': 'operator notes\n' };
-  const archiveDigest = async (path: string): Promise<string[]> =>
-    [...(await tarEntries(createReadStream(path).pipe(createGunzip())))]
-      .map(([p, e]) => {
-        const q = `./${p.replace(/^\.\//, '').replace(/\/$/, '')}`;
-        return e.type === 'File' ? `F ${q} ${e.sha256}` : e.type === 'SymbolicLink' ? `L ${q} -> ${e.linkpath}` : `D ${q}`;
-      })
-      .filter((l) => l !== 'D ./' && l !== 'D .')
-      .sort();
-  const withoutModes = (lines: string[]) => lines.map((l) => (l.startsWith('F ') ? l.replace(/ \d+$/, '') : l)).sort();
-  const preRestore = (root: string) => readdirSync(join(root, 'backups')).filter((f) => /^falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz$/.test(f));
+  const preRestore = (root: string) => preRestoreCopies(join(root, 'backups'));
 
   it('an older graph in the /data volume, --keep-old: archived identical before compose recreates the service; --cleanup keeps the committed image', async () => {
     const s = await stack();
@@ -220,6 +210,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
   it('Ctrl-C after compose replaced the container: the old one is created again from its image with its 500 keys, files restored, exit 130', async () => {
     const s = await stack();
     const original = readFileSync(join(s.root, 'docker-compose.yml'));
+    const before = await engineState(s.project);
     const ac = new AbortController();
     let err = '';
     const runtime = testRuntime({
@@ -240,17 +231,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     expect(err).toMatch(/Interrupted while putting the rescued backup .*runs again with its data/);
     expect(code).toBe(130);
     // compose had removed the old container: it was created again from the committed image, same name, labels and port.
-    const back = await env.docker.getContainer(s.name).inspect();
-    expect(back.State.Running).toBe(true);
-    expect(back.Config.Labels['com.docker.compose.project']).toBe(s.project);
-    expect(back.Mounts.find((m) => m.Name === s.volume)?.Destination).toBe('/data');
-    const r = await redis(s.port);
-    expect(await r.dbsize()).toBe(KEYS);
-    r.disconnect();
-    expect(readFileSync(join(s.root, 'docker-compose.yml'))).toEqual(original);
-    expect(readFileSync(join(s.root, '.env'), 'utf8')).toBe(s.dotenv);
-    expect(existsSync(join(s.root, 'auto-codex', '.env'))).toBe(false);
-    expect(existsSync(join(s.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
+    await expectOldBack(s, original, before);
   });
 
   /**

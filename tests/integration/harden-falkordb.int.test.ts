@@ -1,7 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +8,7 @@ import { parse } from 'dotenv';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, sha256Hex, tarEntries } from '../helpers/docker.js';
+import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, archiveDigest, preRestoreCopies, sha256Hex, withoutModes } from '../helpers/docker.js';
 import { freePort } from '../helpers/redis-server.js';
 import { runProgram } from '../helpers/run-program.js';
 import { testRuntime } from '../helpers/runtime.js';
@@ -317,19 +315,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     'notes/.hidden': 'an operator kept this here\n',
   };
 
-  /** The archive's content as env.digest renders a volume (without modes: tar keeps them, digest checks them elsewhere). */
-  async function archiveDigest(path: string): Promise<string[]> {
-    const entries = await tarEntries(createReadStream(path).pipe(createGunzip()));
-    return [...entries]
-      .map(([p, e]) => {
-        const q = `./${p.replace(/^\.\//, '').replace(/\/$/, '')}`;
-        return e.type === 'File' ? `F ${q} ${e.sha256}` : e.type === 'SymbolicLink' ? `L ${q} -> ${e.linkpath}` : `D ${q}`;
-      })
-      .filter((l) => l !== 'D ./' && l !== 'D .')
-      .sort();
-  }
-  const withoutModes = (lines: string[]) => lines.map((l) => (l.startsWith('F ') ? l.replace(/ \d+$/, '') : l)).sort();
-  const preRestore = (root: string) => (existsSync(join(root, 'backups')) ? readdirSync(join(root, 'backups')).filter((f) => /^falkordb_pre_restore_\d{8}_\d{6}\.tar\.gz$/.test(f)) : []);
+  const preRestore = (root: string) => preRestoreCopies(join(root, 'backups'));
 
   it('the volume on /data holds an older graph: archived (verified, identical) before anything changes, named in the plan and result; --keep-old survives --cleanup', async () => {
     const t = await trap();
