@@ -4,7 +4,10 @@ import { join, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import type { OpsConfig } from '../core/config/load.js';
 import { downloadArchive } from '../core/offsite/pull.js';
-import { OFFSITE_DOWNLOAD } from '../core/restore/run-falkordb-restore.js';
+import { OFFSITE_DOWNLOAD, removeDownloadLeftovers } from '../core/backup-store/download-leftovers.js';
+import { listJournals } from '../core/backup-store/restore-journal.js';
+import { assertSafeOutputDir } from '../core/fs/safe-output-dir.js';
+import { journalPlace } from '../app.js';
 import { resolveRemote } from './backup-pull.js';
 import { requireOffsite } from './offsite-shared.js';
 
@@ -23,7 +26,12 @@ export interface FetchedArchive {
 export async function fetchForRestore(ctx: CommandContext, config: OpsConfig, url: string): Promise<FetchedArchive> {
   const offsite = await requireOffsite(ctx, config);
   const { store, key } = await resolveRemote(offsite, url);
+  // Root downloads into the backup folder and removes folders there: only where no one else can redirect it.
+  assertSafeOutputDir(config.backupDir, 'the backup folder');
   await mkdir(config.backupDir, { recursive: true, mode: 0o700 });
+  const keep = (await listJournals(journalPlace(ctx, config))).flatMap((found) => ('journal' in found ? [found.journal.archive.path] : []));
+  const removed = await removeDownloadLeftovers(config.backupDir, { keep });
+  if (removed.length > 0) ctx.log.warn(`Removed the download folder(s) of killed restores: ${removed.join(', ')}`);
   const scratch = join(config.backupDir, `${OFFSITE_DOWNLOAD}${process.pid}-${randomBytes(4).toString('hex')}`);
   const dispose = () => rm(scratch, { recursive: true, force: true });
   try {

@@ -65,10 +65,15 @@ describe('offsite copies on the bundle, against a real Ceph RGW', () => {
     expect(readdirSync(join(root, 'pulled')).sort()).toEqual([name, `${name}.manifest.json`, `${name}.sha256`]);
 
     writeFileSync(join(userdata, 'settings.json'), '{"riskPolicy":"permissive"}');
+    // What a restore killed with SIGKILL leaves: its download folder (its pid is long gone).
+    const killed = join(root, 'backups', '.offsite-restore-3999999-0badf00d');
+    mkdirSync(killed);
+    writeFileSync(join(killed, name), 'partial download');
     const restore = await run(['restore', 'userdata', `s3://${bucket}/host1/userdata/${name}`, '--yes', '--json']);
     expect(restore.exitCode, restore.stderr).toBe(0);
     expect(readFileSync(join(userdata, 'settings.json'), 'utf8')).toBe('{"riskPolicy":"standard"}');
-    // The download folder inside the backup folder is gone afterwards.
+    expect(restore.stderr).toContain(`Removed the download folder(s) of killed restores: ${killed}`);
+    // Both download folders inside the backup folder are gone afterwards: the killed run's and this one's.
     expect(readdirSync(join(root, 'backups')).filter((n) => n.startsWith('.'))).toEqual([]);
 
     const health = await run(['healthcheck', '--only', 'offsite-freshness', '--json']);

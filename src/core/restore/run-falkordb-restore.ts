@@ -23,6 +23,7 @@ import { asideFor, assertOutsideAside, manualMoveBackCommand, missingAside, move
 import { runAsideSequence, writeAsideArchive, type VolumeState } from './falkordb-aside-sequence.js';
 import { asidePlan, continueAsidePlan, continueAsideWithoutArchive } from './falkordb-plan.js';
 import { dryRunResult, type RestoreDeps, type RestoreResult } from './restore-result.js';
+import { OFFSITE_DOWNLOAD } from '../backup-store/download-leftovers.js';
 
 /** How `restore falkordb` runs (CONTRACT "Commands"; names from the configuration). */
 export interface FalkorRestoreOptions extends Omit<LocateOptions, 'signal'> {
@@ -145,8 +146,6 @@ export async function runFalkorRestore(options: FalkorRestoreOptions, deps: Falk
   }
 }
 
-/** The hidden folder `restore … s3://…` downloads into (commands/offsite-restore.ts names it). */
-export const OFFSITE_DOWNLOAD = '.offsite-restore-';
 
 /**
  * fetchAgain downloads the archive of an interrupted restore from s3:// again when its first
