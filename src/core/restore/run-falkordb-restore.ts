@@ -15,7 +15,7 @@ import { acquireLock } from '../run/lock.js';
 import { checkRestoreArchive } from '../backup-store/check-archive.js';
 import { continuePlan, expectedData, falkorPlan } from './falkordb-plan.js';
 import { manualRestoreCommand, rollBackToSafetyCopy, rollbackError, type RollbackContext } from './falkordb-rollback.js';
-import { bringUp, inStartOrder, stopServices, type BringUpOptions, type StoppedServices } from './falkordb-services.js';
+import { bringUp, inStartOrder, stopServices, type BringUpOptions, type ServicesHealth, type StoppedServices } from './falkordb-services.js';
 import { askServer, buildWarnings, locateRestoreTarget, type ConnectFalkor, type FalkorTarget, type RestoreDocker } from './falkordb-target.js';
 import { replaceVolumeContent } from '../stack/falkordb-volume.js';
 import { Phases } from './phases.js';
@@ -272,6 +272,24 @@ async function restoreHeld(
       ...(before?.reachable && !found ? { server: { keys: before.keys, ...(before.graphs ? { graphs: before.graphs } : {}), ...(before.module ? { modules: [{ name: 'graph', version: before.module }] } : {}) } } : {}),
       warnings: [`Pre-restore safety copy, taken before restoring ${checked.path}.`],
     };
+    /** The result of a restore that finished, whichever sequence did it. */
+    const finished = (safetyBackup: string, report: ServicesHealth): RestoreResult => ({
+      kind: 'falkordb',
+      archive: checked.path,
+      safetyBackup,
+      durationMs: Math.round(clock.now() - started),
+      health: report,
+      dryRun: false,
+      sha256: checked.sha256,
+      checksum: checked.sidecar === 'match' ? 'verified' : 'missing',
+      target: live.volume,
+      stopped: stopped.stopped.map((s) => s.name),
+      started: toStart.map((s) => s.name),
+      phases: phases.timings,
+      warnings: [...warnings, ...report.warnings],
+      load: loaded.how,
+      ...(mode ? { finished: mode } : {}),
+    });
     if (asideMode) {
       const record: RestoreJournal = found
         ? { ...found, host: deps.hostname, pid: process.pid, updatedAt: deps.now().toISOString() }
@@ -318,23 +336,7 @@ async function restoreHeld(
         setVolume: (state) => (volume = state),
         ...(preparing ? { helper: preparing } : {}),
       });
-      return {
-        kind: 'falkordb',
-        archive: checked.path,
-        safetyBackup: done.safetyBackup,
-        durationMs: Math.round(clock.now() - started),
-        health: done.report,
-        dryRun: false,
-        sha256: checked.sha256,
-        checksum: checked.sidecar === 'match' ? 'verified' : 'missing',
-        target: live.volume,
-        stopped: stopped.stopped.map((s) => s.name),
-        started: toStart.map((s) => s.name),
-        phases: phases.timings,
-        warnings: [...warnings, ...done.report.warnings],
-        load: loaded.how,
-        ...(mode ? { finished: mode } : {}),
-      };
+      return finished(done.safetyBackup, done.report);
     }
     // A journal of an earlier version (its safety copy written first, then the volume wiped):
     // finished or undone as it began. A new restore never gets here (it moves the data aside).
@@ -365,23 +367,7 @@ async function restoreHeld(
       const report = await phases.run('starting the services and checking the data', () => bringUp(docker, { ...health, ...(dataCheck ? { server: dataCheck } : {}), start: toStart, signal }));
       volume = 'replaced';
       await clearJournal(options.journals, live.volume);
-      return {
-        kind: 'falkordb',
-        archive: checked.path,
-        safetyBackup: safety.path,
-        durationMs: Math.round(clock.now() - started),
-        health: report,
-        dryRun: false,
-        sha256: checked.sha256,
-        checksum: checked.sidecar === 'match' ? 'verified' : 'missing',
-        target: live.volume,
-        stopped: stopped.stopped.map((s) => s.name),
-        started: toStart.map((s) => s.name),
-        phases: phases.timings,
-        warnings: [...warnings, ...report.warnings],
-        load: loaded.how,
-        ...(mode ? { finished: mode } : {}),
-      };
+      return finished(safety.path, report);
     } catch (error) {
       const phase = phases.current;
       const interrupted = Boolean(signal?.aborted);
