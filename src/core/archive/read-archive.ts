@@ -35,6 +35,8 @@ export interface ReadArchiveOptions {
   key?: ArchiveKey | { fileKey: Buffer };
   /** Sees every entry as it streams by (a restore reads what FalkorDB data it holds in the same pass). */
   onEntry?: (entry: ReadEntryLike) => void;
+  /** false: leave the stored bytes unhashed (`sha256` is then empty); writeArchive hashes its read-back instead. */
+  hashStored?: boolean;
 }
 
 /** The part of a node-tar entry an onEntry reader may use. */
@@ -91,8 +93,9 @@ export async function archiveVerifier(path: string, options: ReadArchiveOptions 
   // Node's own gunzip checks every member's CRC and length and rejects a cut-off stream
   // ("unexpected end of file"); node-tar's built-in gzip detection let some truncations through.
   // Transforms, not async generators: pipeline never settles when a generator feeds node-tar's Parser.
+  const hashing = options.hashStored !== false;
   const hashStored = tap((chunk) => {
-    hash.update(chunk);
+    if (hashing) hash.update(chunk);
     compressedBytes += chunk.length;
   });
   const countTar = tap((chunk) => (tarBytes += chunk.length));
@@ -106,7 +109,7 @@ export async function archiveVerifier(path: string, options: ReadArchiveOptions 
     result: () => {
       if (problem) throw problem;
       if (!sawEnd) throw new Error('TAR_BAD_ARCHIVE: the tar stream has no end-of-archive marker (two zero blocks): the archive was cut off');
-      return { entries, contentBytes, tarBytes, compressedBytes, sha256: hash.digest('hex'), ...(decrypt.plaintext ? { plaintext: decrypt.plaintext() } : {}) };
+      return { entries, contentBytes, tarBytes, compressedBytes, sha256: hashing ? hash.digest('hex') : '', ...(decrypt.plaintext ? { plaintext: decrypt.plaintext() } : {}) };
     },
   };
 }

@@ -9,7 +9,7 @@ import { ensurePrivateDir, FILE_MODE, fileSystemError, publishNoReplace, tempPat
 import { encryptionStage, recipientLabels, type ArchiveEncryption } from './archive-encryption.js';
 import { createParallelGzip, type GzipStats, type ParallelGzipOptions } from './parallel-gzip.js';
 import { archiveVerifier, type ArchiveListing, type ArchiveVerifier } from './read-archive.js';
-import { digestFile } from './checksum.js';
+import { trailingReadBack, type TrailingReadBack } from './trailing-read-back.js';
 import { garbageReleaser } from './release-garbage.js';
 
 /** What writeArchive needs: where, what (an uncompressed tar stream) and what goes beside it. */
@@ -68,12 +68,17 @@ function tap(see: (chunk: Buffer) => void): Transform {
 
 // A plain Writable over the handle: fs.WriteStream with autoClose:false never emits 'close', so
 // pipeline() would wait forever; this one fsyncs in final() and leaves closing to the caller.
-function fileSink(fh: FileHandle): Writable {
+// Each landed write goes to the read-back that trails it, which may hold the writer back.
+function fileSink(fh: FileHandle, readBack: TrailingReadBack): Writable {
   return new Writable({
     highWaterMark: 1024 * 1024,
     write(chunk: Buffer, _encoding, callback) {
       (async () => {
-        for (let offset = 0; offset < chunk.length; ) offset += (await fh.write(chunk, offset, chunk.length - offset)).bytesWritten;
+        for (let offset = 0; offset < chunk.length; ) {
+          const { bytesWritten } = await fh.write(chunk, offset, chunk.length - offset);
+          await readBack.wrote(chunk.subarray(offset, offset + bytesWritten));
+          offset += bytesWritten;
+        }
       })().then(() => callback(), callback);
     },
     final(callback) {
@@ -136,26 +141,33 @@ async function compressToFile(options: WriteArchiveOptions, temp: string) {
         encryptor,
       ]
     : [];
-  const verifier = await archiveVerifier(options.path, encryptor ? { key: { fileKey: encryptor.fileKey } } : {});
-  const fh = await open(temp, 'wx', FILE_MODE);
+  // No digest in the check: the read-back hashes the file itself, after comparing it byte for byte.
+  const verifier = await archiveVerifier(options.path, { hashStored: false, ...(encryptor ? { key: { fileKey: encryptor.fileKey } } : {}) });
+  // Read-write: the read-back (trailingReadBack) reads through this same handle, never the path again.
+  const fh = await open(temp, 'wx+', FILE_MODE);
+  let onDisk: { sha256: string; bytes: number };
   try {
     const release = garbageReleaser();
     const progress = tap((chunk) => {
       options.onProgress?.((bytesIn += chunk.length));
       release(chunk.length);
     });
-    await pipeline([options.source, progress, gzip, ...encryptStages, checkAlongside(verifier.stages, options.signal), fileSink(fh)], { signal: options.signal });
+    const readBack = trailingReadBack(fh);
+    await pipeline([options.source, progress, gzip, ...encryptStages, checkAlongside(verifier.stages, options.signal), fileSink(fh, readBack)], { signal: options.signal });
+    onDisk = await readBack.finish().catch((err: unknown) => {
+      throw new NotReadable((err as Error).message, { cause: err });
+    });
   } finally {
     await fh.close();
   }
   let listing: ArchiveListing;
   try {
-    listing = verifier.result();
+    listing = { ...verifier.result(), sha256: onDisk.sha256 };
   } catch (err) {
     throw new NotReadable((err as Error).message, { cause: err });
   }
   const plaintext = encryptor ? { sha256: plainHash.digest('hex'), bytes: plainBytes } : undefined;
-  return { sha256: listing.sha256, bytes: listing.compressedBytes, gzip: gzip.stats, plaintext, listing };
+  return { sha256: onDisk.sha256, bytes: onDisk.bytes, gzip: gzip.stats, plaintext, listing };
 }
 
 const notReadable = (err: unknown) =>
@@ -169,8 +181,8 @@ const notReadable = (err: unknown) =>
  * `encryption` encrypts it with age on the fly (bounded memory), into a hidden temporary file (mode
  * 0600) in the archive's folder, and verifies it: the exact bytes handed to the file are read in
  * full as they are written (decrypted with the file key it still holds, every gzip member's CRC and
- * length, every entry, the tar structure complete, the tar.gz's digest), then after fsync the file is
- * read back and hashed, which must give those bytes' SHA-256 and size. It lets `inspect` judge the
+ * length, every entry, the tar structure complete, the tar.gz's digest), and the file is read back and
+ * hashed a megabyte behind the writes, to its end after fsync, which must give those bytes' SHA-256 and size. It lets `inspect` judge the
  * content, publishes the sidecars and then the
  * archive under their final names without overwriting anything, and fsyncs the folder. On any
  * failure or abort it removes the temporary file and every sidecar it published, and rejects:
@@ -196,17 +208,13 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<Writte
       throw err instanceof NotReadable ? notReadable(err) : fileSystemError(err, 'writing', path);
     });
     throwIfAborted(signal);
-    // The check above read the bytes handed to the file; reading the file back (after fsync) and
-    // hashing it proves the disk holds exactly those bytes: a full read-back's guarantee, without
-    // decompressing everything a second time.
-    const onDisk = await digestFile(temp, signal).catch((err: unknown) => {
-      throwIfAborted(signal);
-      throw notReadable(err);
-    });
+    // The check above read the bytes handed to the file; the file, read back as it was written
+    // (trailingReadBack), held exactly those bytes: a full read-back's guarantee without
+    // decompressing everything a second time. Here the three counts must agree as well.
     const { listing } = stored;
     const plainDiffers = stored.plaintext !== undefined && (listing.plaintext?.sha256 !== stored.plaintext.sha256 || listing.plaintext.bytes !== stored.plaintext.bytes);
-    if (onDisk.sha256 !== stored.sha256 || onDisk.bytes !== stored.bytes || listing.tarBytes !== stored.gzip.bytesIn || plainDiffers) {
-      throw new OpsError(`The archive read back differs from what was written (sha256 ${onDisk.sha256} vs ${stored.sha256}); it was removed.`, {
+    if (stored.bytes !== listing.compressedBytes || listing.tarBytes !== stored.gzip.bytesIn || plainDiffers) {
+      throw new OpsError(`The archive read back differs from what was written (${stored.bytes} bytes on disk, ${listing.compressedBytes} checked, ${listing.tarBytes} of ${stored.gzip.bytesIn} tar bytes); it was removed.`, {
         hint: 'The disk or file system may be failing; check `dmesg`, then run the backup again.',
       });
     }

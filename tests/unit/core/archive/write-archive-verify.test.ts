@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // The two faults the in-stream verification must catch, made real: a compressor whose output is
 // damaged on its way to the file (the check reads the very bytes written), and a disk that holds
-// other bytes than the ones that were checked (the file is changed after fsync, before its re-hash).
+// other bytes than the ones that were checked (the file is changed before its read-back reaches it).
 const faults = vi.hoisted(() => ({ damageStream: false, damageDisk: false, damaged: false }));
 
 vi.mock('../../../../src/core/archive/parallel-gzip.js', async (importOriginal) => {
@@ -33,17 +33,27 @@ vi.mock('../../../../src/core/archive/parallel-gzip.js', async (importOriginal) 
   };
 });
 
-vi.mock('../../../../src/core/archive/checksum.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../../src/core/archive/checksum.js')>();
+vi.mock('../../../../src/core/archive/trailing-read-back.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../../src/core/archive/trailing-read-back.js')>();
   return {
     ...real,
-    digestFile: async (path: string, signal?: AbortSignal) => {
-      if (faults.damageDisk) {
-        const bytes = readFileSync(path);
-        bytes[bytes.length >> 1]! ^= 0x01;
-        writeFileSync(path, bytes);
-      }
-      return real.digestFile(path, signal);
+    trailingReadBack: (fh: import('node:fs/promises').FileHandle) => {
+      const readBack = real.trailingReadBack(fh);
+      return {
+        ...readBack,
+        // The whole small archive is still unread here (the read-back trails by a megabyte).
+        finish: async () => {
+          if (faults.damageDisk) {
+            const { size } = await fh.stat();
+            const byte = Buffer.alloc(1);
+            await fh.read(byte, 0, 1, size >> 1);
+            byte[0]! ^= 0x01;
+            await fh.write(byte, 0, 1, size >> 1);
+            faults.damaged = true;
+          }
+          return readBack.finish();
+        },
+      };
     },
   };
 });
@@ -86,7 +96,10 @@ describe('writeArchive verification', () => {
   it('refuses an archive whose file holds other bytes than the verified ones, and leaves nothing', async () => {
     faults.damageDisk = true;
     const dir = freshDir();
-    await expect(writeArchive({ path: join(dir, 'a.tar.gz'), source: source(), sidecars: () => ({ '.sha256': 'x' }) })).rejects.toThrow(/The archive read back differs from what was written/);
+    await expect(writeArchive({ path: join(dir, 'a.tar.gz'), source: source(), sidecars: () => ({ '.sha256': 'x' }) })).rejects.toThrow(
+      /The archive just written does not read back \(the file differs from what was written at byte \d+\); it was removed\./,
+    );
+    expect(faults.damaged).toBe(true);
     expect(readdirSync(dir)).toEqual([]);
   });
 });
