@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { lazyBuiltinsPlugin } from './build-lazy-builtins.mjs';
+import { lazyModulesPlugin } from './build-lazy-modules.mjs';
 import { lazySdkPlugin } from './build-lazy-sdk.mjs';
 import { nativeStubPlugin } from './build-native-stub.mjs';
 
@@ -84,7 +85,7 @@ async function bundle(entry, outfile) {
     sourcemap: 'external',
     sourcesContent: false,
     legalComments: 'none',
-    plugins: [nativeStubPlugin(), lazyBuiltinsPlugin(), lazySdkPlugin()],
+    plugins: [nativeStubPlugin(), lazyBuiltinsPlugin(), lazySdkPlugin(), lazyModulesPlugin()],
     metafile: true,
     logLevel: 'silent',
     absWorkingDir: root,
