@@ -65,8 +65,16 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('volume streams 
     await env.cleanup();
   });
 
+  /** Reads an export with `read`, then waits for its helper's removal, which starts after the last byte. */
+  async function exported<T>(o: VolumeStreamOptions, read: (stream: Readable) => Promise<T>): Promise<T> {
+    const stream = await exportVolume(api, o);
+    const result = await read(stream);
+    await stream.helperRemoved();
+    return result;
+  }
+
   it('exports ./-relative entries, dotfiles included, with the right content', async () => {
-    const entries = await tarEntries(await exportVolume(api, opts(source)));
+    const entries = await exported(opts(source), tarEntries);
     expect(entries.get('./dump.rdb')?.sha256).toBe(sha256Hex(random));
     expect(entries.get('./.hidden')?.sha256).toBe(sha256Hex('dotfile\n'));
     expect(entries.get('./..weird')?.sha256).toBe(sha256Hex('two dots\n'));
@@ -79,27 +87,27 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('volume streams 
 
   it('imports into a fresh volume byte-identical (busybox sha256 of every file, and a second export)', async () => {
     const target = await env.createVolume('target');
-    const tarball = await buffer(await exportVolume(api, opts(source)));
+    const tarball = await exported(opts(source), buffer);
     await importVolume(api, { ...opts(target), tar: Readable.from([tarball]) });
     const [want, got] = await Promise.all([env.digest(source), env.digest(target)]);
     expect(got).toEqual(want);
     expect(want).toContain(`F ./dump.rdb ${sha256Hex(random)} 644`);
     expect(want).toContain('F ./.hidden ' + sha256Hex('dotfile\n') + ' 644');
-    const again = await tarEntries(await exportVolume(api, opts(target)));
-    const first = await tarEntries(await exportVolume(api, opts(source)));
+    const again = await exported(opts(target), tarEntries);
+    const first = await exported(opts(source), tarEntries);
     expect(Object.fromEntries(again)).toEqual(Object.fromEntries(first));
   });
 
   it('imports a gzip-compressed tar as well (what the original scripts wrote)', async () => {
     const target = await env.createVolume('gz');
-    const gz = gzipSync(await buffer(await exportVolume(api, opts(source))));
+    const gz = gzipSync(await exported(opts(source), buffer));
     await importVolume(api, { ...opts(target), tar: Readable.from([gz]) });
     expect(await env.digest(target)).toEqual(await env.digest(source));
   });
 
   it('wipes everything, dotfiles and ..names included, and keeps the volume', async () => {
     const target = await env.createVolume('wipe');
-    await importVolume(api, { ...opts(target), tar: await exportVolume(api, opts(source)) });
+    await exported(opts(source), (tar) => importVolume(api, { ...opts(target), tar }));
     expect((await env.digest(target)).length).toBeGreaterThan(5);
     await wipeVolume(api, opts(target));
     expect(await env.runInVolume(target, 'ls -A /v | wc -l')).toMatchObject({ code: 0, output: '0\n' });
@@ -110,7 +118,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('volume streams 
 
   it('an armed wipe helper waits touching nothing, wipes on go, and is gone after cancel', async () => {
     const target = await env.createVolume('armed');
-    await importVolume(api, { ...opts(target), tar: await exportVolume(api, opts(source)) });
+    await exported(opts(source), (tar) => importVolume(api, { ...opts(target), tar }));
     const before = await env.digest(target);
     const cancelled = await armWipe(api, opts(target));
     await new Promise((r) => setTimeout(r, 300)); // it is running and waiting by now
@@ -126,7 +134,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('volume streams 
 
   it('an armed wipe helper whose owner dies (stdin closed, no word) exits 3 and wipes nothing', async () => {
     const target = await env.createVolume('orphan');
-    await importVolume(api, { ...opts(target), tar: await exportVolume(api, opts(source)) });
+    await exported(opts(source), (tar) => importVolume(api, { ...opts(target), tar }));
     const before = await env.digest(target);
     // Keep the attach stream so the test can drop it the way a killed process would.
     let stdin: import('node:stream').Writable | undefined;

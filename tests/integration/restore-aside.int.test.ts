@@ -47,7 +47,9 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore: moving
     expect(moved.filter((l) => !l.includes(`./${a.folder}/`))).toEqual([`D ./${a.folder}`]);
     expect(inside(moved, a.folder)).toEqual(before);
     // What the safety copy is written from: the folder, read as if it were the volume.
-    const entries = await tarEntries(await exportVolume(api, { ...target(volume), subfolder: a.folder }));
+    const copy = await exportVolume(api, { ...target(volume), subfolder: a.folder });
+    const entries = await tarEntries(copy);
+    await copy.helperRemoved();
     expect([...entries.keys()].filter((p) => p !== './').sort()).toEqual(expect.arrayContaining(['./dump.rdb', './.hidden', './..weird', './link-to-dump']));
     expect([...entries.keys()].some((p) => p.includes(a.folder))).toBe(false);
     // A half-extracted archive at the top, then the way back.

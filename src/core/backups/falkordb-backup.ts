@@ -1,5 +1,4 @@
 import type { BackupMode } from '../config/schema.js';
-import type { Readable } from 'node:stream';
 import { looksLikeFalkorData } from '../archive/read-archive.js';
 import { OpsError } from '../errors.js';
 import type { FalkorConnectOptions } from '../falkordb/falkordb.js';
@@ -123,7 +122,7 @@ export async function runFalkorBackup(options: FalkorBackupOptions, deps: Falkor
     const startedAt = deps.now();
     if (deps.progress) deps.progress.start(await estimate(options.outputDir));
     stack.defer('stop the progress line', () => deps.progress?.stop());
-    const source: Readable = await openDataStream(docker, data, signal);
+    const source = await openDataStream(docker, data, signal);
     // Restart / restore the AOF setting the moment the files are read, not after compression and read-back.
     source.once('end', () => void resume().catch(() => undefined));
     const c = data.falkordb;
@@ -151,6 +150,12 @@ export async function runFalkorBackup(options: FalkorBackupOptions, deps: Falkor
         if (looksLikeFalkorData(listing.entries)) return;
         throw new OpsError(`The data volume holds neither dump.rdb nor appendonlydir (${listing.entries.length} entries), so the backup would restore nothing; no archive was kept.`, { hint: MOUNT_TRAP_HINT });
       },
+    });
+    // The helper's removal ran alongside the archive's last writes; a helper left behind costs no
+    // data (the next run removes it), so it is a warning about an archive that is good.
+    await source.helperRemoved().catch((err: unknown) => {
+      warnings.push(`The helper container that read the volume could not be removed (${(err as Error).message}); the next run removes it.`);
+      log.warn(warnings.at(-1)!);
     });
     await resume().catch((err: unknown) => {
       throw new OpsError(`The backup ${stored.written.path} was written and verified, but putting FalkorDB back failed: ${(err as Error).message}`, {

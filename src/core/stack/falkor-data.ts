@@ -3,7 +3,7 @@ import type { ContainerInfo, DockerApi } from '../docker/docker.js';
 import { findDataVolume, type DataVolume } from '../docker/data-volume.js';
 import { findStackContainers } from './containers.js';
 import { pingEngine } from '../docker/engine.js';
-import { exportVolume, type VolumeStreamDocker } from '../docker/volume-stream.js';
+import { exportVolume, type VolumeExport, type VolumeStreamDocker } from '../docker/volume-stream.js';
 import { PrerequisiteError } from '../errors.js';
 
 /**
@@ -75,10 +75,14 @@ export async function locateFalkorData(docker: BackupDocker, options: LocateOpti
  * openDataStream streams the data as an uncompressed tar with `./`-relative entries: a named
  * volume through exportVolume (a created, never started helper from a local image), a bind mount
  * through the FalkorDB container's own archive endpoint. Rejects as those do (PrerequisiteError
- * when no helper image is present, InterruptedError on abort).
+ * when no helper image is present, InterruptedError on abort). The caller awaits
+ * `helperRemoved()` once done (a bind mount has no helper).
  */
-export async function openDataStream(docker: BackupDocker, data: FalkorData, signal?: AbortSignal): Promise<Readable> {
-  if (data.storage.kind === 'bind') return docker.getArchive(data.falkordb!.id, `${data.storage.destination}/.`, { signal });
+export async function openDataStream(docker: BackupDocker, data: FalkorData, signal?: AbortSignal): Promise<VolumeExport> {
+  if (data.storage.kind === 'bind') {
+    // No helper: the FalkorDB container's own endpoint.
+    return Object.assign(await docker.getArchive(data.falkordb!.id, `${data.storage.destination}/.`, { signal }), { helperRemoved: () => Promise.resolve() });
+  }
   return exportVolume(docker, { volume: data.storage.name, helperImages: data.helperImages, signal });
 }
 

@@ -148,6 +148,9 @@ export async function takeSafetyCopy(docker: VolumeStreamDocker, target: VolumeT
       encryption: options.encryption,
       onProgress: (n) => options.progress?.update(n),
     });
+    // Its removal ran alongside the archive's last writes. A helper left behind costs no data (the
+    // next run removes it); the copy is good, so this is only said.
+    await source.helperRemoved().catch((err: unknown) => options.log.warn(`The helper container that read volume ${target.volume} could not be removed (${(err as Error).message}); the next run removes it.`));
     const written = { path: stored.written.path, sha256: stored.written.sha256, key: options.key };
     return { stored, putBack: () => replaceVolumeContent(docker, target, written) };
   } finally {

@@ -32,10 +32,11 @@ describe('resolveHelperImage', () => {
 });
 
 describe('exportVolume', () => {
-  it('streams the archive of <mount>/. from a created, never started, labelled helper and removes it before the end', async () => {
+  it('streams the archive of <mount>/. from a created, never started, labelled helper, and removes it once the stream ended', async () => {
     const docker = seeded();
     const stream = await exportVolume(docker, { ...base, labels: { 'autocodex-ops.test': 'run1' } });
     expect(Object.fromEntries([...untar(Buffer.from(await buffer(stream)))].map(([p, b]) => [p, b.toString()]))).toEqual(DATA);
+    await stream.helperRemoved();
     const spec = specOf(docker);
     expect(spec).toMatchObject({
       image: 'falkordb/falkordb:v4',
@@ -48,6 +49,14 @@ describe('exportVolume', () => {
     expect(docker.callsTo('startContainer')).toHaveLength(0);
     expect(docker.callsTo('removeContainer')).toHaveLength(1);
     expect(docker.containers.size).toBe(0);
+  });
+
+  it('says through helperRemoved when the helper could not be removed; the data was all sent', async () => {
+    const docker = seeded().failNext('removeContainer', new OpsError('engine busy'));
+    const stream = await exportVolume(docker, base);
+    expect(Object.fromEntries([...untar(Buffer.from(await buffer(stream)))].map(([p, b]) => [p, b.toString()]))).toEqual(DATA);
+    await expect(stream.helperRemoved()).rejects.toThrow('engine busy');
+    expect(docker.containers.size).toBe(1);
   });
 
   it('reports a missing volume and does not create it (nor a helper)', async () => {
@@ -67,7 +76,7 @@ describe('exportVolume', () => {
     const docker = seeded();
     const stream = await exportVolume(docker, base);
     stream.destroy();
-    await new Promise((resolve) => setImmediate(resolve));
+    await stream.helperRemoved();
     expect(docker.containers.size).toBe(0);
 
     const controller = new AbortController();
