@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
-import { deflateRawSync, gzip } from 'node:zlib';
+import { deflateRaw, gzip } from 'node:zlib';
 import { storedGzipMember } from './stored-gzip.js';
 
 const gzipAsync = promisify(gzip);
+const deflateRawAsync = promisify(deflateRaw);
 // Output buffer of one zlib call: a whole block, so a member comes back in one piece.
 const CHUNK = 1024 * 1024;
 
@@ -16,7 +17,7 @@ export interface ParallelGzipOptions {
   blockSize?: number;
   /** Blocks compressed at once on the libuv thread pool (default: cores, at least 2, at most 4). */
   concurrency?: number;
-  /** Bytes of each block test-compressed at level 1 to decide whether the block is worth compressing (default 16 KiB). */
+  /** Bytes of each block test-compressed at level 1 to decide whether the block is worth compressing (default 64 KiB). */
   probeBytes?: number;
   /** A probe that keeps more than this share of its size marks the block incompressible: it is stored (default 0.95). */
   storeRatio?: number;
@@ -63,7 +64,7 @@ export class ParallelGzip extends Transform {
     this.#level = options.level ?? 6;
     this.#blockSize = blockSize;
     this.#concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
-    this.#probeBytes = options.probeBytes ?? 16 * 1024;
+    this.#probeBytes = options.probeBytes ?? 64 * 1024;
     this.#storeRatio = options.storeRatio ?? 0.95;
     this.#block = Buffer.allocUnsafe(blockSize);
   }
@@ -117,11 +118,9 @@ export class ParallelGzip extends Transform {
     }
     if (block.length >= 2 * this.#probeBytes) {
       // RDB payloads are mostly already compressed: deflating them at level 6 burns CPU for no
-      // gain (measured-facts.md), so a cheap level-1 probe of the block's middle decides. On the
-      // main thread: 16 KiB there took 0.17 ms a block, where a 64 KiB probe on the thread pool took
-      // 0.5 ms of main-thread time (zlib set-up, output chunks) and two pool round trips.
+      // gain (measured-facts.md), so a cheap level-1 probe of the block's middle decides.
       const start = Math.floor((block.length - this.#probeBytes) / 2);
-      const probe = deflateRawSync(block.subarray(start, start + this.#probeBytes), { level: 1, chunkSize: 2 * this.#probeBytes });
+      const probe = await deflateRawAsync(block.subarray(start, start + this.#probeBytes), { level: 1 });
       if (probe.length > this.#probeBytes * this.#storeRatio) {
         this.stats.storedBlocks += 1;
         return storedGzipMember(block);
