@@ -2,7 +2,7 @@
 //  - the original approach (scripts/backup-falkordb.sh, original-scripts.md §2): a helper container
 //    running busybox `tar czf` into a bind-mounted folder (alpine:3.20 there; the stand-in image's
 //    busybox here, no registry), and, timed apart, the host checks its later version added;
-//  - `autocodex-ops backup falkordb --mode live` from the single binary (archive verified while writing, then re-hashed on disk);
+//  - `autocodex-ops backup falkordb --mode live` from the single binary (archive verified while writing and read back as it is written);
 //  - the machine's limit: `tar | pigz` on all cores straight from the volume's folder on the host
 //    (`tar | gzip` where pigz is missing, labelled so), at gzip's level 6 and at the tool's level 1
 //    (issue 16: the tool at most 1.1x `tar | pigz -1`).

@@ -9,7 +9,7 @@ import { ensurePrivateDir, FILE_MODE, fileSystemError, publishNoReplace, tempPat
 import { encryptionStage, recipientLabels, type ArchiveEncryption } from './archive-encryption.js';
 import { createParallelGzip, type GzipStats, type ParallelGzipOptions } from './parallel-gzip.js';
 import { archiveVerifier, type ArchiveListing, type ArchiveVerifier } from './read-archive.js';
-import { trailingReadBack, type TrailingReadBack } from './trailing-read-back.js';
+import { readBack, type ReadBack } from './read-back.js';
 import { garbageReleaser } from './release-garbage.js';
 
 /** What writeArchive needs: where, what (an uncompressed tar stream) and what goes beside it. */
@@ -66,17 +66,22 @@ function tap(see: (chunk: Buffer) => void): Transform {
   });
 }
 
+/** The in-stream check found the bytes sent to the file unreadable (gzip, age or tar), or the file does not hold them. */
+class NotReadable extends Error {}
+
 // A plain Writable over the handle: fs.WriteStream with autoClose:false never emits 'close', so
 // pipeline() would wait forever; this one fsyncs in final() and leaves closing to the caller.
-// Each landed write goes to the read-back that trails it, which may hold the writer back.
-function fileSink(fh: FileHandle, readBack: TrailingReadBack): Writable {
+// Each landed write is read back and compared at once.
+function fileSink(fh: FileHandle, check: ReadBack): Writable {
   return new Writable({
     highWaterMark: 1024 * 1024,
     write(chunk: Buffer, _encoding, callback) {
       (async () => {
         for (let offset = 0; offset < chunk.length; ) {
           const { bytesWritten } = await fh.write(chunk, offset, chunk.length - offset);
-          await readBack.wrote(chunk.subarray(offset, offset + bytesWritten));
+          await check.check(chunk.subarray(offset, offset + bytesWritten)).catch((err: unknown) => {
+            throw new NotReadable((err as Error).message, { cause: err });
+          });
           offset += bytesWritten;
         }
       })().then(() => callback(), callback);
@@ -87,8 +92,6 @@ function fileSink(fh: FileHandle, readBack: TrailingReadBack): Writable {
   });
 }
 
-/** The in-stream check found the bytes sent to the file unreadable (gzip, age or tar). */
-class NotReadable extends Error {}
 
 // Bytes queued for the in-stream check before the writer waits for it: a few gzip members.
 const CHECK_WINDOW = 1024 * 1024;
@@ -143,7 +146,7 @@ async function compressToFile(options: WriteArchiveOptions, temp: string) {
     : [];
   // No digest in the check: the read-back hashes the file itself, after comparing it byte for byte.
   const verifier = await archiveVerifier(options.path, { hashStored: false, ...(encryptor ? { key: { fileKey: encryptor.fileKey } } : {}) });
-  // Read-write: the read-back (trailingReadBack) reads through this same handle, never the path again.
+  // Read-write: the read-back (readBack) reads through this same handle, never the path again.
   const fh = await open(temp, 'wx+', FILE_MODE);
   let onDisk: { sha256: string; bytes: number };
   try {
@@ -152,9 +155,9 @@ async function compressToFile(options: WriteArchiveOptions, temp: string) {
       options.onProgress?.((bytesIn += chunk.length));
       release(chunk.length);
     });
-    const readBack = trailingReadBack(fh);
-    await pipeline([options.source, progress, gzip, ...encryptStages, checkAlongside(verifier.stages, options.signal), fileSink(fh, readBack)], { signal: options.signal });
-    onDisk = await readBack.finish().catch((err: unknown) => {
+    const check = readBack(fh);
+    await pipeline([options.source, progress, gzip, ...encryptStages, checkAlongside(verifier.stages, options.signal), fileSink(fh, check)], { signal: options.signal });
+    onDisk = await check.finish().catch((err: unknown) => {
       throw new NotReadable((err as Error).message, { cause: err });
     });
   } finally {
@@ -181,8 +184,8 @@ const notReadable = (err: unknown) =>
  * `encryption` encrypts it with age on the fly (bounded memory), into a hidden temporary file (mode
  * 0600) in the archive's folder, and verifies it: the exact bytes handed to the file are read in
  * full as they are written (decrypted with the file key it still holds, every gzip member's CRC and
- * length, every entry, the tar structure complete, the tar.gz's digest), and the file is read back and
- * hashed a megabyte behind the writes, to its end after fsync, which must give those bytes' SHA-256 and size. It lets `inspect` judge the
+ * length, every entry, the tar structure complete, the tar.gz's digest), and every write is read back
+ * from the file, compared byte for byte and hashed (the file must end there after fsync). It lets `inspect` judge the
  * content, publishes the sidecars and then the
  * archive under their final names without overwriting anything, and fsyncs the folder. On any
  * failure or abort it removes the temporary file and every sidecar it published, and rejects:
@@ -208,8 +211,8 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<Writte
       throw err instanceof NotReadable ? notReadable(err) : fileSystemError(err, 'writing', path);
     });
     throwIfAborted(signal);
-    // The check above read the bytes handed to the file; the file, read back as it was written
-    // (trailingReadBack), held exactly those bytes: a full read-back's guarantee without
+    // The check above read the bytes handed to the file; the file, read back write by write
+    // (readBack), held exactly those bytes: a full read-back's guarantee without
     // decompressing everything a second time. Here the three counts must agree as well.
     const { listing } = stored;
     const plainDiffers = stored.plaintext !== undefined && (listing.plaintext?.sha256 !== stored.plaintext.sha256 || listing.plaintext.bytes !== stored.plaintext.bytes);

@@ -33,25 +33,26 @@ vi.mock('../../../../src/core/archive/parallel-gzip.js', async (importOriginal) 
   };
 });
 
-vi.mock('../../../../src/core/archive/trailing-read-back.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../../src/core/archive/trailing-read-back.js')>();
+vi.mock('../../../../src/core/archive/read-back.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../../src/core/archive/read-back.js')>();
   return {
     ...real,
-    trailingReadBack: (fh: import('node:fs/promises').FileHandle) => {
-      const readBack = real.trailingReadBack(fh);
+    readBack: (fh: import('node:fs/promises').FileHandle) => {
+      const check = real.readBack(fh);
       return {
-        ...readBack,
-        // The whole small archive is still unread here (the read-back trails by a megabyte).
-        finish: async () => {
-          if (faults.damageDisk) {
+        ...check,
+        // Between the write and its read-back: one bit of the first large write changed in the file.
+        check: async (written: Buffer) => {
+          if (faults.damageDisk && !faults.damaged && written.length > 64) {
             const { size } = await fh.stat();
+            const at = size - (written.length >> 1);
             const byte = Buffer.alloc(1);
-            await fh.read(byte, 0, 1, size >> 1);
+            await fh.read(byte, 0, 1, at);
             byte[0]! ^= 0x01;
-            await fh.write(byte, 0, 1, size >> 1);
+            await fh.write(byte, 0, 1, at);
             faults.damaged = true;
           }
-          return readBack.finish();
+          return check.check(written);
         },
       };
     },
