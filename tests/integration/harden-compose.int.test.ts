@@ -339,6 +339,46 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('harden falkordb
     await expectOldBack(s, original, before);
   });
 
+  it('SIGKILL once the rescue is in compose\'s volume: the next run puts the older graph, the files and the old service back, then hardens', async () => {
+    const s = await stack();
+    await env.fillVolume(s.volume, OLDER_GRAPH);
+    const before = await env.digest(s.volume);
+    const original = readFileSync(join(s.root, 'docker-compose.yml'));
+    // The real process, killed where nothing can clean up: only the journal is left to the next run.
+    const killed = execa(process.execPath, [bundle, 'harden', 'falkordb', '--generate-password', '--yes'], {
+      reject: false,
+      env: { ...s.vars, NO_COLOR: '1', AUTOCODEX_OPS_LOCK_DIR: join(s.root, 'locks'), AUTOCODEX_OPS_AUDIT_LOG: join(s.root, 'audit.jsonl') },
+    });
+    let seen = '';
+    killed.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (/Put the rescued backup into volume/.test(seen)) killed.kill('SIGKILL');
+    });
+    const k = await killed;
+    const committed = /committed it as (\S+) /.exec(seen)?.[1];
+    if (committed) images.push(committed);
+    expect(k.signal, seen).toBe('SIGKILL');
+    const journal = JSON.parse(readFileSync(join(s.root, '.autocodex-ops', 'harden-journal.json'), 'utf8'));
+    expect(journal).toMatchObject({ committed: expect.any(String), newId: expect.any(String), volumeCopy: { volume: s.volume, path: expect.stringMatching(/falkordb_pre_restore_/) } });
+    // Killed half-way: the compose file edited, the volume holding the rescue instead of the older graph.
+    expect(readFileSync(join(s.root, 'docker-compose.yml'))).not.toEqual(original);
+    expect(await env.digest(s.volume)).not.toEqual(before);
+
+    const run = await runProgram(['harden', 'falkordb', '--generate-password', '--yes', '--json'], { env: s.vars });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    images.push(result.oldImage);
+    expect(result).toMatchObject({ status: 'hardened', keys: KEYS, undidPrevious: expect.any(String) });
+    // This run archived the volume after the undo: the older graph, exactly, was back in it.
+    expect(result.volumeCopy).not.toBe(journal.volumeCopy.path);
+    expect(await archiveDigest(result.volumeCopy)).toEqual(withoutModes(before));
+    expect(preRestore(s.root)).toHaveLength(2);
+    const r = await redis(s.port, parse(readFileSync(join(s.root, '.env'))).GRAPHITI_FALKORDB_PASSWORD!);
+    expect(await r.dbsize()).toBe(KEYS);
+    r.disconnect();
+    expect(existsSync(join(s.root, '.autocodex-ops', 'harden-journal.json'))).toBe(false);
+  });
+
   it('a compose file it cannot edit safely: the rescue only, the file named, the container untouched, the steps to finish', async () => {
     const literal = readFileSync(FIXTURE, 'utf8').replace('- FALKORDB_ARGS=${FALKORDB_ARGS:---appendonly yes}', '- FALKORDB_ARGS=--appendonly yes');
     const s = await stack(literal);

@@ -13,6 +13,12 @@ export const PRE_HARDEN_REPO = 'autocodex-ops-pre-harden';
 export const PRE_HARDEN_LABEL = 'autocodex-ops.pre-harden';
 /** Label set at the commit: its compose project. */
 export const PRE_HARDEN_PROJECT_LABEL = 'autocodex-ops.pre-harden.project';
+/**
+ * Labels of an old container that an undo created again from its committed image: the image it
+ * ran before (reference and id), which a later harden pins and checks instead of the commit.
+ */
+export const PRE_HARDEN_IMAGE_LABEL = 'autocodex-ops.pre-harden.image';
+export const PRE_HARDEN_IMAGE_ID_LABEL = 'autocodex-ops.pre-harden.image-id';
 
 const STAMP = '\\d{8}_\\d{6}';
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

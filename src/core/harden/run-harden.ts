@@ -14,7 +14,7 @@ import type { ArchiveKey } from '../archive/archive-encryption.js';
 import { layOutForLoad } from '../stack/falkordb-layout.js';
 import { planLoad } from '../falkordb/load-plan.js';
 import { stampOf } from './stamp.js';
-import { PRE_HARDEN_LABEL, PRE_HARDEN_PROJECT_LABEL, PRE_HARDEN_REPO } from './cleanup.js';
+import { PRE_HARDEN_IMAGE_ID_LABEL, PRE_HARDEN_IMAGE_LABEL, PRE_HARDEN_LABEL, PRE_HARDEN_PROJECT_LABEL, PRE_HARDEN_REPO } from './cleanup.js';
 import { assess, findFalkorContainer, type Assessment, type Finding } from './assess.js';
 import { applyEnvEdit, applyFileEdit, planEnvEdits, undoEnvEdit, type EnvEdit } from './env-edits.js';
 import { planComposeEdits } from './compose-edits.js';
@@ -143,8 +143,29 @@ const PORT = 6379;
 /** Label of a container harden created (its value: when). */
 export const HARDENED_LABEL = 'autocodex-ops.hardened';
 
+/**
+ * withOriginalImage labels the old container's configuration, before an undo creates it again from
+ * the image its layer was committed to, with the image it ran (kept when it already carries them).
+ */
+function withOriginalImage(raw: Record<string, unknown>): Record<string, unknown> {
+  const config = (raw.Config ?? {}) as { Image?: string; Labels?: Record<string, string> };
+  const labels = { ...config.Labels };
+  if (!labels[PRE_HARDEN_IMAGE_LABEL] && config.Image && typeof raw.Image === 'string') {
+    labels[PRE_HARDEN_IMAGE_LABEL] = config.Image;
+    labels[PRE_HARDEN_IMAGE_ID_LABEL] = raw.Image;
+  }
+  return { ...raw, Config: { ...config, Labels: labels } };
+}
+
+/** The image a container stands for: the one it ran before harden's undo re-created it from a commit, else its own. */
+function originalImage(c: ContainerInfo): { image: string; imageId: string } {
+  const image = c.labels[PRE_HARDEN_IMAGE_LABEL];
+  const imageId = c.labels[PRE_HARDEN_IMAGE_ID_LABEL];
+  return image && imageId ? { image, imageId } : { image: c.image, imageId: c.imageId };
+}
+
 /** pinnedImage: the running image's tag, else its digest, else its id; never `latest`. */
-function pinnedImage(c: ContainerInfo, digests: string[]): string {
+function pinnedImage(c: { image: string; imageId: string }, digests: string[]): string {
   const ref = c.image;
   const tagged = !ref.includes('@') && !ref.startsWith('sha256:') && /:[^/]+$/.test(ref) && !ref.endsWith(':latest');
   if (tagged || ref.includes('@')) return ref;
@@ -180,7 +201,7 @@ export async function undoJournal(docker: HardenDocker, journal: HardenJournal, 
     let old = await docker.inspectContainer(journal.old.id);
     if (!old && journal.committed && journal.raw) {
       // compose removed it when it created the new one: the committed image holds its layer, data included.
-      const id = await docker.createContainerLike(journal.old.name, journal.raw, journal.committed);
+      const id = await docker.createContainerLike(journal.old.name, withOriginalImage(journal.raw), journal.committed);
       journal.old.id = id;
       old = await docker.inspectContainer(id);
     }
@@ -266,7 +287,8 @@ async function planComposeSwap(root: string, a: Assessment, pinned: string, pass
   const env = a.container.env;
   const args = hardenedArgs({ redisArgs: env.get('REDIS_ARGS'), falkordbArgs: env.get('FALKORDB_ARGS') }, password);
   const argsValue = planned.argsVar === 'REDIS_ARGS' ? args.redisArgs : [args.falkordbArgs, args.redisArgs].filter(Boolean).join(' ');
-  const tag = imageTag(a.container.image);
+  // The pinned image's tag, not the container's: an old container an undo created again runs its commit.
+  const tag = imageTag(pinned);
   const values: Record<string, string> = { GRAPHITI_FALKORDB_PASSWORD: password, [planned.argsVar]: argsValue, ...(planned.tagVar && tag && tag !== 'latest' ? { [planned.tagVar]: tag } : {}) };
   return { file, bytes: planned.bytes, changes: planned.changes, project, values, cli };
 }
@@ -365,19 +387,21 @@ export async function runHardenFalkordb(options: HardenOptions, deps: HardenDeps
       if (a.managedBy === 'ui' && a.hostPort === undefined) {
         throw new PrerequisiteError(`${container.name} publishes no host port for ${PORT}; harden cannot tell which port the app uses. Nothing was changed.`);
       }
-      const image = await docker.inspectImage(container.imageId, { signal });
-      const pinned = pinnedImage(container, image?.repoDigests ?? []);
+      // An old container an undo created again from its committed layer stands for the image it ran before.
+      const runs = originalImage(container);
+      const image = await docker.inspectImage(runs.imageId, { signal });
+      const pinned = pinnedImage(runs, image?.repoDigests ?? []);
       const named = await docker.inspectImage(pinned, { signal });
       if (!named) {
         throw new PrerequisiteError(`The image ${pinned} of ${container.name} is not on this machine any more; the new container could not be created. Nothing was changed.`, {
-          hint: `Pull or load it again (docker pull ${pinned}), or tag the running image: docker tag ${container.imageId} ${pinned}.`,
+          hint: `Pull or load it again (docker pull ${pinned}), or tag the running image: docker tag ${runs.imageId} ${pinned}.`,
         });
       }
       // A tag pulled or built again since the container started names another image: the new
       // container would run another FalkorDB build than the one whose data is rescued.
-      if (named.id !== container.imageId) {
-        throw new PrerequisiteError(`${pinned} now names the image ${named.id.slice(0, 19)}, but ${container.name} runs ${container.imageId.slice(0, 19)}: the new container would run another FalkorDB build than the one whose data is rescued. Nothing was changed.`, {
-          hint: `Point the tag back at the running image and run harden again: docker tag ${container.imageId} ${pinned}. Upgrade FalkorDB after hardening, with a backup first.`,
+      if (named.id !== runs.imageId) {
+        throw new PrerequisiteError(`${pinned} now names the image ${named.id.slice(0, 19)}, but ${container.name} runs ${runs.imageId.slice(0, 19)}: the new container would run another FalkorDB build than the one whose data is rescued. Nothing was changed.`, {
+          hint: `Point the tag back at the running image and run harden again: docker tag ${runs.imageId} ${pinned}. Upgrade FalkorDB after hardening, with a backup first.`,
         });
       }
       const volume = a.trapVolume ?? options.configuredVolume;
