@@ -91,3 +91,25 @@ export function dryRunResult(plan: RestorePlan, phases: PhaseTiming[], durationM
     plan,
   };
 }
+
+/** folderRestoreResult is what a userData or project folder restore reports after its swap (no services); pure. */
+export function folderRestoreResult(
+  kind: 'userdata' | 'project',
+  checked: Pick<CheckedArchive, 'path' | 'sha256' | 'sidecar'>,
+  o: { target: string; safetyBackup: string | null; durationMs: number; phases: PhaseTiming[]; warnings: string[] },
+): RestoreResult {
+  return {
+    kind,
+    archive: checked.path,
+    safetyBackup: o.safetyBackup,
+    durationMs: o.durationMs,
+    dryRun: false,
+    sha256: checked.sha256,
+    checksum: checked.sidecar === 'match' ? 'verified' : 'missing',
+    target: o.target,
+    stopped: [],
+    started: [],
+    phases: o.phases,
+    warnings: o.warnings,
+  };
+}

@@ -10,7 +10,7 @@ import { projectLockTarget } from '../run/target-lock.js';
 import type { AppProbe } from '../stack/app-running.js';
 import { autoCodexDir, labelOfProject, projectOrigin, taskActivity } from '../stack/project-content.js';
 import { Phases } from './phases.js';
-import { dryRunResult, planBase, type RestoreDeps, type RestorePlan, type RestoreResult } from './restore-result.js';
+import { dryRunResult, folderRestoreResult, planBase, type RestoreDeps, type RestorePlan, type RestoreResult } from './restore-result.js';
 import { restoreFolderBySwap } from './folder-swap-restore.js';
 import { inspectTarget } from './userdata-swap.js';
 
@@ -138,19 +138,6 @@ export async function runProjectRestore(options: ProjectRestoreOptions, deps: Re
       { stack, phases, log, now: deps.now, encryption: deps.encryption, signal },
     );
     warnings.push(...swapWarnings);
-    return {
-      kind: 'project',
-      archive: checked.path,
-      safetyBackup: safety,
-      durationMs: Math.round(performance.now() - started),
-      dryRun: false,
-      sha256: checked.sha256,
-      checksum: checked.sidecar === 'match' ? 'verified' : 'missing',
-      target,
-      stopped: [],
-      started: [],
-      phases: phases.timings,
-      warnings,
-    };
+    return folderRestoreResult('project', checked, { target, safetyBackup: safety, durationMs: Math.round(performance.now() - started), phases: phases.timings, warnings });
   });
 }

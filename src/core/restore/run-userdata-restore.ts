@@ -8,7 +8,7 @@ import { acquireLock } from '../run/lock.js';
 import { userdataLockTarget } from '../run/target-lock.js';
 import { checkRestoreArchive } from '../backup-store/check-archive.js';
 import { Phases } from './phases.js';
-import { dryRunResult, planBase, type RestoreDeps, type RestorePlan, type RestoreResult } from './restore-result.js';
+import { dryRunResult, folderRestoreResult, planBase, type RestoreDeps, type RestorePlan, type RestoreResult } from './restore-result.js';
 import { restoreFolderBySwap } from './folder-swap-restore.js';
 import { inspectTarget } from './userdata-swap.js';
 
@@ -103,19 +103,6 @@ export async function runUserdataRestore(options: UserdataRestoreOptions, deps: 
       { stack, phases, log, now: deps.now, encryption: deps.encryption, signal },
     );
     warnings.push(...swapWarnings);
-    return {
-      kind: 'userdata',
-      archive: checked.path,
-      safetyBackup: safety,
-      durationMs: Math.round(performance.now() - started),
-      dryRun: false,
-      sha256: checked.sha256,
-      checksum: checked.sidecar === 'match' ? 'verified' : 'missing',
-      target,
-      stopped: [],
-      started: [],
-      phases: phases.timings,
-      warnings,
-    };
+    return folderRestoreResult('userdata', checked, { target, safetyBackup: safety, durationMs: Math.round(performance.now() - started), phases: phases.timings, warnings });
   });
 }
