@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { type DockerTestEnv, FALKORDB_STANDIN, GRAPHITI_STANDIN } from './docker.js';
@@ -73,4 +74,24 @@ export async function redisOn(port: number, password?: string, attempts = 100): 
       await delay(100);
     }
   }
+}
+
+/** The variables that point autocodex-ops at a stand-in stack: its names, port and password. */
+export function standinTarget(s: Pick<StandinStack, 'project' | 'falkordb' | 'graphiti' | 'port'>, password: string): Record<string, string> {
+  return {
+    COMPOSE_PROJECT_NAME: s.project,
+    FALKORDB_CONTAINER_NAME: s.falkordb,
+    GRAPHITI_MCP_CONTAINER_NAME: s.graphiti,
+    GRAPHITI_FALKORDB_HOST: '127.0.0.1',
+    GRAPHITI_FALKORDB_PORT: String(s.port),
+    GRAPHITI_FALKORDB_PASSWORD: password,
+  };
+}
+
+/** Each stack's own state folder under `root`, where its restore journals go (whatever the root or BACKUP_DIR). */
+export const standinStateDir = (root: string, s: Pick<StandinStack, 'project'>): string => join(root, `${s.project}.state`);
+
+/** standinTarget plus the restore tests' own places under `root`: backups and the state folder per stack. */
+export function standinRestoreVars(s: StandinStack, password: string, root: string, over: Record<string, string> = {}): Record<string, string> {
+  return { ...standinTarget(s, password), BACKUP_DIR: join(root, s.project), AUTOCODEX_OPS_STATE_DIR: standinStateDir(root, s), ...over };
 }

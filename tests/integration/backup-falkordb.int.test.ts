@@ -10,6 +10,7 @@ import { acquireLock } from '../../src/core/run/lock.js';
 import { engineKey, falkordbLockTarget } from '../../src/core/run/target-lock.js';
 import { DockerTestEnv, ensureStandinImages, FALKORDB_STANDIN, GRAPHITI_STANDIN } from '../helpers/docker.js';
 import { runProgram, testLockDir } from '../helpers/run-program.js';
+import { standinTarget } from '../helpers/standin-stack.js';
 
 // `backup falkordb` end to end on the real engine with the stand-in FalkorDB (redis 7 laid out
 // like FalkorDB): each stack gets its own compose project, volume and published port, so the
@@ -75,15 +76,7 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('backup falkordb
     return s;
   }
 
-  const envFor = (s: Stack, over: Record<string, string> = {}) => ({
-    COMPOSE_PROJECT_NAME: s.project,
-    FALKORDB_CONTAINER_NAME: s.falkordb,
-    GRAPHITI_MCP_CONTAINER_NAME: s.graphiti,
-    GRAPHITI_FALKORDB_HOST: '127.0.0.1',
-    GRAPHITI_FALKORDB_PORT: String(s.port),
-    GRAPHITI_FALKORDB_PASSWORD: PASSWORD,
-    ...over,
-  });
+  const envFor = (s: Stack, over: Record<string, string> = {}) => ({ ...standinTarget(s, PASSWORD), ...over });
 
   async function backup(s: Stack, args: string[], over: Record<string, string> = {}) {
     const run = await runProgram(['backup', 'falkordb', '--json', '--root', root, ...args], { env: envFor(s, over) });

@@ -10,7 +10,7 @@ import { connectFalkor } from '../../src/core/falkordb/falkordb.js';
 import { runFalkorRestore } from '../../src/core/restore/run-falkordb-restore.js';
 import { DockerTestEnv, ensureStandinImages, dockerInputs } from '../helpers/docker.js';
 import { runProgram } from '../helpers/run-program.js';
-import { connected, startStandinStack, type StandinStack } from '../helpers/standin-stack.js';
+import { connected, standinRestoreVars, standinStateDir, startStandinStack, type StandinStack } from '../helpers/standin-stack.js';
 import { writeRawArchive } from '../fixtures/restore/raw-tar.js';
 import { ageKeygen, ageTool } from '../helpers/age-tool.js';
 import { execFileSync } from 'node:child_process';
@@ -35,19 +35,8 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('restore falkord
     return s;
   }
 
-  const envFor = (s: Stack, over: Record<string, string> = {}) => ({
-    COMPOSE_PROJECT_NAME: s.project,
-    FALKORDB_CONTAINER_NAME: s.falkordb,
-    GRAPHITI_MCP_CONTAINER_NAME: s.graphiti,
-    GRAPHITI_FALKORDB_HOST: '127.0.0.1',
-    GRAPHITI_FALKORDB_PORT: String(s.port),
-    GRAPHITI_FALKORDB_PASSWORD: PASSWORD,
-    BACKUP_DIR: join(root, s.project),
-    AUTOCODEX_OPS_STATE_DIR: stateOf(s),
-    ...over,
-  });
-  /** Each stack's own state folder, where its restore journals go. */
-  const stateOf = (s: Stack) => join(root, `${s.project}.state`);
+  const envFor = (s: Stack, over: Record<string, string> = {}) => standinRestoreVars(s, PASSWORD, root, over);
+  const stateOf = (s: Stack) => standinStateDir(root, s);
 
   const cli = (s: Stack, args: string[], over: Record<string, string> = {}) => runProgram([...args, '--root', root], { env: envFor(s, over) });
   const running = async (name: string) => (await env.docker.getContainer(name).inspect()).State.Running;

@@ -14,7 +14,7 @@ import { OpsError } from '../../src/core/errors.js';
 import { runFalkorRestore } from '../../src/core/restore/run-falkordb-restore.js';
 import { DockerTestEnv, dockerInputs, ensureStandinImages, FALKORDB_STANDIN } from '../helpers/docker.js';
 import { runProgram, testLockDir } from '../helpers/run-program.js';
-import { connected, startStandinStack, type StandinStack } from '../helpers/standin-stack.js';
+import { connected, standinRestoreVars, standinStateDir, startStandinStack, type StandinStack } from '../helpers/standin-stack.js';
 
 // Issue 23 §3 and §8 on the real engine with the stand-in FalkorDB (Redis 7):
 // - a real `restore falkordb` process paused at a journal step (AUTOCODEX_OPS_TEST_PAUSE_AT) and
@@ -41,23 +41,11 @@ describe.skipIf(process.env.AUTOCODEX_OPS_DOCKER_TESTS !== '1')('interrupted and
     return s;
   }
 
-  const envFor = (s: Stack, over: Record<string, string> = {}) => ({
-    COMPOSE_PROJECT_NAME: s.project,
-    FALKORDB_CONTAINER_NAME: s.falkordb,
-    GRAPHITI_MCP_CONTAINER_NAME: s.graphiti,
-    GRAPHITI_FALKORDB_HOST: '127.0.0.1',
-    GRAPHITI_FALKORDB_PORT: String(s.port),
-    GRAPHITI_FALKORDB_PASSWORD: PASSWORD,
-    BACKUP_DIR: join(root, s.project),
-    AUTOCODEX_OPS_LOCK_DIR: testLockDir(),
-    AUTOCODEX_OPS_STATE_DIR: stateOf(s),
-    ...over,
-  });
+  const envFor = (s: Stack, over: Record<string, string> = {}) => standinRestoreVars(s, PASSWORD, root, { AUTOCODEX_OPS_LOCK_DIR: testLockDir(), ...over });
   const cli = (s: Stack, args: string[], over: Record<string, string> = {}) => runProgram([...args, '--root', root], { env: envFor(s, over) });
   const running = async (name: string) => (await env.docker.getContainer(name).inspect()).State.Running;
   const helpers = async (volume: string) => (await env.docker.listContainers({ all: true, filters: { label: ['autocodex-ops.helper=1'], volume: [volume] } })).length;
-  /** Each stack's own state folder, where its restore journals go (whatever the root or BACKUP_DIR). */
-  const stateOf = (s: Stack) => join(root, `${s.project}.state`);
+  const stateOf = (s: Stack) => standinStateDir(root, s);
   const journals = (s: Stack) => [stateOf(s), join(root, s.project)].flatMap((d) => (existsSync(d) ? readdirSync(d) : [])).filter((n) => n.endsWith('.journal.json'));
 
   async function snapshot(s: Stack): Promise<Record<string, string>> {
