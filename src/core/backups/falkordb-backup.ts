@@ -123,6 +123,12 @@ export async function runFalkorBackup(options: FalkorBackupOptions, deps: Falkor
     if (deps.progress) deps.progress.start(await estimate(options.outputDir));
     stack.defer('stop the progress line', () => deps.progress?.stop());
     const source = await openDataStream(docker, data, signal);
+    // Whatever ends the run, it ends after the helper is gone: its removal may still be running
+    // when the archive fails late (destroy() starts it when the stream did not get to its end).
+    stack.defer('wait for the helper container to be removed', () => {
+      source.destroy();
+      return source.helperRemoved().catch(() => undefined);
+    });
     // Restart / restore the AOF setting the moment the files are read, not after compression and read-back.
     source.once('end', () => void resume().catch(() => undefined));
     const c = data.falkordb;

@@ -156,5 +156,7 @@ export async function takeSafetyCopy(docker: VolumeStreamDocker, target: VolumeT
   } finally {
     options.progress?.stop();
     source.destroy();
+    // Also after a failure: the helper's removal (started at the end of the stream, or by destroy) is over before this returns.
+    await source.helperRemoved().catch(() => undefined);
   }
 }

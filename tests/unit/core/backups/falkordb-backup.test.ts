@@ -185,9 +185,17 @@ describe('runFalkorBackup, failures before anything is written', () => {
 
   it('volume mounted at /data holding no data: refused with the mount-trap hint and a warning first', async () => {
     const w = await world({ mountAt: '/data', files: { data: 'x' } });
+    // An engine that takes its time to remove the helper: the refusal still comes only once it is gone.
+    const remove = w.docker.removeContainer.bind(w.docker);
+    w.docker.removeContainer = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return remove(...args);
+    };
+    const containers = w.docker.containers.size;
     await expect(runFalkorBackup(w.options(), w.deps)).rejects.toMatchObject({ message: expect.stringMatching(/neither dump.rdb nor appendonlydir/), hint: expect.stringMatching(/mounted at \/data receives nothing.*recreating the container .* loses it\. Run `autocodex-ops harden falkordb`/) });
     expect(w.logs).toContainEqual(expect.stringMatching(/^WARN FalkorDB writes to \/var\/lib\/falkordb\/data, but the data storage is mounted at \/data/));
     expect(files(w.out)).toEqual([]);
+    expect(w.docker.containers.size).toBe(containers); // the helper is gone
   });
 });
 
