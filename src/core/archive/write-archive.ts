@@ -92,7 +92,6 @@ function fileSink(fh: FileHandle, check: ReadBack): Writable {
   });
 }
 
-
 // Bytes queued for the in-stream check before the writer waits for it: a few gzip members.
 const CHECK_WINDOW = 1024 * 1024;
 
@@ -184,9 +183,9 @@ const notReadable = (err: unknown) =>
  * `encryption` encrypts it with age on the fly (bounded memory), into a hidden temporary file (mode
  * 0600) in the archive's folder, and verifies it: the exact bytes handed to the file are read in
  * full as they are written (decrypted with the file key it still holds, every gzip member's CRC and
- * length, every entry, the tar structure complete, the tar.gz's digest), and every write is read back
- * from the file, compared byte for byte and hashed (the file must end there after fsync). It lets `inspect` judge the
- * content, publishes the sidecars and then the
+ * length, every entry, the tar structure complete), and every write is read back from the file,
+ * compared byte for byte and hashed (the file must end there after fsync): that digest is the
+ * archive's SHA-256. It lets `inspect` judge the content, publishes the sidecars and then the
  * archive under their final names without overwriting anything, and fsyncs the folder. On any
  * failure or abort it removes the temporary file and every sidecar it published, and rejects:
  * InterruptedError after an abort, fileSystemError's wording for a full disk or a permission

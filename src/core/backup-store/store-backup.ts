@@ -97,7 +97,7 @@ export async function storeBackup(options: StoreBackupOptions): Promise<StoredBa
   options.log.info(`Writing ${path}.`);
   options.source.once('end', () => {
     options.onSourceEnd?.();
-    options.log.info('All data read; reading the archive back to verify it.');
+    options.log.info('All data read; finishing the archive and its checks.');
   });
   let manifest: BackupManifest | undefined;
   const written = await writeArchive({
