@@ -8,13 +8,13 @@ export default defineConfig({
     // The recorder lists skipped tests for scripts/check-skips.mjs (issue 22: no silent skips in CI).
     reporters: ['default', './tests/reporters/skip-recorder.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], globalSetup: ['tests/tmp-scope.ts'] } },
       {
         extends: true,
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.int.test.ts'],
-          globalSetup: ['tests/s3-teardown.ts'],
+          globalSetup: ['tests/tmp-scope.ts', 'tests/s3-teardown.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -25,7 +25,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.e2e.test.ts'],
-          globalSetup: ['tests/s3-teardown.ts'],
+          globalSetup: ['tests/tmp-scope.ts', 'tests/s3-teardown.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
