@@ -1,16 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyEnvEdit, planEnvEdits, undoEnvEdit, type DoneEdit } from '../../../../src/core/harden/env-edits.js';
+import { scratchDirs } from '../../../helpers/scratch-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-const root = () => {
-  const d = mkdtempSync(join(tmpdir(), 'aco-harden-env-'));
-  dirs.push(d);
-  return d;
-};
+const root = scratchDirs('aco-harden-env-');
 
 describe('harden .env edits', () => {
   it('plans the root .env and auto-codex/.env, skips a file that already has the password', async () => {

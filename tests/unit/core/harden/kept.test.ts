@@ -1,16 +1,10 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addKept, isKeptContainer, isKeptImage, keptPath, readKept } from '../../../../src/core/harden/kept.js';
+import { scratchDirs } from '../../../helpers/scratch-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-const root = () => {
-  const d = mkdtempSync(join(tmpdir(), 'aco-harden-kept-'));
-  dirs.push(d);
-  return d;
-};
+const root = scratchDirs('aco-harden-kept-');
 
 describe('harden --keep-old record', () => {
   it('no record: nothing kept', async () => {

@@ -1,18 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendDrillRecord, DRILL_RECORDS, lastDrillOf, readDrillRecords } from '../../../../src/core/backup-store/drill-records.js';
 import { restoreDrillCheck } from '../../../../src/core/health/checks/drill.js';
 import type { CheckContext } from '../../../../src/core/health/types.js';
+import { scratchDirs } from '../../../helpers/scratch-dirs.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const scratch = scratchDirs('aco-drill-rec-');
 
 function folder(withBackup = true): string {
-  const d = mkdtempSync(join(tmpdir(), 'aco-drill-rec-'));
-  dirs.push(d);
+  const d = scratch();
   if (withBackup) writeFileSync(join(d, 'falkordb_data_20260501_030000.tar.gz'), 'x');
   return d;
 }
