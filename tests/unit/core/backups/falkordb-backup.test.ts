@@ -92,6 +92,17 @@ describe('runFalkorBackup, save mode', () => {
     expect(w.docker.callsTo('stopContainer')).toEqual([]);
   });
 
+  it('a helper the engine will not remove: the verified backup stands, with a warning naming it', async () => {
+    const w = await world({ appendonly: true });
+    w.docker.failNext('removeContainer', new Error('device or resource busy'));
+    const result = await runFalkorBackup(w.options(), w.deps);
+    expect(files(w.out)).toEqual(['falkordb_data_20260301_020000.tar.gz', 'falkordb_data_20260301_020000.tar.gz.manifest.json', 'falkordb_data_20260301_020000.tar.gz.sha256']);
+    expect(result.warnings).toContainEqual('The helper container that read the volume could not be removed (device or resource busy); the next run removes it.');
+    expect(w.logs).toContainEqual(expect.stringMatching(/^WARN The helper container that read the volume could not be removed/));
+    expect(w.redis.config.get('auto-aof-rewrite-percentage')).toBe('100');
+    expect(w.docker.containers.size).toBe(3); // the helper is still there, for the next run to remove
+  });
+
   it('a failed save aborts with exit 1, writes nothing, and still restores the AOF setting', async () => {
     const w = await world({ appendonly: true });
     w.redis.failNextSave = true;
